@@ -1,0 +1,36 @@
+# peerwork: the two commands a new user needs are `make reports` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install reports test lab clean demo-data prepare benchmark
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test,lab]"
+	touch $(STAMP)
+
+prepare: install
+	$(BIN)/peerlib prepare
+
+reports: prepare
+	$(BIN)/peerlib reports
+
+test: install
+	$(BIN)/python -m pytest
+
+lab: install
+	$(BIN)/jupyter lab notebooks/
+
+demo-data: install
+	$(BIN)/peerlib demo-data
+
+benchmark: install
+	$(BIN)/python benchmarks/batch.py
+
+clean:
+	rm -rf data/processed/*.parquet data/processed/*.csv data/processed/*.json reports/*[!.gitkeep]
