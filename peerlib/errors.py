@@ -1,0 +1,95 @@
+"""The exception hierarchy of peerlib.
+
+Every error a user can act on derives from :class:`PeerlibError` and carries structured
+fields, so that a command-line run, a notebook and a test can all show or check exactly what
+was wrong. Exit codes of the ``peerlib`` command follow the class (see :data:`EXIT_CODES`).
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+__all__ = [
+    "PeerlibError",
+    "CodebookError",
+    "AnswerDataError",
+    "ParameterError",
+    "ReportError",
+    "PROBLEM_COLUMNS",
+    "EXIT_OK",
+    "EXIT_INVALID_DATA",
+    "EXIT_USAGE",
+    "EXIT_INTERNAL",
+]
+
+EXIT_OK = 0
+EXIT_INVALID_DATA = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+
+#: Columns of the problem table attached to :class:`AnswerDataError`.
+PROBLEM_COLUMNS = ["file", "row", "column", "value", "problem", "allowed"]
+
+
+class PeerlibError(Exception):
+    """Base class of every error peerlib raises on purpose."""
+
+    exit_code = EXIT_INTERNAL
+
+
+class CodebookError(PeerlibError, ValueError):
+    """The codebook (instrument YAML) is malformed: names the file and the entry."""
+
+    exit_code = EXIT_INVALID_DATA
+
+
+class ParameterError(PeerlibError, ValueError):
+    """A parameter (site id, option value, notebook parameter) is not allowed."""
+
+    exit_code = EXIT_USAGE
+
+
+class ReportError(PeerlibError, RuntimeError):
+    """One or more reports of a batch failed; ``failures`` lists them."""
+
+    exit_code = EXIT_INTERNAL
+
+    def __init__(self, message: str, failures: list | None = None):
+        super().__init__(message)
+        self.failures = failures or []
+
+
+class AnswerDataError(PeerlibError, ValueError):
+    """Raw data failed validation; every problem found is listed at once.
+
+    Parameters
+    ----------
+    problems : pandas.DataFrame
+        One row per problem with the columns of :data:`PROBLEM_COLUMNS`: ``file`` (file name),
+        ``row`` (spreadsheet row number as the user sees it, header = row 1; NA for a problem
+        of the whole file or column), ``column``, ``value`` (the value as typed), ``problem``
+        (what is wrong) and ``allowed`` (what would be accepted).
+    """
+
+    exit_code = EXIT_INVALID_DATA
+
+    def __init__(self, problems: pd.DataFrame, *, max_lines: int = 200):
+        self.problems = problems.reset_index(drop=True)
+        super().__init__(self._format(max_lines))
+
+    def _format(self, max_lines: int) -> str:
+        n = len(self.problems)
+        lines = [f"{n} problem{'s' if n != 1 else ''} found in the input data:"]
+        for rec in self.problems.head(max_lines).itertuples(index=False):
+            where = [str(rec.file)]
+            if isinstance(rec.column, str) and rec.column:
+                where.append(f"column {rec.column}")
+            if not pd.isna(rec.row):
+                where.append(f"row {int(rec.row)}")
+            value = "" if pd.isna(rec.value) else f" {str(rec.value)!r}"
+            allowed = "" if not rec.allowed else f" (allowed: {rec.allowed})"
+            lines.append(f"  - {', '.join(where)}:{value} {rec.problem}{allowed}")
+        if n > max_lines:
+            lines.append(f"  ... and {n - max_lines} more (see the full list in the problem table)")
+        lines.append("Correct the entries (or add an alias to the codebook / site register) "
+                     "and run again.")
+        return "\n".join(lines)

@@ -1,0 +1,345 @@
+"""Raw Part 1 files -> the tidy long table, written atomically to ``data/processed``.
+
+``prepare`` reads the responses and the site register, normalises and validates them (every
+problem at once), builds one row per participant x item and writes ``part1_long.parquet``,
+``part1_long.csv``, ``sites.csv`` and ``part1_meta.json`` (data set description and the
+SHA-256 of every input, for the reports' provenance footer). All outputs are first written to
+a temporary folder beside the output folder and moved into place only when every one of them
+was written, so invalid input or an interruption leaves ``--out`` exactly as it was.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from . import __version__
+from .codebook import Codebook, item_columns, load_codebook
+from .errors import AnswerDataError, PROBLEM_COLUMNS
+from .io import read_table
+from .paths import project_paths
+from .validate import SITE_COLUMNS, long_schema, normalise_responses, read_site_register
+
+__all__ = [
+    "LONG_COLUMNS",
+    "PreparedFiles",
+    "build_long",
+    "load_part1",
+    "prepare",
+    "read_dataset_info",
+    "load_prepared",
+    "load_sites",
+    "load_meta",
+    "sha256_file",
+    "atomic_outputs",
+]
+
+#: Columns of ``part1_long`` in order (DESIGN.md).
+LONG_COLUMNS = ["participant_id", "site_id", "site_name", "organisation_type", "sector",
+                "bme_focus", "role", "section", "item_id", "happening", "importance"]
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 hex digest of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_dataset_info(path: str | Path) -> dict:
+    """Read ``data/raw/dataset.yaml``: ``name``, ``synthetic`` (bool), ``description``.
+
+    A missing file gives ``{"name": "<folder name>", "synthetic": False, "description": ""}``.
+
+    Raises
+    ------
+    AnswerDataError
+        When the file is not a YAML mapping or ``synthetic`` is not true/false.
+    """
+    path = Path(path)
+    if not path.exists():
+        return {"name": path.parent.parent.parent.name, "synthetic": False, "description": ""}
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        spec = err
+    if not isinstance(spec, dict) or not isinstance(spec.get("synthetic", False), bool):
+        raise AnswerDataError(pd.DataFrame(
+            [[path.name, pd.NA, "synthetic", str(spec)[:80],
+              "dataset.yaml must be a mapping with name, synthetic (true/false), description",
+              "synthetic: true | false"]], columns=PROBLEM_COLUMNS))
+    return {"name": str(spec.get("name") or path.parent.parent.parent.name),
+            "synthetic": bool(spec.get("synthetic", False)),
+            "description": str(spec.get("description") or "")}
+
+
+def build_long(responses: pd.DataFrame, sites: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Reshape validated wide responses to the tidy long table of DESIGN.md.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Output of :func:`peerlib.validate.normalise_responses` (one row per interview).
+    sites : pandas.DataFrame
+        The validated site register.
+    codebook : Codebook
+        The instrument; its item order is the row order within a participant.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per participant x item, columns :data:`LONG_COLUMNS`, sorted by site (register
+        order), participant (file order) and item (codebook order).
+    """
+    frames = []
+    for item in codebook.item_ids:
+        hap_col, imp_col = item_columns(item)
+        frames.append(pd.DataFrame({
+            "participant_id": responses["participant_id"].values,
+            "site_id": responses["site_id"].values,
+            "role": responses["role"].values,
+            "item_id": item,
+            "happening": responses[hap_col].values,
+            "importance": responses[imp_col].values,
+            "_order": range(len(responses)),
+        }))
+    long = pd.concat(frames, ignore_index=True)
+    long = long.merge(sites.drop(columns="aliases"), on="site_id", how="left")
+    sections = codebook.items.set_index("item_id")["section"]
+    long["section"] = long["item_id"].map(sections).astype("string")
+    long["item_id"] = pd.Categorical(long["item_id"], categories=codebook.item_ids, ordered=True)
+    long["happening"] = pd.Categorical(long["happening"], dtype=codebook.happening_dtype())
+    long["role"] = pd.Categorical(long["role"], dtype=codebook.role_dtype())
+    long["importance"] = long["importance"].astype("Int64")
+    site_order = {s: i for i, s in enumerate(sites["site_id"])}
+    long["_site"] = long["site_id"].map(site_order)
+    long = long.sort_values(["_site", "_order", "item_id"], kind="stable")
+    long = long[LONG_COLUMNS].reset_index(drop=True)
+    for col in ("participant_id", "site_id", "site_name", "organisation_type", "sector"):
+        long[col] = long[col].astype("string")
+    long["bme_focus"] = long["bme_focus"].astype("boolean")
+    return long_schema(codebook).validate(long)
+
+
+def load_part1(responses: str | Path | None = None, sites: str | Path | None = None, *,
+               codebook: str | Path | Codebook | None = None, sheet: str | None = None,
+               delimiter: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+    """Read, normalise and validate raw Part 1 data; return the tidy long table.
+
+    Parameters
+    ----------
+    responses : str or Path, optional
+        Raw responses (CSV in UTF-8/UTF-8 with BOM/UTF-16/Windows-1252, or XLSX); default
+        ``data/raw/part1_responses.*`` of the project.
+    sites : str or Path, optional
+        Site register; default ``data/raw/sites.csv``.
+    codebook : str, Path or Codebook, optional
+        The instrument; default the one shipped with peerlib.
+    sheet, delimiter, encoding : str, optional
+        Passed to :func:`peerlib.io.read_table` for the responses file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per participant x item with the columns :data:`LONG_COLUMNS` (see DESIGN.md):
+        ``happening`` ordered categorical (Yes, Partly, No, Don't know, Not relevant,
+        Missing), ``importance`` Int64 on the 1-4 scale (NA = no answer).
+
+    Raises
+    ------
+    AnswerDataError
+        Every problem of the site register, or else of the responses, at once.
+    FileNotFoundError
+        When an input file does not exist.
+    CodebookError
+        When the codebook is malformed.
+    """
+    paths = project_paths()
+    cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
+    responses_path = Path(responses) if responses else paths.responses()
+    register = read_site_register(Path(sites) if sites else paths.sites_csv)
+    raw = read_table(responses_path, sheet=sheet, delimiter=delimiter, encoding=encoding)
+    wide = normalise_responses(raw, register, cb, source=responses_path.name)
+    return build_long(wide, register, cb)
+
+
+@contextmanager
+def atomic_outputs(out: str | Path):
+    """Stage files in a temporary folder beside ``out``; move them in only on success.
+
+    Yields the staging folder. When the block finishes, every file in it replaces its
+    namesake in ``out`` (``os.replace``, atomic per file on one file system). When the block
+    raises (or is interrupted), the staging folder is removed and ``out`` is untouched.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        yield stage
+        out.mkdir(parents=True, exist_ok=True)
+        for item in sorted(stage.iterdir()):
+            os.replace(item, out / item.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class PreparedFiles:
+    """What :func:`prepare` wrote: the output folder, the files and the row count."""
+
+    out: Path
+    files: tuple[Path, ...]
+    n_rows: int
+    n_participants: int
+
+
+def _csv_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Copy for CSV export: IDs stay text and cells a spreadsheet would run as a formula are
+    prefixed with ``'`` (OWASP CSV injection guidance)."""
+    out = frame.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype) or out[col].dtype == object \
+                or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].astype("string").map(
+                lambda v: ("'" + v) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@",
+                                                                       "\t", "\r") else v)
+    return out
+
+
+def prepare(responses: str | Path | None = None, sites: str | Path | None = None, *,
+            out: str | Path | None = None, codebook: str | Path | None = None,
+            sheet: str | None = None, delimiter: str | None = None,
+            encoding: str | None = None, dataset: str | Path | None = None) -> PreparedFiles:
+    """Validate the raw Part 1 data and write the processed files atomically.
+
+    Parameters
+    ----------
+    responses, sites, codebook, sheet, delimiter, encoding
+        As for :func:`load_part1`.
+    out : str or Path, optional
+        Output folder; default ``data/processed`` of the project.
+    dataset : str or Path, optional
+        The data set description; default ``data/raw/dataset.yaml``.
+
+    Returns
+    -------
+    PreparedFiles
+        The folder and files written: ``part1_long.parquet``, ``part1_long.csv`` (IDs as
+        text, spreadsheet formulas neutralised), ``sites.csv`` (the validated register) and
+        ``part1_meta.json`` (data set name, synthetic flag, SHA-256 of each input, peerlib
+        version, counts).
+
+    Raises
+    ------
+    AnswerDataError, FileNotFoundError, CodebookError
+        As :func:`load_part1`; nothing in ``out`` has changed when any is raised.
+    """
+    paths = project_paths()
+    cb = load_codebook(codebook)
+    responses_path = Path(responses) if responses else paths.responses()
+    sites_path = Path(sites) if sites else paths.sites_csv
+    dataset_path = Path(dataset) if dataset else paths.dataset_yaml
+    info = read_dataset_info(dataset_path)
+    long = load_part1(responses_path, sites_path, codebook=cb, sheet=sheet,
+                      delimiter=delimiter, encoding=encoding)
+    register = read_site_register(sites_path)
+    out_dir = Path(out) if out else paths.processed
+
+    meta = {
+        "dataset": info,
+        "inputs": [{"file": p.name, "sha256": sha256_file(p)}
+                   for p in (responses_path, sites_path, cb.path)
+                   + ((dataset_path,) if dataset_path.exists() else ())],
+        "peerlib_version": __version__,
+        "n_participants": int(long["participant_id"].nunique()),
+        "n_rows": int(len(long)),
+        "n_sites_with_data": int(long["site_id"].nunique()),
+    }
+    names = ("part1_long.parquet", "part1_long.csv", "sites.csv", "part1_meta.json")
+    with atomic_outputs(out_dir) as stage:
+        long.to_parquet(stage / names[0], index=False)
+        _csv_text(long).to_csv(stage / names[1], index=False, encoding="utf-8")
+        reg = register.assign(aliases=register["aliases"].map(";".join))
+        _csv_text(reg).to_csv(stage / names[2], index=False, encoding="utf-8")
+        (stage / names[3]).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
+                                      encoding="utf-8")
+    return PreparedFiles(out=out_dir, files=tuple(out_dir / n for n in names),
+                         n_rows=len(long), n_participants=meta["n_participants"])
+
+
+def _processed_dir(data: str | Path | None) -> Path:
+    return Path(data) if data else project_paths().processed
+
+
+def load_prepared(data: str | Path | None = None, *, codebook: str | Path | None = None
+                  ) -> pd.DataFrame:
+    """Read ``part1_long.parquet`` written by :func:`prepare` and check its contract.
+
+    Parameters
+    ----------
+    data : str or Path, optional
+        The processed folder; default ``data/processed`` of the project.
+    codebook : str or Path, optional
+        The codebook the data was prepared with (for the scale order).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per participant x item, columns :data:`LONG_COLUMNS`.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder holds no prepared data: the message says to run ``peerlib prepare``.
+    """
+    path = _processed_dir(data) / "part1_long.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"No prepared data at {path}. Run `peerlib prepare` (or "
+                                "`make reports`) first.")
+    cb = load_codebook(codebook)
+    long = pd.read_parquet(path)
+    for col in ("participant_id", "site_id", "site_name", "organisation_type", "sector",
+                "section"):
+        long[col] = long[col].astype("string")
+    long["item_id"] = pd.Categorical(long["item_id"].astype(str), categories=cb.item_ids,
+                                     ordered=True)
+    long["happening"] = pd.Categorical(long["happening"].astype(str),
+                                       dtype=cb.happening_dtype())
+    long["role"] = pd.Categorical(long["role"].astype(str), dtype=cb.role_dtype())
+    long["bme_focus"] = long["bme_focus"].astype("boolean")
+    long["importance"] = long["importance"].astype("Int64")
+    return long_schema(cb).validate(long)
+
+
+def load_sites(data: str | Path | None = None) -> pd.DataFrame:
+    """Read the site register copied by :func:`prepare` (one row per site, register order).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`peerlib.validate.SITE_COLUMNS`, ``aliases`` as ``;``-joined text.
+    """
+    path = _processed_dir(data) / "sites.csv"
+    if not path.exists():
+        raise FileNotFoundError(f"No prepared site register at {path}. Run `peerlib prepare`.")
+    sites = pd.read_csv(path, dtype=str, keep_default_na=False)
+    sites["bme_focus"] = sites["bme_focus"].map({"True": True, "False": False}).astype("boolean")
+    return sites[SITE_COLUMNS]
+
+
+def load_meta(data: str | Path | None = None) -> dict:
+    """Read ``part1_meta.json`` (data set description, input hashes) written by prepare."""
+    path = _processed_dir(data) / "part1_meta.json"
+    if not path.exists():
+        raise FileNotFoundError(f"No {path.name} in {path.parent}. Run `peerlib prepare`.")
+    return json.loads(path.read_text(encoding="utf-8"))
