@@ -1,0 +1,403 @@
+"""Descriptive scoring of Part 1: sample table, distributions, importance, IPA, comparisons.
+
+Every function takes the tidy long table (one row per participant x item, DESIGN.md) and
+returns a tidy DataFrame with the group keys as plain columns and an ``n`` beside every
+statistic. Nothing here reads files or draws; nothing is rounded (round for display only).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+__all__ = [
+    "QUADRANTS",
+    "sample_table",
+    "sample_counts",
+    "happening_distribution",
+    "importance_summary",
+    "importance_performance",
+    "compare_two_groups",
+]
+
+#: Martilla & James (1977) quadrant names, keyed by (high importance, high performance).
+QUADRANTS = {
+    (True, False): "Concentrate here",
+    (True, True): "Keep up the good work",
+    (False, False): "Low priority",
+    (False, True): "Possible overkill",
+}
+
+_PERFORMANCE_SCORES = {"Yes": 1.0, "Partly": 0.5, "No": 0.0}
+
+
+def _by(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _check_columns(data: pd.DataFrame, columns: Sequence[str], func: str) -> None:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise KeyError(f"{func}: the data has no column(s) {', '.join(missing)} "
+                       f"(columns: {', '.join(map(str, data.columns))})")
+
+
+def _levels(series: pd.Series) -> list:
+    """Levels of a grouping column: categories in their order, else sorted observed values."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return list(series.cat.categories)
+    return sorted(series.dropna().unique().tolist(), key=str)
+
+
+def sample_counts(data: pd.DataFrame, *, by: str | Sequence[str] = ("site_id", "role"),
+                  participant: str = "participant_id") -> pd.DataFrame:
+    """Number of participants per group (long form).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The long table; one row per participant x item.
+    by : str or sequence of str
+        Grouping columns.
+    participant : str
+        Participant id column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per observed combination of ``by`` (categorical levels in their order):
+        the ``by`` columns and ``n`` (count of distinct participants).
+    """
+    keys = _by(by)
+    _check_columns(data, [*keys, participant], "sample_counts")
+    people = data.drop_duplicates(participant)
+    out = people.groupby(keys, observed=True, sort=True).size().rename("n").reset_index()
+    return out
+
+
+def sample_table(data: pd.DataFrame, *, rows: str = "role", columns: str = "sector",
+                 column_order: Sequence[str] | None = None, participant: str = "participant_id",
+                 total_label: str = "Total") -> pd.DataFrame:
+    """The sample composition table: participants by ``rows`` x ``columns`` with totals.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The long table; one row per participant x item.
+    rows : str
+        Row variable (default ``role``; every category of a categorical is listed, with 0).
+    columns : str
+        Column variable (default ``sector``).
+    column_order : sequence of str, optional
+        Order of the columns (e.g. ``["Voluntary", "NHS"]`` as in the study's table).
+    participant : str
+        Participant id column.
+    total_label : str
+        Label of the total row and column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per level of ``rows`` then a total row; columns: ``rows`` (text), one column
+        per level of ``columns`` and ``total_label``; values are counts of participants
+        (int64).
+
+    Raises
+    ------
+    KeyError
+        When a column is missing.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"participant_id": ["a", "b", "c"], "role": ["PW", "PW", "SU"],
+    ...                    "sector": ["NHS", "Voluntary", "NHS"]})
+    >>> sample_table(df)
+        role  NHS  Voluntary  Total
+    0     PW    1          1      2
+    1     SU    1          0      1
+    2  Total    2          1      3
+    """
+    _check_columns(data, [rows, columns, participant], "sample_table")
+    people = data.drop_duplicates(participant)
+    table = pd.crosstab(people[rows], people[columns], dropna=False)
+    table = table.reindex(index=_levels(people[rows]), fill_value=0)
+    cols = list(column_order) if column_order is not None else _levels(people[columns])
+    table = table.reindex(columns=cols, fill_value=0).astype("int64")
+    table[total_label] = table.sum(axis=1)
+    table.loc[total_label] = table.sum(axis=0)
+    table.index = table.index.astype(str)
+    table.index.name = rows
+    table.columns.name = None
+    return table.reset_index()
+
+
+def happening_distribution(data: pd.DataFrame, *, by: str | Sequence[str] | None = ("sector",),
+                           item: str = "item_id", response: str = "happening") -> pd.DataFrame:
+    """Distribution of "Is this happening here?" answers per item and group.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The long table; ``response`` an ordered categorical (every category is kept, with 0,
+        in scale order: Yes, Partly, No, Don't know, Not relevant, Missing).
+    by : str, sequence of str or None
+        Grouping columns (``()`` or None for everyone); groups are the observed ones.
+    item, response : str
+        Item and answer columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group x item x answer option: the ``by`` columns, ``item``, ``response``
+        (ordered categorical), ``count`` (participants giving that answer), ``n_asked``
+        (participants in the group asked the item, Missing included) and ``percent``
+        (0-100: count / n_asked x 100, Missing included so options add up to 100; NaN
+        where n_asked is 0).
+
+    Notes
+    -----
+    "Missing" (no answer recorded) is a category of its own and counts in the denominator,
+    as the study's charts stack all answers to 100%.
+    """
+    keys = _by(by)
+    _check_columns(data, [*keys, item, response], "happening_distribution")
+    if not isinstance(data[response].dtype, pd.CategoricalDtype):
+        raise TypeError(f"happening_distribution: column {response!r} must be an ordered "
+                        "categorical (load data with peerlib.load_prepared)")
+    counts = (data.groupby([*keys, item, response], observed=False, sort=True, dropna=False)
+              .size().rename("count").reset_index())
+    if keys:  # keep only observed groups, but every item and answer within them
+        groups = data[keys].drop_duplicates()
+        counts = counts.merge(groups, on=keys, how="inner")
+    counts["count"] = counts["count"].astype("int64")
+    counts["n_asked"] = counts.groupby([*keys, item], observed=True)["count"].transform("sum")
+    counts["percent"] = np.where(counts["n_asked"] > 0,
+                                 100.0 * counts["count"] / counts["n_asked"].where(
+                                     counts["n_asked"] > 0), np.nan)
+    counts[response] = pd.Categorical(counts[response], dtype=data[response].dtype)
+    return counts.sort_values([*keys, item, response], kind="stable").reset_index(drop=True)
+
+
+def importance_summary(data: pd.DataFrame, *, by: str | Sequence[str] | None = ("sector",),
+                       item: str = "item_id", value: str = "importance",
+                       confidence: float = 0.95) -> pd.DataFrame:
+    """Summary of "How important is this to you?" per item and group.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The long table; ``value`` nullable integers on the 1-4 scale (NA = no answer).
+    by : str, sequence of str or None
+        Grouping columns (``()`` or None for everyone).
+    item, value : str
+        Item and importance columns.
+    confidence : float
+        Confidence level of the interval (0-1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group x item: the ``by`` columns, ``item``, ``n`` (answers, int),
+        ``n_missing`` (no answer), ``mean`` and ``median`` (importance scale, 1 = not at all
+        important ... 4 = extremely important), ``sd`` (sample SD, ddof = 1), ``ci_low`` and
+        ``ci_high`` (the interval for the mean). Statistics are NaN where n = 0 (SD and CI
+        also where n = 1).
+
+    Notes
+    -----
+    The interval is Student's t interval for a mean, mean +/- t(1 - a/2, n - 1) x SD /
+    sqrt(n); treating the 4-point scale as interval-level is the convention of the study's
+    own charts (means of importance). With n < 10 the interval is wide and approximate;
+    reports print n beside every mean. Checked against hand computation in the tests.
+
+    References
+    ----------
+    Student (1908). The probable error of a mean. Biometrika 6(1), 1-25.
+    """
+    keys = _by(by)
+    _check_columns(data, [*keys, item, value], "importance_summary")
+    frame = data[[*keys, item]].copy()
+    frame["_v"] = pd.to_numeric(data[value], errors="raise").astype("Float64")
+    grouped = frame.groupby([*keys, item], observed=True, sort=True)["_v"]
+    out = pd.DataFrame({
+        "n": grouped.count().astype("int64"),
+        "n_missing": grouped.size().astype("int64") - grouped.count().astype("int64"),
+        "mean": grouped.mean().astype(float),
+        "sd": grouped.std(ddof=1).astype(float),
+        "median": grouped.median().astype(float),
+    }).reset_index()
+    if keys:  # every item for every observed group, even when nobody answered it
+        full = data[keys].drop_duplicates().merge(
+            pd.DataFrame({item: _levels(data[item])}), how="cross")
+        out = full.merge(out, on=[*keys, item], how="left")
+        out[["n", "n_missing"]] = out[["n", "n_missing"]].fillna(0).astype("int64")
+    n = out["n"].astype(float)
+    tcrit = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+    half = np.where(n >= 2, tcrit * out["sd"] / np.sqrt(n.where(n > 0)), np.nan)
+    out["ci_low"] = out["mean"] - half
+    out["ci_high"] = out["mean"] + half
+    if isinstance(data[item].dtype, pd.CategoricalDtype):
+        out[item] = pd.Categorical(out[item], dtype=data[item].dtype)
+    return out.sort_values([*keys, item], kind="stable").reset_index(drop=True)
+
+
+def importance_performance(data: pd.DataFrame, *, by: str | Sequence[str] | None = None,
+                           item: str = "item_id", response: str = "happening",
+                           value: str = "importance") -> pd.DataFrame:
+    """Importance-Performance analysis per item (Martilla & James, 1977).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The long table.
+    by : str, sequence of str or None
+        Grouping columns; each group gets its own reference means and quadrants.
+    item, response, value : str
+        Item, "Is this happening here?" and importance columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group x item: the ``by`` columns, ``item``, ``n_performance``
+        (substantive answers: Yes, Partly or No), ``performance`` (0-100: (Yes + 0.5 x
+        Partly) / (Yes + Partly + No) x 100; NaN when there are none), ``n_importance``
+        (importance answers), ``importance`` (mean, 1-4 scale), ``performance_reference`` and
+        ``importance_reference`` (unweighted means over the group's items with a value: the
+        cross-hairs) and ``quadrant`` (text; NA where either value is NaN).
+
+    Notes
+    -----
+    Don't know, Not relevant and Missing are not performance judgements and are left out of
+    performance. Quadrants follow Martilla and James: high importance and low performance
+    "Concentrate here", high/high "Keep up the good work", low/low "Low priority", low
+    importance and high performance "Possible overkill"; a value equal to the reference
+    counts as high. The cross-hairs are the data-centred means, one of the placements the
+    authors discuss.
+
+    References
+    ----------
+    Martilla, J. A., & James, J. C. (1977). Importance-performance analysis. Journal of
+    Marketing, 41(1), 77-79. https://doi.org/10.1177/002224297704100112
+    """
+    keys = _by(by)
+    _check_columns(data, [*keys, item, response, value], "importance_performance")
+    scores = data[response].astype(object).map(_PERFORMANCE_SCORES)
+    frame = data[[*keys, item]].copy()
+    frame["_score"] = scores.astype(float)
+    grouped = frame.groupby([*keys, item], observed=True, sort=True)["_score"]
+    perf = pd.DataFrame({"n_performance": grouped.count().astype("int64"),
+                         "performance": 100.0 * grouped.mean()}).reset_index()
+    imp = importance_summary(data, by=keys, item=item, value=value)[[*keys, item, "n", "mean"]]
+    imp = imp.rename(columns={"n": "n_importance", "mean": "importance"})
+    if isinstance(data[item].dtype, pd.CategoricalDtype):
+        perf[item] = pd.Categorical(perf[item], dtype=data[item].dtype)
+    out = imp.merge(perf, on=[*keys, item], how="left")
+    out["n_performance"] = out["n_performance"].fillna(0).astype("int64")
+    out = out[[*keys, item, "n_performance", "performance", "n_importance", "importance"]]
+    if keys:
+        ref = out.groupby(keys, observed=True)[["performance", "importance"]].transform("mean")
+    else:
+        ref = pd.DataFrame({"performance": out["performance"].mean(),
+                            "importance": out["importance"].mean()}, index=out.index)
+    out["performance_reference"] = ref["performance"]
+    out["importance_reference"] = ref["importance"]
+    quadrant = [
+        QUADRANTS[(bool(i >= ir), bool(p >= pr))] if not (np.isnan(p) or np.isnan(i)) else pd.NA
+        for p, i, pr, ir in zip(out["performance"], out["importance"],
+                                out["performance_reference"], out["importance_reference"])
+    ]
+    out["quadrant"] = pd.array(quadrant, dtype="string")
+    return out.reset_index(drop=True)
+
+
+def compare_two_groups(data: pd.DataFrame, *, by: str = "sector",
+                       groups: Sequence[str] | None = None, item: str = "item_id",
+                       response: str = "happening", value: str = "importance") -> pd.DataFrame:
+    """Exploratory comparison of two groups per item with Fisher's exact test.
+
+    Two dichotomies are compared, each in a 2 x 2 table: "Yes" among substantive answers
+    (Yes, Partly, No) and "Extremely important" among importance answers.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The long table.
+    by : str
+        Column holding the two groups (e.g. ``sector``).
+    groups : sequence of two str, optional
+        The two levels to compare; default the two levels present (an error if not two).
+    item, response, value : str
+        Item, happening and importance columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item x measure: ``item``, ``measure`` (text), and for each group ``a``
+        and ``b``: ``group_a``/``group_b``, ``n_a``/``n_b`` (denominators, counts),
+        ``x_a``/``x_b`` (participants with the outcome), ``percent_a``/``percent_b`` (0-100);
+        ``odds_ratio`` (conditional MLE is not used: the sample odds ratio from scipy),
+        ``p_exact`` (two-sided Fisher exact p), ``p_holm`` (Holm-adjusted across all rows of
+        the table) and ``note`` ("exploratory").
+
+    Raises
+    ------
+    ValueError
+        When ``by`` does not hold exactly two groups (or ``groups`` is not two levels).
+
+    Notes
+    -----
+    The study is qualitative and comparative; its Part 1 samples are small and purposive.
+    These p-values describe the sample only, are not confirmatory, and are labelled
+    exploratory wherever shown. Fisher's test is exact for any cell size.
+
+    References
+    ----------
+    Fisher, R. A. (1935). The logic of inductive inference. JRSS 98(1), 39-82.
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian
+    Journal of Statistics 6(2), 65-70.
+    """
+    _check_columns(data, [by, item, response, value], "compare_two_groups")
+    levels = list(groups) if groups is not None else _levels(data[by].astype(object))
+    if len(levels) != 2:
+        raise ValueError(f"compare_two_groups: {by!r} must hold exactly two groups to compare; "
+                         f"found {len(levels)}: {', '.join(map(str, levels))}")
+    rows = []
+    answers = data[response].astype(object)
+    substantive = answers.isin(list(_PERFORMANCE_SCORES))
+    answered = data[value].notna()
+    for item_id in _levels(data[item]):
+        at_item = data[item] == item_id
+        for measure, base, outcome in (
+            ('Yes among Yes/Partly/No ("Is this happening here?")', substantive,
+             answers == "Yes"),
+            ('"Extremely important" among importance answers', answered,
+             data[value].fillna(0) == 4),
+        ):
+            row = {item: item_id, "measure": measure}
+            table = []
+            for tag, group in zip("ab", levels):
+                mask = at_item & (data[by] == group) & base
+                n, x = int(mask.sum()), int((mask & outcome).sum())
+                row.update({f"group_{tag}": group, f"n_{tag}": n, f"x_{tag}": x,
+                            f"percent_{tag}": 100.0 * x / n if n else np.nan})
+                table.append([x, n - x])
+            if min(row["n_a"], row["n_b"]) > 0:
+                res = stats.fisher_exact(table, alternative="two-sided")
+                row["odds_ratio"], row["p_exact"] = float(res.statistic), float(res.pvalue)
+            else:
+                row["odds_ratio"], row["p_exact"] = np.nan, np.nan
+            rows.append(row)
+    out = pd.DataFrame(rows)
+    valid = out["p_exact"].notna()
+    out["p_holm"] = np.nan
+    if valid.any():
+        out.loc[valid, "p_holm"] = multipletests(out.loc[valid, "p_exact"], method="holm")[1]
+    out["note"] = "exploratory"
+    if isinstance(data[item].dtype, pd.CategoricalDtype):
+        out[item] = pd.Categorical(out[item], dtype=data[item].dtype)
+    return out
