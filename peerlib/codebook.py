@@ -75,7 +75,10 @@ def normalise_label(value: object) -> str:
             return ""
     except (TypeError, ValueError):
         pass
-    text = unicodedata.normalize("NFKC", str(value))
+    # Map apostrophes before NFKC too: NFKC splits the acute accent (U+00B4) into a space
+    # and a combining accent, and the double prime (U+2033) into two primes.
+    text = str(value).translate(_APOSTROPHES).translate(_QUOTES)
+    text = unicodedata.normalize("NFKC", text)
     text = text.translate(_APOSTROPHES).translate(_QUOTES).translate(_DASHES)
     return _SPACE.sub(" ", text).strip().casefold()
 
@@ -257,7 +260,9 @@ class Codebook:
         match = _CODE_AND_LABEL.match(key)
         if match:
             code, label = _number_key(match.group(1)), match.group(2).strip()
-            if code in lookup and label in lookup and lookup[code] == lookup[label]:
+            # the second part must be a label or alias: "3.3" or "4 - 4" is not "3 - Quite"
+            if (_number_key(label) is None and code in lookup and label in lookup
+                    and lookup[code] == lookup[label]):
                 return lookup[code], True
         return None, False
 

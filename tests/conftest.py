@@ -1,0 +1,108 @@
+"""Shared fixtures of the peerlib test suite.
+
+Matplotlib's Agg backend is set before anything imports pyplot, so tests and executed
+notebooks never need a display.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ["MPLBACKEND"] = "Agg"
+
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from peerlib.codebook import load_codebook  # noqa: E402
+
+#: The committed demo files of the repository (inputs of the demo_project fixture).
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RAW_DEMO = REPO_ROOT / "data" / "raw"
+DEMO_FILES = ("dataset.yaml", "sites.csv", "part1_responses.csv")
+
+
+# ============================================================================================
+# Data-layer fixtures (codebook, io, validate, prepare, demo, scoring tests)
+# ============================================================================================
+
+#: The hand-made long table behind ``long_df``: one tuple per participant, with
+#: (participant_id, site_id, role, {item_id: (happening, importance)}).
+#:
+#: - two sites: S01 (NHS trust, NHS, 4 participants) and S02 (Voluntary sector, Voluntary,
+#:   ONE participant: the one-case site);
+#: - three items 2.1-2.3 (the real ids);
+#: - "Not relevant" is chosen by nobody (a zero-answer level), and no participant has the
+#:   role "Senior/strategic manager or commissioner" (a zero row of the sample table);
+#: - "Don't know" appears (P01 at 2.3, P05 at 2.2) and one "Missing" (P03 at 2.2);
+#: - item 2.3 has no importance answer at all at S01 (the whole NHS sector).
+TINY_PEOPLE = [
+    ("P01", "S01", "Peer worker",
+     {"2.1": ("Yes", 4), "2.2": ("Partly", 3), "2.3": ("Don't know", None)}),
+    ("P02", "S01", "Peer worker",
+     {"2.1": ("Yes", 3), "2.2": ("No", 2), "2.3": ("Yes", None)}),
+    ("P03", "S01", "Line manager",
+     {"2.1": ("Partly", 4), "2.2": ("Missing", None), "2.3": ("No", None)}),
+    ("P04", "S01", "Service user",
+     {"2.1": ("No", 2), "2.2": ("Yes", 4), "2.3": ("Yes", None)}),
+    ("P05", "S02", "Non-peer staff",
+     {"2.1": ("Yes", 1), "2.2": ("Don't know", 3), "2.3": ("Partly", 4)}),
+]
+TINY_SITES = {
+    "S01": ("Ashwell Moor NHS Foundation Trust", "NHS trust", "NHS", False),
+    "S02": ("Lantern Collective", "Voluntary sector", "Voluntary", True),
+}
+TINY_ITEMS = ["2.1", "2.2", "2.3"]
+
+
+@pytest.fixture(scope="session")
+def codebook():
+    """The codebook shipped with peerlib (``peerlib/schedules/part1.yaml``)."""
+    return load_codebook()
+
+
+@pytest.fixture
+def long_df(codebook):
+    """A hand-made long table (5 participants x 3 items = 15 rows) with the real dtypes.
+
+    See :data:`TINY_PEOPLE` for its content. ``happening`` and ``role`` are ordered
+    categoricals with the codebook's levels, ``importance`` is nullable Int64, ``item_id`` an
+    ordered categorical of the three items, IDs and site columns ``string``.
+    """
+    rows = []
+    for pid, site, role, answers in TINY_PEOPLE:
+        name, org, sector, bme = TINY_SITES[site]
+        for item in TINY_ITEMS:
+            happening, importance = answers[item]
+            rows.append({"participant_id": pid, "site_id": site, "site_name": name,
+                         "organisation_type": org, "sector": sector, "bme_focus": bme,
+                         "role": role, "section": "2", "item_id": item,
+                         "happening": happening, "importance": importance})
+    df = pd.DataFrame(rows)
+    for col in ("participant_id", "site_id", "site_name", "organisation_type", "sector",
+                "section"):
+        df[col] = df[col].astype("string")
+    df["bme_focus"] = df["bme_focus"].astype("boolean")
+    df["role"] = pd.Categorical(df["role"], dtype=codebook.role_dtype())
+    df["item_id"] = pd.Categorical(df["item_id"], categories=TINY_ITEMS, ordered=True)
+    df["happening"] = pd.Categorical(df["happening"], dtype=codebook.happening_dtype())
+    df["importance"] = pd.array(df["importance"].tolist(), dtype="Int64")
+    assert df["happening"].notna().all()  # a typo above would turn into NA silently
+    assert df["role"].notna().all()
+    return df
+
+
+@pytest.fixture
+def demo_project(tmp_path, monkeypatch):
+    """A project directory in ``tmp_path`` holding a copy of the committed demo raw files.
+
+    ``PEERLIB_PROJECT_DIR`` points at it for the duration of the test, so every default path
+    of peerlib (``data/raw``, ``data/processed``) resolves inside ``tmp_path``.
+    """
+    raw = tmp_path / "data" / "raw"
+    raw.mkdir(parents=True)
+    for name in DEMO_FILES:
+        shutil.copy2(RAW_DEMO / name, raw / name)
+    monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
+    return tmp_path
