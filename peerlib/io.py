@@ -143,6 +143,10 @@ def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | N
         except (UnicodeDecodeError, LookupError) as err:
             raise _problem(path, f"cannot be read as text ({err})",
                            allowed="CSV saved as UTF-8, UTF-16 or Windows-1252") from err
+        if "\x00" in text:  # decodes, but is a binary file (or UTF-16 without a BOM)
+            raise _problem(path, "is not a text file (it holds NUL bytes)",
+                           allowed="CSV saved as UTF-8, UTF-16 or Windows-1252; for UTF-16 "
+                                   "without a byte-order mark give the encoding utf-16")
         text = text.lstrip("\ufeff")
         sep = delimiter or _sniff_delimiter(text)
         try:
@@ -169,10 +173,10 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
     with book:
         names = book.sheet_names
         if sheet is not None and sheet not in names:
-            raise _problem(path, f"has no sheet named {sheet!r}", value=sheet,
-                           allowed=", ".join(names))
-        frame = book.parse(sheet if sheet is not None else names[0], dtype=object, header=0,
-                           keep_default_na=False, na_values=[])
+            raise _problem(path, "is not a sheet of this workbook",
+                           value=sheet, allowed="sheets found: " + ", ".join(names))
+        frame = pd.read_excel(book, sheet_name=sheet if sheet is not None else names[0],
+                              dtype=object, header=0, keep_default_na=False, na_values=[])
     # Excel numbers arrive as int/float: show whole numbers without ".0" and keep text as is.
     def as_text(value):
         if value is None or (isinstance(value, float) and pd.isna(value)):
