@@ -118,47 +118,74 @@ def read_site_register(path: str | Path) -> pd.DataFrame:
     """
     raw = read_table(path)
     source = raw.attrs.get("source", Path(path).name)
+    # A missing column is reported together with the problems of the columns present.
     problems = _missing_columns(raw, _REQUIRED_SITE_COLUMNS, source)
-    if problems:
-        raise AnswerDataError(problems_frame(problems))
 
     out = pd.DataFrame(index=raw.index)
-    out["site_id"] = raw["site_id"].map(lambda v: str(v).strip())
-    out["site_name"] = raw["site_name"].map(lambda v: str(v).strip())
+    if "site_id" in raw.columns:
+        out["site_id"] = raw["site_id"].map(lambda v: str(v).strip())
+    if "site_name" in raw.columns:
+        out["site_name"] = raw["site_name"].map(lambda v: str(v).strip())
     org = {normalise_label(t): t for t in ORGANISATION_TYPES}
     org.update({"nhs": "NHS trust", "voluntary": "Voluntary sector",
                 "voluntary sector organisation": "Voluntary sector"})
-    out["organisation_type"] = [org.get(normalise_label(v), v) for v in raw["organisation_type"]]
+    if "organisation_type" in raw.columns:
+        out["organisation_type"] = [org.get(normalise_label(v), v)
+                                    for v in raw["organisation_type"]]
     sec = {normalise_label(s): s for s in SECTORS}
     sec.update({"voluntary sector": "Voluntary", "vcs": "Voluntary", "third sector": "Voluntary"})
-    out["sector"] = [sec.get(normalise_label(v), v) for v in raw["sector"]]
-    out["bme_focus"] = [_BOOL.get(normalise_label(v), v) for v in raw["bme_focus"]]
+    if "sector" in raw.columns:
+        out["sector"] = [sec.get(normalise_label(v), v) for v in raw["sector"]]
+    if "bme_focus" in raw.columns:
+        out["bme_focus"] = [_BOOL.get(normalise_label(v), v) for v in raw["bme_focus"]]
 
-    schema = pa.DataFrameSchema({
+    checks = {
         "site_id": pa.Column(None, pa.Check.str_length(min_value=1), unique=True),
         "site_name": pa.Column(None, pa.Check.str_length(min_value=1)),
         "organisation_type": pa.Column(None, pa.Check.isin(ORGANISATION_TYPES)),
         "sector": pa.Column(None, pa.Check.isin(SECTORS)),
         "bme_focus": pa.Column(None, pa.Check.isin([True, False])),
-    })
+    }
+    schema = pa.DataFrameSchema({c: check for c, check in checks.items() if c in out.columns})
     explain = {
         "organisation_type": ("is not a known organisation type", ", ".join(ORGANISATION_TYPES)),
         "sector": ("is not a known sector", ", ".join(SECTORS)),
         "bme_focus": ("is not true or false", "true/false, yes/no, 1/0"),
     }
-    problems = _validate(out, schema, raw, source, explain)
+    problems += _validate(out, schema, raw, source, explain)
     for p in problems:
         if p["column"] == "site_id" and p["problem"] == "appears more than once":
             p["allowed"] = "each site once"
-    if problems:
-        raise AnswerDataError(problems_frame(problems))
 
     aliases = raw["aliases"] if "aliases" in raw.columns else pd.Series("", index=raw.index)
     out["aliases"] = [tuple(a.strip() for a in str(v).split(";") if a.strip()) for v in aliases]
+    if "site_id" in out.columns:
+        problems += _alias_clashes(out, raw, source)
+    if problems:
+        raise AnswerDataError(problems_frame(problems))
     for col in ("site_id", "site_name", "organisation_type", "sector"):
         out[col] = out[col].astype("string")
     out["bme_focus"] = out["bme_focus"].astype("boolean")
     return out.reset_index(drop=True)[SITE_COLUMNS]
+
+
+def _alias_clashes(out: pd.DataFrame, raw: pd.DataFrame, source: str) -> list[dict]:
+    """An alias (or id) that folds to another site's id or alias would assign responses to
+    the wrong site silently: report it."""
+    owner: dict[str, str] = {}
+    for sid in out["site_id"]:
+        owner.setdefault(normalise_label(sid), sid)
+    rows = []
+    for idx, sid, aliases in zip(out.index, out["site_id"], out["aliases"]):
+        for alias in aliases:
+            key = normalise_label(alias)
+            other = owner.setdefault(key, sid)
+            if other != sid:
+                rows.append({"file": source, "row": idx + FIRST_DATA_ROW, "column": "aliases",
+                             "value": raw.at[idx, "aliases"],
+                             "problem": f"alias {alias!r} already stands for site {other}",
+                             "allowed": "each alias (and site id) for one site only"})
+    return rows
 
 
 def _site_lookup(sites: pd.DataFrame) -> dict[str, str]:

@@ -1,0 +1,123 @@
+"""The ``peerlib`` command: ``demo-data``, ``prepare``, ``reports``.
+
+Exit codes: 0 success, 1 invalid input data, 2 wrong usage, 3 internal error (a bug: report
+it), 130 interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, AnswerDataError, PeerlibError, ReportError
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``peerlib`` command."""
+    parser = argparse.ArgumentParser(
+        prog="peerlib",
+        description="Peer worker case study workbench: prepare Part 1 data and build reports.")
+    parser.add_argument("--version", action="version", version=f"peerlib {__version__}")
+    parser.add_argument("--project-dir", help="project folder (default: PEERLIB_PROJECT_DIR, "
+                        "else the current folder or the nearest parent with data/raw)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo-data", help="write the synthetic demo data set")
+    demo.add_argument("--out", help="folder (default data/raw)")
+
+    prep = sub.add_parser("prepare", help="validate raw Part 1 data and write data/processed")
+    prep.add_argument("--responses", help="raw responses file (default data/raw/"
+                      "part1_responses.csv/.xlsx)")
+    prep.add_argument("--sites", help="site register (default data/raw/sites.csv)")
+    prep.add_argument("--out", help="output folder (default data/processed)")
+    prep.add_argument("--codebook", help="codebook YAML (default: the one shipped)")
+    prep.add_argument("--sheet", help="worksheet of an .xlsx (default: the first)")
+    prep.add_argument("--delimiter", help="CSV field separator (default: detected)")
+    prep.add_argument("--encoding", help="CSV encoding (default: detected)")
+
+    rep = sub.add_parser("reports", help="run the report notebooks and export HTML")
+    rep.add_argument("--data", help="prepared data folder (default data/processed)")
+    rep.add_argument("--out", help="reports folder (default reports)")
+    rep.add_argument("--jobs", type=int, help="notebooks run at once (default: CPU cores)")
+    rep.add_argument("--sites", help="comma-separated site ids (default: all in the register)")
+    rep.add_argument("--min-group-size", type=int, default=5,
+                     help="smallest group whose results are shown (default 5)")
+    rep.add_argument("--timeout", type=int, default=600,
+                     help="seconds a notebook cell may run (default 600)")
+    rep.add_argument("--notebooks", help="folder of the report templates (default notebooks)")
+    rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .paths import project_paths
+
+    if args.project_dir:
+        os.environ["PEERLIB_PROJECT_DIR"] = str(Path(args.project_dir).resolve())
+    paths = project_paths()
+
+    if args.command == "demo-data":
+        from .demo import write_demo_data
+
+        for path in write_demo_data(args.out or paths.raw):
+            print(f"wrote {path}")
+        print("These files are SYNTHETIC demo data (dataset.yaml says synthetic: true).")
+        return EXIT_OK
+
+    if args.command == "prepare":
+        from .prepare import prepare
+
+        result = prepare(args.responses, args.sites, out=args.out, codebook=args.codebook,
+                         sheet=args.sheet, delimiter=args.delimiter, encoding=args.encoding)
+        print(f"prepared {result.n_participants} participants, {result.n_rows} rows "
+              f"(participant x item) -> {result.out}")
+        return EXIT_OK
+
+    if args.command == "reports":
+        from .batch import run_reports
+
+        sites = [s.strip() for s in args.sites.split(",") if s.strip()] if args.sites else None
+        batch = run_reports(args.data, args.out, jobs=args.jobs, sites=sites,
+                            min_group_size=args.min_group_size, timeout=args.timeout,
+                            notebooks=args.notebooks, progress=not args.no_progress)
+        print(f"{len(batch.results)} reports written; open {batch.index}")
+        return EXIT_OK
+    raise AssertionError(args.command)  # argparse allows only the commands above
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (see the module docstring)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except AnswerDataError as err:
+        print(f"peerlib {args.command}: invalid input data\n{err}", file=sys.stderr)
+        return err.exit_code
+    except ReportError as err:
+        print(f"peerlib {args.command}: {err}", file=sys.stderr)
+        return err.exit_code
+    except PeerlibError as err:
+        print(f"peerlib {args.command}: {err}", file=sys.stderr)
+        return err.exit_code
+    except FileNotFoundError as err:
+        print(f"peerlib {args.command}: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"peerlib {args.command}: interrupted; earlier outputs were left as they were",
+              file=sys.stderr)
+        return 130
+    except Exception:  # a bug: say so plainly, with the traceback
+        traceback.print_exc()
+        print(f"peerlib {args.command}: internal error (a bug in peerlib {__version__}); "
+              "please report it with the traceback above", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

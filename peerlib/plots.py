@@ -1,0 +1,405 @@
+"""Figure builders: plotly for the HTML reports, matplotlib/seaborn for PNG/SVG slides.
+
+Every builder takes a result table from :mod:`peerlib.scoring` (already passed through
+:mod:`peerlib.disclosure`) and only draws it: no statistic is computed here. Likert answers
+keep their scale order and always the same colours: a diverging, colour-blind-safe blue/red
+pair for the substantive answers (ColorBrewer RdBu) and neutral greys for Don't know, Not
+relevant and Missing.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+__all__ = [
+    "HAPPENING_COLOURS",
+    "IMPORTANCE_COLOURS",
+    "GROUP_COLOURS",
+    "happening_bars",
+    "importance_bars",
+    "ipa_chart",
+    "happening_bars_static",
+    "importance_bars_static",
+    "ipa_chart_static",
+    "save_static",
+    "show",
+    "PlotlyOutput",
+]
+
+#: Colours of the "Is this happening here?" answers (ColorBrewer RdBu, Brewer 2002).
+HAPPENING_COLOURS = {
+    "Yes": "#2166ac",
+    "Partly": "#92c5de",
+    "No": "#d6604d",
+    "Don't know": "#a6a6a6",
+    "Not relevant": "#cfcfcf",
+    "Missing": "#ececec",
+}
+#: Colours of the importance scale values (1-4), same diverging palette.
+IMPORTANCE_COLOURS = {1: "#b2182b", 2: "#f4a582", 3: "#92c5de", 4: "#2166ac"}
+#: Colours of comparison groups (Okabe & Ito 2008, colour-blind safe).
+GROUP_COLOURS = ["#555555", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+
+_FONT = dict(family="Arial, Helvetica, sans-serif", size=13)
+
+
+def _colour(label: object) -> str:
+    return HAPPENING_COLOURS.get(str(label), "#888888")
+
+
+def _item_text(items: pd.Series, labels: dict[str, str] | None) -> list[str]:
+    labels = labels or {}
+    return [f"{i} {labels[str(i)]}" if str(i) in labels else str(i) for i in items]
+
+
+def happening_bars(dist: pd.DataFrame, *, group: str | None = "sector",
+                   item_labels: dict[str, str] | None = None, title: str = "",
+                   response: str = "happening", item: str = "item_id",
+                   group_order: Sequence[str] | None = None) -> go.Figure:
+    """100% stacked horizontal bars of "Is this happening here?" per item (and group).
+
+    Parameters
+    ----------
+    dist : pandas.DataFrame
+        Output of :func:`peerlib.scoring.happening_distribution` (optionally suppressed):
+        one row per group x item x answer with ``percent``, ``count`` and ``n_asked``.
+        Rows of suppressed groups (``suppressed`` True) are drawn as an empty bar labelled
+        "n<k" by the caller's table; here they are left out.
+    group : str or None
+        Grouping column shown beside each item (None: one bar per item).
+    item_labels : dict, optional
+        Item id -> short label for the axis.
+    title : str
+        Figure title.
+    group_order : sequence of str, optional
+        Order of the groups within an item.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One trace per answer option in scale order; x = percent (0-100) of everyone asked.
+    """
+    data = dist.copy()
+    if "suppressed" in data.columns:
+        data = data[~data["suppressed"].astype(bool)]
+    levels = list(data[response].cat.categories) if isinstance(
+        data[response].dtype, pd.CategoricalDtype) else list(HAPPENING_COLOURS)
+    items = list(dict.fromkeys(data[item].astype(str)))
+    ordered = sorted(data[group].astype(str).unique(), key=(
+        (lambda g: list(group_order).index(g) if g in group_order else 99)
+        if group_order else str)) if group else [None]
+    fig = go.Figure()
+    for level in levels:
+        sub = data[data[response].astype(str) == level]
+        xs, ys_item, ys_group, custom = [], [], [], []
+        for it in items:
+            for g in ordered:
+                row = sub[(sub[item].astype(str) == it) & (
+                    (sub[group].astype(str) == g) if group else True)]
+                if row.empty:
+                    continue
+                rec = row.iloc[0]
+                xs.append(float(rec["percent"]) if pd.notna(rec["percent"]) else 0.0)
+                ys_item.append(_item_text(pd.Series([it]), item_labels)[0])
+                ys_group.append(g if g is not None else "All")
+                custom.append([int(rec["count"]), int(rec["n_asked"])])
+        fig.add_trace(go.Bar(
+            name=level, orientation="h", x=xs,
+            y=[ys_item, ys_group] if group else ys_item,
+            marker_color=_colour(level), customdata=custom,
+            hovertemplate=(f"{level}: %{{x:.0f}}% (%{{customdata[0]}} of "
+                           "%{customdata[1]})<extra></extra>"),
+        ))
+    n_rows = len(items) * len(ordered)
+    fig.update_layout(
+        barmode="stack", title=title, font=_FONT, template="plotly_white",
+        xaxis=dict(title="% of everyone asked (Missing included)", range=[0, 100],
+                   ticksuffix="%"),
+        yaxis=dict(autorange="reversed"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, traceorder="normal"),
+        height=max(320, 70 + 26 * n_rows), margin=dict(l=10, r=10, t=80, b=40),
+    )
+    return fig
+
+
+def importance_bars(summary: pd.DataFrame, *, group: str = "group",
+                    item_labels: dict[str, str] | None = None, title: str = "",
+                    item: str = "item_id", group_order: Sequence[str] | None = None
+                    ) -> go.Figure:
+    """Grouped bars of mean importance per item (0-4 axis), one colour per group.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        Output of :func:`peerlib.scoring.importance_summary` with a ``group`` column naming
+        the comparison group of each row (e.g. "All", "NHS", "Voluntary"); suppressed rows
+        (NaN mean) are left out.
+    group : str
+        Column naming the bar colours.
+    item_labels : dict, optional
+        Item id -> short label.
+    title : str
+        Figure title.
+    group_order : sequence of str, optional
+        Order of the groups (and their colours).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One trace per group; y = mean importance (1 = not at all ... 4 = extremely
+        important) on a 0-4 axis, error bars the 95% confidence interval, n in the hover.
+    """
+    data = summary.dropna(subset=["mean"])
+    groups = list(group_order) if group_order else list(dict.fromkeys(data[group].astype(str)))
+    fig = go.Figure()
+    for colour, g in zip(itertools.cycle(GROUP_COLOURS), groups):
+        sub = data[data[group].astype(str) == g]
+        fig.add_trace(go.Bar(
+            name=g, x=_item_text(sub[item].astype(str), item_labels), y=sub["mean"],
+            marker_color=colour,
+            error_y=dict(type="data", symmetric=False,
+                         array=(sub["ci_high"] - sub["mean"]).fillna(0),
+                         arrayminus=(sub["mean"] - sub["ci_low"]).fillna(0),
+                         thickness=1, width=3, color="#333333"),
+            customdata=sub[["n"]].to_numpy(),
+            hovertemplate=f"{g}: mean %{{y:.2f}} (n = %{{customdata[0]}})<extra></extra>",
+        ))
+    fig.update_layout(
+        barmode="group", title=title, font=_FONT, template="plotly_white",
+        yaxis=dict(title="Mean importance (1 = not at all ... 4 = extremely important)",
+                   range=[0, 4], dtick=1),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+        height=460, margin=dict(l=10, r=10, t=80, b=120),
+    )
+    return fig
+
+
+def ipa_chart(ipa: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
+              title: str = "", item: str = "item_id") -> go.Figure:
+    """Importance-Performance grid: performance (x, 0-100) against mean importance (y, 1-4).
+
+    Parameters
+    ----------
+    ipa : pandas.DataFrame
+        Output of :func:`peerlib.scoring.importance_performance` for one group; rows with a
+        NaN value (or suppressed) are left out.
+    item_labels : dict, optional
+        Item id -> short label (hover text).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One marker per item labelled with its id, dashed cross-hairs at the reference means
+        and the four quadrant names of Martilla & James (1977) in the corners.
+    """
+    data = ipa.dropna(subset=["performance", "importance"])
+    labels = _item_text(data[item].astype(str), item_labels)
+    fig = go.Figure(go.Scatter(
+        x=data["performance"], y=data["importance"], mode="markers+text",
+        text=data[item].astype(str), textposition="top center",
+        marker=dict(size=11, color="#2166ac", line=dict(width=1, color="white")),
+        customdata=list(zip(labels, data["n_performance"], data["n_importance"],
+                            data["quadrant"].astype(str))),
+        hovertemplate=("%{customdata[0]}<br>performance %{x:.0f} (n = %{customdata[1]})"
+                       "<br>importance %{y:.2f} (n = %{customdata[2]})<br>%{customdata[3]}"
+                       "<extra></extra>"),
+    ))
+    if len(data):
+        px, py = float(data["performance_reference"].iloc[0]), float(
+            data["importance_reference"].iloc[0])
+        fig.add_vline(x=px, line_dash="dash", line_color="#777777")
+        fig.add_hline(y=py, line_dash="dash", line_color="#777777")
+    for text, x, y, xa, ya in (("Concentrate here", 0, 4, "left", "top"),
+                               ("Keep up the good work", 100, 4, "right", "top"),
+                               ("Low priority", 0, 1, "left", "bottom"),
+                               ("Possible overkill", 100, 1, "right", "bottom")):
+        fig.add_annotation(x=x, y=y, text=text, showarrow=False, xanchor=xa, yanchor=ya,
+                           font=dict(color="#777777", size=12))
+    fig.update_layout(
+        title=title, font=_FONT, template="plotly_white", showlegend=False,
+        xaxis=dict(title="Performance: Yes + ½ Partly, % of Yes/Partly/No answers",
+                   range=[-2, 102]),
+        yaxis=dict(title="Mean importance (1-4)", range=[0.9, 4.1]),
+        height=480, margin=dict(l=10, r=10, t=60, b=50),
+    )
+    return fig
+
+
+# ---------------------------------------------------------------------- static (slides)
+def _mpl():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    plt.rcParams["svg.hashsalt"] = "peerwork"  # deterministic SVG ids
+    sns.set_theme(style="whitegrid", font_scale=0.9)
+    return plt, sns
+
+
+def happening_bars_static(dist: pd.DataFrame, *, group: str = "sector",
+                          item_labels: dict[str, str] | None = None, title: str = "",
+                          response: str = "happening", item: str = "item_id"):
+    """Matplotlib version of :func:`happening_bars` for slides (same order and colours).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt, _ = _mpl()
+    data = dist.copy()
+    if "suppressed" in data.columns:
+        data = data[~data["suppressed"].astype(bool)]
+    wide = data.pivot_table(index=[item, group], columns=response, values="percent",
+                            observed=False, sort=True, dropna=False).fillna(0)
+    wide = wide.loc[[k for k in wide.index if k in set(zip(data[item], data[group]))]]
+    fig, ax = plt.subplots(figsize=(9, 0.42 * len(wide) + 1.6))
+    left = pd.Series(0.0, index=wide.index)
+    ylabels = [f"{_item_text(pd.Series([i]), item_labels)[0]} · {g}" for i, g in wide.index]
+    for level in wide.columns:
+        ax.barh(ylabels, wide[level], left=left, color=_colour(level), label=str(level),
+                edgecolor="white", linewidth=0.5)
+        left += wide[level]
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of everyone asked (Missing included)")
+    ax.set_title(title, loc="left")
+    ax.legend(ncol=6, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def importance_bars_static(summary: pd.DataFrame, *, group: str = "group",
+                           item_labels: dict[str, str] | None = None, title: str = "",
+                           item: str = "item_id", group_order: Sequence[str] | None = None):
+    """Matplotlib/seaborn version of :func:`importance_bars` (no bootstrapping: the bars
+    are the precomputed means).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt, sns = _mpl()
+    data = summary.dropna(subset=["mean"]).copy()
+    data["item"] = _item_text(data[item].astype(str), item_labels)
+    order = list(group_order) if group_order else list(dict.fromkeys(data[group].astype(str)))
+    fig, ax = plt.subplots(figsize=(10, 4.8))
+    sns.barplot(data=data, x="item", y="mean", hue=group, hue_order=order, errorbar=None,
+                palette=GROUP_COLOURS[:len(order)], ax=ax)
+    ax.set_ylim(0, 4)
+    ax.set_ylabel("Mean importance (1-4)")
+    ax.set_xlabel("")
+    ax.set_title(title, loc="left")
+    ax.tick_params(axis="x", labelrotation=30)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")
+    fig.tight_layout()
+    return fig
+
+
+def ipa_chart_static(ipa: pd.DataFrame, *, title: str = "", item: str = "item_id"):
+    """Matplotlib version of :func:`ipa_chart`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    plt, _ = _mpl()
+    data = ipa.dropna(subset=["performance", "importance"])
+    fig, ax = plt.subplots(figsize=(6.5, 5))
+    ax.scatter(data["performance"], data["importance"], color="#2166ac", zorder=3)
+    for rec in data.itertuples(index=False):
+        ax.annotate(str(getattr(rec, item)), (rec.performance, rec.importance),
+                    textcoords="offset points", xytext=(0, 6), ha="center", fontsize=9)
+    if len(data):
+        ax.axvline(float(data["performance_reference"].iloc[0]), ls="--", color="#777777")
+        ax.axhline(float(data["importance_reference"].iloc[0]), ls="--", color="#777777")
+    for text, x, y, ha, va in (("Concentrate here", 0, 4, "left", "top"),
+                               ("Keep up the good work", 100, 4, "right", "top"),
+                               ("Low priority", 0, 1, "left", "bottom"),
+                               ("Possible overkill", 100, 1, "right", "bottom")):
+        ax.text(x, y, text, ha=ha, va=va, color="#777777", fontsize=9)
+    ax.set_xlim(-2, 102)
+    ax.set_ylim(0.9, 4.1)
+    ax.set_xlabel("Performance (Yes + ½ Partly, %)")
+    ax.set_ylabel("Mean importance (1-4)")
+    ax.set_title(title, loc="left")
+    fig.tight_layout()
+    return fig
+
+
+def save_static(fig, folder: str | Path, name: str) -> list[Path]:
+    """Save a matplotlib figure as ``name.png`` (150 dpi) and ``name.svg`` and close it.
+
+    Metadata that changes between runs (dates) is left out, so two runs on the same data
+    write identical files.
+
+    Returns
+    -------
+    list of Path
+        The two files written.
+    """
+    plt, _ = _mpl()
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    png, svg = folder / f"{name}.png", folder / f"{name}.svg"
+    fig.savefig(png, dpi=150, metadata={"Software": None})
+    fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return [png, svg]
+
+
+# ---------------------------------------------------------------------- notebook display
+_counter = itertools.count(1)
+
+
+class PlotlyOutput:
+    """A plotly figure as notebook output that survives HTML export.
+
+    Plotly 6+ figures display only as ``application/vnd.plotly.v1+json``, which nbconvert
+    drops without error. This object offers that mimetype (JupyterLab's renderer) and a
+    ``text/html`` ``<div>`` with a deterministic id and no plotly.js (the report template
+    embeds plotly.js once per file).
+    """
+
+    def __init__(self, fig: go.Figure, div_id: str):
+        self.fig = fig
+        self.div_id = div_id
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        html = pio.to_html(self.fig, include_plotlyjs=False, full_html=False,
+                           div_id=self.div_id, config={"displaylogo": False,
+                                                       "responsive": True})
+        return {
+            "application/vnd.plotly.v1+json": json.loads(pio.to_json(self.fig,
+                                                                     validate=False)),
+            "text/html": html,
+            "text/plain": f"<plotly figure {self.div_id}>",
+        }
+
+
+def show(fig: go.Figure, name: str | None = None) -> PlotlyOutput:
+    """Wrap a plotly figure for display in a notebook and in the exported HTML report.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+    name : str, optional
+        Used in the ``<div>`` id; default a counter (``peerwork-fig-1`` ...), so ids are
+        the same on every run of the same notebook.
+
+    Returns
+    -------
+    PlotlyOutput
+        Display it (last expression of a cell).
+    """
+    return PlotlyOutput(fig, f"peerwork-fig-{name or next(_counter)}")

@@ -1,0 +1,434 @@
+"""What the report notebooks call: parameter checks, report tables and safe display.
+
+Each ``*_table`` function combines :mod:`peerlib.scoring` with :mod:`peerlib.disclosure` and
+returns a display-ready DataFrame (text cells, "n<k" where a group is too small, "–" where
+there is nothing to show). Text from data or configuration is only ever shown through
+DataFrame HTML (escaped) or :func:`heading` / :func:`note` (escaped), never pasted into
+Markdown, so markup typed into a site name renders as inert text.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import scoring
+from .codebook import load_codebook
+from .disclosure import (
+    DEFAULT_MIN_GROUP_SIZE,
+    check_min_group_size,
+    mask_small_counts,
+    small_group_label,
+    suppress_small_groups,
+)
+from .errors import ParameterError
+from .prepare import load_meta, load_prepared, load_sites
+
+__all__ = [
+    "THIS_SITE",
+    "OTHER_SITES",
+    "check_site",
+    "check_min_group_size_parameter",
+    "load_report_data",
+    "heading",
+    "note",
+    "table",
+    "dataset_header",
+    "item_labels",
+    "site_comparison_data",
+    "sample_table_display",
+    "site_sample_table",
+    "distribution_table",
+    "importance_table",
+    "ipa_table",
+    "comparison_table",
+    "missing_answers_table",
+    "suppressed",
+    "importance_with_overall",
+    "site_interview_counts",
+    "small_numbers_note",
+    "figures_folder",
+]
+
+THIS_SITE = "This site"
+OTHER_SITES = "All other sites"
+DASH = "–"
+
+
+# ---------------------------------------------------------------------- parameters
+def check_site(site_id: object, data_dir: str | Path | None = None) -> dict:
+    """Check a ``site_id`` notebook parameter against the prepared site register.
+
+    Parameters
+    ----------
+    site_id : str or int
+        A site code from ``data/raw/sites.csv``. A number is accepted for a numeric code
+        (the papermill CLI turns ``-p site_id 007`` into 7): it matches the code whose
+        digits equal it.
+    data_dir : str or Path, optional
+        The prepared data folder; default ``data/processed``.
+
+    Returns
+    -------
+    dict
+        The register's row for the site: ``site_id`` (str), ``site_name``,
+        ``organisation_type``, ``sector``, ``bme_focus``.
+
+    Raises
+    ------
+    ParameterError
+        When no site has that code; the message lists the codes there are.
+    """
+    sites = load_sites(data_dir or None)
+    codes = list(sites["site_id"].astype(str))
+    wanted = str(site_id).strip()
+    match = [c for c in codes if c == wanted]
+    if not match and isinstance(site_id, (int, np.integer)) and not isinstance(site_id, bool):
+        match = [c for c in codes if c.isdigit() and int(c) == int(site_id)]
+    if not match:
+        match = [c for c in codes if c.casefold() == wanted.casefold()]
+    if len(match) != 1:
+        raise ParameterError(f"Unknown site_id {site_id!r}: the site register has "
+                             f"{', '.join(codes)}. Pass one of these, e.g. -p site_id "
+                             f"{codes[0] if codes else 'S01'}.")
+    row = sites[sites["site_id"].astype(str) == match[0]].iloc[0]
+    return {k: (bool(v) if k == "bme_focus" else str(v)) for k, v in row.items()
+            if k != "aliases"}
+
+
+def check_min_group_size_parameter(k: object) -> int:
+    """Check the ``min_group_size`` parameter; raise ParameterError when not a whole number
+    >= 1."""
+    try:
+        return check_min_group_size(k)
+    except ValueError as err:
+        raise ParameterError(str(err)) from err
+
+
+def load_report_data(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """The prepared long table for a report (``data_dir`` "" means ``data/processed``)."""
+    return load_prepared(data_dir or None)
+
+
+# ---------------------------------------------------------------------- display
+def heading(text: object, level: int = 2):
+    """An escaped HTML heading for text that comes from data (site names...)."""
+    from IPython.display import HTML
+
+    return HTML(f"<h{level}>{html.escape(str(text))}</h{level}>")
+
+
+def note(text: object):
+    """An escaped paragraph of text, styled as a note."""
+    from IPython.display import HTML
+
+    return HTML(f'<p class="peerwork-note">{html.escape(str(text))}</p>')
+
+
+def table(frame: pd.DataFrame, caption: str = ""):
+    """Show a display table as escaped HTML without the index (NA shown as "–")."""
+    from IPython.display import HTML
+
+    body = frame.to_html(index=False, escape=True, na_rep=DASH, border=0,
+                         classes="peerwork-table")
+    cap = f"<p class='peerwork-caption'>{html.escape(caption)}</p>" if caption else ""
+    return HTML(cap + body)
+
+
+def dataset_header(data_dir: str | Path | None = None):
+    """The data set's name and, for synthetic data, a warning, as escaped HTML."""
+    from IPython.display import HTML
+
+    info = load_meta(data_dir or None)["dataset"]
+    parts = [f"<p><strong>Data set:</strong> {html.escape(info['name'])}</p>"]
+    if info.get("synthetic"):
+        parts.append('<p class="peerwork-synthetic"><strong>Synthetic demo data.</strong> '
+                     "Every answer here is invented; these are not study results.</p>")
+    return HTML("".join(parts))
+
+
+def item_labels(with_id: bool = False) -> dict[str, str]:
+    """Item id -> short label from the codebook (draft items marked "(draft)")."""
+    cb = load_codebook()
+    return {r.item_id: (f"{r.item_id} " if with_id else "") + r.label
+            + (" (draft)" if r.draft else "") for r in cb.items.itertuples()}
+
+
+# ---------------------------------------------------------------------- data shaping
+def site_comparison_data(data: pd.DataFrame, site_id: str) -> pd.DataFrame:
+    """The long table with a ``group`` column: "This site" or "All other sites".
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same rows as ``data``; ``group`` an ordered categorical (This site first).
+    """
+    out = data.copy()
+    out["group"] = pd.Categorical(np.where(out["site_id"].astype(str) == str(site_id),
+                                           THIS_SITE, OTHER_SITES),
+                                  categories=[THIS_SITE, OTHER_SITES], ordered=True)
+    return out
+
+
+def sample_table_display(data: pd.DataFrame, *, column_order: Sequence[str] = ("Voluntary",
+                                                                                "NHS")
+                         ) -> pd.DataFrame:
+    """The study's sample table (role x sector with totals), with the roles' plural labels.
+
+    Shown as is: sector level and above is published composition (DESIGN.md).
+    """
+    cb = load_codebook()
+    out = scoring.sample_table(data, column_order=list(column_order))
+    plural = dict(zip(cb.roles["role"], cb.roles["short"]))
+    out["role"] = out["role"].map(lambda r: plural.get(r, r))
+    return out.rename(columns={"role": "Role"})
+
+
+def site_sample_table(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP_SIZE
+                      ) -> pd.DataFrame:
+    """Participants at one site by role, role counts below ``k`` shown as "<k".
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per role and a total row: ``Role``, ``This site`` (text: count, "0" or
+        "<k", with secondary suppression), ``All other sites`` (counts).
+    """
+    k = check_min_group_size(k)
+    cb = load_codebook()
+    comp = site_comparison_data(data, site_id)
+    people = comp.drop_duplicates("participant_id")
+    counts = pd.crosstab(people["role"], people["group"], dropna=False).reindex(
+        index=cb.role_labels, columns=[THIS_SITE, OTHER_SITES], fill_value=0)
+    out = pd.DataFrame({"Role": list(dict(zip(cb.roles["role"], cb.roles["short"])).values())})
+    out[THIS_SITE] = mask_small_counts(counts[THIS_SITE].reset_index(drop=True), k=k).values
+    out[OTHER_SITES] = counts[OTHER_SITES].astype(int).astype(str).values
+    total = pd.DataFrame({"Role": ["Total"], THIS_SITE: [str(int(counts[THIS_SITE].sum()))],
+                          OTHER_SITES: [str(int(counts[OTHER_SITES].sum()))]})
+    return pd.concat([out, total], ignore_index=True)
+
+
+def _fmt_pct(count: object, pct: object) -> str:
+    if pd.isna(pct):
+        return DASH
+    return f"{int(count)} ({pct:.0f}%)"
+
+
+def distribution_table(dist: pd.DataFrame, *, group: str | None, k: int,
+                       labels: dict[str, str] | None = None,
+                       response: str = "happening") -> pd.DataFrame:
+    """Wide display of a happening distribution: "count (percent)" per answer option.
+
+    Parameters
+    ----------
+    dist : pandas.DataFrame
+        Output of :func:`peerlib.scoring.happening_distribution`.
+    group : str or None
+        Its grouping column.
+    k : int
+        Minimum group size: a group with ``n_asked < k`` shows "n<k" in every cell.
+    labels : dict, optional
+        Item id -> label.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item x group: ``Item``, the group, ``n asked`` and one text column per
+        answer option in scale order ("3 (43%)"; percentages of everyone asked, Missing
+        included; "–" when nobody was asked).
+    """
+    k = check_min_group_size(k)
+    shown = suppress_small_groups(dist, n="n_asked", k=k, values=["count", "percent"])
+    keys = ["item_id"] + ([group] if group else [])
+    rows = []
+    for key, sub in shown.groupby(keys, observed=True, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        item = str(key[0])
+        rec = {"Item": (labels or {}).get(item, item)}
+        if group:
+            rec[group] = str(key[1])
+        n = int(sub["n_asked"].iloc[0])
+        hidden = bool(sub["suppressed"].iloc[0])
+        rec["n asked"] = small_group_label(k) if hidden else str(n)
+        for r in sub.itertuples(index=False):
+            level = str(getattr(r, response))
+            rec[level] = small_group_label(k) if hidden else _fmt_pct(r.count, r.percent)
+        rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def importance_table(summary: pd.DataFrame, *, group: str | None, k: int,
+                     labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """Display of an importance summary: n, mean, SD, median and 95% CI per item x group.
+
+    A group with fewer than ``k`` answers shows "n<k" and no statistics.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns ``Item``, the group, ``n``, ``Mean (1-4)``, ``SD``, ``Median``,
+        ``95% CI``.
+    """
+    k = check_min_group_size(k)
+    shown = suppress_small_groups(summary, n="n", k=k,
+                                  values=["mean", "sd", "median", "ci_low", "ci_high"])
+    rows = []
+    for r in shown.itertuples(index=False):
+        rec = {"Item": (labels or {}).get(str(r.item_id), str(r.item_id))}
+        if group:
+            rec[group] = str(getattr(r, group))
+        hidden = bool(r.suppressed)
+        rec["n"] = small_group_label(k) if hidden else str(int(r.n))
+
+        def f(v, digits=2):
+            return DASH if pd.isna(v) else f"{v:.{digits}f}"
+
+        rec["Mean (1-4)"] = f(r.mean)
+        rec["SD"] = f(r.sd)
+        rec["Median"] = f(r.median, 1)
+        rec["95% CI"] = (DASH if pd.isna(r.ci_low) else f"{r.ci_low:.2f} to {r.ci_high:.2f}")
+        rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def ipa_table(ipa: pd.DataFrame, *, k: int, labels: dict[str, str] | None = None,
+              group: str | None = None) -> pd.DataFrame:
+    """Display of an Importance-Performance table; items whose performance or importance
+    rests on fewer than ``k`` answers show "n<k" and no quadrant."""
+    k = check_min_group_size(k)
+    rows = []
+    for r in ipa.itertuples(index=False):
+        rec = {"Item": (labels or {}).get(str(r.item_id), str(r.item_id))}
+        if group:
+            rec[group] = str(getattr(r, group))
+        small = min(int(r.n_performance), int(r.n_importance)) < k
+        rec["n (performance)"] = str(int(r.n_performance))
+        rec["Performance (0-100)"] = (small_group_label(k) if small else
+                                      DASH if pd.isna(r.performance) else
+                                      f"{r.performance:.0f}")
+        rec["n (importance)"] = str(int(r.n_importance))
+        rec["Importance (1-4)"] = (small_group_label(k) if small else
+                                   DASH if pd.isna(r.importance) else f"{r.importance:.2f}")
+        rec["Quadrant"] = DASH if small or pd.isna(r.quadrant) else str(r.quadrant)
+        rows.append(rec)
+    return pd.DataFrame(rows)
+
+
+def comparison_table(comp: pd.DataFrame, *, k: int, labels: dict[str, str] | None = None
+                     ) -> pd.DataFrame:
+    """Display of :func:`peerlib.scoring.compare_two_groups` (exploratory p-values)."""
+    k = check_min_group_size(k)
+    rows = []
+    for r in comp.itertuples(index=False):
+        small = min(r.n_a, r.n_b) < k
+        rows.append({
+            "Item": (labels or {}).get(str(r.item_id), str(r.item_id)),
+            "Measure": r.measure,
+            str(r.group_a): small_group_label(k) if r.n_a < k else
+            f"{r.x_a}/{r.n_a} ({r.percent_a:.0f}%)",
+            str(r.group_b): small_group_label(k) if r.n_b < k else
+            f"{r.x_b}/{r.n_b} ({r.percent_b:.0f}%)",
+            "Fisher exact p (exploratory)": DASH if small or pd.isna(r.p_exact)
+            else f"{r.p_exact:.3f}",
+            "Holm-adjusted p": DASH if small or pd.isna(r.p_holm) else f"{r.p_holm:.3f}",
+        })
+    return pd.DataFrame(rows)
+
+
+def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id") -> pd.DataFrame:
+    """Answers and missing answers per item and site (data-quality report).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per site x item: ``site_id``, ``item_id``, ``participants`` (asked),
+        ``happening answered``, ``happening missing``, ``importance answered``,
+        ``importance missing`` (counts; counts of records, not results, so they are shown
+        as is to the analysts who read this report).
+    """
+    frame = data.assign(_hm=data["happening"].astype(str) == "Missing",
+                        _im=data["importance"].isna())
+    g = frame.groupby([by, "item_id"], observed=True, sort=True)
+    out = pd.DataFrame({
+        "participants": g.size(),
+        "happening missing": g["_hm"].sum().astype(int),
+        "importance missing": g["_im"].sum().astype(int),
+    }).reset_index()
+    out["happening answered"] = out["participants"] - out["happening missing"]
+    out["importance answered"] = out["participants"] - out["importance missing"]
+    return out[[by, "item_id", "participants", "happening answered", "happening missing",
+                "importance answered", "importance missing"]]
+
+
+def suppressed(table: pd.DataFrame, *, n: str, k: int) -> pd.DataFrame:
+    """:func:`peerlib.disclosure.suppress_small_groups` under a short name for notebooks."""
+    return suppress_small_groups(table, n=n, k=k)
+
+
+def importance_with_overall(data: pd.DataFrame, *, by: str = "sector", k: int,
+                            overall_label: str = "All") -> pd.DataFrame:
+    """Importance summaries for everyone and for each level of ``by``, in one table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`peerlib.scoring.importance_summary` rows with a ``group`` column ("All",
+        then the levels of ``by``), statistics of groups with ``n < k`` suppressed.
+    """
+    overall = scoring.importance_summary(data, by=None).assign(group=overall_label)
+    parts = scoring.importance_summary(data, by=by)
+    parts = parts.assign(group=parts[by].astype(str)).drop(columns=by)
+    both = pd.concat([overall, parts], ignore_index=True)
+    return suppress_small_groups(both, n="n", k=k,
+                                 values=["mean", "sd", "median", "ci_low", "ci_high"])
+
+
+def site_interview_counts(data: pd.DataFrame) -> pd.DataFrame:
+    """Interviews per site and role (data-quality report, for analysts).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per site in register order: ``site_id``, ``sector``, one column per role
+        (counts of participants) and ``Total``.
+    """
+    people = data.drop_duplicates("participant_id")
+    out = pd.crosstab([people["site_id"].astype(str), people["sector"].astype(str)],
+                      people["role"], dropna=False)
+    out.columns = [str(c) for c in out.columns]
+    out["Total"] = out.sum(axis=1)
+    return out.reset_index()
+
+
+def small_numbers_note(data: pd.DataFrame, site_id: str, *, k: int) -> str:
+    """Plain-language note on the numbers behind a site report.
+
+    Returns
+    -------
+    str
+        How many took part at the site, that results of groups under ``k`` are hidden,
+        that the site is never broken down by role, and how wide intervals are at this size.
+    """
+    k = check_min_group_size(k)
+    n = int(data.loc[data["site_id"].astype(str) == str(site_id), "participant_id"].nunique())
+    text = (f"{n} people took part at this site. With so few, one person changes a "
+            f"percentage by about {100 / max(n, 1):.0f} points, and confidence intervals are "
+            f"wide: read differences from the other sites as prompts for discussion, not as "
+            f"findings. Results are never broken down by role within a site, and any group of "
+            f"fewer than {k} participants shows \"{small_group_label(k)}\" instead of results.")
+    if n < k:
+        text += (f" This site has fewer than {k} participants, so none of its results are "
+                 "shown.")
+    return text
+
+
+def figures_folder(figures_dir: str | Path = "") -> Path:
+    """Folder for static figures: ``figures_dir``, or ``reports/figures`` of the project."""
+    from .paths import project_paths
+
+    folder = Path(figures_dir) if figures_dir else project_paths().reports / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
