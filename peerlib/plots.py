@@ -53,6 +53,26 @@ def _colour(label: object) -> str:
     return HAPPENING_COLOURS.get(str(label), "#888888")
 
 
+_LABEL_SPOTS = ["top center", "bottom center", "middle right", "middle left", "top right",
+                "bottom left"]
+_LABEL_OFFSETS = {"top center": (0, 6, "center", "bottom"), "bottom center": (0, -12, "center",
+                                                                               "bottom"),
+                  "middle right": (7, -3, "left", "bottom"), "middle left": (-7, -3, "right",
+                                                                              "bottom"),
+                  "top right": (5, 5, "left", "bottom"), "bottom left": (-5, -12, "right",
+                                                                          "bottom")}
+
+
+def _label_spots(x: Sequence[float], y: Sequence[float], *, dx: float = 4.0,
+                 dy: float = 0.08) -> list[str]:
+    """Where to put each point's label so that labels of near-identical points differ."""
+    spots: list[str] = []
+    for i, (xi, yi) in enumerate(zip(x, y)):
+        taken = {spots[j] for j in range(i) if abs(x[j] - xi) < dx and abs(y[j] - yi) < dy}
+        spots.append(next((s for s in _LABEL_SPOTS if s not in taken), _LABEL_SPOTS[0]))
+    return spots
+
+
 def _item_text(items: pd.Series, labels: dict[str, str] | None) -> list[str]:
     labels = labels or {}
     return [f"{i} {labels[str(i)]}" if str(i) in labels else str(i) for i in items]
@@ -204,7 +224,8 @@ def ipa_chart(ipa: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
     labels = _item_text(data[item].astype(str), item_labels)
     fig = go.Figure(go.Scatter(
         x=data["performance"], y=data["importance"], mode="markers+text",
-        text=data[item].astype(str), textposition="top center",
+        text=data[item].astype(str),
+        textposition=_label_spots(list(data["performance"]), list(data["importance"])),
         marker=dict(size=11, color="#2166ac", line=dict(width=1, color="white")),
         customdata=list(zip(labels, data["n_performance"], data["n_importance"],
                             data["quadrant"].astype(str))),
@@ -273,7 +294,8 @@ def happening_bars_static(dist: pd.DataFrame, *, group: str = "sector",
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of everyone asked (Missing included)")
     ax.set_title(title, loc="left")
-    ax.legend(ncol=6, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False, fontsize=8)
+    ax.legend(ncol=6, loc="upper center", bbox_to_anchor=(0.5, -0.6 / fig.get_figheight()),
+              frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -299,6 +321,7 @@ def importance_bars_static(summary: pd.DataFrame, *, group: str = "group",
     ax.set_ylabel("Mean importance (1-4)")
     ax.set_xlabel("")
     ax.set_title(title, loc="left")
+    ax.legend(title="", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.tick_params(axis="x", labelrotation=30)
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
@@ -317,9 +340,11 @@ def ipa_chart_static(ipa: pd.DataFrame, *, title: str = "", item: str = "item_id
     data = ipa.dropna(subset=["performance", "importance"])
     fig, ax = plt.subplots(figsize=(6.5, 5))
     ax.scatter(data["performance"], data["importance"], color="#2166ac", zorder=3)
-    for rec in data.itertuples(index=False):
+    spots = _label_spots(list(data["performance"]), list(data["importance"]))
+    for rec, spot in zip(data.itertuples(index=False), spots):
+        ox, oy, ha, va = _LABEL_OFFSETS[spot]
         ax.annotate(str(getattr(rec, item)), (rec.performance, rec.importance),
-                    textcoords="offset points", xytext=(0, 6), ha="center", fontsize=9)
+                    textcoords="offset points", xytext=(ox, oy), ha=ha, va=va, fontsize=9)
     if len(data):
         ax.axvline(float(data["performance_reference"].iloc[0]), ls="--", color="#777777")
         ax.axhline(float(data["importance_reference"].iloc[0]), ls="--", color="#777777")
@@ -352,8 +377,8 @@ def save_static(fig, folder: str | Path, name: str) -> list[Path]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     png, svg = folder / f"{name}.png", folder / f"{name}.svg"
-    fig.savefig(png, dpi=150, metadata={"Software": None})
-    fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    fig.savefig(png, dpi=150, metadata={"Software": None}, bbox_inches="tight")
+    fig.savefig(svg, metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     plt.close(fig)
     return [png, svg]
 
