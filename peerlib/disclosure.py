@@ -125,8 +125,10 @@ def mask_small_counts(counts: pd.Series, *, k: int = DEFAULT_MIN_GROUP_SIZE,
 
     Examples
     --------
+    The one small cell (2) is hidden, and so is the smallest other one (7):
+
     >>> mask_small_counts(pd.Series([7, 2, 0, 9]), k=5).tolist()
-    ['7', '<5', '0', '<5']
+    ['<5', '<5', '0', '9']
     """
     k = check_min_group_size(k)
     values = counts.fillna(0).astype(int)
