@@ -115,8 +115,9 @@ def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | N
     Returns
     -------
     pandas.DataFrame
-        One row per data row of the file, in file order, index 0..n-1 (spreadsheet row =
-        index + :data:`FIRST_DATA_ROW`). Column names stripped and lower-cased; values are
+        One row per data row of the file, in file order; the index is the spreadsheet row
+        minus :data:`FIRST_DATA_ROW` (so problems quote the row the user sees), and wholly
+        empty rows (blank lines, rows of separators only) are left out. Column names stripped and lower-cased; values are
         ``str`` (object dtype), blank cells ``""``. ``attrs["source"]`` holds the file name,
         ``attrs["encoding"]`` and ``attrs["delimiter"]`` what was used.
 
@@ -151,17 +152,25 @@ def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | N
         sep = delimiter or _sniff_delimiter(text)
         try:
             frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                                na_values=[], skip_blank_lines=True, engine="python")
+                                na_values=[], skip_blank_lines=False, engine="python")
         except (pd.errors.ParserError, ValueError) as err:
             raise _problem(path, f"is not a readable delimited text file ({err})",
                            allowed=f"fields separated by {sep!r}") from err
-        frame = frame.astype(object)
+        frame = frame.astype(object).fillna("")  # a blank line reads as NaN
         frame.attrs.update(encoding=enc, delimiter=sep)
     else:
         raise _problem(path, f"has an unsupported file type {suffix!r}",
                        allowed=".csv, .tsv, .txt, .xlsx")
     frame.attrs["source"] = path.name
-    return _clean_headers(frame, path)
+    frame = _clean_headers(frame, path)
+    # Drop wholly empty rows but keep the index, so that index + FIRST_DATA_ROW stays the
+    # spreadsheet row number of every row after them.
+    blank = frame.apply(lambda col: col.astype(str).str.strip().eq("")).all(axis=1)
+    if len(frame.columns) and blank.any():
+        attrs = dict(frame.attrs)
+        frame = frame.loc[~blank]
+        frame.attrs.update(attrs)
+    return frame
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:

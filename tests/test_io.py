@@ -217,3 +217,24 @@ def test_detect_encoding_refuses_undefined_bytes():
 def test_first_data_row_is_two():
     """The header is spreadsheet row 1."""
     assert FIRST_DATA_ROW == 2
+
+
+def test_blank_rows_skipped_but_row_numbers_kept(tmp_path):
+    """A blank line and a row of separators only are not data, but the rows after them keep
+    their spreadsheet row numbers: here P2 is on row 4 and P3 on row 6 (header = row 1)."""
+    path = tmp_path / "gaps.csv"
+    path.write_text("participant_id,site_id\nP1,S01\n\nP2,S02\n , \nP3,S01\n",
+                    encoding="utf-8")
+    frame = read_table(path)
+    assert frame["participant_id"].tolist() == ["P1", "P2", "P3"]
+    assert (frame.index + FIRST_DATA_ROW).tolist() == [2, 4, 6]
+    assert frame.attrs["source"] == "gaps.csv"
+
+
+def test_xlsx_blank_rows_skipped_but_row_numbers_kept(tmp_path):
+    path = tmp_path / "gaps.xlsx"
+    _write_xlsx(path, ["participant_id", "site_id"],
+                [["P1", "S01"], [None, None], ["P2", "S02"], [None, "  "], ["P3", "S01"]])
+    frame = read_table(path)
+    assert frame["participant_id"].tolist() == ["P1", "P2", "P3"]
+    assert (frame.index + FIRST_DATA_ROW).tolist() == [2, 4, 6]

@@ -272,3 +272,14 @@ def test_error_message_is_truncated_but_table_complete(tmp_path, codebook, sites
     assert info.value.problems["row"].tolist() == list(range(2, 252))
     assert "... and 50 more (see the full list in the problem table)" in str(info.value)
     assert info.value.exit_code == 1
+
+
+def test_problem_rows_after_a_blank_line(tmp_path, codebook, sites):
+    """A blank line in the CSV is spreadsheet row 3; the bad cell after it is on row 4."""
+    rows = [_response_row(codebook, "P01", "S01", "PW"),
+            _response_row(codebook, "P02", "S01", "PW", q2_3_happening="Sort of")]
+    path = _responses_file(tmp_path, codebook, rows)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join([*lines[:2], "\n", *lines[2:]]), encoding="utf-8")
+    with pytest.raises(AnswerDataError, match=r"column q2_3_happening, row 4: 'Sort of'"):
+        normalise_responses(read_table(path), sites, codebook, source=path.name)
