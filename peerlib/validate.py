@@ -62,6 +62,8 @@ def _collect(failures: pd.DataFrame, raw: pd.DataFrame, source: str,
         index = int(index)
         typed = raw.at[index, column] if column in raw.columns else rec.failure_case
         check = str(rec.check)
+        if check == "field_uniqueness" and str(typed).strip() == "":
+            continue  # reported once, as blank
         if check == "field_uniqueness":
             problem, allowed = "appears more than once", "each participant once"
         elif check.startswith("str_length"):

@@ -283,3 +283,15 @@ def test_problem_rows_after_a_blank_line(tmp_path, codebook, sites):
     path.write_text("".join([*lines[:2], "\n", *lines[2:]]), encoding="utf-8")
     with pytest.raises(AnswerDataError, match=r"column q2_3_happening, row 4: 'Sort of'"):
         normalise_responses(read_table(path), sites, codebook, source=path.name)
+
+
+def test_blank_participant_ids_reported_once_each(tmp_path, codebook, sites):
+    """Two blank ids are each reported as blank, not also as duplicates of each other."""
+    rows = [_response_row(codebook, "", "S01", "PW"),
+            _response_row(codebook, " ", "S01", "PW"),
+            _response_row(codebook, "P03", "S01", "PW")]
+    raw = read_table(_responses_file(tmp_path, codebook, rows))
+    with pytest.raises(AnswerDataError, match="2 problems found") as info:
+        normalise_responses(raw, sites, codebook, source="part1_responses.csv")
+    assert info.value.problems[["row", "column", "problem"]].values.tolist() == [
+        [2, "participant_id", "is blank"], [3, "participant_id", "is blank"]]
