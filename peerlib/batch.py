@@ -189,6 +189,8 @@ def export_html(nb, *, provenance: dict, title: str) -> str:
         info["plotly_js"] = get_plotlyjs()
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = title
+    for i, cell in enumerate(nb.cells):  # papermill gives its injected cell a random id
+        cell["id"] = f"cell-{i:02d}"
     body, _ = exporter.from_notebook_node(nb, resources={"peerwork": info})
     return body
 

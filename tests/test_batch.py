@@ -1,0 +1,228 @@
+"""End-to-end tests of the report batch (papermill + nbconvert), sharing one batch run.
+
+The session project of the root conftest holds the prepared demo data. One batch for two
+sites (plus data quality and cross-site) runs once per test session; the tests below inspect
+its outputs. Failure handling and disclosure with a larger k need their own runs.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from peerlib.batch import check_template, plain_parameters, plan_jobs, run_reports
+from peerlib.errors import ParameterError, ReportError
+from peerlib.paths import project_paths
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "notebooks"
+SITES = ["S01", "S02"]
+DATE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
+
+
+@pytest.fixture(scope="session")
+def batch(tmp_path_factory):
+    """One batch run for S01 and S02 into a temporary reports folder."""
+    out = tmp_path_factory.mktemp("reports")
+    result = run_reports(out=out, sites=SITES, jobs=2, notebooks=NOTEBOOKS, progress=False)
+    return result
+
+
+def _html(batch, rel: str) -> str:
+    return (batch.out / rel).read_text(encoding="utf-8")
+
+
+def _report_paths(batch) -> list[str]:
+    return ["data_quality.html", "cross_site.html"] + [f"sites/{s}.html" for s in SITES]
+
+
+def test_batch_writes_every_report_and_index(batch):
+    assert [r.name for r in batch.results] == ["data_quality", "S01", "S02", "cross_site"]
+    assert all(r.ok for r in batch.results)
+    for rel in _report_paths(batch) + ["index.html"]:
+        assert (batch.out / rel).stat().st_size > 1000, rel
+    index = _html(batch, "index.html")
+    for rel in _report_paths(batch):
+        assert f'href="{rel}"' in index
+    assert "SYNTHETIC DEMO DATA" in index
+    assert (batch.out / "notebooks" / "sites" / "S01.ipynb").exists()
+
+
+def test_each_site_report_names_its_own_site(batch):
+    """A lost `parameters` tag would make every site report show the default site."""
+    s01, s02 = _html(batch, "sites/S01.html"), _html(batch, "sites/S02.html")
+    assert "S01: Ashwell Moor NHS Foundation Trust" in s01
+    assert "S02: Calderbrook Mental Health NHS Trust" in s02
+    assert "Ashwell Moor" not in s02
+    assert "Calderbrook" not in s01
+    nb = nbformat.read(batch.out / "notebooks" / "sites" / "S02.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "site_id = \"S02\"" in injected[0].source
+
+
+def test_one_plotly_graph_per_chart_and_plotly_js_once(batch):
+    """Plotly 6+ figures are dropped by nbconvert unless offered as HTML."""
+    expected = {"sites/S01.html": 3, "sites/S02.html": 3, "cross_site.html": 5,
+                "data_quality.html": 0}
+    for rel, charts in expected.items():
+        page = _html(batch, rel)
+        assert page.count("Plotly.newPlot(") == charts, rel
+        # plotly.js's licence banner appears once per embedded copy
+        assert page.count("plotly.js v") == (1 if charts else 0), rel
+
+
+def test_reports_load_nothing_from_the_network(batch):
+    for rel in _report_paths(batch) + ["index.html"]:
+        page = _html(batch, rel)
+        assert not re.search(r"<script[^>]*\bsrc\s*=", page, re.I), rel
+        assert not re.search(r"<link[^>]*href\s*=\s*[\"']?(https?:)?//", page, re.I), rel
+        assert not re.search(r"@import\s+url\(\s*[\"']?https?:", page, re.I), rel
+        assert "require.min.js" not in page and "MathJax.js" not in page, rel
+
+
+def test_reports_hide_code_and_carry_banner_and_provenance(batch):
+    meta = json.loads((project_paths().processed / "part1_meta.json").read_text())
+    sha = next(i["sha256"] for i in meta["inputs"] if i["file"] == "part1_responses.csv")
+    for rel in _report_paths(batch):
+        page = _html(batch, rel)
+        assert "report.load_report_data(" not in page, rel  # no code cells
+        assert 'class="highlight hl-ipython3' not in page, rel
+        assert 'class="jp-CodeMirrorEditor' not in page, rel
+        assert 'class="peerwork-banner"' in page, rel
+        assert "Provenance" in page and sha in page, rel
+        assert "peerlib 0.1.0" in page and DATE.search(page), rel
+
+
+def test_site_report_size_under_6_mb(batch):
+    for rel in _report_paths(batch):
+        assert (batch.out / rel).stat().st_size < 6 * 1024 * 1024, rel
+
+
+def test_cross_site_sample_table_is_the_studys(batch):
+    """DESIGN.md: Voluntary/NHS/Total per role, 33/35/68 in all."""
+    page = re.sub(r"\s+", " ", _html(batch, "cross_site.html"))
+    study = [("Peer workers", 9, 7, 16), ("Non-peer staff", 6, 8, 14),
+             ("Line managers", 4, 7, 11), ("Senior managers/commissioners", 6, 8, 14),
+             ("Service users", 8, 5, 13), ("Total", 33, 35, 68)]
+    for role, vol, nhs, total in study:
+        row = f"<td>{role}</td> <td>{vol}</td> <td>{nhs}</td> <td>{total}</td>"
+        assert row in page, row
+    assert "<th>Voluntary</th> <th>NHS</th> <th>Total</th>" in page
+
+
+def test_static_figures_for_slides(batch):
+    names = sorted(p.name for p in (batch.out / "figures").iterdir())
+    assert names == ["happening_by_sector.png", "happening_by_sector.svg",
+                     "importance_by_sector.png", "importance_by_sector.svg",
+                     "ipa_all.png", "ipa_all.svg"]
+
+
+def test_two_runs_give_the_same_reports_apart_from_the_date(batch, tmp_path):
+    again = run_reports(out=tmp_path, sites=["S01"], jobs=2, notebooks=NOTEBOOKS,
+                        progress=False)
+    for rel in ("sites/S01.html", "cross_site.html", "data_quality.html"):
+        first = DATE.sub("DATE", _html(batch, rel))
+        second = DATE.sub("DATE", (again.out / rel).read_text(encoding="utf-8"))
+        assert first == second, rel
+    for fig in ("ipa_all.svg", "happening_by_sector.png"):
+        assert (batch.out / "figures" / fig).read_bytes() == (tmp_path / "figures" /
+                                                              fig).read_bytes()
+
+
+def test_failed_site_keeps_last_good_report_marked_stale(batch, tmp_path):
+    """A planted failure at S02: S01 still finishes, S02's old report is kept and marked
+    stale, its partial notebook is kept, and the batch raises naming S02 and the cell."""
+    out = tmp_path / "reports"
+    shutil.copytree(batch.out, out)
+    old_s02 = (out / "sites" / "S02.html").read_bytes()
+    broken = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, broken)
+    nb = nbformat.read(broken / "10_site_report.ipynb", as_version=4)
+    check = next(i for i, c in enumerate(nb.cells)
+                 if "parameters" in c.metadata.get("tags", [])) + 1
+    nb.cells[check].source += ('\nif site["site_id"] == "S02":\n'
+                               '    raise RuntimeError("planted failure for the test")')
+    nbformat.write(nb, broken / "10_site_report.ipynb")
+
+    with pytest.raises(ReportError, match="S02.*planted failure") as info:
+        run_reports(out=out, sites=SITES, jobs=2, notebooks=broken, progress=False)
+    assert [f.name for f in info.value.failures] == ["S02"]
+    assert info.value.failures[0].cell is not None
+    assert (out / "sites" / "S02.html").read_bytes() == old_s02
+    assert (out / "notebooks" / "failed" / "S02.ipynb").exists()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    s02_row = next(line for line in index.splitlines() if "sites/S02.html" in line)
+    assert "STALE" in s02_row and "planted failure" in s02_row
+    s01_row = next(line for line in index.splitlines() if "sites/S01.html" in line)
+    assert "up to date" in s01_row
+    assert not any(p.name.startswith(".staging-") for p in out.iterdir())
+
+
+def test_template_without_parameters_cell_is_refused(tmp_path):
+    nbdir = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, nbdir)
+    nb = nbformat.read(nbdir / "10_site_report.ipynb", as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("tags", None)
+    nbformat.write(nb, nbdir / "10_site_report.ipynb")
+    with pytest.raises(ReportError, match="0 cells tagged 'parameters'"):
+        check_template(nbdir / "10_site_report.ipynb")
+    with pytest.raises(ReportError, match="10_site_report.ipynb"):
+        plan_jobs(["S01"], data_dir="", min_group_size=5, notebooks=nbdir)
+
+
+def test_committed_templates_have_one_parameters_cell_and_no_outputs():
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        check_template(path)
+        nb = nbformat.read(path, as_version=4)
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), path
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        assert not re.search(r"^\s*(def|class|for|if)\b", code, re.M), path
+
+
+def test_numpy_parameters_become_plain_types():
+    """np.bool_(False) through papermill would arrive as the truthy string "False"."""
+    params = plain_parameters({"flag": np.bool_(False), "k": np.int64(5), "x": np.float64(.5),
+                               "site_id": "007", "path": Path("/tmp")})
+    assert params == {"flag": False, "k": 5, "x": 0.5, "site_id": "007", "path": "/tmp"}
+    assert type(params["flag"]) is bool and type(params["k"]) is int
+    with pytest.raises(ParameterError, match="not a plain"):
+        plain_parameters({"bad": object()})
+
+
+def test_unknown_site_and_bad_options_fail_before_running(tmp_path):
+    with pytest.raises(ParameterError, match="Unknown site.*S99"):
+        run_reports(out=tmp_path, sites=["S99"], notebooks=NOTEBOOKS, progress=False)
+    with pytest.raises(ParameterError, match="--jobs"):
+        run_reports(out=tmp_path, jobs=0, notebooks=NOTEBOOKS, progress=False)
+    with pytest.raises(ParameterError, match="min_group_size"):
+        run_reports(out=tmp_path, min_group_size=0, notebooks=NOTEBOOKS, progress=False)
+    assert not (tmp_path / "index.html").exists()
+
+
+def test_larger_k_hides_every_result_of_a_small_site(tmp_path):
+    """With k = 8, a site of 7 participants shows no result of its own: no chart trace and
+    no table cell carries "This site" values, only "n<8"."""
+    result = run_reports(out=tmp_path, sites=["S03"], jobs=2, min_group_size=8,
+                         notebooks=NOTEBOOKS, progress=False)
+    nb = nbformat.read(tmp_path / "notebooks" / "sites" / "S03.ipynb", as_version=4)
+    htmls = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code"
+             for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+    figures = [h for h in htmls if "Plotly.newPlot" in h]
+    assert len(figures) == 3
+    for fig in figures:
+        assert "This site" not in fig
+    tables = [h for h in htmls if "peerwork-table" in h and "This site" in h]
+    assert tables, "the site tables should still list the site's rows"
+    for tbl in tables:
+        for row in re.findall(r"<tr>(.*?)</tr>", tbl, re.S):
+            if "<td>This site</td>" in row:
+                cells = re.findall(r"<td>(.*?)</td>", row)
+                assert all(c in ("This site", "n&lt;8", "–") or c.startswith("2.")
+                           for c in cells), cells
+    assert all(r.ok for r in result.results)
