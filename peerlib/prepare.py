@@ -327,14 +327,12 @@ def load_sites(data: str | Path | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`peerlib.validate.SITE_COLUMNS`, ``aliases`` as ``;``-joined text.
+        As :func:`peerlib.validate.read_site_register` (it is read and checked the same way).
     """
     path = _processed_dir(data) / "sites.csv"
     if not path.exists():
         raise FileNotFoundError(f"No prepared site register at {path}. Run `peerlib prepare`.")
-    sites = pd.read_csv(path, dtype=str, keep_default_na=False)
-    sites["bme_focus"] = sites["bme_focus"].map({"True": True, "False": False}).astype("boolean")
-    return sites[SITE_COLUMNS]
+    return read_site_register(path)
 
 
 def load_meta(data: str | Path | None = None) -> dict:

@@ -251,7 +251,7 @@ def distribution_table(dist: pd.DataFrame, *, group: str | None, k: int,
         if group:
             rec[group] = str(key[1])
         n = int(sub["n_asked"].iloc[0])
-        hidden = bool(sub["suppressed"].iloc[0])
+        hidden = bool(sub["suppressed"].iloc[0]) and n > 0  # nobody asked: nothing to hide
         rec["n asked"] = small_group_label(k) if hidden else str(n)
         for r in sub.itertuples(index=False):
             level = str(getattr(r, response))
@@ -280,7 +280,7 @@ def importance_table(summary: pd.DataFrame, *, group: str | None, k: int,
         rec = {"Item": (labels or {}).get(str(r.item_id), str(r.item_id))}
         if group:
             rec[group] = str(getattr(r, group))
-        hidden = bool(r.suppressed)
+        hidden = bool(r.suppressed) and int(r.n) > 0  # no answers: nothing to hide
         rec["n"] = small_group_label(k) if hidden else str(int(r.n))
 
         def f(v, digits=2):

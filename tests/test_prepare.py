@@ -207,7 +207,7 @@ def test_load_sites_and_meta(demo_project):
     assert sites["site_id"].tolist() == [f"S{i:02d}" for i in range(1, 11)]
     assert sites["bme_focus"].dtype == "boolean"
     assert sites["bme_focus"].sum() == 3                          # S03, S08, S09
-    assert sites.loc[0, "aliases"] == "Ashwell Moor;S1"
+    assert sites.loc[0, "aliases"] == ("Ashwell Moor", "S1")
     meta = load_meta()
     assert meta["dataset"]["synthetic"] is True
     assert meta["n_participants"] == 68 and meta["n_rows"] == 544

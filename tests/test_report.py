@@ -1,0 +1,112 @@
+"""Report helpers used by the notebooks (peerlib.report)."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from peerlib import report, scoring
+from peerlib.errors import ParameterError
+from peerlib.prepare import load_prepared
+
+
+def _register(folder, codes):
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = "\n".join(f"{c},Site {c},NHS trust,NHS,false," for c in codes)
+    (folder / "sites.csv").write_text("site_id,site_name,organisation_type,sector,bme_focus,"
+                                      "aliases\n" + rows + "\n", encoding="utf-8")
+    return folder
+
+
+def test_check_site_accepts_number_for_numeric_code(tmp_path):
+    """`papermill -p site_id 007` passes the int 7."""
+    data = _register(tmp_path / "processed", ["007", "012"])
+    assert report.check_site(7, data)["site_id"] == "007"
+    assert report.check_site("007", data)["site_id"] == "007"
+    assert report.check_site(12, data)["site_name"] == "Site 012"
+
+
+def test_check_site_unknown_lists_the_codes(tmp_path):
+    data = _register(tmp_path / "processed", ["S01", "S02"])
+    with pytest.raises(ParameterError, match=r"Unknown site_id 'NOPE'.*S01, S02"):
+        report.check_site("NOPE", data)
+    with pytest.raises(ParameterError, match="Unknown site_id 3"):
+        report.check_site(3, data)
+
+
+def test_check_min_group_size_parameter():
+    assert report.check_min_group_size_parameter(5) == 5
+    with pytest.raises(ParameterError, match="whole number"):
+        report.check_min_group_size_parameter(0)
+
+
+def test_display_text_from_data_is_escaped():
+    evil = '<script>alert(1)</script><img src=x onerror=alert(2)>'
+    for obj in (report.heading(evil), report.note(evil),
+                report.table(pd.DataFrame({"site_name": [evil]}), caption=evil)):
+        html = obj.data
+        assert "<script>" not in html and "<img" not in html
+        assert "&lt;script&gt;" in html
+
+
+def test_item_with_no_valid_answers_shows_zero_n_and_dashes(long_df):
+    """Fault 6 of the issue: at S01 nobody rated the importance of 2.3."""
+    imp = scoring.importance_summary(long_df, by="site_id")
+    shown = report.importance_table(imp, group="site_id", k=1)
+    row = shown[(shown["Item"] == "2.3") & (shown["site_id"] == "S01")].iloc[0]
+    assert row["n"] == "0"
+    assert row["Mean (1-4)"] == "–" and row["95% CI"] == "–"
+
+
+def test_distribution_table_shows_counts_percent_and_small_groups(long_df):
+    dist = scoring.happening_distribution(long_df, by="site_id")
+    shown = report.distribution_table(dist, group="site_id", k=2)
+    s01 = shown[(shown["Item"] == "2.1") & (shown["site_id"] == "S01")].iloc[0]
+    # S01 item 2.1: Yes 2, Partly 1, No 1 of 4 asked
+    assert s01["n asked"] == "4" and s01["Yes"] == "2 (50%)" and s01["No"] == "1 (25%)"
+    assert s01["Not relevant"] == "0 (0%)"
+    assert list(shown.columns)[3:] == ["Yes", "Partly", "No", "Don't know", "Not relevant",
+                                       "Missing"]
+    s02 = shown[(shown["Item"] == "2.1") & (shown["site_id"] == "S02")].iloc[0]
+    assert s02["n asked"] == "n<2" and s02["Yes"] == "n<2"
+
+
+def test_site_sample_table_masks_role_counts_below_k():
+    data = load_prepared()
+    shown = report.site_sample_table(data, "S01", k=5)
+    assert shown["Role"].tolist()[-1] == "Total"
+    site = shown["This site"].tolist()
+    assert site[-1] == "7"
+    assert all(v in ("0", "<5") for v in site[:-1])
+    others = shown["All other sites"].tolist()
+    assert others[-1] == "61"
+
+
+def test_sample_table_display_is_the_studys_table():
+    data = load_prepared()
+    shown = report.sample_table_display(data)
+    assert shown.columns.tolist() == ["Role", "Voluntary", "NHS", "Total"]
+    assert shown.values.tolist() == [
+        ["Peer workers", 9, 7, 16], ["Non-peer staff", 6, 8, 14], ["Line managers", 4, 7, 11],
+        ["Senior managers/commissioners", 6, 8, 14], ["Service users", 8, 5, 13],
+        ["Total", 33, 35, 68]]
+
+
+def test_importance_with_overall_and_ipa_table(long_df):
+    imp = report.importance_with_overall(long_df, by="sector", k=2)
+    assert imp["group"].unique().tolist() == ["All", "NHS", "Voluntary"]
+    volunteer = imp[imp["group"] == "Voluntary"]
+    assert volunteer["suppressed"].all() and volunteer["mean"].isna().all()
+    ipa = scoring.importance_performance(long_df)
+    shown = report.ipa_table(ipa, k=4)
+    # item 2.3: 4 substantive answers but only one importance answer (P05) -> hidden
+    row = shown[shown["Item"] == "2.3"].iloc[0]
+    assert row["Importance (1-4)"] == "n<4" and row["Quadrant"] == "–"
+
+
+def test_missing_answers_table(long_df):
+    out = report.missing_answers_table(long_df)
+    row = out[(out["site_id"] == "S01") & (out["item_id"] == "2.2")].iloc[0]
+    assert (row["participants"], row["happening missing"], row["importance missing"]) == (
+        4, 1, 1)
+    row = out[(out["site_id"] == "S01") & (out["item_id"] == "2.3")].iloc[0]
+    assert row["importance answered"] == 0
