@@ -1,0 +1,33 @@
+"""environment.yml names the same dependencies as pyproject.toml."""
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _norm(spec: str) -> str:
+    name, rest = re.match(r"^([A-Za-z0-9_.\-]+)\s*(.*)$", spec.strip()).groups()
+    return name.lower().replace("_", "-") + rest.replace(" ", "")
+
+
+def test_environment_yml_matches_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = {_norm(d) for d in project["dependencies"]}
+    for extra in project["optional-dependencies"].values():
+        wanted |= {_norm(d) for d in extra}
+    env = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
+    conda = {_norm(d) for d in env["dependencies"] if isinstance(d, str)
+             and not d.startswith(("python", "pip"))}
+    assert conda == wanted
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-e ." in pip
+
+
+def test_console_command_is_declared():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["scripts"]["peerlib"] == "peerlib.cli:main"
