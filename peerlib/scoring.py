@@ -10,8 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.multitest import multipletests
+from scipy import special
 
 __all__ = [
     "QUADRANTS",
@@ -237,7 +236,7 @@ def importance_summary(data: pd.DataFrame, *, by: str | Sequence[str] | None = (
         out = full.merge(out, on=[*keys, item], how="left")
         out[["n", "n_missing"]] = out[["n", "n_missing"]].fillna(0).astype("int64")
     n = out["n"].astype(float)
-    tcrit = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
+    tcrit = special.stdtrit(np.maximum(n - 1, 1), 0.5 + confidence / 2)  # t quantile
     half = np.where(n >= 2, tcrit * out["sd"] / np.sqrt(n.where(n > 0)), np.nan)
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half
@@ -361,6 +360,9 @@ def compare_two_groups(data: pd.DataFrame, *, by: str = "sector",
     Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian
     Journal of Statistics 6(2), 65-70.
     """
+    from scipy import stats  # slow imports, only needed here
+    from statsmodels.stats.multitest import multipletests
+
     _check_columns(data, [by, item, response, value], "compare_two_groups")
     levels = list(groups) if groups is not None else _levels(data[by].astype(object))
     if len(levels) != 2:
