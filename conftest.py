@@ -28,11 +28,34 @@ def pytest_configure(config):
     raw.mkdir(parents=True)
     for name in ("dataset.yaml", "sites.csv", "part1_responses.csv"):
         shutil.copy2(REPO_ROOT / "data" / "raw" / name, raw / name)
+    _plant_identifiers(raw / "part1_responses.csv")
     os.environ["PEERLIB_PROJECT_DIR"] = str(_TEST_PROJECT)
+    os.environ["PEERLIB_KEY"] = "peerwork-test-suite-key"  # fixed pseudonyms in tests
 
     from peerlib.prepare import prepare
 
     prepare()
+
+
+#: Distinct made-up identifiers planted in every identifying column of the session project's
+#: raw responses; tests/test_privacy.py checks that none reaches data/processed or reports.
+PLANTED = {
+    "name": "Zebedee Quixote-Planted",
+    "email": "zq.planted@example.invalid",
+    "phone": "07700 900417",
+    "date_of_birth": "1911-11-11",
+    "address": "17 Plantedwell Lane",
+    "comments": "PLANTED-FREE-TEXT-Q9",
+}
+
+
+def _plant_identifiers(path: Path) -> None:
+    import pandas as pd
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column, value in PLANTED.items():
+        frame[column] = [f"{value} {i}" for i in range(len(frame))]
+    frame.to_csv(path, index=False)
 
 
 def pytest_unconfigure(config):

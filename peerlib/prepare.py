@@ -26,6 +26,7 @@ from .codebook import Codebook, item_columns, load_codebook
 from .errors import AnswerDataError, PROBLEM_COLUMNS
 from .io import read_table
 from .paths import project_paths
+from .privacy import load_key, pseudonymise, read_withdrawn
 from .validate import SITE_COLUMNS, long_schema, normalise_responses, read_site_register
 
 __all__ = [
@@ -133,8 +134,13 @@ def build_long(responses: pd.DataFrame, sites: pd.DataFrame, codebook: Codebook)
 
 def load_part1(responses: str | Path | None = None, sites: str | Path | None = None, *,
                codebook: str | Path | Codebook | None = None, sheet: str | None = None,
-               delimiter: str | None = None, encoding: str | None = None) -> pd.DataFrame:
+               delimiter: str | None = None, encoding: str | None = None,
+               pseudonymise_ids: bool = True) -> pd.DataFrame:
     """Read, normalise and validate raw Part 1 data; return the tidy long table.
+
+    Participants listed in ``data/raw/withdrawn.txt`` are removed and participant IDs are
+    replaced by keyed pseudonyms (:mod:`peerlib.privacy`); every column of the raw file
+    outside the contract (names, contact details, comments...) is left behind.
 
     Parameters
     ----------
@@ -147,11 +153,15 @@ def load_part1(responses: str | Path | None = None, sites: str | Path | None = N
         The instrument; default the one shipped with peerlib.
     sheet, delimiter, encoding : str, optional
         Passed to :func:`peerlib.io.read_table` for the responses file.
+    pseudonymise_ids : bool
+        Replace raw IDs by pseudonyms (default); False keeps raw IDs (for checking a file).
 
     Returns
     -------
     pandas.DataFrame
-        One row per participant x item with the columns :data:`LONG_COLUMNS` (see DESIGN.md):
+        One row per participant x item with the columns :data:`LONG_COLUMNS` (see DESIGN.md),
+        ``participant_id`` the pseudonym; ``attrs["n_withdrawn"]`` the number of withdrawn
+        participants removed:
         ``happening`` ordered categorical (Yes, Partly, No, Don't know, Not relevant,
         Missing), ``importance`` Int64 on the 1-4 scale (NA = no answer).
 
@@ -170,7 +180,15 @@ def load_part1(responses: str | Path | None = None, sites: str | Path | None = N
     register = read_site_register(Path(sites) if sites else paths.sites_csv)
     raw = read_table(responses_path, sheet=sheet, delimiter=delimiter, encoding=encoding)
     wide = normalise_responses(raw, register, cb, source=responses_path.name)
-    return build_long(wide, register, cb)
+    withdrawn = read_withdrawn(paths.raw)
+    keep = ~wide["participant_id"].astype(str).isin(withdrawn)
+    n_withdrawn = int((~keep).sum())
+    wide = wide[keep].reset_index(drop=True)
+    if pseudonymise_ids:
+        wide["participant_id"] = pseudonymise(wide["participant_id"], load_key(paths.key_file))
+    long = build_long(wide, register, cb)
+    long.attrs["n_withdrawn"] = n_withdrawn
+    return long
 
 
 @contextmanager
@@ -264,6 +282,7 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
         "n_participants": int(long["participant_id"].nunique()),
         "n_rows": int(len(long)),
         "n_sites_with_data": int(long["site_id"].nunique()),
+        "n_withdrawn": int(long.attrs.get("n_withdrawn", 0)),
     }
     names = ("part1_long.parquet", "part1_long.csv", "sites.csv", "part1_meta.json")
     with atomic_outputs(out_dir) as stage:

@@ -51,6 +51,7 @@ __all__ = [
     "site_interview_counts",
     "small_numbers_note",
     "figures_folder",
+    "withdrawn_note",
 ]
 
 THIS_SITE = "This site"
@@ -432,3 +433,12 @@ def figures_folder(figures_dir: str | Path = "") -> Path:
     folder = Path(figures_dir) if figures_dir else project_paths().reports / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def withdrawn_note(data_dir: str | Path | None = None) -> str:
+    """How many participants were removed because they withdrew consent (never who)."""
+    n = int(load_meta(data_dir or None).get("n_withdrawn", 0))
+    if n == 0:
+        return "No participant is on the withdrawal list."
+    return (f"{n} participant{'s' if n != 1 else ''} withdrew consent; their answers were "
+            "removed before analysis and appear in no report.")

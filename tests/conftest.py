@@ -106,3 +106,18 @@ def demo_project(tmp_path, monkeypatch):
         shutil.copy2(RAW_DEMO / name, raw / name)
     monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
     return tmp_path
+
+
+# ============================================================================================
+# Report batch (shared by test_batch.py and test_privacy.py): one run per test session
+# ============================================================================================
+
+@pytest.fixture(scope="session")
+def batch(tmp_path_factory):
+    """One batch run (data quality, S01, S02, cross-site) of the session project's prepared
+    data into a temporary reports folder; tests inspect its outputs, never re-run it."""
+    from peerlib.batch import run_reports
+
+    out = tmp_path_factory.mktemp("reports")
+    return run_reports(out=out, sites=["S01", "S02"], jobs=2, notebooks=REPO_ROOT / "notebooks",
+                       progress=False)

@@ -21,16 +21,8 @@ from peerlib.paths import project_paths
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
-SITES = ["S01", "S02"]
+SITES = ["S01", "S02"]  # the sites of the session batch (tests/conftest.py)
 DATE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
-
-
-@pytest.fixture(scope="session")
-def batch(tmp_path_factory):
-    """One batch run for S01 and S02 into a temporary reports folder."""
-    out = tmp_path_factory.mktemp("reports")
-    result = run_reports(out=out, sites=SITES, jobs=2, notebooks=NOTEBOOKS, progress=False)
-    return result
 
 
 def _html(batch, rel: str) -> str:

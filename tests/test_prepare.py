@@ -12,6 +12,14 @@ import yaml
 from peerlib.codebook import default_codebook_path
 from peerlib.errors import AnswerDataError
 from peerlib.prepare import LONG_COLUMNS, load_meta, load_part1, load_prepared, load_sites, prepare
+from peerlib.privacy import pseudonymise
+
+
+def _pid(raw_id: str) -> str:
+    """The pseudonym of a raw ID under the test suite's key (PEERLIB_KEY, root conftest)."""
+    import os
+
+    return pseudonymise(pd.Series([raw_id]), os.environ["PEERLIB_KEY"].encode())[0]
 
 #: DESIGN.md, "Processed: data/processed/part1_long.parquet": the columns, in order.
 DESIGN_COLUMNS = ["participant_id", "site_id", "site_name", "organisation_type", "sector",
@@ -85,7 +93,7 @@ def test_prepare_values_match_raw_file(demo_project, codebook):
     assert first["q2_1_happening"] == "Don't know" and first["q2_8_happening"] == "3"
     prepare()
     long = load_prepared()
-    p1 = long[long["participant_id"] == "S01-P01"]
+    p1 = long[long["participant_id"] == _pid("S01-P01")]
     assert p1["item_id"].tolist() == [f"2.{i}" for i in range(1, 9)]
     assert p1["happening"].tolist() == ["Don't know", "No", "Yes", "Partly", "Yes", "No", "Yes",
                                         "No"]
@@ -107,7 +115,8 @@ def test_csv_writes_ids_as_text(demo_project):
     text = (out / "part1_long.csv").read_text(encoding="utf-8")
     header, first = text.splitlines()[:2]
     assert header.split(",") == DESIGN_COLUMNS
-    assert first.startswith("S01-P01,S01,Ashwell Moor NHS Foundation Trust,NHS trust,NHS,")
+    assert first.startswith(f"{_pid('S01-P01')},S01,Ashwell Moor NHS Foundation Trust,"
+                            "NHS trust,NHS,")
     assert ",2,2.1,Don't know,4" in first
     csv_long = pd.read_csv(out / "part1_long.csv", dtype=str, keep_default_na=False)
     assert sorted(set(csv_long["item_id"])) == [f"2.{i}" for i in range(1, 9)]
@@ -130,16 +139,20 @@ def test_ids_with_leading_zeros_and_item_2_10(tmp_path, demo_project):
     out = tmp_path / "out"
     prepare(responses, demo_project / "data" / "raw" / "sites.csv", out=out, codebook=codebook)
     long = load_prepared(out, codebook=codebook)
-    assert long["participant_id"].tolist() == ["007", "007", "0010", "0010"]
+    assert long["participant_id"].tolist() == [_pid("007")] * 2 + [_pid("0010")] * 2
+    assert _pid("007") != _pid("7")  # leading zeros are part of the raw ID
+    raw_ids = load_part1(responses, demo_project / "data" / "raw" / "sites.csv",
+                         codebook=codebook, pseudonymise_ids=False)["participant_id"]
+    assert raw_ids.tolist() == ["007", "007", "0010", "0010"]
     assert long["item_id"].tolist() == ["2.1", "2.10", "2.1", "2.10"]
     assert list(long["item_id"].cat.categories) == ["2.1", "2.10"]
     assert long["happening"].tolist() == ["Yes", "No", "Missing", "Partly"]
     assert long["importance"].tolist() == [4, 1, pd.NA, 2]
     lines = (out / "part1_long.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[1].startswith("007,S01,")
+    assert lines[1].startswith(f"{_pid('007')},S01,")
     assert ",2,2.1,Yes,4" in lines[1]
     assert ",2,2.10,No,1" in lines[2]
-    assert lines[3].startswith("0010,S06,")
+    assert lines[3].startswith(f"{_pid('0010')},S06,")
 
 
 def test_rerun_is_byte_identical(demo_project):
