@@ -340,27 +340,35 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
                   "git_commit": _git_commit(paths.root), "inputs": meta["inputs"]}
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=".staging-", dir=out_dir))
+    _remove_orphan_staging(out_dir)
+    stage = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
     results: list[JobResult] = []
+    pool = cf.ProcessPoolExecutor(max_workers=min(n_jobs, len(job_list)),
+                                  mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_worker_init, initargs=(os.getpid(),))
+    restore = _terminate_as_interrupt()
     try:
-        ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(max_workers=min(n_jobs, len(job_list)),
-                                    mp_context=ctx) as pool:
-            futures = {pool.submit(_run_job, job, str(stage), str(paths.root), timeout,
-                                   provenance): job for job in job_list}
-            bar = _progress(len(job_list), progress)
-            for fut in cf.as_completed(futures):
-                job = futures[fut]
-                try:
-                    res = fut.result()
-                except Exception as err:  # the worker process itself died
-                    res = JobResult(job.name, False, 0.0, f"{type(err).__name__}: {err}")
-                results.append(res)
-                bar.set_postfix_str(f"{job.name} {'ok' if res.ok else 'FAILED'}")
-                bar.update(1)
-            bar.close()
+        futures = {pool.submit(_run_job, job, str(stage), str(paths.root), timeout,
+                               provenance): job for job in job_list}
+        bar = _progress(len(job_list), progress)
+        for fut in cf.as_completed(futures):
+            job = futures[fut]
+            try:
+                res = fut.result()
+            except Exception as err:  # the worker process itself died
+                res = JobResult(job.name, False, 0.0, f"{type(err).__name__}: {err}")
+            results.append(res)
+            bar.set_postfix_str(f"{job.name} {'ok' if res.ok else 'FAILED'}")
+            bar.update(1)
+        bar.close()
+        pool.shutdown(wait=True)
         _publish(job_list, results, stage, out_dir)
+    except BaseException:
+        # Ctrl-C, SIGTERM or a bug: stop the workers (each stops its kernel), publish nothing.
+        _stop_pool(pool)
+        raise
     finally:
+        restore()
         shutil.rmtree(stage, ignore_errors=True)
 
     order = {j.name: i for i, j in enumerate(job_list)}
@@ -376,6 +384,90 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
                      "reports of failed sites were kept and are marked stale in the index.")
         raise ReportError("\n".join(lines), failures=batch.failures)
     return batch
+
+
+def _remove_orphan_staging(out_dir: Path) -> None:
+    """Remove staging folders left by a batch that was killed outright (kill -9)."""
+    import psutil
+
+    for folder in out_dir.glob(".staging-*"):
+        try:
+            pid = int(folder.name.split("-")[1])
+        except (IndexError, ValueError):
+            pid = -1
+        if pid > 0 and psutil.pid_exists(pid):
+            continue  # a batch still running in this folder
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _kill_children() -> None:
+    """Kill this process's children (the notebook kernels it started)."""
+    import psutil
+
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    for child in children:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(children, timeout=5)
+
+
+def _on_worker_term(signum, frame):  # pragma: no cover - runs in a worker process
+    _kill_children()
+    os._exit(128 + signum)
+
+
+def _watch_parent(parent_pid: int) -> None:  # pragma: no cover - runs in a worker process
+    import signal
+
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent_pid:  # the batch process is gone (even killed with -9)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Worker set-up: Ctrl-C is the parent's to handle; SIGTERM, or the parent's death,
+    kills the worker's kernel before the worker exits, so no kernel is left running."""
+    import signal
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_worker_term)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _stop_pool(pool: cf.ProcessPoolExecutor) -> None:
+    """Terminate the pool's workers (SIGTERM: each kills its kernel) and wait for them."""
+    procs = list(getattr(pool, "_processes", {}).values())
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=10)
+        if proc.is_alive():
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _terminate_as_interrupt():
+    """In the main thread, make SIGTERM behave like Ctrl-C; return a function restoring it."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    return lambda: signal.signal(signal.SIGTERM, previous)
 
 
 def _progress(total: int, enabled: bool):
