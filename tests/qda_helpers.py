@@ -1,0 +1,135 @@
+"""Build small REFI-QDA files for tests: structural copies of real exports, neutral text.
+
+Positions are computed here independently of peerlib: code points are Python string indices
+of the text *as stored* (after a UTF-8 byte-order mark, CR+LF counting 2); UTF-16 code units
+are ``len(text[:i].encode("utf-16-le")) // 2``.
+"""
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+PROJECT_NS = "urn:QDA-XML:project:1.0"
+CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
+
+
+def utf16_pos(text: str, index: int) -> int:
+    """UTF-16 code units before code-point ``index`` of ``text``."""
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+@dataclass
+class Sel:
+    """A plain-text selection: code-point span of ``phrase`` in the text, codes, user."""
+
+    phrase: str
+    codes: list[str]
+    user: str | None = "u1"
+    occurrence: int = 0
+    name: str | None = None  # default: the phrase itself (what NVivo/QualCoder write)
+
+
+@dataclass
+class Doc:
+    name: str
+    text: str
+    selections: list[Sel] = field(default_factory=list)
+    guid: str = ""
+    bom: bool = False
+    inline: bool = False
+
+
+def span(text: str, phrase: str, occurrence: int = 0) -> tuple[int, int]:
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(phrase, start + 1)
+    return start, start + len(phrase)
+
+
+CODES = {  # guid: (name, parent guid)
+    "c-role": ("Role", None),
+    "c-bound": ("Boundaries", "c-role"),
+    "c-disc": ("Disclosure", "c-role"),
+    "c-supp": ("Support", None),
+    "c-train": ("Training", "c-supp"),
+}
+USERS = {"u1": "Coder A", "u2": "Coder B"}
+
+
+def codebook_xml(codes: dict = CODES, *, ns: str = PROJECT_NS, guid_case=str.lower) -> str:
+    def children(parent):
+        out = []
+        for guid, (name, par) in codes.items():
+            if par == parent:
+                out.append(f'<Code guid="{guid_case(guid)}" name={quoteattr(name)} '
+                           f'isCodable="true"><Description>About {name}</Description>'
+                           f'{children(guid)}</Code>')
+        return "".join(out)
+    xmlns = f' xmlns="{ns}"' if ns else ""
+    return f"<CodeBook{xmlns}><Codes>{children(None)}</Codes><Sets/></CodeBook>"
+
+
+def project_xml(docs: list[Doc], *, origin: str = "QualCoder 3.5", units: str = "codepoints",
+                crlf_as_one: bool = False, inclusive_end: bool = False,
+                codebook_ns: str | None = None, extra: str = "", ns: str = PROJECT_NS,
+                guid_case=str.lower) -> str:
+    """The project.qde text; selection positions in ``units`` (codepoints | utf16)."""
+    sources = []
+    for i, doc in enumerate(docs):
+        doc.guid = doc.guid or f"src-{i}"
+        sels = []
+        for j, sel in enumerate(doc.selections):
+            a, b = span(doc.text, sel.phrase, sel.occurrence)
+            if units == "utf16":
+                a, b = utf16_pos(doc.text, a), utf16_pos(doc.text, b)
+            if crlf_as_one:  # a wrong count, to be reported
+                a -= doc.text[:a].count("\r\n")
+                b -= doc.text[:b].count("\r\n")
+            if inclusive_end:
+                b -= 1
+            codings = "".join(
+                f'<Coding guid="cd-{i}-{j}-{k}"' + (f' creatingUser="{sel.user}"' if sel.user
+                                                  else "")
+                + f'><CodeRef targetGUID="{guid_case(code)}"/></Coding>'
+                for k, code in enumerate(sel.codes))
+            name = sel.phrase if sel.name is None else sel.name
+            sels.append(f'<PlainTextSelection guid="sel-{i}-{j}" name={quoteattr(name)} '
+                        f'startPosition="{a}" endPosition="{b}">{codings}'
+                        "</PlainTextSelection>")
+        if doc.inline:
+            content = f"<PlainTextContent>{_esc(doc.text)}</PlainTextContent>"
+            path = ""
+        else:
+            content, path = "", f' plainTextPath="internal://{doc.guid}.txt"'
+        sources.append(f'<TextSource guid="{doc.guid}" name={quoteattr(doc.name)}{path}>'
+                       f'{content}{"".join(sels)}</TextSource>')
+    users = "".join(f'<User guid="{g}" name="{n}"/>' for g, n in USERS.items())
+    book = codebook_xml(ns=codebook_ns if codebook_ns is not None else "",
+                        guid_case=guid_case)
+    xmlns = f' xmlns="{ns}"' if ns else ""
+    return (f'<?xml version="1.0" encoding="utf-8"?>\n<Project{xmlns} name="Test" '
+            f'origin={quoteattr(origin)}><Users>{users}</Users>{book}'
+            f'<Sources>{"".join(sources)}</Sources>{extra}</Project>')
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def write_qdpx(path: Path, docs: list[Doc], *, project_name: str = "project.qde",
+               sources_dir: str = "sources", markers: bool = False, **kwargs) -> Path:
+    """Write a .qdpx: project XML plus one UTF-8 text file per non-inline document."""
+    xml = project_xml(docs, **kwargs)
+    with zipfile.ZipFile(path, "w") as zf:
+        if markers:
+            zf.writestr(f"{sources_dir}/", b"")
+            zf.writestr(f"{sources_dir}/.keep", b"")
+        zf.writestr(project_name, xml.encode("utf-8"))
+        for doc in docs:
+            if not doc.inline:
+                data = doc.text.encode("utf-8")
+                zf.writestr(f"{sources_dir}/{doc.guid}.txt",
+                            (b"\xef\xbb\xbf" if doc.bom else b"") + data)
+    return path

@@ -1,0 +1,410 @@
+"""Importing coded Part 2 segments (peerlib.qda).
+
+The REFI-QDA files are built by ``tests/qda_helpers.py``: structural copies of what NVivo,
+ATLAS.ti, QualCoder and Taguette export, with neutral invented text. Expected positions are
+computed there independently (code points = Python string indices of the stored text after
+the byte-order mark, CR+LF counting 2; UTF-16 units from ``str.encode("utf-16-le")``).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import warnings
+import zipfile
+
+import pandas as pd
+import pytest
+
+from peerlib.errors import ParameterError
+from peerlib.qda import (
+    SEGMENT_COLUMNS,
+    QDAError,
+    QDAWarning,
+    import_codes,
+    load_coded_segments,
+    read_codebook,
+    read_documents_map,
+    read_qdpx,
+    read_redaction_list,
+    read_taguette,
+    write_coded_segments,
+)
+from qda_helpers import CODEBOOK_NS, PROJECT_NS, Doc, Sel, codebook_xml, span, utf16_pos, \
+    write_qdpx
+
+EMOJI = "\U0001F642"  # outside the Basic Multilingual Plane: 1 code point, 2 UTF-16 units
+TEXT_A = (f"Interviewer: How is the role seen here? {EMOJI}\r\n"
+          "Participant: The team agreed what the role is for.\r\n"
+          "Participant: Boundaries are talked about in supervision every month.\r\n")
+TEXT_B = ("Participant: Training came late for the new starters.\n"
+          "Participant: Sharing my story is my choice, not an expectation.\n")
+
+
+def _docs(bom: bool = False) -> list[Doc]:
+    return [
+        Doc("Transcript 01", TEXT_A, [
+            Sel("The team agreed what the role is for.", ["c-role"]),
+            Sel("Boundaries are talked about in supervision every month.", ["c-bound",
+                                                                           "c-supp"]),
+        ], bom=bom),
+        Doc("Transcript 02", TEXT_B, [
+            Sel("Training came late for the new starters.", ["c-train"], user="u2"),
+            Sel("Sharing my story is my choice", ["c-disc"], user=None),
+        ]),
+    ]
+
+
+@pytest.fixture
+def qda_project(tmp_path, monkeypatch):
+    """An empty project (data/raw, data/processed) with PEERLIB_PROJECT_DIR set."""
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    (tmp_path / "data" / "processed").mkdir(parents=True)
+    monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
+    monkeypatch.setenv("PEERLIB_KEY", "qda-test-key")
+    return tmp_path
+
+
+# --------------------------------------------------------------------------- positions
+def test_codepoint_positions_recover_text_after_a_non_bmp_character(tmp_path):
+    path = write_qdpx(tmp_path / "qc.qdpx", _docs(), origin="QualCoder 3.5")
+    seg = read_qdpx(path)
+    assert seg.attrs["positions"] == "codepoints" and seg.attrs["n_checked"] == 4
+    assert list(seg["code_path"]) == ["Role", "Role > Boundaries", "Support",
+                                      "Support > Training", "Role > Disclosure"]
+    first = seg.iloc[0]
+    assert first["text"] == "The team agreed what the role is for."
+    # CR+LF counts 2 and the emoji 1: the phrase starts after 40 + 1 + 1 + 2 characters
+    assert (first["start"], first["end"]) == span(TEXT_A, first["text"])
+    assert first["start"] == TEXT_A.index("The team")
+    assert list(seg["coder"].fillna("NA")) == ["Coder A", "Coder A", "Coder A", "Coder B",
+                                               "NA"]
+
+
+def test_nvivo_utf16_units_detected_and_stated_convention_checked(tmp_path):
+    path = write_qdpx(tmp_path / "nv.qdpx", _docs(bom=True), origin="NVivo 14", units="utf16")
+    seg = read_qdpx(path)  # auto: NVivo -> UTF-16 code units, confirmed by the text
+    assert seg.attrs["positions"] == "utf16"
+    a, b = span(TEXT_A, "The team agreed what the role is for.")
+    assert (seg["start"].iloc[0], seg["end"].iloc[0]) == (utf16_pos(TEXT_A, a),
+                                                           utf16_pos(TEXT_A, b))
+    assert seg["start"].iloc[0] == a + 1  # one surrogate pair before it
+    assert seg["text"].iloc[0] == "The team agreed what the role is for."
+    assert read_qdpx(path, positions="utf16")["text"].tolist() == seg["text"].tolist()
+    with pytest.raises(QDAError, match=r"(?s)nv\.qdpx.*matches under --positions utf16"):
+        read_qdpx(path, positions="codepoints")
+
+
+def test_auto_detects_utf16_units_even_without_nvivo_origin(tmp_path):
+    path = write_qdpx(tmp_path / "x.qdpx", _docs(), origin="SomeTool", units="utf16")
+    assert read_qdpx(path).attrs["positions"] == "utf16"
+
+
+def test_crlf_counted_as_one_is_reported_not_shifted(tmp_path):
+    path = write_qdpx(tmp_path / "lf.qdpx", _docs(), crlf_as_one=True)
+    with pytest.raises(QDAError) as err:
+        read_qdpx(path)
+    msg = str(err.value)
+    assert "lf.qdpx" in msg and "PlainTextSelection guid='sel-0-1'" in msg
+    assert "TextSource 'Transcript 01'" in msg and "nothing was written" in msg
+    assert "sel-1-" not in msg  # Transcript 02 has LF endings: its positions are right
+
+
+def test_inclusive_end_is_reported(tmp_path):
+    path = write_qdpx(tmp_path / "incl.qdpx", _docs(), inclusive_end=True)
+    with pytest.raises(QDAError, match="positions .* give 'The team agreed what the role is "
+                                       "for' but"):
+        read_qdpx(path)
+
+
+def test_selection_outside_the_text_is_a_clear_error(tmp_path):
+    docs = _docs()
+    path = write_qdpx(tmp_path / "out.qdpx", docs)
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read("project.qde").decode()
+    a, b = span(TEXT_B, "Training came late for the new starters.")
+    xml = xml.replace(f'startPosition="{a}" endPosition="{b}"',
+                      f'startPosition="{a}" endPosition="{len(TEXT_B) + 5}"')
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", xml)
+        for d in docs:
+            zf.writestr(f"sources/{d.guid}.txt", d.text)
+    with pytest.raises(QDAError, match=r"out\.qdpx.*sel-1-0.*point outside the text \(0-"
+                                       f"{len(TEXT_B)} code points\\)"):
+        read_qdpx(path)
+
+
+def test_selection_splitting_a_surrogate_pair_is_reported(tmp_path):
+    text = f"A{EMOJI}B and the rest of the sentence."
+    doc = Doc("T", text, [Sel("B and the rest", ["c-role"], name="")])
+    path = write_qdpx(tmp_path / "split.qdpx", [doc], units="utf16")
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read("project.qde").decode()
+    xml = xml.replace('startPosition="3"', 'startPosition="2"')
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", xml)
+        zf.writestr(f"sources/{doc.guid}.txt", text)
+    with pytest.raises(QDAError, match="surrogate pair"):
+        read_qdpx(path, positions="utf16")
+
+
+def test_label_names_cannot_be_checked_and_say_so(tmp_path):
+    docs = _docs()
+    for d in docs:
+        for i, s in enumerate(d.selections):
+            s.name = f"Quotation {i}"
+    path = write_qdpx(tmp_path / "atlas.qdpx", docs, origin="ATLAS.ti 23")
+    with pytest.warns(QDAWarning, match="could not be checked"):
+        seg = read_qdpx(path)
+    assert seg["text"].iloc[0] == "The team agreed what the role is for."
+
+
+# --------------------------------------------------------------------------- structure
+def test_entry_case_markers_guid_case_inline_text_and_mixed_namespaces(tmp_path):
+    docs = _docs(bom=True)
+    docs[1].inline = True
+    path = write_qdpx(tmp_path / "mixed.qdpx", docs, project_name="Project.qde",
+                      sources_dir="Sources", markers=True, codebook_ns=CODEBOOK_NS,
+                      guid_case=str.upper)
+    seg = read_qdpx(path)
+    assert len(seg) == 5 and seg["text"].str.len().min() > 10
+    assert seg.attrs["codebook"]["code_path"].tolist() == [
+        "Role", "Role > Boundaries", "Role > Disclosure", "Support", "Support > Training"]
+    plain = write_qdpx(tmp_path / "plain.qdpx", _docs(), ns="")  # no namespace at all
+    assert read_qdpx(plain)["text"].tolist() == seg["text"].tolist()
+
+
+def test_malformed_xml_names_file_and_entry(tmp_path):
+    path = tmp_path / "broken.qdpx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", f'<Project xmlns="{PROJECT_NS}"><Sources></Project>')
+    with pytest.raises(QDAError, match=r"broken\.qdpx, project\.qde: is not well-formed XML"):
+        read_qdpx(path)
+
+
+def test_not_a_zip_and_no_project_and_entities_refused(tmp_path):
+    bad = tmp_path / "bad.qdpx"
+    bad.write_text("not a zip")
+    with pytest.raises(QDAError, match="bad.qdpx: is not a readable zip"):
+        read_qdpx(bad)
+    empty = tmp_path / "empty.qdpx"
+    with zipfile.ZipFile(empty, "w") as zf:
+        zf.writestr("sources/a.txt", "x")
+    with pytest.raises(QDAError, match="holds no project.qde"):
+        read_qdpx(empty)
+    bomb = tmp_path / "bomb.qdpx"
+    with zipfile.ZipFile(bomb, "w") as zf:
+        zf.writestr("project.qde", '<!DOCTYPE p [<!ENTITY a "aaaa">]><Project>&a;</Project>')
+    with pytest.raises(QDAError, match="declares XML entities"):
+        read_qdpx(bomb)
+
+
+def test_unknown_code_and_bad_position_name_the_element(tmp_path):
+    path = write_qdpx(tmp_path / "ref.qdpx", _docs())
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read("project.qde").decode()
+        files = {n: zf.read(n) for n in zf.namelist() if n != "project.qde"}
+
+    def rewrite(new_xml):
+        with zipfile.ZipFile(path, "w") as zf:
+            zf.writestr("project.qde", new_xml)
+            for n, d in files.items():
+                zf.writestr(n, d)
+
+    rewrite(xml.replace('targetGUID="c-train"', 'targetGUID="c-nowhere"'))
+    with pytest.raises(QDAError, match=r"Coding guid='cd-1-0-0'.*'c-nowhere'.*not in the "
+                                       "CodeBook"):
+        read_qdpx(path)
+    rewrite(re.sub(r'startPosition="\d+"', 'startPosition="zero"', xml, count=1))
+    with pytest.raises(QDAError, match="attribute startPosition is 'zero'"):
+        read_qdpx(path)
+    rewrite(xml.replace('plainTextPath="internal://src-1.txt"',
+                        'plainTextPath="internal://missing.txt"'))
+    with pytest.raises(QDAError, match="TextSource guid='src-1'.*names no file"):
+        read_qdpx(path)
+
+
+def test_positions_parameter_is_checked(tmp_path):
+    path = write_qdpx(tmp_path / "p.qdpx", _docs())
+    with pytest.raises(ParameterError, match="positions must be one of"):
+        read_qdpx(path, positions="bytes")
+
+
+# --------------------------------------------------------------------------- codebooks
+def test_qdc_codebook_and_taguettes_empty_sets(tmp_path):
+    qdc = tmp_path / "book.qdc"
+    qdc.write_text('<?xml version="1.0" encoding="utf-8"?>\n'
+                   + codebook_xml(ns=CODEBOOK_NS), encoding="utf-8-sig")
+    book = read_codebook(qdc)
+    assert book.columns.tolist() == ["theme", "code", "code_path", "description"]
+    assert book["code_path"].tolist() == ["Role", "Role > Boundaries", "Role > Disclosure",
+                                          "Support", "Support > Training"]
+    assert book["theme"].tolist() == ["Role", "Role", "Role", "Support", "Support"]
+    assert book["description"].iloc[1] == "About Boundaries"
+    with pytest.raises(QDAError, match="book2.qdc.*Code.*has no name"):
+        (tmp_path / "book2.qdc").write_text(
+            f'<CodeBook xmlns="{CODEBOOK_NS}"><Codes><Code guid="x" name=""/></Codes>'
+            "<Sets/></CodeBook>")
+        read_codebook(tmp_path / "book2.qdc")
+
+
+@pytest.mark.parametrize("header", ["tag,description",
+                                    "tag,description,number of highlights,number of documents"])
+def test_taguette_codebook_csv_versions(tmp_path, header):
+    extra = ",3,2" if "number" in header else ""
+    path = tmp_path / "codebook.csv"
+    path.write_text(f"{header}\nBoundaries,Keeping limits{extra}\nRole > Disclosure,"
+                    f"Own story{extra}\n", encoding="utf-8")
+    book = read_codebook(path)
+    assert book["code_path"].tolist() == ["Boundaries", "Role > Disclosure"]
+    assert book["code"].tolist() == ["Boundaries", "Disclosure"]
+
+
+# --------------------------------------------------------------------------- Taguette
+def _taguette_rows():
+    return pd.DataFrame({"id": ["1", "1", "2"], "document": ["Transcript 01.txt"] * 2
+                         + ["Transcript 02"],
+                         "tag": ["Role", "Role > Boundaries", "Support"],
+                         "content": ["We agreed the role.", "We agreed the role.",
+                                     "Supervision helps."]})
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_taguette_highlights_csv_and_xlsx(tmp_path, suffix):
+    path = tmp_path / f"highlights{suffix}"
+    frame = _taguette_rows()
+    frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_excel(path, index=False)
+    seg = read_taguette(path)
+    assert seg["code_path"].tolist() == ["Role", "Role > Boundaries", "Support"]
+    assert seg["start"].isna().all() and seg["coder"].isna().all()
+    assert seg["text"].iloc[2] == "Supervision helps."
+
+
+def test_taguette_missing_column_and_blank_tag(tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("id,document,content\n1,T,x\n")
+    with pytest.raises(QDAError, match="h.csv, header: lacks the column.*tag"):
+        read_taguette(path)
+    path.write_text("id,document,tag,content\n1,T,,x\n")
+    with pytest.raises(QDAError, match="row 2: no tag"):
+        read_taguette(path)
+
+
+# --------------------------------------------------------------------------- import
+def _pseudo(raw_id: str, key: str = "qda-test-key") -> str:
+    """The pseudonym computed independently (HMAC-SHA-256, first 12 hex digits)."""
+    return "P-" + hmac.new(key.encode(), raw_id.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def _write_project_files(root, *, withdrawn=()):
+    raw = root / "data" / "raw"
+    (raw / "qda_documents.csv").write_text(
+        "document,participant_id,site_id\nTranscript 01,S01-P01,S01\n", encoding="utf-8")
+    (raw / "redaction_list.csv").write_text(
+        "term,category\nteam,service\nsupervision,place\n", encoding="utf-8")
+    if withdrawn:
+        (raw / "withdrawn.txt").write_text("\n".join(withdrawn) + "\n")
+
+
+def test_import_maps_pseudonymises_redacts_and_warns_on_unmapped(qda_project):
+    _write_project_files(qda_project)
+    path = write_qdpx(qda_project / "data" / "raw" / "p.qdpx", _docs())
+    with pytest.warns(QDAWarning, match="1 document.*not mapped.*Transcript 02"):
+        seg = import_codes(path)
+    assert seg.columns.tolist() == SEGMENT_COLUMNS
+    one = seg[seg["document"] == "Transcript 01"]
+    assert set(one["participant_id"]) == {_pseudo("S01-P01")}
+    assert set(one["site_id"]) == {"S01"}
+    assert one["text"].iloc[0] == "The [service] agreed what the role is for."
+    assert one["text"].iloc[1].startswith("Boundaries are talked about in [place]")
+    assert seg.loc[seg["document"] == "Transcript 02", "participant_id"].isna().all()
+    assert str(seg["start"].dtype) == "Int64" and str(seg["text"].dtype).startswith("string")
+
+
+def test_withdrawn_participants_are_dropped_at_import(qda_project):
+    _write_project_files(qda_project, withdrawn=["S01-P01"])
+    path = write_qdpx(qda_project / "data" / "raw" / "p.qdpx", _docs())
+    with pytest.warns(QDAWarning):
+        seg = import_codes(path)
+    assert "Transcript 01" not in set(seg["document"]) and seg.attrs["n_withdrawn"] == 3
+
+
+def test_raw_ids_in_document_names_and_text_do_not_survive(qda_project):
+    raw = qda_project / "data" / "raw"
+    (raw / "redaction_list.csv").write_text("term,category\nJo Bloggs,name\n")
+    doc = Doc("Interview S01-P02", "Participant S01-P02 said Jo Bloggs helped a lot.",
+              [Sel("S01-P02 said Jo Bloggs helped", ["c-role"])])
+    (raw / "map.csv").write_text("document,participant_id\nInterview S01-P02,S01-P02\n")
+    seg = import_codes(write_qdpx(raw / "p.qdpx", [doc]), documents=raw / "map.csv")
+    assert seg["document"].iloc[0] == f"Interview {_pseudo('S01-P02')}"
+    assert seg["text"].iloc[0] == "[participant] said [name] helped"
+    assert pd.isna(seg["site_id"].iloc[0])  # no map column, no prepared Part 1 data
+
+
+def test_atlas_sets_and_cases_map_documents_without_a_map_file(qda_project):
+    (qda_project / "data" / "raw" / "redaction_list.csv").write_text("term,category\n")
+    docs = _docs()
+    extra = ('<Sets><Set guid="s1" name="participant_id: S02-P04">'
+             '<MemberSource targetGUID="SRC-0"/></Set>'
+             '<Set guid="s2" name="gender: female"><MemberSource targetGUID="src-0"/></Set>'
+             '</Sets>'
+             '<Variables><Variable guid="v1" name="site_id" typeOfVariable="Text"/></Variables>'
+             '<Cases><Case guid="k1" name="S03-P01"><VariableValue><VariableRef '
+             'targetGUID="v1"/><TextValue>S03</TextValue></VariableValue>'
+             '<SourceRef targetGUID="src-1"/></Case></Cases>')
+    path = write_qdpx(qda_project / "data" / "raw" / "a.qdpx", docs, origin="ATLAS.ti",
+                      extra=extra)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", QDAWarning)
+        seg = import_codes(path)
+    by_doc = seg.drop_duplicates("document").set_index("document")
+    assert by_doc.loc["Transcript 01", "participant_id"] == _pseudo("S02-P04")
+    assert by_doc.loc["Transcript 02", "participant_id"] == _pseudo("S03-P01")
+    assert by_doc.loc["Transcript 02", "site_id"] == "S03"
+
+
+def test_taguette_import_with_documents_map_ignoring_extension_and_case(qda_project):
+    raw = qda_project / "data" / "raw"
+    _write_project_files(qda_project)
+    (raw / "qda_documents.csv").write_text(
+        "document,participant_id\ntranscript 01,S01-P01\nTranscript 02.docx,S01-P02\n")
+    _taguette_rows().to_csv(raw / "h.csv", index=False)
+    seg = import_codes(raw / "h.csv")
+    assert seg["participant_id"].tolist() == [_pseudo("S01-P01")] * 2 + [_pseudo("S01-P02")]
+    assert seg["start"].isna().all()
+
+
+def test_documents_map_and_redaction_list_problems(tmp_path):
+    m = tmp_path / "m.csv"
+    m.write_text("document,participant_id\nA,S01-P01\nA,S01-P02\nB,\n")
+    with pytest.raises(QDAError) as err:
+        read_documents_map(m)
+    assert "row 3: document 'A' is mapped to 'S01-P01' and to 'S01-P02'" in str(err.value)
+    assert "row 4: blank participant_id" in str(err.value)
+    r = tmp_path / "r.csv"
+    r.write_text("term,category\nAsh Ward,ward\n,name\n")
+    with pytest.raises(QDAError, match="row 2: category 'ward' is not one of name, place, "
+                                       "service"):
+        read_redaction_list(r)
+
+
+def test_write_is_atomic_and_round_trips(qda_project):
+    _write_project_files(qda_project)
+    raw = qda_project / "data" / "raw"
+    (raw / "qda_documents.csv").write_text(
+        "document,participant_id\nTranscript 01,S01-P01\nTranscript 02,=cmd|'/C calc'!A0\n")
+    path = write_qdpx(raw / "p.qdpx", _docs())
+    files = write_coded_segments(path)
+    back = load_coded_segments()
+    seg = import_codes(path)
+    pd.testing.assert_frame_equal(back, seg, check_dtype=True)
+    assert back.attrs["codebook"]["code_path"].iloc[1] == "Role > Boundaries"
+    assert [f.name for f in files][:2] == ["coded_segments.parquet", "coded_segments.csv"]
+    csv_text = (qda_project / "data" / "processed" / "coded_segments.csv").read_text()
+    assert "S01-P01" not in csv_text and "Coder A" in csv_text
+    before = {p.name: p.read_bytes() for p in (qda_project / "data" / "processed").iterdir()}
+    (raw / "redaction_list.csv").write_text("term,category\nx,colour\n")
+    with pytest.raises(QDAError):
+        write_coded_segments(path)
+    after = {p.name: p.read_bytes() for p in (qda_project / "data" / "processed").iterdir()}
+    assert after == before
