@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,10 +25,11 @@ import yaml
 from . import __version__
 from .codebook import Codebook, item_columns, load_codebook
 from .errors import AnswerDataError, PROBLEM_COLUMNS
-from .io import read_table
+from .io import read_column_map, read_table
 from .paths import project_paths
 from .privacy import load_key, pseudonymise, read_withdrawn
 from .validate import SITE_COLUMNS, long_schema, normalise_responses, read_site_register
+from .validation_report import write_validation_report
 
 __all__ = [
     "LONG_COLUMNS",
@@ -39,6 +41,7 @@ __all__ = [
     "load_prepared",
     "load_sites",
     "load_meta",
+    "prepared_codebook_path",
     "sha256_file",
     "atomic_outputs",
 ]
@@ -135,6 +138,7 @@ def build_long(responses: pd.DataFrame, sites: pd.DataFrame, codebook: Codebook)
 def load_part1(responses: str | Path | None = None, sites: str | Path | None = None, *,
                codebook: str | Path | Codebook | None = None, sheet: str | None = None,
                delimiter: str | None = None, encoding: str | None = None,
+               column_map: str | Path | None = None,
                pseudonymise_ids: bool = True) -> pd.DataFrame:
     """Read, normalise and validate raw Part 1 data; return the tidy long table.
 
@@ -145,14 +149,19 @@ def load_part1(responses: str | Path | None = None, sites: str | Path | None = N
     Parameters
     ----------
     responses : str or Path, optional
-        Raw responses (CSV in UTF-8/UTF-8 with BOM/UTF-16/Windows-1252, or XLSX); default
-        ``data/raw/part1_responses.*`` of the project.
+        Raw responses (CSV in UTF-8/UTF-8 with BOM/UTF-16/Windows-1252, XLSX, or SPSS
+        ``.sav`` read through its value labels); default ``data/raw/part1_responses.*`` of
+        the project.
     sites : str or Path, optional
         Site register; default ``data/raw/sites.csv``.
     codebook : str, Path or Codebook, optional
         The instrument; default the one shipped with peerlib.
     sheet, delimiter, encoding : str, optional
         Passed to :func:`peerlib.io.read_table` for the responses file.
+    column_map : str or Path, optional
+        A column-map file (YAML ``export name: raw name``, or CSV/XLSX with columns
+        ``from,to``; :func:`peerlib.io.read_column_map`) renaming the export's columns to the
+        raw names of DESIGN.md before validation.
     pseudonymise_ids : bool
         Replace raw IDs by pseudonyms (default); False keeps raw IDs (for checking a file).
 
@@ -161,16 +170,18 @@ def load_part1(responses: str | Path | None = None, sites: str | Path | None = N
     pandas.DataFrame
         One row per participant x item with the columns :data:`LONG_COLUMNS` (see DESIGN.md),
         ``participant_id`` the pseudonym; ``attrs["n_withdrawn"]`` the number of withdrawn
-        participants removed:
+        participants removed; ``attrs["dropped_columns"]`` the raw columns left behind, as
+        (name in the file, why) pairs;
         ``happening`` ordered categorical (Yes, Partly, No, Don't know, Not relevant,
         Missing), ``importance`` Int64 on the 1-4 scale (NA = no answer).
 
     Raises
     ------
     AnswerDataError
-        Every problem of the site register, or else of the responses, at once.
+        Every problem of the site register, or else of the responses (column-map conflicts
+        included), at once; or the problems of a malformed column-map file.
     FileNotFoundError
-        When an input file does not exist.
+        When an input file (or the column map) does not exist.
     CodebookError
         When the codebook is malformed.
     """
@@ -178,8 +189,11 @@ def load_part1(responses: str | Path | None = None, sites: str | Path | None = N
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     responses_path = Path(responses) if responses else paths.responses()
     register = read_site_register(Path(sites) if sites else paths.sites_csv)
+    mapping = read_column_map(column_map) if column_map else None
     raw = read_table(responses_path, sheet=sheet, delimiter=delimiter, encoding=encoding)
-    wide = normalise_responses(raw, register, cb, source=responses_path.name)
+    wide = normalise_responses(raw, register, cb, source=responses_path.name,
+                               column_map=mapping)
+    dropped = list(wide.attrs.get("dropped_columns", []))
     withdrawn = read_withdrawn(paths.raw)
     keep = ~wide["participant_id"].astype(str).isin(withdrawn)
     n_withdrawn = int((~keep).sum())
@@ -188,6 +202,7 @@ def load_part1(responses: str | Path | None = None, sites: str | Path | None = N
         wide["participant_id"] = pseudonymise(wide["participant_id"], load_key(paths.key_file))
     long = build_long(wide, register, cb)
     long.attrs["n_withdrawn"] = n_withdrawn
+    long.attrs["dropped_columns"] = dropped
     return long
 
 
@@ -237,17 +252,24 @@ def _csv_text(frame: pd.DataFrame) -> pd.DataFrame:
 def prepare(responses: str | Path | None = None, sites: str | Path | None = None, *,
             out: str | Path | None = None, codebook: str | Path | None = None,
             sheet: str | None = None, delimiter: str | None = None,
-            encoding: str | None = None, dataset: str | Path | None = None) -> PreparedFiles:
+            encoding: str | None = None, dataset: str | Path | None = None,
+            column_map: str | Path | None = None,
+            validation_dir: str | Path | None = None) -> PreparedFiles:
     """Validate the raw Part 1 data and write the processed files atomically.
 
     Parameters
     ----------
-    responses, sites, codebook, sheet, delimiter, encoding
+    responses, sites, codebook, sheet, delimiter, encoding, column_map
         As for :func:`load_part1`.
     out : str or Path, optional
         Output folder; default ``data/processed`` of the project.
     dataset : str or Path, optional
         The data set description; default ``data/raw/dataset.yaml``.
+    validation_dir : str or Path, optional
+        Where the validation report goes (``validation.html`` and ``validation.csv``,
+        :func:`peerlib.validation_report.write_validation_report`); default ``reports`` of the
+        project. Written on success (no problems; the raw columns left behind) and when the
+        input data is invalid (every problem); never inside ``out``.
 
     Returns
     -------
@@ -255,22 +277,32 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
         The folder and files written: ``part1_long.parquet``, ``part1_long.csv`` (IDs as
         text, spreadsheet formulas neutralised), ``sites.csv`` (the validated register) and
         ``part1_meta.json`` (data set name, synthetic flag, SHA-256 of each input, peerlib
-        version, counts).
+        version, counts) and ``codebook.yaml`` (a copy of the codebook used).
 
     Raises
     ------
     AnswerDataError, FileNotFoundError, CodebookError
-        As :func:`load_part1`; nothing in ``out`` has changed when any is raised.
+        As :func:`load_part1`; nothing in ``out`` has changed when any is raised. An
+        AnswerDataError has also been written to the validation report (its
+        ``validation_report`` attribute is the HTML file, or None if writing failed).
     """
     paths = project_paths()
     cb = load_codebook(codebook)
     responses_path = Path(responses) if responses else paths.responses()
     sites_path = Path(sites) if sites else paths.sites_csv
     dataset_path = Path(dataset) if dataset else paths.dataset_yaml
-    info = read_dataset_info(dataset_path)
-    long = load_part1(responses_path, sites_path, codebook=cb, sheet=sheet,
-                      delimiter=delimiter, encoding=encoding)
-    register = read_site_register(sites_path)
+    report_dir = Path(validation_dir) if validation_dir else paths.reports
+    checked = [p.name for p in (responses_path, sites_path, dataset_path)
+               + ((Path(column_map),) if column_map else ()) if p.exists()]
+    try:
+        info = read_dataset_info(dataset_path)
+        long = load_part1(responses_path, sites_path, codebook=cb, sheet=sheet,
+                          delimiter=delimiter, encoding=encoding, column_map=column_map)
+        register = read_site_register(sites_path)
+    except AnswerDataError as err:
+        err.validation_report = _try_validation_report(report_dir, problems=err.problems,
+                                                       inputs=checked)
+        raise
     out_dir = Path(out) if out else paths.processed
 
     meta = {
@@ -284,7 +316,8 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
         "n_sites_with_data": int(long["site_id"].nunique()),
         "n_withdrawn": int(long.attrs.get("n_withdrawn", 0)),
     }
-    names = ("part1_long.parquet", "part1_long.csv", "sites.csv", "part1_meta.json")
+    names = ("part1_long.parquet", "part1_long.csv", "sites.csv", "part1_meta.json",
+             "codebook.yaml")
     with atomic_outputs(out_dir) as stage:
         long.to_parquet(stage / names[0], index=False)
         _csv_text(long).to_csv(stage / names[1], index=False, encoding="utf-8")
@@ -292,8 +325,25 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
         _csv_text(reg).to_csv(stage / names[2], index=False, encoding="utf-8")
         (stage / names[3]).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
                                       encoding="utf-8")
+        shutil.copyfile(cb.path, stage / names[4])  # reports use the codebook data was
+        # prepared with, so labels and scale order always match the data
+        # last step before the outputs move in: a report that cannot be written fails the run
+        write_validation_report(report_dir, dropped=long.attrs.get("dropped_columns", []),
+                                inputs=checked, dataset_name=info["name"],
+                                n_participants=meta["n_participants"])
     return PreparedFiles(out=out_dir, files=tuple(out_dir / n for n in names),
                          n_rows=len(long), n_participants=meta["n_participants"])
+
+
+def _try_validation_report(folder: Path, **kwargs) -> Path | None:
+    """Write the validation report of a failed run; a report that cannot be written must not
+    hide the data problems, so say so on stderr and go on."""
+    try:
+        return write_validation_report(folder, **kwargs)[0]
+    except OSError as err:
+        print(f"peerlib: could not write the validation report in {folder}: {err}",
+              file=sys.stderr)
+        return None
 
 
 def _processed_dir(data: str | Path | None) -> Path:
@@ -309,7 +359,8 @@ def load_prepared(data: str | Path | None = None, *, codebook: str | Path | None
     data : str or Path, optional
         The processed folder; default ``data/processed`` of the project.
     codebook : str or Path, optional
-        The codebook the data was prepared with (for the scale order).
+        The codebook the data was prepared with (for the scale order); default the copy
+        prepare wrote beside the data, else the shipped one.
 
     Returns
     -------
@@ -325,7 +376,7 @@ def load_prepared(data: str | Path | None = None, *, codebook: str | Path | None
     if not path.exists():
         raise FileNotFoundError(f"No prepared data at {path}. Run `peerlib prepare` (or "
                                 "`make reports`) first.")
-    cb = load_codebook(codebook)
+    cb = load_codebook(codebook or prepared_codebook_path(data))
     long = pd.read_parquet(path)
     for col in ("participant_id", "site_id", "site_name", "organisation_type", "sector",
                 "section"):
@@ -337,7 +388,15 @@ def load_prepared(data: str | Path | None = None, *, codebook: str | Path | None
     long["role"] = pd.Categorical(long["role"].astype(str), dtype=cb.role_dtype())
     long["bme_focus"] = long["bme_focus"].astype("boolean")
     long["importance"] = long["importance"].astype("Int64")
-    return long_schema(cb).validate(long)
+    long = long_schema(cb).validate(long)
+    long.attrs["codebook_path"] = str(cb.path)
+    return long
+
+
+def prepared_codebook_path(data: str | Path | None = None) -> Path | None:
+    """The copy of the codebook that :func:`prepare` wrote beside the data, if any."""
+    path = _processed_dir(data) / "codebook.yaml"
+    return path if path.exists() else None
 
 
 def load_sites(data: str | Path | None = None) -> pd.DataFrame:

@@ -38,6 +38,7 @@ __all__ = [
     "table",
     "dataset_header",
     "item_labels",
+    "prepared_codebook",
     "site_comparison_data",
     "sample_table_display",
     "site_sample_table",
@@ -151,9 +152,24 @@ def dataset_header(data_dir: str | Path | None = None):
     return HTML("".join(parts))
 
 
-def item_labels(with_id: bool = False) -> dict[str, str]:
-    """Item id -> short label from the codebook (draft items marked "(draft)")."""
-    cb = load_codebook()
+def _codebook(data: pd.DataFrame | None = None, data_dir: str | Path | None = None):
+    """The codebook the data was prepared with (see :func:`peerlib.load_prepared`)."""
+    from .prepare import prepared_codebook_path
+
+    if data is not None and data.attrs.get("codebook_path"):
+        return load_codebook(data.attrs["codebook_path"])
+    return load_codebook(prepared_codebook_path(data_dir or None))
+
+
+def prepared_codebook(data_dir: str | Path | None = ""):
+    """The codebook the data in ``data_dir`` was prepared with (a :class:`Codebook`)."""
+    return _codebook(data_dir=data_dir)
+
+
+def item_labels(data_dir: str | Path | None = "", *, with_id: bool = False) -> dict[str, str]:
+    """Item id -> short label from the codebook the data in ``data_dir`` was prepared with
+    (draft items marked "(draft)")."""
+    cb = _codebook(data_dir=data_dir)
     return {r.item_id: (f"{r.item_id} " if with_id else "") + r.label
             + (" (draft)" if r.draft else "") for r in cb.items.itertuples()}
 
@@ -181,7 +197,7 @@ def sample_table_display(data: pd.DataFrame, *, column_order: Sequence[str] = ("
 
     Shown as is: sector level and above is published composition (DESIGN.md).
     """
-    cb = load_codebook()
+    cb = _codebook(data)
     out = scoring.sample_table(data, column_order=list(column_order))
     plural = dict(zip(cb.roles["role"], cb.roles["short"]))
     out["role"] = out["role"].map(lambda r: plural.get(r, r))
@@ -199,7 +215,7 @@ def site_sample_table(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_
         "<k", with secondary suppression), ``All other sites`` (counts).
     """
     k = check_min_group_size(k)
-    cb = load_codebook()
+    cb = _codebook(data)
     comp = site_comparison_data(data, site_id)
     people = comp.drop_duplicates("participant_id")
     counts = pd.crosstab(people["role"], people["group"], dropna=False).reindex(

@@ -218,3 +218,34 @@ def test_larger_k_hides_every_result_of_a_small_site(tmp_path):
                 assert all(c in ("This site", "n&lt;8", "–") or c.startswith("2.")
                            for c in cells), cells
     assert all(r.ok for r in result.results)
+
+
+def test_markup_in_site_names_and_item_text_renders_inert(tmp_path, monkeypatch):
+    """A <script> or <img onerror> typed into a site name or an item label (in a codebook
+    passed to prepare) is escaped in every report: no such tag exists in the HTML."""
+    import yaml
+
+    from peerlib.codebook import default_codebook_path
+    from peerlib.prepare import prepare
+
+    evil_site = "<script>alert('site')</script><img src=x onerror=alert(1)>"
+    evil_item = '<img src=y onerror=alert(2)>Shared <b>understanding</b>'
+    raw = tmp_path / "data" / "raw"
+    shutil.copytree(REPO / "data" / "raw", raw, ignore=shutil.ignore_patterns("*.xlsx"))
+    sites = (raw / "sites.csv").read_text(encoding="utf-8").replace(
+        "Ashwell Moor NHS Foundation Trust", f'"{evil_site}"')
+    (raw / "sites.csv").write_text(sites, encoding="utf-8")
+    spec = yaml.safe_load(default_codebook_path().read_text(encoding="utf-8"))
+    spec["items"][0]["label"] = evil_item
+    codebook = tmp_path / "codebook.yaml"
+    codebook.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
+    prepare(codebook=codebook)
+    run_reports(sites=["S01"], jobs=2, notebooks=NOTEBOOKS, progress=False)
+    for rel in ("sites/S01.html", "cross_site.html", "index.html", "data_quality.html"):
+        page = (tmp_path / "reports" / rel).read_text(encoding="utf-8")
+        assert "<script>alert" not in page and "<img src=x" not in page, rel
+        assert "<img src=y" not in page and "<b>understanding</b>" not in page, rel
+    s01 = (tmp_path / "reports" / "sites" / "S01.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert" in s01  # shown, as text
+    assert "understanding&lt;/b&gt;" in s01 or "understanding\\u003c/b\\u003e" in s01

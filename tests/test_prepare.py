@@ -24,7 +24,8 @@ def _pid(raw_id: str) -> str:
 #: DESIGN.md, "Processed: data/processed/part1_long.parquet": the columns, in order.
 DESIGN_COLUMNS = ["participant_id", "site_id", "site_name", "organisation_type", "sector",
                   "bme_focus", "role", "section", "item_id", "happening", "importance"]
-OUTPUT_FILES = ["part1_long.csv", "part1_long.parquet", "part1_meta.json", "sites.csv"]
+OUTPUT_FILES = ["codebook.yaml", "part1_long.csv", "part1_long.parquet", "part1_meta.json",
+                "sites.csv"]
 HAPPENING = ["Yes", "Partly", "No", "Don't know", "Not relevant", "Missing"]
 ROLES = ["Peer worker", "Non-peer staff", "Line manager",
          "Senior/strategic manager or commissioner", "Service user"]
@@ -53,7 +54,7 @@ def _check_dtypes(long: pd.DataFrame):
     assert all(type(v) is str for v in long["item_id"].cat.categories)
 
 
-def test_prepare_demo_writes_the_four_files(demo_project):
+def test_prepare_demo_writes_the_five_files(demo_project):
     result = prepare()
     out = demo_project / "data" / "processed"
     assert result.out == out
