@@ -197,27 +197,49 @@ def test_unknown_site_and_bad_options_fail_before_running(tmp_path):
     assert not (tmp_path / "index.html").exists()
 
 
-def test_larger_k_hides_every_result_of_a_small_site(tmp_path):
-    """With k = 8, a site of 7 participants shows no result of its own: no chart trace and
-    no table cell carries "This site" values, only "n<8"."""
-    result = run_reports(out=tmp_path, sites=["S03"], jobs=2, min_group_size=8,
-                         notebooks=NOTEBOOKS, progress=False)
-    nb = nbformat.read(tmp_path / "notebooks" / "sites" / "S03.ipynb", as_version=4)
-    htmls = [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code"
-             for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
-    figures = [h for h in htmls if "Plotly.newPlot" in h]
-    assert len(figures) == 3
-    for fig in figures:
-        assert "This site" not in fig
-    tables = [h for h in htmls if "peerwork-table" in h and "This site" in h]
-    assert tables, "the site tables should still list the site's rows"
+def _outputs_html(path: Path) -> list[str]:
+    nb = nbformat.read(path, as_version=4)
+    return [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code"
+            for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+
+
+def _rows_of(tables: list[str], label: str) -> list[list[str]]:
+    rows = []
     for tbl in tables:
         for row in re.findall(r"<tr>(.*?)</tr>", tbl, re.S):
-            if "<td>This site</td>" in row:
-                cells = re.findall(r"<td>(.*?)</td>", row)
-                assert all(c in ("This site", "n&lt;8", "–") or c.startswith("2.")
-                           for c in cells), cells
+            cells = re.findall(r"<td>(.*?)</td>", row)
+            if label in cells:
+                rows.append(cells)
+    return rows
+
+
+def test_larger_k_hides_every_result_of_small_groups(tmp_path):
+    """With k = 12, a site of 7 participants shows no result of its own, and the cross-site
+    report shows no result for line managers (11): no chart trace carries them and every
+    table cell for them is "n<12" (or a label). With k = 5 (the session batch) both show."""
+    result = run_reports(out=tmp_path, sites=["S03"], jobs=2, min_group_size=12,
+                         notebooks=NOTEBOOKS, progress=False)
     assert all(r.ok for r in result.results)
+    site = _outputs_html(tmp_path / "notebooks" / "sites" / "S03.ipynb")
+    cross = _outputs_html(tmp_path / "notebooks" / "20_cross_site.ipynb")
+    for html, label in ((site, "This site"), (cross, "Line manager")):
+        figures = [h for h in html if "Plotly.newPlot" in h]
+        assert figures
+        for fig in figures:
+            assert f'"{label}"' not in fig, label
+        tables = [h for h in html if "peerwork-table" in h]
+        rows = _rows_of(tables, label)
+        assert rows, f"the tables should still list {label}"
+        for cells in rows:
+            values = [c for c in cells if c != label and not c.startswith("2.")]
+            assert values and all(v in ("n&lt;12", "–") for v in values), cells
+
+
+def test_default_k_shows_the_groups_that_k12_hides(batch):
+    site = _outputs_html(batch.out / "notebooks" / "sites" / "S01.ipynb")
+    cross = _outputs_html(batch.out / "notebooks" / "20_cross_site.ipynb")
+    assert any('"This site"' in h for h in site if "Plotly.newPlot" in h)
+    assert any('"Line manager"' in h for h in cross if "Plotly.newPlot" in h)
 
 
 def test_markup_in_site_names_and_item_text_renders_inert(tmp_path, monkeypatch):
