@@ -1,4 +1,4 @@
-"""The ``peerlib`` command: ``demo-data``, ``prepare``, ``reports``.
+"""The ``peerlib`` command: ``demo-data``, ``prepare``, ``reports``, ``template``.
 
 Exit codes: 0 success, 1 invalid input data, 2 wrong usage, 3 internal error (a bug: report
 it), 130 interrupted.
@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     prep.add_argument("--sheet", help="worksheet of an .xlsx (default: the first)")
     prep.add_argument("--delimiter", help="CSV field separator (default: detected)")
     prep.add_argument("--encoding", help="CSV encoding (default: detected)")
+    prep.add_argument("--column-map", help="CSV (from,to) or YAML file mapping the export's "
+                      "column names to peerlib's (e.g. Q2.1a -> q2_1_happening)")
 
     rep = sub.add_parser("reports", help="run the report notebooks and export HTML")
     rep.add_argument("--data", help="prepared data folder (default data/processed)")
@@ -51,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seconds a notebook cell may run (default 600)")
     rep.add_argument("--notebooks", help="folder of the report templates (default notebooks)")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    tpl = sub.add_parser("template", help="write the Excel data-entry workbook (drop-down "
+                         "lists from the codebook and site register)")
+    tpl.add_argument("--out", help="workbook to write (default reports/part1_data_entry.xlsx)")
+    tpl.add_argument("--sites", help="site register (default data/raw/sites.csv)")
+    tpl.add_argument("--codebook", help="codebook YAML (default: the one shipped)")
     return parser
 
 
@@ -73,9 +81,20 @@ def _run(args: argparse.Namespace) -> int:
         from .prepare import prepare
 
         result = prepare(args.responses, args.sites, out=args.out, codebook=args.codebook,
-                         sheet=args.sheet, delimiter=args.delimiter, encoding=args.encoding)
+                         sheet=args.sheet, delimiter=args.delimiter, encoding=args.encoding,
+                         column_map=args.column_map)
         print(f"prepared {result.n_participants} participants, {result.n_rows} rows "
               f"(participant x item) -> {result.out}")
+        print(f"validation report (no problems; columns left behind): "
+              f"{paths.reports / 'validation.html'}")
+        return EXIT_OK
+
+    if args.command == "template":
+        from .template import write_entry_template
+
+        path = write_entry_template(args.out, sites=args.sites, codebook=args.codebook)
+        print(f"wrote the data-entry workbook {path}\nFill in one row per interview on its "
+              "first sheet and save it as data/raw/part1_responses.xlsx.")
         return EXIT_OK
 
     if args.command == "reports":
@@ -98,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     except AnswerDataError as err:
         print(f"peerlib {args.command}: invalid input data\n{err}", file=sys.stderr)
+        report = getattr(err, "validation_report", None)
+        if report is not None:
+            print(f"Every problem is also listed in {report} (and validation.csv beside it).",
+                  file=sys.stderr)
         return err.exit_code
     except ReportError as err:
         print(f"peerlib {args.command}: {err}", file=sys.stderr)

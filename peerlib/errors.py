@@ -15,6 +15,7 @@ __all__ = [
     "ParameterError",
     "ReportError",
     "PROBLEM_COLUMNS",
+    "row_word",
     "EXIT_OK",
     "EXIT_INVALID_DATA",
     "EXIT_USAGE",
@@ -28,6 +29,19 @@ EXIT_INTERNAL = 3
 
 #: Columns of the problem table attached to :class:`AnswerDataError`.
 PROBLEM_COLUMNS = ["file", "row", "column", "value", "problem", "allowed"]
+
+
+def row_word(file: object) -> str:
+    """How a row of ``file`` is named in messages: ``"case"`` for an SPSS ``.sav`` file (rows
+    are the case numbers SPSS shows, from 1), otherwise ``"row"`` (spreadsheet rows, header =
+    row 1).
+
+    Examples
+    --------
+    >>> row_word("part1_responses.sav"), row_word("part1_responses.csv")
+    ('case', 'row')
+    """
+    return "case" if str(file).lower().endswith(".sav") else "row"
 
 
 class PeerlibError(Exception):
@@ -65,9 +79,10 @@ class AnswerDataError(PeerlibError, ValueError):
     ----------
     problems : pandas.DataFrame
         One row per problem with the columns of :data:`PROBLEM_COLUMNS`: ``file`` (file name),
-        ``row`` (spreadsheet row number as the user sees it, header = row 1; NA for a problem
-        of the whole file or column), ``column``, ``value`` (the value as typed), ``problem``
-        (what is wrong) and ``allowed`` (what would be accepted).
+        ``row`` (spreadsheet row number as the user sees it, header = row 1, or the SPSS case
+        number of a ``.sav`` file; NA for a problem of the whole file or column), ``column``,
+        ``value`` (the value as typed), ``problem`` (what is wrong) and ``allowed`` (what
+        would be accepted).
     """
 
     exit_code = EXIT_INVALID_DATA
@@ -84,7 +99,7 @@ class AnswerDataError(PeerlibError, ValueError):
             if isinstance(rec.column, str) and rec.column:
                 where.append(f"column {rec.column}")
             if not pd.isna(rec.row):
-                where.append(f"row {int(rec.row)}")
+                where.append(f"{row_word(rec.file)} {int(rec.row)}")
             value = "" if pd.isna(rec.value) else f" {str(rec.value)!r}"
             allowed = "" if not rec.allowed else f" (allowed: {rec.allowed})"
             lines.append(f"  - {', '.join(where)}:{value} {rec.problem}{allowed}")

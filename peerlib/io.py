@@ -1,24 +1,31 @@
 """Reading raw files as people produce them.
 
 CSV in UTF-8, UTF-8 with a byte-order mark, UTF-16 ("Unicode Text" from Excel) or
-Windows-1252, separated by commas, semicolons or tabs; XLSX (the first sheet, or a named one).
-Every cell is read as text (blank = ``""``) so that IDs keep their leading zeros and
-validation sees exactly what was typed; converting is the job of :mod:`peerlib.codebook`.
+Windows-1252, separated by commas, semicolons or tabs; XLSX (the first sheet, or a named one);
+SPSS ``.sav`` (read with pyreadstat, user-missing codes kept, every labelled code replaced by
+its value label). Every cell is read as text (blank = ``""``) so that IDs keep their leading
+zeros and validation sees exactly what was typed; converting is the job of
+:mod:`peerlib.codebook`. Also reads the column-map file of ``prepare --column-map``.
 """
 from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from .errors import AnswerDataError, PROBLEM_COLUMNS
 
-__all__ = ["read_table", "detect_encoding", "FIRST_DATA_ROW"]
+__all__ = ["read_table", "detect_encoding", "read_column_map", "first_data_row",
+           "FIRST_DATA_ROW", "SAV_FIRST_CASE"]
 
 #: Spreadsheet row number of the first data row (the header is row 1).
 FIRST_DATA_ROW = 2
+#: SPSS case number of the first case of a ``.sav`` file (cases are numbered from 1).
+SAV_FIRST_CASE = 1
 
 _DELIMITERS = ",;\t|"
 
@@ -81,8 +88,49 @@ def _sniff_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
+def _header_name(name: object) -> str:
+    """A column name as peerlib compares it: byte-order mark removed, stripped, lower case."""
+    return str(name).replace("\ufeff", "").strip().lower()
+
+
+def first_data_row(frame: pd.DataFrame) -> int:
+    """The row number a user sees for index 0 of a frame read by :func:`read_table`.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        As returned by :func:`read_table`.
+
+    Returns
+    -------
+    int
+        :data:`FIRST_DATA_ROW` (2: spreadsheet rows, header in row 1) for CSV and XLSX,
+        :data:`SAV_FIRST_CASE` (1: SPSS case numbers) for ``.sav``; the frame's index plus this
+        number is the row or case number to quote in messages.
+    """
+    return int(frame.attrs.get("first_data_row", FIRST_DATA_ROW))
+
+
+def _check_title_line(text: str, sep: str, path: Path) -> None:
+    """A CSV whose first line is a title (one or two cells) above wider rows has its header
+    further down: say where, instead of letting the parser mis-read every row."""
+    lines = text.splitlines()[:30]
+    try:
+        rows = list(csv.reader(lines, delimiter=sep))
+    except csv.Error:
+        return
+    filled = [sum(1 for cell in row if cell.strip()) for row in rows]
+    if not rows or filled[0] > 2:
+        return
+    for number, (row, count) in enumerate(zip(rows, filled), start=1):
+        if number > 1 and count >= 3 and len(row) > len(rows[0]):
+            raise _problem(path, f"the header row seems to be row {number}; put it in row 1 or "
+                           "delete the rows above it (a title, notes, blank rows)",
+                           allowed="column names in row 1, one record per row below")
+
+
 def _clean_headers(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    names = [str(c).replace("\ufeff", "").strip().lower() for c in frame.columns]
+    names = [_header_name(c) for c in frame.columns]
     seen: dict[str, int] = {}
     for name in names:
         seen[name] = seen.get(name, 0) + 1
@@ -99,12 +147,12 @@ def _clean_headers(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | None = None,
                encoding: str | None = None) -> pd.DataFrame:
-    """Read a raw CSV or XLSX file with every cell as text.
+    """Read a raw CSV, XLSX or SPSS file with every cell as text.
 
     Parameters
     ----------
     path : str or Path
-        A ``.csv``/``.tsv``/``.txt`` file or an ``.xlsx`` workbook.
+        A ``.csv``/``.tsv``/``.txt`` file, an ``.xlsx`` workbook or an SPSS ``.sav`` file.
     sheet : str, optional
         Worksheet name of a workbook; default the first sheet.
     delimiter : str, optional
@@ -119,7 +167,17 @@ def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | N
         minus :data:`FIRST_DATA_ROW` (so problems quote the row the user sees), and wholly
         empty rows (blank lines, rows of separators only) are left out. Column names stripped and lower-cased; values are
         ``str`` (object dtype), blank cells ``""``. ``attrs["source"]`` holds the file name,
-        ``attrs["encoding"]`` and ``attrs["delimiter"]`` what was used.
+        ``attrs["encoding"]`` and ``attrs["delimiter"]`` what was used,
+        ``attrs["first_data_row"]`` the row number of index 0 (:func:`first_data_row`).
+
+        For a ``.sav`` file the index is the SPSS case number minus 1; a numeric code with a
+        value label becomes the label's text (user-missing codes included: they are read as
+        the codes they are, never as blanks), system-missing becomes ``""``, and whole numbers
+        lose their ``.0``. ``attrs["value_labels"]`` maps column -> {code as text: label};
+        ``attrs["unlabelled_codes"]`` maps column -> {index: (code as text, declared
+        user-missing?)} for every numeric value that has no value label (validation reports
+        those in answer, role and site columns, see
+        :func:`peerlib.validate.normalise_responses`).
 
     Raises
     ------
@@ -128,6 +186,10 @@ def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | N
     AnswerDataError
         When the file cannot be decoded, the sheet does not exist, the header repeats a column
         name, or the format is not supported; the message names the file.
+
+    Notes
+    -----
+    ``.sav`` files are read with ``pyreadstat.read_sav(path, user_missing=True)``.
     """
     path = Path(path)
     if not path.exists():
@@ -150,19 +212,26 @@ def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | N
                                    "without a byte-order mark give the encoding utf-16")
         text = text.lstrip("\ufeff")
         sep = delimiter or _sniff_delimiter(text)
+        _check_title_line(text, sep, path)
         try:
             frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                                 na_values=[], skip_blank_lines=False, engine="python")
         except (pd.errors.ParserError, ValueError) as err:
-            raise _problem(path, f"is not a readable delimited text file ({err})",
+            raise _problem(path, f"is not a readable delimited text file ({err}); if a "
+                           "title or notes are above the header row, put the header in row 1",
                            allowed=f"fields separated by {sep!r}") from err
         frame = frame.astype(object).fillna("")  # a blank line reads as NaN
         frame.attrs.update(encoding=enc, delimiter=sep)
+    elif suffix == ".sav":
+        frame = _read_sav(path)
     else:
         raise _problem(path, f"has an unsupported file type {suffix!r}",
-                       allowed=".csv, .tsv, .txt, .xlsx")
+                       allowed=".csv, .tsv, .txt, .xlsx, .sav")
     frame.attrs["source"] = path.name
+    frame.attrs.setdefault("first_data_row", FIRST_DATA_ROW)
+    attrs = dict(frame.attrs)
     frame = _clean_headers(frame, path)
+    frame.attrs.update(attrs)
     # Drop wholly empty rows but keep the index, so that index + FIRST_DATA_ROW stays the
     # spreadsheet row number of every row after them.
     blank = frame.apply(lambda col: col.astype(str).str.strip().eq("")).all(axis=1)
@@ -196,3 +265,154 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
 
     frame = frame.map(as_text) if hasattr(frame, "map") else frame.applymap(as_text)
     return frame.astype(object)
+
+
+def _code_text(value: object) -> str:
+    """A numeric SPSS code as text: ``8.0`` -> ``"8"``, ``2.5`` -> ``"2.5"``."""
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _read_sav(path: Path) -> pd.DataFrame:
+    import pyreadstat  # imported here: only .sav input needs it
+
+    try:
+        data, meta = pyreadstat.read_sav(str(path), user_missing=True)
+    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, OSError, ValueError) as err:
+        raise _problem(path, f"is not a readable SPSS .sav file ({err})",
+                       allowed="a .sav file saved by SPSS, PSPP or pyreadstat") from err
+    value_labels: dict[str, dict[str, str]] = {}
+    unlabelled: dict[str, dict[int, tuple[str, bool]]] = {}
+    columns: dict[str, list[str]] = {}
+    for name in data.columns:
+        key = _header_name(name)
+        labels = {(_code_text(code) if _is_number(code) else str(code).strip()): str(label)
+                  for code, label in (meta.variable_value_labels.get(name) or {}).items()}
+        ranges = [(r["lo"], r["hi"]) for r in (meta.missing_ranges.get(name) or [])
+                  if _is_number(r.get("lo")) and _is_number(r.get("hi"))]
+        cells, flagged = [], {}
+        for idx, value in enumerate(data[name].tolist()):
+            if value is None or (isinstance(value, float) and math.isnan(value)) \
+                    or value is pd.NaT:
+                cells.append("")                         # system-missing: no answer
+            elif _is_number(value):
+                code = _code_text(value)
+                if code in labels:
+                    cells.append(labels[code])
+                else:
+                    cells.append(code)
+                    flagged[idx] = (code, any(lo <= value <= hi for lo, hi in ranges))
+            elif hasattr(value, "isoformat"):              # SPSS date and time formats
+                cells.append(value.isoformat())
+            else:
+                text = str(value)
+                cells.append(labels.get(text.strip(), text))
+        columns[key] = cells
+        if labels:
+            value_labels[key] = labels
+        if flagged:
+            unlabelled[key] = flagged
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(len(data)), dtype=object)
+    if len(columns) != len(data.columns):
+        raise _problem(path, "has variable names that differ only in case",
+                       allowed="each variable name once")
+    frame.attrs.update(encoding=str(meta.file_encoding or ""), delimiter="",
+                       first_data_row=SAV_FIRST_CASE, value_labels=value_labels,
+                       unlabelled_codes=unlabelled)
+    return frame
+
+
+#: Accepted header names of a CSV/XLSX column map: the export's column, then peerlib's.
+_MAP_HEADER = ("from", "to")
+
+
+def read_column_map(path: str | Path) -> pd.DataFrame:
+    """Read a column-map file: the export's column names -> peerlib's raw column names.
+
+    Parameters
+    ----------
+    path : str or Path
+        A YAML file (``.yaml``/``.yml``) holding one mapping ``export name: peerlib name``
+        (e.g. ``Q2.1a: q2_1_happening``), or a table (``.csv``, ``.tsv``, ``.txt``,
+        ``.xlsx``, read like :func:`read_table`) with the header ``from,to`` and one row per
+        mapped column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entry in file order: ``from`` (the export's column name, stripped),
+        ``to`` (the raw column name peerlib reads, stripped and lower-cased) and ``row``
+        (Int64: the map file's spreadsheet row for a table, NA for YAML).
+        ``attrs["source"]`` holds the file name. Conflicts between entries (a column mapped
+        twice, two columns mapped to one name) are left for
+        :func:`peerlib.validate.normalise_responses` to report with the data's problems.
+
+    Raises
+    ------
+    FileNotFoundError
+        When ``path`` does not exist.
+    AnswerDataError
+        Listing every problem of the map file itself: not YAML or not a mapping, a table
+        without the ``from`` and ``to`` columns, a blank name, a name YAML read as a number
+        or true/false (quote it: ``"2.10"``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "map.yaml").write_text("ID: participant_id\\nQ2.1a: q2_1_happening\\n")
+    >>> read_column_map(folder / "map.yaml")[["from", "to"]].values.tolist()
+    [['ID', 'participant_id'], ['Q2.1a', 'q2_1_happening']]
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"Column map not found: {path}")
+    problems: list[list] = []
+
+    def problem(row, column, value, text, allowed):
+        problems.append([path.name, row, column, value, text, allowed])
+
+    entries: list[tuple[str, str, object]] = []
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            spec = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        except (yaml.YAMLError, UnicodeDecodeError) as err:
+            raise _problem(path, f"is not valid YAML ({err})",
+                           allowed="one mapping, e.g. Q2.1a: q2_1_happening") from err
+        if not isinstance(spec, dict) or not spec:
+            raise _problem(path, "must hold one mapping from the export's column names to "
+                           "peerlib's", value=str(spec)[:80],
+                           allowed="e.g. Q2.1a: q2_1_happening (one per line)")
+        for source, target in spec.items():
+            bad = [v for v in (source, target) if not isinstance(v, str) or not v.strip()]
+            if bad:
+                problem(pd.NA, "", f"{source}: {target}",
+                        "has a name that is blank, a number or true/false to YAML",
+                        'quote names like "2.10" or "yes"; no blank names')
+                continue
+            entries.append((source.strip(), _header_name(target), pd.NA))
+    else:
+        table = read_table(path)
+        missing = [c for c in _MAP_HEADER if c not in table.columns]
+        if missing:
+            raise _problem(path, "needs the columns " + " and ".join(_MAP_HEADER)
+                           + " in its header row", value=", ".join(table.columns),
+                           allowed="header row: from,to (the export's name, then peerlib's)")
+        first = first_data_row(table)
+        for idx, source, target in zip(table.index, table["from"], table["to"]):
+            blank = [c for c, v in zip(_MAP_HEADER, (source, target)) if not str(v).strip()]
+            for column in blank:
+                problem(idx + first, column, "", "is blank",
+                        "a column name in both from and to")
+            if not blank:
+                entries.append((str(source).strip(), _header_name(target), idx + first))
+    if problems:
+        raise AnswerDataError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS))
+    out = pd.DataFrame(entries, columns=["from", "to", "row"])
+    out["row"] = out["row"].astype("Int64")
+    out.attrs["source"] = path.name
+    return out

@@ -15,7 +15,7 @@ import pandera.pandas as pa
 
 from .codebook import HAPPENING, IMPORTANCE, Codebook, item_columns, normalise_label
 from .errors import PROBLEM_COLUMNS, AnswerDataError
-from .io import FIRST_DATA_ROW, read_table
+from .io import _header_name, first_data_row, read_table
 
 __all__ = [
     "ORGANISATION_TYPES",
@@ -23,6 +23,8 @@ __all__ = [
     "SITE_COLUMNS",
     "read_site_register",
     "normalise_responses",
+    "apply_column_map",
+    "response_columns",
     "long_schema",
     "problems_frame",
 ]
@@ -70,7 +72,7 @@ def _collect(failures: pd.DataFrame, raw: pd.DataFrame, source: str,
             problem, allowed = "is blank", "a value in every row"
         else:
             problem, allowed = explain.get(column, ("is not allowed", ""))
-        rows.append({"file": source, "row": index + FIRST_DATA_ROW, "column": column,
+        rows.append({"file": source, "row": index + first_data_row(raw), "column": column,
                      "value": typed, "problem": problem, "allowed": allowed})
     return rows
 
@@ -84,14 +86,56 @@ def _validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, raw: pd.DataFrame
     return []
 
 
-def _missing_columns(raw: pd.DataFrame, required: list[str], source: str) -> list[dict]:
-    missing = [c for c in required if c not in raw.columns]
+def _header_problem(raw: pd.DataFrame, names: list[str], source: str) -> dict | None:
+    """When required columns are missing but a data row near the top holds their names, the
+    header is not in row 1 (a title or notes above it): say so, rather than listing every
+    column as missing."""
+    missing = {_header_name(c) for c in names if _header_name(c) not in raw.columns}
+    if not missing:
+        return None
+    needed = min(2, len(missing))
+    for idx in list(raw.index)[:30]:
+        cells = {_header_name(v) for v in raw.loc[idx].tolist()}
+        if len(cells & missing) >= needed:
+            row = idx + first_data_row(raw)
+            return {"file": source, "row": row, "column": "", "value": pd.NA,
+                    "problem": f"the header row seems to be row {row}; put it in row 1 or "
+                               "delete the rows above it (a title, notes, blank rows), or "
+                               "copy the table to a sheet of its own",
+                    "allowed": "column names in row 1, one interview per row below"}
+    return None
+
+
+def _missing_columns(raw: pd.DataFrame, required: list[str], source: str,
+                     mapped: dict[str, str] | None = None,
+                     skip: set[str] = frozenset(), known: set[str] = frozenset()) -> list[dict]:
+    """One problem per required column that is not in ``raw``. ``mapped`` is the column map
+    (target -> export name) when one was given; ``skip`` the columns already reported;
+    ``known`` the names peerlib reads (not offered as unmapped columns)."""
+    missing = [c for c in required if c not in raw.columns and c not in skip]
     if not missing:
         return []
+    sav = first_data_row(raw) == 1 and source.lower().endswith(".sav")
+    where = "from the file's variables" if sav else "from the header row (row 1)"
     found = ", ".join(c for c in raw.columns if c) or "(none)"
-    return [{"file": source, "row": pd.NA, "column": c, "value": pd.NA,
-             "problem": "required column is missing from the header row (row 1)",
-             "allowed": f"columns found: {found}"} for c in missing]
+    if mapped is None:
+        return [{"file": source, "row": pd.NA, "column": c, "value": pd.NA,
+                 "problem": f"required column is missing {where}",
+                 "allowed": f"columns found: {found}"} for c in missing]
+    unused = ", ".join(c for c in raw.columns if c and c not in required
+                       and c not in known) or "(none)"
+    rows = []
+    for c in missing:
+        if c in mapped:
+            problem = (f"required column is missing: the column map takes it from "
+                       f"{mapped[c]!r}, which is not {where.replace('from ', 'in ')}")
+        else:
+            problem = (f"required column is missing {where} and the column map does not "
+                       "name it")
+        rows.append({"file": source, "row": pd.NA, "column": c, "value": pd.NA,
+                     "problem": problem,
+                     "allowed": f"map it from one of the unmapped columns: {unused}"})
+    return rows
 
 
 def read_site_register(path: str | Path) -> pd.DataFrame:
@@ -120,6 +164,9 @@ def read_site_register(path: str | Path) -> pd.DataFrame:
     """
     raw = read_table(path)
     source = raw.attrs.get("source", Path(path).name)
+    header = _header_problem(raw, _REQUIRED_SITE_COLUMNS, source)
+    if header is not None:
+        raise AnswerDataError(problems_frame([header]))
     # A missing column is reported together with the problems of the columns present.
     problems = _missing_columns(raw, _REQUIRED_SITE_COLUMNS, source)
 
@@ -183,7 +230,8 @@ def _alias_clashes(out: pd.DataFrame, raw: pd.DataFrame, source: str) -> list[di
             key = normalise_label(alias)
             other = owner.setdefault(key, sid)
             if other != sid:
-                rows.append({"file": source, "row": idx + FIRST_DATA_ROW, "column": "aliases",
+                rows.append({"file": source, "row": idx + first_data_row(raw),
+                             "column": "aliases",
                              "value": raw.at[idx, "aliases"],
                              "problem": f"alias {alias!r} already stands for site {other}",
                              "allowed": "each alias (and site id) for one site only"})
@@ -198,8 +246,134 @@ def _site_lookup(sites: pd.DataFrame) -> dict[str, str]:
     return lookup
 
 
+#: Optional columns of the raw responses (read, checked for nothing, never carried).
+OPTIONAL_RESPONSE_COLUMNS = ("interview_date", "interviewer", "comments")
+
+
+def response_columns(codebook: Codebook) -> pd.DataFrame:
+    """The raw column names of a Part 1 responses file, as DESIGN.md defines them.
+
+    Parameters
+    ----------
+    codebook : Codebook
+        The instrument (its items give the answer columns).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column in file order: ``column`` (raw name, e.g. ``q2_1_happening``),
+        ``kind`` ("required", "optional": read but never carried into processed data, or
+        "identifier": a codebook ``identifier_columns`` entry, always dropped), ``item_id``
+        (the item of an answer column, else NA) and ``scale`` ("happening", "importance" or
+        NA).
+
+    Examples
+    --------
+    >>> from peerlib.codebook import load_codebook
+    >>> response_columns(load_codebook()).head(5)["column"].tolist()
+    ['participant_id', 'site_id', 'role', 'q2_1_happening', 'q2_1_importance']
+    """
+    rows = [(c, "required", pd.NA, pd.NA) for c in ("participant_id", "site_id", "role")]
+    for item in codebook.item_ids:
+        hap_col, imp_col = item_columns(item)
+        rows += [(hap_col, "required", item, HAPPENING), (imp_col, "required", item, IMPORTANCE)]
+    rows += [(c, "optional", pd.NA, pd.NA) for c in OPTIONAL_RESPONSE_COLUMNS]
+    taken = {r[0] for r in rows}
+    rows += [(c, "identifier", pd.NA, pd.NA) for c in codebook.identifier_columns
+             if c not in taken]
+    return pd.DataFrame(rows, columns=["column", "kind", "item_id", "scale"]).astype(
+        {"item_id": "string", "scale": "string"})
+
+
+def _apply_column_map(raw: pd.DataFrame, column_map: pd.DataFrame, known: list[str],
+                      ) -> tuple[pd.DataFrame, list[dict], dict[str, str], set[str]]:
+    """Rename the export's columns as the map says; return the renamed frame, the map's
+    problems, target -> export name, and the targets already reported (not to be reported
+    again as missing)."""
+    map_file = column_map.attrs.get("source", "column map")
+    problems: list[dict] = []
+    reported: set[str] = set()
+    keys = column_map["from"].map(_header_name)
+    bad_entries: set[int] = set()
+
+    for key in keys[keys.duplicated(keep=False)].unique():
+        group = column_map[keys == key]
+        bad_entries.update(group.index)
+        reported.update(group["to"])       # not reported again as missing
+        problems.append({"file": map_file, "row": group["row"].iloc[-1], "column": "from",
+                         "value": group["from"].iloc[0],
+                         "problem": f"is listed {len(group)} times in the column map (to "
+                                    + ", ".join(group["to"]) + ")",
+                         "allowed": "each of the export's columns once"})
+    for idx, rec in column_map.iterrows():
+        if rec["to"] not in known:
+            bad_entries.add(idx)
+            problems.append({"file": map_file, "row": rec["row"], "column": "to",
+                             "value": rec["to"],
+                             "problem": "is not a column peerlib reads" + _close(rec["to"],
+                                                                                  known),
+                             "allowed": ", ".join(known[:7]) + ", ... (the raw names of "
+                                        "DESIGN.md; see the data dictionary)"})
+    targets = column_map["to"]
+    for target in targets[targets.duplicated(keep=False)].unique():
+        group = column_map[targets == target]
+        bad_entries.update(group.index)
+        reported.add(target)
+        problems.append({"file": map_file, "row": group["row"].iloc[-1], "column": target,
+                         "value": ", ".join(group["from"]),
+                         "problem": f"{len(group)} columns are mapped to {target}",
+                         "allowed": "each peerlib column mapped from one column only"})
+
+    rename: dict[str, str] = {}
+    mapped: dict[str, str] = {}
+    for idx, rec in column_map.iterrows():
+        if idx in bad_entries:
+            continue
+        mapped[rec["to"]] = rec["from"]
+        key = _header_name(rec["from"])
+        if key in raw.columns and key != rec["to"]:
+            rename[key] = rec["to"]
+    final = [rename.get(c, c) for c in raw.columns]
+    for name in sorted({n for n in final if final.count(n) > 1}):
+        sources = [c for c in raw.columns if rename.get(c, c) == name]
+        own = [c for c in sources if c not in rename]
+        problems.append({"file": map_file, "row": pd.NA, "column": name,
+                         "value": ", ".join(mapped.get(name, c) for c in sources
+                                            if c in rename),
+                         "problem": (f"the file already has a column {own[0]}; mapping "
+                                     "another column to it too" if own else
+                                     "more than one column would get this name"),
+                         "allowed": "map a column only to a name the file does not use, "
+                                    "or map the file's own column elsewhere"})
+        reported.add(name)
+        rename = {k: v for k, v in rename.items() if v != name}
+    attrs = dict(raw.attrs)
+    out = raw.rename(columns=rename)
+    for key in ("value_labels", "unlabelled_codes"):
+        if key in attrs:
+            attrs[key] = {rename.get(c, c): v for c, v in attrs[key].items()}
+    attrs["renamed_from"] = {target: column_map.loc[keys == src, "from"].iloc[0]
+                             for src, target in rename.items()}
+    out.attrs.update(attrs)
+    return out, problems, mapped, reported
+
+
+def _labels_allowed(codebook: Codebook, scale: str) -> str:
+    """What a value label may say on a scale (for unlabelled SPSS codes)."""
+    if scale == HAPPENING:
+        labels = [lvl.label for lvl in codebook.happening_levels if not lvl.missing]
+    elif scale == IMPORTANCE:
+        labels = list(codebook.importance_labels.values())[::-1]
+    else:
+        labels = codebook.role_labels
+    return ("a value label saying " + "; ".join(labels)
+            + ("" if scale == "role" else ", or No answer / Missing")
+            + " (or an alias in the codebook)")
+
+
 def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebook,
-                        *, source: str = "part1_responses") -> pd.DataFrame:
+                        *, source: str = "part1_responses",
+                        column_map: pd.DataFrame | None = None) -> pd.DataFrame:
     """Map raw responses to canonical values and validate them; raise with every problem.
 
     Parameters
@@ -214,6 +388,11 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
         The instrument.
     source : str
         File name used in problem messages.
+    column_map : pandas.DataFrame, optional
+        From :func:`peerlib.io.read_column_map`: the export's column names -> the raw names
+        above. Applied first; its problems (a column listed twice, two columns mapped to one
+        name or to a name the file already has, an unknown target) are reported together with
+        the data's.
 
     Returns
     -------
@@ -222,20 +401,43 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
         ``site_id`` (the register's id, string), ``role`` (ordered categorical, canonical
         labels) and for each item the canonical ``q.._happening`` (ordered categorical,
         Missing for no answer) and ``q.._importance`` (Int64 1-4, NA for no answer) columns.
-        Columns not in this contract are not carried.
+        Columns not in this contract are not carried: ``attrs["dropped_columns"]`` lists them
+        as (name in the file, why) pairs, why saying identifier, free text, optional column
+        or not in the processed contract (names only, never values).
 
     Raises
     ------
     AnswerDataError
-        With one problem row per bad cell (file, spreadsheet row, column, value as typed,
-        problem, allowed values) and per missing column: values not on a scale, unknown
-        roles or sites (with close matches), blank or repeated participant ids.
+        With one problem row per bad cell (file, spreadsheet row or SPSS case, column, value
+        as typed, problem, allowed values) and per missing column: values not on a scale,
+        unknown roles or sites (with close matches), blank or repeated participant ids,
+        numeric SPSS codes without a value label in an answer, role or site column, column-map
+        conflicts. When the header row is not row 1 (a title above it), that is the one
+        problem reported.
+
+    Notes
+    -----
+    An SPSS code is read only through its value label, which then goes through the codebook
+    like typed text: a code labelled "Don't know" is Don't know even when the file declares it
+    user-missing, one labelled "No answer" or "Missing" is no answer (Missing, or NA for
+    importance), and a code without a label is an error, never a number.
     """
     items = codebook.item_ids
-    required = ["participant_id", "site_id", "role"]
-    for item in items:
-        required.extend(item_columns(item))
-    problems = _missing_columns(raw, required, source)
+    columns = response_columns(codebook)
+    required = columns.loc[columns["kind"] == "required", "column"].tolist()
+    problems: list[dict] = []
+    map_targets, reported = None, set()
+    file_raw = raw
+    if column_map is not None:
+        raw, problems, map_targets, reported = _apply_column_map(raw, column_map,
+                                                                 columns["column"].tolist())
+    if any(c not in raw.columns for c in required):
+        names = required + ([] if column_map is None else column_map["from"].tolist())
+        header = _header_problem(file_raw, names, source)
+        if header is not None:
+            raise AnswerDataError(problems_frame(problems + [header]))
+    problems += _missing_columns(raw, required, source, map_targets, reported,
+                                 set(columns["column"]))
     present = [c for c in required if c in raw.columns]
 
     norm = pd.DataFrame(index=raw.index)
@@ -254,8 +456,8 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
             value = raw.at[idx, "site_id"]
             problem = ("is blank" if normalise_label(value) == "" else
                        "is not in the site register" + _close(value, known))
-            problems.append({"file": source, "row": idx + FIRST_DATA_ROW, "column": "site_id",
-                             "value": value, "problem": problem,
+            problems.append({"file": source, "row": idx + first_data_row(raw),
+                             "column": "site_id", "value": value, "problem": problem,
                              "allowed": ", ".join(known) + " (or an alias in sites.csv)"})
         norm = norm.drop(columns="site_id")  # reported above, with close matches
     if "role" in raw.columns:
@@ -266,8 +468,8 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
             value = raw.at[idx, "role"]
             problem = ("is blank" if normalise_label(value) == "" else
                        "is not a known role" + _close(value, all_spellings))
-            problems.append({"file": source, "row": idx + FIRST_DATA_ROW, "column": "role",
-                             "value": value, "problem": problem,
+            problems.append({"file": source, "row": idx + first_data_row(raw),
+                             "column": "role", "value": value, "problem": problem,
                              "allowed": codebook.allowed_text("role") + " (or an alias in the "
                                                                         "codebook)"})
 
@@ -293,13 +495,65 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
             explain[imp_col] = ('is not on the "How important is this to you?" scale',
                                 codebook.allowed_text(IMPORTANCE))
     problems += _validate(norm, pa.DataFrameSchema(checks), raw, source, explain)
+    problems = _spss_codes(problems, raw, codebook, source, present)
     if problems:
         frame = problems_frame(problems)
         order = {c: i for i, c in enumerate(raw.columns)}
         frame["_col"] = frame["column"].map(order).fillna(-1)
-        frame = frame.sort_values(["row", "_col"], na_position="first", kind="stable")
-        raise AnswerDataError(frame.drop(columns="_col"))
-    return pd.DataFrame({c: canonical[c] for c in present})
+        frame["_file"] = (frame["file"] == source).astype(int)   # column-map problems first
+        frame = frame.sort_values(["_file", "row", "_col"], na_position="first", kind="stable")
+        raise AnswerDataError(frame.drop(columns=["_col", "_file"]))
+    out = pd.DataFrame({c: canonical[c] for c in present})
+    known = columns.set_index("column")["kind"]
+    renamed = raw.attrs.get("renamed_from", {})
+    why = {"identifier": "identifier (listed in the codebook's identifier_columns)",
+           "optional": "optional column, kept in the raw file only"}
+    out.attrs["dropped_columns"] = [
+        (renamed.get(c, c), "free text" if c == "comments" else
+         why.get(known.get(c), "not in the processed contract"))
+        for c in raw.columns if c not in required]
+    return out
+
+
+def _spss_codes(problems: list[dict], raw: pd.DataFrame, codebook: Codebook, source: str,
+                present: list[str]) -> list[dict]:
+    """Replace the problems of SPSS cells holding an unlabelled numeric code by one problem
+    saying so, and quote labelled values as "code = label"."""
+    unlabelled = raw.attrs.get("unlabelled_codes") or {}
+    labels = raw.attrs.get("value_labels") or {}
+    if not unlabelled and not labels:
+        return problems
+    first = first_data_row(raw)
+    scales = {c: s for c, s in zip(response_columns(codebook)["column"],
+                                   response_columns(codebook)["scale"]) if not pd.isna(s)}
+    flagged = []
+    cells = set()
+    for column in present:
+        if column == "participant_id":
+            continue
+        for idx, (code, declared) in sorted(unlabelled.get(column, {}).items()):
+            cells.add((idx + first, column))
+            allowed = (_labels_allowed(codebook, scales[column]) if column in scales else
+                       _labels_allowed(codebook, "role") if column == "role" else
+                       "a value label holding a site id or alias of the site register")
+            flagged.append({"file": source, "row": idx + first, "column": column,
+                            "value": code,
+                            "problem": f"code {code} has no value label in the file"
+                                       + (" (it is declared user-missing)" if declared else "")
+                                       + "; SPSS codes are read only through their labels",
+                            "allowed": allowed})
+    kept = []
+    for p in problems:
+        if p["file"] == source and not pd.isna(p["row"]) and (p["row"], p["column"]) in cells:
+            continue
+        reverse = {}
+        for code, label in labels.get(p["column"], {}).items():
+            reverse.setdefault(label, []).append(code)
+        if p["file"] == source and isinstance(p["value"], str) \
+                and len(reverse.get(p["value"], [])) == 1:
+            p = {**p, "value": f"{reverse[p['value']][0]} = {p['value']}"}
+        kept.append(p)
+    return kept + flagged
 
 
 def long_schema(codebook: Codebook) -> pa.DataFrameSchema:
