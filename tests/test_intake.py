@@ -141,8 +141,8 @@ def test_every_format_prepares_to_the_same_part1_long(demo_project, codebook, tm
     elif kind == "xlsx-named-sheet":
         path = write_demo_xlsx(demo_project, tmp_path / "part1_responses.xlsx")
         sheet = "Part 1"
-        cell = openpyxl.load_workbook(path)["Part 1"]["H2"]       # q2_1_importance, "..."
-        assert cell.data_type == "s"
+        cell = openpyxl.load_workbook(path)["Part 1"]["J2"]       # q2_2_importance
+        assert (cell.value, cell.data_type) == ("3", "s")         # a number stored as text
     else:
         path = tmp_path / "part1_responses.csv"
         _raw(demo_project).to_csv(path, index=False, encoding="cp1252")
@@ -209,6 +209,11 @@ def test_sav_unlabelled_and_out_of_scale_codes_are_errors(demo_project, codebook
     assert ("column q2_4_importance, case 7: '6 = Very very important' is not on the "
             '"How important is this to you?" scale') in message
     assert "row " not in message.split("\n", 1)[1].replace("a row", "")
+    # the validation report quotes SPSS case numbers too
+    with pytest.raises(AnswerDataError):
+        prepare(path, _sites(demo_project))
+    html = (demo_project / "reports" / "validation.html").read_text(encoding="utf-8")
+    assert "<td>r.sav</td><td>case 2</td><td>q2_1_happening</td>" in html
 
 
 def test_sav_no_answer_labels_and_system_missing(demo_project, codebook, tmp_path):
@@ -395,6 +400,14 @@ def _list_values(book, formula: str) -> list[str]:
     sheet, ref = formula.split("!")
     ws = book[sheet.strip("'")]
     return [c.value for row in ws[ref.replace("$", "")] for c in row]
+
+
+def test_template_default_location_is_git_ignored_reports(demo_project, capsys):
+    assert main(["template"]) == 0
+    path = demo_project / "reports" / "part1_data_entry.xlsx"
+    assert str(path) in capsys.readouterr().out
+    assert openpyxl.load_workbook(path).sheetnames == [DATA_SHEET, INSTRUCTIONS_SHEET]
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]   # no temp file
 
 
 def test_template_workbook_structure(demo_project, codebook, tmp_path):
