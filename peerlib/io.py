@@ -165,8 +165,8 @@ def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | N
     pandas.DataFrame
         One row per data row of the file, in file order; the index is the spreadsheet row
         minus :data:`FIRST_DATA_ROW` (so problems quote the row the user sees), and wholly
-        empty rows (blank lines, rows of separators only) are left out. Column names stripped and lower-cased; values are
-        ``str`` (object dtype), blank cells ``""``. ``attrs["source"]`` holds the file name,
+        empty rows (blank lines, rows of separators only) are left out. Column names
+        stripped and lower-cased; values are ``str`` (object dtype), blank cells ``""``. ``attrs["source"]`` holds the file name,
         ``attrs["encoding"]`` and ``attrs["delimiter"]`` what was used,
         ``attrs["first_data_row"]`` the row number of index 0 (:func:`first_data_row`).
 
