@@ -1,0 +1,459 @@
+"""The framework method on coded Part 2 segments: matrix, theme patterns and safe quotes.
+
+The framework method (Ritchie & Spencer 1994; Gale et al. 2013) charts the data into a
+matrix of cases (here participants, grouped by site) by themes (the framework's domains, the
+top level of the code tree, and the codes beneath them); each cell holds what that person
+said on that theme, with references back to the transcript. This module builds that matrix
+from :func:`peerlib.qda.load_coded_segments` and the prepared Part 1 data (which gives each
+participant's site, sector, organisation type and role), writes it as an Excel workbook with
+one sheet per theme, counts participants (not segments) per theme by group through the
+disclosure rules, and picks quotes with a safe attribution.
+
+References
+----------
+Gale, N. K., Heath, G., Cameron, E., Rashid, S., & Redwood, S. (2013). Using the framework
+method for the analysis of qualitative data in multi-disciplinary health research. BMC
+Medical Research Methodology, 13, 117.
+Ritchie, J., & Spencer, L. (1994). Qualitative data analysis for applied policy research. In
+A. Bryman & R. G. Burgess (Eds.), Analyzing qualitative data (pp. 173-194). Routledge.
+"""
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, suppress_small_groups
+from .qda import PATH_SEPARATOR
+
+__all__ = [
+    "CASE_COLUMNS",
+    "A_PARTICIPANT",
+    "participants",
+    "themes",
+    "framework_matrix",
+    "theme_sheets",
+    "mask_roles",
+    "write_framework_workbook",
+    "theme_patterns",
+    "quotes",
+    "matrix_html",
+    "looks_like_formula",
+]
+
+#: Case (row) columns of the framework matrix, before the theme columns.
+CASE_COLUMNS = ["site_id", "participant_id", "sector", "organisation_type", "role"]
+#: Attribution of a quote whose role/sector group is smaller than k.
+A_PARTICIPANT = "a participant"
+_EXCERPT_SEP = "\n\n"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def participants(part1: pd.DataFrame) -> pd.DataFrame:
+    """One row per participant of the prepared Part 1 data (its order: site register order).
+
+    Parameters
+    ----------
+    part1 : pandas.DataFrame
+        The long table of :func:`peerlib.prepare.load_prepared` (participant x item).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``participant_id`` (pseudonym), ``site_id``, ``sector``, ``organisation_type``,
+        ``role`` (text), one row per participant.
+    """
+    people = part1.drop_duplicates("participant_id")[
+        ["participant_id", "site_id", "sector", "organisation_type", "role"]]
+    people = people.astype({c: "string" for c in people.columns})
+    return people.reset_index(drop=True)
+
+
+def themes(segments: pd.DataFrame, codebook: pd.DataFrame | None = None) -> list[str]:
+    """The themes (top-level codes) in codebook order, then any others in order of use."""
+    book = codebook if codebook is not None else segments.attrs.get("codebook")
+    order = list(dict.fromkeys(book["theme"].astype(str))) if isinstance(
+        book, pd.DataFrame) and len(book) else []
+    used = list(dict.fromkeys(segments["code_path"].astype(str).str.split(
+        PATH_SEPARATOR).str[0]))
+    return order + [t for t in used if t not in order]
+
+
+def _reference(rec) -> str:
+    if pd.isna(rec.start):
+        return f"{rec.document}"
+    return f"{rec.document}, {int(rec.start)}-{int(rec.end)}"
+
+
+def _cases(segments: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """Participants with coded segments, in Part 1 order, with their attributes."""
+    coded = segments.dropna(subset=["participant_id"])
+    ids = list(dict.fromkeys(coded["participant_id"].astype(str)))
+    known = people[people["participant_id"].astype(str).isin(ids)]
+    extra = [i for i in ids if i not in set(known["participant_id"].astype(str))]
+    site_of = coded.drop_duplicates("participant_id").set_index("participant_id")["site_id"]
+    rows = pd.DataFrame({"participant_id": extra,
+                         "site_id": [site_of.get(i, pd.NA) for i in extra]})
+    cases = pd.concat([known, rows], ignore_index=True)
+    site_order = {s: n for n, s in enumerate(dict.fromkeys(people["site_id"].astype(str)))}
+    cases["_site"] = cases["site_id"].astype(str).map(site_order).fillna(len(site_order))
+    cases = cases.sort_values("_site", kind="stable").drop(columns="_site")
+    return cases.reindex(columns=CASE_COLUMNS).astype("string").reset_index(drop=True)
+
+
+def _cell(sub: pd.DataFrame) -> str:
+    parts = [f"\u201c{rec.text}\u201d [{_reference(rec)}]"
+             for rec in sub.drop_duplicates(["document", "start", "end", "text"])
+             .itertuples(index=False)]
+    return _EXCERPT_SEP.join(parts)
+
+
+def _chart(segments: pd.DataFrame, people: pd.DataFrame, key: pd.Series,
+           columns: list[str]) -> pd.DataFrame:
+    cases = _cases(segments, people)
+    coded = segments.dropna(subset=["participant_id"]).assign(_col=key)
+    cells = {(pid, col): _cell(sub) for (pid, col), sub in
+             coded.groupby(["participant_id", "_col"], sort=False)}
+    out = cases.copy()
+    for col in columns:
+        out[col] = pd.array([cells.get((pid, col), "") for pid in out["participant_id"]],
+                            dtype="string")
+    return out
+
+
+def framework_matrix(segments: pd.DataFrame, people: pd.DataFrame, *,
+                     codebook: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The framework matrix: participants (grouped by site) x themes, cells = excerpts.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        Coded segments (:func:`peerlib.qda.load_coded_segments`); rows whose
+        ``participant_id`` is NA (unmapped documents) are left out and counted in
+        ``attrs["n_unmapped_segments"]``.
+    people : pandas.DataFrame
+        :func:`participants` of the Part 1 data (site, sector, organisation type, role).
+    codebook : pandas.DataFrame, optional
+        The code tree (:func:`peerlib.qda.read_codebook`) for the theme order; default the
+        one attached to ``segments``. A theme nobody spoke to is kept as an empty column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per participant with at least one coded segment, sites in register order and
+        participants in Part 1 order within a site (participants not in the Part 1 data
+        last, their attributes NA): :data:`CASE_COLUMNS`, then one text column per theme.
+        A cell holds that participant's excerpts coded anywhere under the theme, each as
+        ``“text” [document, start-end]`` (positions omitted for Taguette), separated by a
+        blank line; "" when the participant did not speak to the theme.
+
+    References
+    ----------
+    Gale et al. (2013), steps 6 (charting data into the framework matrix) and 7
+    (interpreting it).
+    """
+    cols = themes(segments, codebook)
+    key = segments["code_path"].astype(str).str.split(PATH_SEPARATOR).str[0]
+    out = _chart(segments, people, key, cols)
+    out.attrs["n_unmapped_segments"] = int(segments["participant_id"].isna().sum())
+    return out
+
+
+def theme_sheets(segments: pd.DataFrame, people: pd.DataFrame, *,
+                 codebook: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """One chart per theme: participants x the theme's codes (the workbook's sheets).
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Theme -> table with :data:`CASE_COLUMNS` and one column per code of the theme (its
+        code path below the theme; excerpts coded on the theme itself go to a column named
+        after the theme), cells as in :func:`framework_matrix`. Codes of the codebook that
+        nobody used are kept as empty columns.
+    """
+    book = codebook if codebook is not None else segments.attrs.get("codebook")
+    paths = segments["code_path"].astype(str)
+    known = list(book["code_path"].astype(str)) if isinstance(book, pd.DataFrame) else []
+    all_paths = known + [p for p in dict.fromkeys(paths) if p not in known]
+    sheets = {}
+    for theme in themes(segments, codebook):
+        under = [p for p in all_paths if p == theme or p.startswith(theme + PATH_SEPARATOR)]
+        mask = paths.isin(under)
+        labels = {p: (p[len(theme) + len(PATH_SEPARATOR):] if p != theme else theme)
+                  for p in under}
+        sub = segments[mask]
+        sheets[theme] = _chart(sub, people, sub["code_path"].astype(str).map(labels),
+                               list(dict.fromkeys(labels.values())))
+        if not len(sheets[theme]):  # nobody spoke to the theme: keep the participants
+            sheets[theme] = _chart(segments, people, pd.Series("", index=segments.index),
+                                   list(dict.fromkeys(labels.values())))
+    return sheets
+
+
+def mask_roles(table: pd.DataFrame, people: pd.DataFrame, *,
+               k: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Hide the role of each row whose role has fewer than ``k`` participants at its site.
+
+    A matrix lists each participant with their site, so a role shown beside a site whose
+    role group is small points at a person. Used for every published copy of the matrix
+    (HTML and Excel); the unmasked matrix is for analysts working inside the project.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy; ``role`` is kept where at least ``k`` participants of the Part 1 data have
+        that role at that site, else "not shown (<k at site)".
+    """
+    k = check_min_group_size(k)
+    counts = people.groupby(["site_id", "role"], observed=True).size()
+    out = table.copy()
+    hidden = f"not shown (<{k} at site)"
+    out["role"] = pd.array([
+        role if not pd.isna(role) and counts.get((site, role), 0) >= k else hidden
+        for site, role in zip(out["site_id"], out["role"])], dtype="string")
+    return out
+
+
+def looks_like_formula(value: object) -> bool:
+    """True when a spreadsheet would read the text as a formula (it starts with ``=``,
+    ``+``, ``-``, ``@``, tab or CR; OWASP CSV-injection guidance)."""
+    return isinstance(value, str) and value.startswith(_FORMULA_START)
+
+
+def _write_cell(ws, row: int, col: int, value: object):
+    cell = ws.cell(row=row, column=col)
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        cell.value = None
+        return cell
+    cell.value = value if not isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+        if looks_like_formula(value):
+            cell.quotePrefix = True  # Excel keeps it text when the cell is edited
+    return cell
+
+
+def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, *,
+                             title: str = "", synthetic: bool = False) -> Path:
+    """Write the framework matrix as an Excel workbook, one sheet per theme.
+
+    Parameters
+    ----------
+    sheets : dict of str to pandas.DataFrame
+        From :func:`theme_sheets` (normally after :func:`mask_roles`).
+    path : str or Path
+        The ``.xlsx`` to write (replaced atomically).
+    title : str
+        Written in a first "About" sheet with how to read the workbook.
+    synthetic : bool
+        Say in the About sheet that the data are synthetic.
+
+    Returns
+    -------
+    pathlib.Path
+        The workbook written.
+
+    Notes
+    -----
+    Every text cell is stored as text, never as a formula, and text that a spreadsheet
+    would run (starting with ``=``, ``+``, ``-``, ``@``) gets Excel's quote prefix (OWASP
+    guidance on CSV/formula injection). Sheet names are cut to Excel's 31 characters,
+    with characters Excel forbids (``[]:*?/\\``) replaced, and made unique.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    path = Path(path)
+    wb = Workbook()
+    about = wb.active
+    about.title = "About"
+    lines = [title or "Framework matrix",
+             "SYNTHETIC DEMO DATA: every excerpt is invented." if synthetic else "",
+             "One sheet per theme: a row per participant (grouped by site), a column per "
+             "code of the theme; each cell holds the participant's coded excerpts with "
+             "references [document, start-end positions].",
+             "Roles are shown only where at least k participants of a site share the role.",
+             "Method: framework method (Gale et al. 2013, BMC Med Res Methodol 13:117)."]
+    for i, line in enumerate([x for x in lines if x], start=1):
+        _write_cell(about, i, 1, line)
+    about["A1"].font = Font(bold=True, size=14)
+    about.column_dimensions["A"].width = 110
+    used: set[str] = set()
+    for theme, frame in sheets.items():
+        name = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(theme))[:31] or "Theme"
+        base, n = name, 2
+        while name.casefold() in used:
+            suffix = f" ({n})"
+            name, n = base[: 31 - len(suffix)] + suffix, n + 1
+        used.add(name.casefold())
+        ws = wb.create_sheet(name)
+        for j, col in enumerate(frame.columns, start=1):
+            _write_cell(ws, 1, j, str(col)).font = Font(bold=True)
+            ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = (
+                16 if col in CASE_COLUMNS else 60)
+        for i, rec in enumerate(frame.itertuples(index=False), start=2):
+            for j, value in enumerate(rec, start=1):
+                _write_cell(ws, i, j, None if pd.isna(value) else str(value)).alignment = \
+                    Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = ws.cell(row=2, column=len(CASE_COLUMNS) + 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def theme_patterns(segments: pd.DataFrame, people: pd.DataFrame, *,
+                   by: Sequence[str] = ("sector", "organisation_type", "role"),
+                   k: int = DEFAULT_MIN_GROUP_SIZE,
+                   codebook: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How many participants (not segments) spoke to each theme, by group, with disclosure.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        Coded segments; rows with NA ``participant_id`` are left out.
+    people : pandas.DataFrame
+        :func:`participants` of the Part 1 data.
+    by : sequence of str
+        Participant attributes to break down by (each on its own).
+    k : int
+        Minimum group size: a group with fewer than ``k`` participants with coded
+        transcripts shows no count or percentage.
+    codebook : pandas.DataFrame, optional
+        For the theme order (and themes nobody spoke to, kept with 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per attribute x group x theme: ``by`` (attribute name), ``group`` (its
+        value), ``theme``, ``n_participants`` (participants of the group with at least one
+        coded segment: the denominator), ``n_spoke`` (of them, those with at least one
+        segment coded under the theme), ``percent`` (0-100 of ``n_participants``),
+        ``suppressed`` (True when ``n_participants < k``: ``n_spoke`` and ``percent`` NA).
+        Groups follow the order of their categories in the Part 1 data (every role of the
+        codebook, even one with nobody).
+
+    Raises
+    ------
+    ValueError
+        When ``k`` is not a whole number >= 1.
+    KeyError
+        When a ``by`` attribute is not a column of ``people``.
+    """
+    k = check_min_group_size(k)
+    coded = segments.dropna(subset=["participant_id"]).copy()
+    coded["theme"] = coded["code_path"].astype(str).str.split(PATH_SEPARATOR).str[0]
+    ids = set(coded["participant_id"].astype(str))
+    cases = people[people["participant_id"].astype(str).isin(ids)]
+    spoke = coded.drop_duplicates(["participant_id", "theme"])[["participant_id", "theme"]]
+    theme_list = themes(segments, codebook)
+    rows = []
+    for attr in by:
+        if attr not in people.columns:
+            raise KeyError(f"theme_patterns: people has no column {attr!r}")
+        col = people[attr]
+        levels = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
+                  else list(dict.fromkeys(col.dropna().astype(str))))
+        for level in levels:
+            members = set(cases.loc[cases[attr].astype(str) == str(level),
+                                    "participant_id"].astype(str))
+            for theme in theme_list:
+                said = spoke[(spoke["theme"] == theme)
+                             & spoke["participant_id"].astype(str).isin(members)]
+                n, s = len(members), len(said)
+                rows.append({"by": attr, "group": str(level), "theme": theme,
+                             "n_participants": n, "n_spoke": s,
+                             "percent": 100.0 * s / n if n else float("nan")})
+    out = pd.DataFrame(rows, columns=["by", "group", "theme", "n_participants", "n_spoke",
+                                      "percent"])
+    return suppress_small_groups(out, n="n_participants", k=k, values=["n_spoke", "percent"])
+
+
+def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN_GROUP_SIZE,
+           site_id: str | None = None, theme: str | None = None,
+           per_code: int | None = 2) -> pd.DataFrame:
+    """Quotes for a report, each with an attribution that cannot single anyone out.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        Coded (already redacted) segments.
+    people : pandas.DataFrame
+        :func:`participants` of the Part 1 data (the groups attributions are checked
+        against).
+    k : int
+        Minimum group size.
+    site_id : str, optional
+        A site report: only this site's quotes, attributed by role alone where at least
+        ``k`` participants of the site have that role. Default (None): cross-site,
+        attributed by role and sector where at least ``k`` participants of the study share
+        both.
+    theme : str, optional
+        Only quotes coded under this theme.
+    per_code : int or None
+        At most this many quotes per code (the first in document order); None for all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``theme``, ``code`` (path below the theme, or the theme), ``quote`` (the redacted
+        text), ``attribution`` ("Peer worker, NHS" / "Peer worker" / "a participant").
+        No document name, position or pseudonym is given, so quotes cannot be linked to
+        each other or to the matrix. Segments of unmapped documents are attributed to
+        "a participant".
+    """
+    k = check_min_group_size(k)
+    seg = segments.copy()
+    if site_id is not None:
+        seg = seg[seg["site_id"].astype(str) == str(site_id)]
+    seg["theme"] = seg["code_path"].astype(str).str.split(PATH_SEPARATOR).str[0]
+    if theme is not None:
+        seg = seg[seg["theme"] == theme]
+    info = people.set_index(people["participant_id"].astype(str))
+    if site_id is None:
+        sizes = people.groupby(["role", "sector"], observed=True).size()
+    else:
+        sizes = people[people["site_id"].astype(str) == str(site_id)].groupby(
+            "role", observed=True).size()
+
+    def attribution(pid) -> str:
+        if pd.isna(pid) or str(pid) not in info.index:
+            return A_PARTICIPANT
+        rec = info.loc[str(pid)]
+        if site_id is None:
+            n = sizes.get((rec["role"], rec["sector"]), 0)
+            return f"{rec['role']}, {rec['sector']}" if n >= k else A_PARTICIPANT
+        return str(rec["role"]) if sizes.get(rec["role"], 0) >= k else A_PARTICIPANT
+
+    seg["code"] = [p[len(t) + len(PATH_SEPARATOR):] if p != t else t
+                   for p, t in zip(seg["code_path"].astype(str), seg["theme"])]
+    seg = seg.drop_duplicates(["theme", "code", "text"])
+    if per_code is not None:
+        seg = seg.groupby(["theme", "code"], sort=False).head(per_code)
+    out = pd.DataFrame({"theme": seg["theme"].values, "code": seg["code"].values,
+                        "quote": seg["text"].astype("string").values,
+                        "attribution": [attribution(p) for p in seg["participant_id"]]})
+    return out.astype("string").reset_index(drop=True)
+
+
+def matrix_html(matrix: pd.DataFrame, *, caption: str = ""):
+    """Show a framework matrix (or a theme sheet) as escaped HTML, excerpts on their own
+    lines; returns an IPython ``HTML`` object (every value escaped)."""
+    from IPython.display import HTML
+
+    e = html.escape
+    head = "".join(f"<th>{e(str(c))}</th>" for c in matrix.columns)
+    body = []
+    for rec in matrix.itertuples(index=False):
+        cells = []
+        for value in rec:
+            text = "–" if pd.isna(value) or value == "" else str(value)
+            cells.append("<td>" + "<br><br>".join(e(p) for p in text.split(_EXCERPT_SEP))
+                         + "</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<p class='peerwork-caption'>{e(caption)}</p>" if caption else ""
+    return HTML(f"{cap}<table class='peerwork-table peerwork-matrix'><thead><tr>{head}</tr>"
+                f"</thead><tbody>{''.join(body)}</tbody></table>")

@@ -1,0 +1,119 @@
+"""Inter-coder agreement (peerlib.agreement) against hand-computed small cases."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from peerlib.agreement import (
+    OVERALL,
+    agreement,
+    agreement_display,
+    cohen_kappa,
+    coding_units,
+    krippendorff_alpha,
+    percent_agreement,
+)
+
+
+def _seg(rows):
+    """rows: (document, code_path, start, end, coder)."""
+    frame = pd.DataFrame(rows, columns=["document", "code_path", "start", "end", "coder"])
+    frame["participant_id"] = "P-x"
+    frame["site_id"] = "S01"
+    frame["code"] = frame["code_path"]
+    frame["text"] = "t"
+    return frame.astype({"start": "Int64", "end": "Int64"})
+
+
+# Document D1, 10 characters. Coder A codes X on [0, 4); coder B on [0, 3) and [9, 10).
+# Units 0..9:  A = 1 1 1 1 0 0 0 0 0 0
+#              B = 1 1 1 0 0 0 0 0 0 1
+CASE = [("D1", "X", 0, 4, "A"), ("D1", "X", 0, 3, "B"), ("D1", "X", 9, 10, "B")]
+
+
+def test_hand_computed_character_units():
+    """By hand: agreement 8/10 = 80%. Kappa: p_o = .8, each coder codes 4 of 10, so
+    p_e = .4 * .4 + .6 * .6 = .52 and kappa = (.8 - .52) / .48 = 0.58333.
+    Alpha (nominal, 2 coders, no missing; Krippendorff 2011): 20 pairable values, n_1 = 8,
+    n_0 = 12, mismatched ordered pairs o_01 + o_10 = 4, so
+    alpha = 1 - (n - 1) * 4 / (2 * n_0 * n_1) = 1 - 19 * 4 / 192 = 0.60417."""
+    table = agreement(_seg(CASE))
+    x = table.set_index("code_path").loc["X"]
+    assert x["n_units"] == 10 and x["n_units_coded"] == 5 and x["coders"] == "A, B"
+    assert x["percent_agreement"] == pytest.approx(80.0)
+    assert x["cohen_kappa"] == pytest.approx(0.28 / 0.48)
+    assert x["krippendorff_alpha"] == pytest.approx(1 - 19 * 4 / 192)
+    assert set(table["unit"]) == {"character"}
+
+
+def test_segment_units_cut_at_every_boundary():
+    """Boundaries 0, 3, 4, 9, 10 give 4 units: A = 1 1 0 0, B = 1 0 0 1 -> 50% agreement;
+    p_e = .5 * .5 + .5 * .5 = .5, kappa = (.5 - .5) / .5 = 0."""
+    units = coding_units(_seg(CASE), unit="segment")
+    assert units["unit_start"].tolist() == [0, 3, 4, 9]
+    assert units["A"].tolist() == [1, 1, 0, 0] and units["B"].tolist() == [1, 0, 0, 1]
+    x = agreement(_seg(CASE), unit="segment").set_index("code_path").loc["X"]
+    assert x["percent_agreement"] == pytest.approx(50.0)
+    assert x["cohen_kappa"] == pytest.approx(0.0)
+
+
+def test_perfect_agreement_unused_code_and_single_coded_document():
+    rows = [("D1", "X", 2, 5, "A"), ("D1", "X", 2, 5, "B"), ("D1", "Y", 0, 8, "A"),
+            ("D1", "Y", 0, 8, "B"),
+            ("D2", "X", 0, 50, "A")]  # D2: one coder only, takes no part
+    table = agreement(_seg(rows), codes=["X", "Y", "Z"]).set_index("code_path")
+    assert table.loc["X", "percent_agreement"] == 100.0
+    assert table.loc["X", "cohen_kappa"] == pytest.approx(1.0)
+    assert table.loc["X", "krippendorff_alpha"] == pytest.approx(1.0)
+    assert table.loc["X", "n_documents"] == 1 and table.loc["X", "n_units"] == 8
+    z = table.loc["Z"]  # a code nobody used
+    assert z["percent_agreement"] == 100.0 and math.isnan(z["cohen_kappa"])
+    assert math.isnan(z["krippendorff_alpha"]) and "no coder used this code" in z["note"]
+    # pooled: X, Y and Z units stacked (24 units), all agreeing
+    assert table.loc[OVERALL, "n_units"] == 24
+    assert table.loc[OVERALL, "percent_agreement"] == 100.0
+
+
+def test_no_double_coded_document_gives_nan_and_a_warning():
+    with pytest.warns(UserWarning, match="No document was coded by two"):
+        table = agreement(_seg([("D1", "X", 0, 4, "A"), ("D2", "X", 0, 4, "B")]))
+    assert table["percent_agreement"].isna().all()
+    assert table["note"].str.contains("no document").all()
+
+
+def test_segments_without_a_coder_are_left_out_with_a_warning():
+    rows = CASE + [("D1", "X", 5, 8, None)]
+    with pytest.warns(UserWarning, match="1 coded segment"):
+        table = agreement(_seg(rows))
+    assert table.set_index("code_path").loc["X", "percent_agreement"] == pytest.approx(80.0)
+
+
+def test_three_coders_alpha_with_missing_and_no_kappa():
+    """Alpha with a coder absent from one document, against Krippendorff's (2011) worked
+    layout computed by hand: units u1..u3 with values (A, B, C) = (1, 1, -), (0, 0, 0),
+    (-, 1, 1) are all in agreement, so alpha = 1; percentage agreement 100."""
+    data = np.array([[1, 0, np.nan], [1, 0, 1], [np.nan, 0, 1]])
+    assert krippendorff_alpha(data) == pytest.approx(1.0)
+    assert percent_agreement(data) == 100.0
+    rows = [("D1", "X", 0, 2, "A"), ("D1", "X", 0, 2, "B"), ("D1", "X", 0, 1, "C")]
+    row = agreement(_seg(rows)).set_index("code_path").loc["X"]
+    assert row["n_coders"] == 3 and math.isnan(row["cohen_kappa"])
+    assert "exactly two coders" in row["note"]
+    assert row["percent_agreement"] == 50.0  # unit 1: C disagrees
+
+
+def test_kappa_function_and_bad_unit():
+    assert math.isnan(cohen_kappa(np.array([1, 1, 1]), np.array([1, 1, 1])))
+    assert cohen_kappa(np.array([1, 0, np.nan]), np.array([1, 0, 1])) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="unit must be one of character, segment"):
+        agreement(_seg(CASE), unit="sentence")
+
+
+def test_display_formats_and_dashes():
+    shown = agreement_display(agreement(_seg(CASE), codes=["X", "Q"]))
+    assert shown.columns[3] == "Units (character)"
+    assert shown["Cohen's kappa"].tolist()[:2] == ["0.58", "–"]
+    assert shown["Agreement (%)"].tolist()[0] == "80"

@@ -1,0 +1,143 @@
+"""Framework matrix, theme patterns, quotes and the Excel export (peerlib.framework)."""
+from __future__ import annotations
+
+import zipfile
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from peerlib.framework import (
+    A_PARTICIPANT,
+    CASE_COLUMNS,
+    framework_matrix,
+    mask_roles,
+    quotes,
+    theme_patterns,
+    theme_sheets,
+    write_framework_workbook,
+)
+
+
+@pytest.fixture
+def people():
+    """Seven participants in register order: S01 (NHS) has five peer workers and a line
+    manager, S02 (Voluntary) one service user."""
+    rows = [(f"P{i}", "S01", "NHS", "NHS trust", "Peer worker") for i in range(1, 6)]
+    rows += [("P6", "S01", "NHS", "NHS trust", "Line manager"),
+             ("P7", "S02", "Voluntary", "Voluntary sector", "Service user")]
+    frame = pd.DataFrame(rows, columns=["participant_id", "site_id", "sector",
+                                        "organisation_type", "role"])
+    return frame.astype("string")
+
+
+@pytest.fixture
+def segments():
+    """Seven segments; P7 (S02) is listed first to check the site ordering; one segment of
+    an unmapped document; theme 'Support' is in the codebook but nobody spoke to it."""
+    rows = [
+        ("T7", "P7", "S02", "Boundaries", "Role > Boundaries", 0, 5, "Clear limits.", "A"),
+        ("T1", "P1", "S01", "Role", "Role", 10, 20, "The role is new.", "A"),
+        ("T1", "P1", "S01", "Boundaries", "Role > Boundaries", 30, 40, "We set limits.", "A"),
+        ("T1", "P1", "S01", "Boundaries", "Role > Boundaries", 30, 40, "We set limits.", "B"),
+        ("T2", "P2", "S01", "Boundaries", "Role > Boundaries", 0, 9, "=HYPERLINK(x)", "A"),
+        ("T6", "P6", "S01", "Disclosure", "Role > Disclosure", 3, 9, "Stories shared.", "A"),
+        ("T9", None, None, "Role", "Role", 0, 4, "Unmapped words.", "A"),
+    ]
+    frame = pd.DataFrame(rows, columns=["document", "participant_id", "site_id", "code",
+                                        "code_path", "start", "end", "text", "coder"])
+    frame = frame.astype({c: "string" for c in frame.columns if c not in ("start", "end")})
+    frame = frame.astype({"start": "Int64", "end": "Int64"})
+    frame.attrs["codebook"] = pd.DataFrame({
+        "theme": ["Role", "Role", "Role", "Support"],
+        "code": ["Role", "Boundaries", "Disclosure", "Support"],
+        "code_path": ["Role", "Role > Boundaries", "Role > Disclosure", "Support"],
+        "description": ["", "", "", ""]}).astype("string")
+    return frame
+
+
+def test_matrix_rows_cells_and_references(segments, people):
+    m = framework_matrix(segments, people)
+    assert m.columns.tolist() == CASE_COLUMNS + ["Role", "Support"]
+    assert m["participant_id"].tolist() == ["P1", "P2", "P6", "P7"]  # S01 first, Part 1 order
+    p1 = m.set_index("participant_id").loc["P1", "Role"]
+    # two coders coded the same passage: shown once; reference = document, positions
+    assert p1 == "\u201cThe role is new.\u201d [T1, 10-20]\n\n\u201cWe set limits.\u201d [T1, 30-40]"
+    assert (m["Support"] == "").all()
+    assert m.attrs["n_unmapped_segments"] == 1
+
+
+def test_theme_sheets_have_the_codes_of_each_theme(segments, people):
+    sheets = theme_sheets(segments, people)
+    assert list(sheets) == ["Role", "Support"]
+    assert sheets["Role"].columns.tolist() == CASE_COLUMNS + ["Role", "Boundaries",
+                                                              "Disclosure"]
+    assert sheets["Role"].set_index("participant_id").loc["P6", "Disclosure"].startswith(
+        "\u201cStories shared.")
+    assert sheets["Support"].columns.tolist() == CASE_COLUMNS + ["Support"]
+    assert len(sheets["Support"]) == 4 and (sheets["Support"]["Support"] == "").all()
+
+
+def test_mask_roles_hides_roles_small_at_the_site(segments, people):
+    m = mask_roles(framework_matrix(segments, people), people, k=5)
+    roles = dict(zip(m["participant_id"], m["role"]))
+    assert roles["P1"] == "Peer worker"  # five peer workers at S01
+    assert roles["P6"] == roles["P7"] == "not shown (<5 at site)"
+
+
+def test_workbook_one_sheet_per_theme_and_no_formulas(segments, people, tmp_path):
+    sheets = {t: mask_roles(s, people, k=5) for t, s in theme_sheets(segments, people).items()}
+    path = write_framework_workbook(sheets, tmp_path / "fm.xlsx", title="T", synthetic=True)
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["About", "Role", "Support"]
+    ws = wb["Role"]
+    values = [[c.value for c in row] for row in ws.iter_rows()]
+    assert values[0][:5] == CASE_COLUMNS
+    cell = next(c for row in ws.iter_rows() for c in row
+                if isinstance(c.value, str) and "HYPERLINK" in c.value)
+    assert cell.data_type == "s" and cell.value.startswith("\u201c=HYPERLINK")
+    with zipfile.ZipFile(path) as zf:  # no formula element anywhere in the workbook
+        assert not any(b"<f>" in zf.read(n) or b"<f " in zf.read(n)
+                       for n in zf.namelist() if n.startswith("xl/worksheets/"))
+    assert "SYNTHETIC" in wb["About"]["A2"].value
+
+
+def test_formula_like_cell_value_is_stored_as_text(tmp_path):
+    frame = pd.DataFrame({c: ["x"] for c in CASE_COLUMNS} | {"Theme": ["=1+1"]})
+    path = write_framework_workbook({"A/B:[c]": frame}, tmp_path / "f.xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames[1] == "A_B__c_"
+    cell = wb["A_B__c_"]["F2"]
+    assert cell.value == "=1+1" and cell.data_type == "s" and cell.quotePrefix
+
+
+def test_theme_patterns_count_participants_not_segments(segments, people):
+    """By hand, k = 3: NHS has three participants with coded transcripts (P1, P2, P6),
+    all of whom spoke to Role (P1 with three segments counts once): 3 of 3 = 100%; the
+    Voluntary group has one (P7 of S02) and is suppressed; peer workers with transcripts
+    are two (P1, P2), also suppressed."""
+    pat = theme_patterns(segments, people, k=3)
+    nhs = pat[(pat["by"] == "sector") & (pat["group"] == "NHS")].set_index("theme")
+    assert nhs.loc["Role", "n_participants"] == 3 and nhs.loc["Role", "n_spoke"] == 3
+    assert nhs.loc["Role", "percent"] == 100.0 and nhs.loc["Support", "n_spoke"] == 0
+    vol = pat[(pat["by"] == "sector") & (pat["group"] == "Voluntary")].iloc[0]
+    assert vol["suppressed"] and pd.isna(vol["n_spoke"])  # 1 participant < 3
+    roles = pat[pat["by"] == "role"].set_index(["group", "theme"])
+    assert roles.loc[("Peer worker", "Role"), "n_participants"] == 2
+    assert roles.loc[("Peer worker", "Role"), "suppressed"]  # 2 < 3
+
+
+def test_quotes_attribution_follows_group_sizes(segments, people):
+    cross = quotes(segments, people, k=5, per_code=None)
+    by_text = dict(zip(cross["quote"], cross["attribution"]))
+    assert by_text["We set limits."] == "Peer worker, NHS"  # 5 NHS peer workers
+    assert by_text["Stories shared."] == A_PARTICIPANT  # one NHS line manager
+    assert by_text["Clear limits."] == A_PARTICIPANT
+    assert by_text["Unmapped words."] == A_PARTICIPANT
+    assert cross.columns.tolist() == ["theme", "code", "quote", "attribution"]
+    site = quotes(segments, people, k=5, site_id="S01", theme="Role", per_code=1)
+    assert set(site["code"]) == {"Role", "Boundaries", "Disclosure"}
+    assert dict(zip(site["quote"], site["attribution"]))["The role is new."] == "Peer worker"
+    assert "Clear limits." not in set(site["quote"])  # another site's quote
+    assert quotes(segments, people, k=6, site_id="S01")["attribution"].eq(
+        A_PARTICIPANT).all()
