@@ -1,0 +1,141 @@
+"""The synthetic Part 2 demo (peerlib.qda_demo): determinism, round trip, redaction,
+agreement on the double-coded documents against an independent computation."""
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from peerlib.agreement import agreement
+from peerlib.errors import ParameterError
+from peerlib.privacy import pseudonymise
+from peerlib.qda import import_codes, read_qdpx, read_redaction_list
+from peerlib.qda_demo import DEMO_CODERS, DOUBLE_CODED, demo_segments, qda_demo_files, \
+    write_qda_demo
+
+RAW_DEMO = Path(__file__).resolve().parents[1] / "data" / "raw"
+QDA_FILES = ("part2_demo.qdpx", "part2_demo_taguette.csv", "qda_documents.csv",
+             "redaction_list.csv", "part2_demo.yaml")
+
+
+@pytest.fixture(scope="module")
+def files():
+    return qda_demo_files()
+
+
+@pytest.fixture
+def qda_demo_project(tmp_path, monkeypatch, files):
+    raw = tmp_path / "data" / "raw"
+    raw.mkdir(parents=True)
+    for name, data in files.items():
+        (raw / name).write_bytes(data)
+    monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
+    monkeypatch.setenv("PEERLIB_KEY", "qda-demo-key")
+    return tmp_path
+
+
+def test_deterministic_and_committed(files):
+    assert qda_demo_files() == files
+    for name in QDA_FILES:
+        assert (RAW_DEMO / name).read_bytes() == files[name], name
+    with zipfile.ZipFile(io.BytesIO(files["part2_demo.qdpx"])) as zf:
+        names = zf.namelist()
+        assert names[0] == "project.qde" and len(names) == 69
+        first = zf.read(names[1])
+        assert first.startswith(b"\xef\xbb\xbfSYNTHETIC DEMO TRANSCRIPT") and b"\r\n" in first
+
+
+def test_round_trip_of_the_demo_qdpx(qda_demo_project):
+    """Our .qdpx read by our importer gives the table it was written from."""
+    raw = qda_demo_project / "data" / "raw"
+    got = read_qdpx(raw / "part2_demo.qdpx")
+    want = demo_segments()
+    cols = ["document", "code", "code_path", "start", "end", "text", "coder"]
+    assert got.attrs["positions"] == "codepoints" and got.attrs["n_checked"] == len(want)
+    pd.testing.assert_frame_equal(got[cols].astype(object).reset_index(drop=True),
+                                  want[cols].astype(object).reset_index(drop=True))
+    seg = import_codes(raw / "part2_demo.qdpx")
+    expected_ids = pseudonymise(want["participant_id"], b"qda-demo-key")
+    assert seg["participant_id"].tolist() == expected_ids.tolist()
+    assert seg["site_id"].tolist() == want["site_id"].tolist()
+    assert seg["participant_id"].nunique() == 68 and seg["coder"].notna().all()
+
+
+def test_taguette_export_gives_the_same_first_coding(qda_demo_project):
+    raw = qda_demo_project / "data" / "raw"
+    from_qdpx = import_codes(raw / "part2_demo.qdpx")
+    from_csv = import_codes(raw / "part2_demo_taguette.csv")
+    first = from_qdpx[from_qdpx["coder"] == DEMO_CODERS[0]].reset_index(drop=True)
+    cols = ["document", "participant_id", "site_id", "code", "code_path", "text"]
+    pd.testing.assert_frame_equal(from_csv[cols], first[cols])
+    assert from_csv["start"].isna().all() and from_csv["coder"].isna().all()
+
+
+def test_no_redaction_term_or_raw_id_survives_import(qda_demo_project):
+    raw = qda_demo_project / "data" / "raw"
+    terms = read_redaction_list(raw / "redaction_list.csv")["term"].tolist()
+    original = demo_segments()
+    assert any(t in " ".join(original["text"]) for t in terms)  # the demo needs redacting
+    seg = import_codes(raw / "part2_demo.qdpx")
+    text = " ".join(seg["text"]) + " ".join(seg["document"])
+    for term in terms + [t.lower() for t in terms]:
+        assert term not in text
+    for label in ("[name]", "[place]", "[service]"):
+        assert label in text
+    for pid in original["participant_id"].unique():
+        assert pid not in text
+
+
+def _independent_character_agreement(seg: pd.DataFrame) -> tuple[float, float, float]:
+    """Pooled over codes, character units from 0 to the last coded position of each
+    double-coded document; kappa and alpha by their textbook formulas (Cohen 1960;
+    Krippendorff 2011 for two coders without missing values)."""
+    a_all, b_all = [], []
+    for doc, d in seg.groupby("document"):
+        if d["coder"].nunique() < 2:
+            continue
+        extent = int(d["end"].max())
+        for code in seg["code_path"].unique():
+            vec = {}
+            for coder in DEMO_CODERS:
+                v = np.zeros(extent)
+                for s, e in d[(d["coder"] == coder) & (d["code_path"] == code)][
+                        ["start", "end"]].to_numpy(int):
+                    v[s:e] = 1
+                vec[coder] = v
+            a_all.append(vec[DEMO_CODERS[0]])
+            b_all.append(vec[DEMO_CODERS[1]])
+    a, b = np.concatenate(a_all), np.concatenate(b_all)
+    p_o = np.mean(a == b)
+    p_e = a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean())
+    n = 2 * len(a)
+    n1 = a.sum() + b.sum()
+    n0 = n - n1
+    disagree = 2 * np.sum(a != b)
+    alpha = 1 - (n - 1) * disagree / (2 * n0 * n1)
+    return 100 * p_o, (p_o - p_e) / (1 - p_e), alpha
+
+
+def test_agreement_on_the_double_coded_documents(qda_demo_project):
+    seg = read_qdpx(qda_demo_project / "data" / "raw" / "part2_demo.qdpx")
+    table = agreement(seg).set_index("code_path")
+    overall = table.iloc[-1]
+    assert overall["n_documents"] == len(DOUBLE_CODED)
+    pct, kappa, alpha = _independent_character_agreement(seg)
+    assert overall["percent_agreement"] == pytest.approx(pct)
+    assert overall["cohen_kappa"] == pytest.approx(kappa)
+    assert overall["krippendorff_alpha"] == pytest.approx(alpha)
+    assert 0.5 < overall["cohen_kappa"] < 1  # the planted differences show
+
+
+def test_refuses_to_overwrite_foreign_files(tmp_path):
+    write_qda_demo(tmp_path)
+    write_qda_demo(tmp_path)  # its own files: fine
+    (tmp_path / "redaction_list.csv").write_text("term,category\nReal Name,name\n")
+    (tmp_path / "part2_demo.yaml").unlink()
+    with pytest.raises(ParameterError, match="redaction_list.csv"):
+        write_qda_demo(tmp_path)
