@@ -1,4 +1,4 @@
-"""The ``peerlib`` command: ``demo-data``, ``prepare``, ``reports``, ``template``.
+"""The ``peerlib`` command: ``demo-data``, ``prepare``, ``reports``, ``template``, ``import-codes``.
 
 Exit codes: 0 success, 1 invalid input data, 2 wrong usage, 3 internal error (a bug: report
 it), 130 interrupted.
@@ -6,6 +6,7 @@ it), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import traceback
@@ -59,6 +60,20 @@ def build_parser() -> argparse.ArgumentParser:
     tpl.add_argument("--out", help="workbook to write (default reports/part1_data_entry.xlsx)")
     tpl.add_argument("--sites", help="site register (default data/raw/sites.csv)")
     tpl.add_argument("--codebook", help="codebook YAML (default: the one shipped)")
+
+    imp = sub.add_parser("import-codes", help="import coded Part 2 segments from a REFI-QDA "
+                         "project (.qdpx) or a Taguette highlights export (.csv/.xlsx)")
+    imp.add_argument("path", help="the QDA export (e.g. data/raw/part2_demo.qdpx)")
+    imp.add_argument("--documents", help="document name -> participant_id map (default "
+                     "data/raw/qda_documents.csv when it exists)")
+    imp.add_argument("--positions", choices=["auto", "codepoints", "utf16"], default="auto",
+                     help="how .qdpx selection positions count: Unicode code points "
+                     "(REFI-QDA 1.5), UTF-16 code units (NVivo), or auto (default)")
+    imp.add_argument("--redactions", help="redaction list, columns term, category (default "
+                     "data/raw/redaction_list.csv)")
+    imp.add_argument("--codebook", help="code tree (.qdc or Taguette codebook CSV) to use")
+    imp.add_argument("--sheet", help="worksheet of an .xlsx export (default: the first)")
+    imp.add_argument("--out", help="output folder (default data/processed)")
     return parser
 
 
@@ -74,6 +89,10 @@ def _run(args: argparse.Namespace) -> int:
 
         for path in write_demo_data(args.out or paths.raw):
             print(f"wrote {path}")
+        from .qda_demo import write_qda_demo
+
+        for path in write_qda_demo(args.out or paths.raw):
+            print(f"wrote {path}")
         print("These files are SYNTHETIC demo data (dataset.yaml says synthetic: true).")
         return EXIT_OK
 
@@ -86,7 +105,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"prepared {result.n_participants} participants, {result.n_rows} rows "
               f"(participant x item) -> {result.out}")
         print(f"validation report (no problems; columns left behind): "
-              f"{paths.reports / 'validation.html'}")
+              f"{paths.validation / 'validation.html'}")
         return EXIT_OK
 
     if args.command == "template":
@@ -105,6 +124,18 @@ def _run(args: argparse.Namespace) -> int:
                             min_group_size=args.min_group_size, timeout=args.timeout,
                             notebooks=args.notebooks, progress=not args.no_progress)
         print(f"{len(batch.results)} reports written; open {batch.index}")
+        return EXIT_OK
+    if args.command == "import-codes":
+        from .qda import write_coded_segments
+
+        written = write_coded_segments(args.path, out=args.out, documents=args.documents,
+                                       positions=args.positions, redactions=args.redactions,
+                                       sheet=args.sheet, codebook=args.codebook)
+        meta = json.loads(written[-1].read_text(encoding="utf-8"))
+        print(f"imported {meta['n_segments']} coded segments from {meta['n_documents']} "
+              f"documents ({meta['n_participants']} participants; positions: "
+              f"{meta['positions']}, {meta['n_checked']} selections checked against the text)"
+              f" -> {written[0].parent}")
         return EXIT_OK
     raise AssertionError(args.command)  # argparse allows only the commands above
 

@@ -66,6 +66,12 @@ class ProjectPaths:
         return self.root / "reports"
 
     @property
+    def validation(self) -> Path:
+        """Where ``prepare`` writes its validation report: with the data managers, not in
+        ``reports/`` (a report of problems quotes raw values, which may identify someone)."""
+        return self.root / "data" / "validation"
+
+    @property
     def notebooks(self) -> Path:
         return self.root / "notebooks"
 

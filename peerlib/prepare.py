@@ -267,7 +267,7 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
         The data set description; default ``data/raw/dataset.yaml``.
     validation_dir : str or Path, optional
         Where the validation report goes (``validation.html`` and ``validation.csv``,
-        :func:`peerlib.validation_report.write_validation_report`); default ``reports`` of the
+        :func:`peerlib.validation_report.write_validation_report`); default ``data/validation`` of the
         project. Written on success (no problems; the raw columns left behind) and when the
         input data is invalid (every problem); never inside ``out``.
 
@@ -291,7 +291,7 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
     responses_path = Path(responses) if responses else paths.responses()
     sites_path = Path(sites) if sites else paths.sites_csv
     dataset_path = Path(dataset) if dataset else paths.dataset_yaml
-    report_dir = Path(validation_dir) if validation_dir else paths.reports
+    report_dir = Path(validation_dir) if validation_dir else paths.validation
     checked = [p.name for p in (responses_path, sites_path, dataset_path)
                + ((Path(column_map),) if column_map else ()) if p.exists()]
     try:

@@ -1,4 +1,5 @@
-"""The validation report of ``peerlib prepare``: ``reports/validation.html`` and ``.csv``.
+"""The validation report of ``peerlib prepare``: ``data/validation/validation.html`` and
+``.csv`` (kept with the data managers, out of the shared ``reports/`` folder).
 
 Every problem found in the input (file, row or SPSS case, column, value as typed, problem,
 allowed values) in one place, so that a data manager can fix the file in one pass; on success,
@@ -23,7 +24,7 @@ from .errors import PROBLEM_COLUMNS, row_word
 __all__ = ["write_validation_report", "neutralise_formula", "VALIDATION_FILES",
            "FORMULA_PREFIXES"]
 
-#: File names written into the reports folder.
+#: File names written into the validation folder.
 VALIDATION_FILES = ("validation.html", "validation.csv")
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP, CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -159,7 +160,7 @@ def write_validation_report(out: str | Path, *, problems: pd.DataFrame | None = 
     Parameters
     ----------
     out : str or Path
-        The reports folder (created if needed); nothing else in it is touched.
+        The validation folder (created if needed); nothing else in it is touched.
     problems : pandas.DataFrame, optional
         The problem table of an :class:`~peerlib.errors.AnswerDataError` (columns
         :data:`~peerlib.errors.PROBLEM_COLUMNS`); None or empty for a clean run.

@@ -212,7 +212,7 @@ def test_sav_unlabelled_and_out_of_scale_codes_are_errors(demo_project, codebook
     # the validation report quotes SPSS case numbers too
     with pytest.raises(AnswerDataError):
         prepare(path, _sites(demo_project))
-    html = (demo_project / "reports" / "validation.html").read_text(encoding="utf-8")
+    html = (demo_project / "data" / "validation" / "validation.html").read_text(encoding="utf-8")
     assert "<td>r.sav</td><td>case 2</td><td>q2_1_happening</td>" in html
 
 
@@ -505,7 +505,7 @@ def test_validation_report_lists_every_problem_safely(demo_project):
     with pytest.raises(AnswerDataError) as info:
         prepare()
     assert _hashes(processed) == before
-    reports = demo_project / "reports"
+    reports = demo_project / "data" / "validation"
     assert info.value.validation_report == reports / "validation.html"
     assert sorted(p.name for p in reports.iterdir()) == ["validation.csv", "validation.html"]
     table = pd.read_csv(reports / "validation.csv", dtype=str, keep_default_na=False,
@@ -537,10 +537,10 @@ def test_validation_report_on_success_names_dropped_columns_not_values(demo_proj
     _bad_responses(demo_project)
     with pytest.raises(AnswerDataError):
         prepare()
-    assert "6 problems" in (demo_project / "reports" / "validation.html").read_text("utf-8")
+    assert "6 problems" in (demo_project / "data" / "validation" / "validation.html").read_text("utf-8")
     raw.to_csv(demo_project / "data" / "raw" / "part1_responses.csv", index=False)
     prepare()                                        # fixed: the report is replaced
-    reports = demo_project / "reports"
+    reports = demo_project / "data" / "validation"
     html = (reports / "validation.html").read_text(encoding="utf-8")
     assert "No problems found." in html and "68 participants prepared" in html
     for name, why in [("email", "identifier"), ("comments", "free text"),
@@ -558,7 +558,7 @@ def test_validation_report_written_atomically(demo_project, monkeypatch):
     """A failure while the report is written leaves the previous report whole and no
     temporary file behind; and the processed data of that run is not published either."""
     prepare()
-    reports = demo_project / "reports"
+    reports = demo_project / "data" / "validation"
     before = _hashes(reports)
     processed_before = _hashes(demo_project / "data" / "processed")
     import peerlib.validation_report as vr
