@@ -24,6 +24,7 @@ __all__ = [
     "happening_bars",
     "importance_bars",
     "ipa_chart",
+    "theme_heatmap",
     "happening_bars_static",
     "importance_bars_static",
     "ipa_chart_static",
@@ -37,9 +38,9 @@ HAPPENING_COLOURS = {
     "Yes": "#2166ac",
     "Partly": "#92c5de",
     "No": "#d6604d",
-    "Don't know": "#a6a6a6",
-    "Not relevant": "#cfcfcf",
-    "Missing": "#ececec",
+    "Don't know": "#8c8c8c",
+    "Not relevant": "#b3b3b3",
+    "Missing": "#d9d9d9",
 }
 #: Colours of the importance scale values (1-4), same diverging palette.
 IMPORTANCE_COLOURS = {1: "#b2182b", 2: "#f4a582", 3: "#92c5de", 4: "#2166ac"}
@@ -63,8 +64,8 @@ _LABEL_OFFSETS = {"top center": (0, 6, "center", "bottom"), "bottom center": (0,
                                                                           "bottom")}
 
 
-def _label_spots(x: Sequence[float], y: Sequence[float], *, dx: float = 4.0,
-                 dy: float = 0.08) -> list[str]:
+def _label_spots(x: Sequence[float], y: Sequence[float], *, dx: float = 7.0,
+                 dy: float = 0.15) -> list[str]:
     """Where to put each point's label so that labels of near-identical points differ."""
     spots: list[str] = []
     for i, (xi, yi) in enumerate(zip(x, y)):
@@ -111,9 +112,15 @@ def happening_bars(dist: pd.DataFrame, *, group: str | None = "sector",
     levels = list(data[response].cat.categories) if isinstance(
         data[response].dtype, pd.CategoricalDtype) else list(HAPPENING_COLOURS)
     items = list(dict.fromkeys(data[item].astype(str)))
-    ordered = sorted(data[group].astype(str).unique(), key=(
-        (lambda g: list(group_order).index(g) if g in group_order else 99)
-        if group_order else str)) if group else [None]
+    if not group:
+        ordered = [None]
+    elif group_order:
+        ordered = [g for g in group_order if g in set(data[group].astype(str))]
+    elif isinstance(data[group].dtype, pd.CategoricalDtype):  # e.g. roles: the study's order
+        ordered = [str(g) for g in data[group].cat.categories
+                   if str(g) in set(data[group].astype(str))]
+    else:
+        ordered = sorted(data[group].astype(str).unique())
     fig = go.Figure()
     for level in levels:
         sub = data[data[response].astype(str) == level]
@@ -192,8 +199,7 @@ def importance_bars(summary: pd.DataFrame, *, group: str = "group",
         ))
     fig.update_layout(
         barmode="group", title=title, font=_FONT, template="plotly_white",
-        yaxis=dict(title="Mean importance (1 = not at all ... 4 = extremely important)",
-                   range=[0, 4], dtick=1),
+        yaxis=dict(title="Mean importance (1-4)", range=[0, 4], dtick=1),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
         height=460, margin=dict(l=10, r=10, t=80, b=120),
     )
@@ -428,3 +434,56 @@ def show(fig: go.Figure, name: str | None = None) -> PlotlyOutput:
         Display it (last expression of a cell).
     """
     return PlotlyOutput(fig, f"peerwork-fig-{name or next(_counter)}")
+
+
+def theme_heatmap(patterns: pd.DataFrame, *, by: str = "sector", title: str = "",
+                  k: int | None = None) -> go.Figure:
+    """Heatmap of the share of participants who spoke to each theme, by group.
+
+    Parameters
+    ----------
+    patterns : pandas.DataFrame
+        Output of :func:`peerlib.framework.theme_patterns` (already through disclosure:
+        ``suppressed`` rows have NA ``n_spoke`` and ``percent``).
+    by : str
+        Which breakdown of ``patterns`` to draw (its ``by`` column: ``sector``,
+        ``organisation_type`` or ``role``).
+    title : str
+        Figure title.
+    k : int, optional
+        The minimum group size, for the "n<k" label of suppressed cells.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One row per group (in the table's order), one column per theme; colour = percent
+        (0-100) of the group's participants with coded transcripts; each cell labelled
+        "spoke of n (percent)"; suppressed cells are blank and labelled "n<k".
+    """
+    data = patterns[patterns["by"] == by]
+    groups = list(dict.fromkeys(data["group"].astype(str)))
+    themes = list(dict.fromkeys(data["theme"].astype(str)))
+    cell = {(str(r.group), str(r.theme)): r for r in data.itertuples(index=False)}
+    z, text = [], []
+    small = f"n<{k}" if k else "hidden"
+    for group in groups:
+        z_row, t_row = [], []
+        for theme in themes:
+            r = cell[(group, theme)]
+            if bool(r.suppressed) or pd.isna(r.percent):
+                z_row.append(None)
+                t_row.append(small if int(r.n_participants) > 0 else "none")
+            else:
+                z_row.append(float(r.percent))
+                t_row.append(f"{int(r.n_spoke)} of {int(r.n_participants)} "
+                             f"({float(r.percent):.0f}%)")
+        z.append(z_row)
+        text.append(t_row)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=themes, y=groups, text=text, texttemplate="%{text}", zmin=0, zmax=100,
+        colorscale="Blues", colorbar=dict(title="% of participants"),
+        hovertemplate="%{y} - %{x}: %{text}<extra></extra>", xgap=2, ygap=2))
+    fig.update_layout(title=title, font=_FONT, template="plotly_white",
+                      height=140 + 48 * len(groups), margin=dict(l=10, r=10, t=60, b=10))
+    fig.update_yaxes(autorange="reversed")
+    return fig

@@ -53,9 +53,17 @@ __all__ = [
     "small_numbers_note",
     "figures_folder",
     "withdrawn_note",
+    "DISPLAY_NAMES",
+    "disclosure_note",
+    "data_dictionary_table",
+    "scale_display",
+    "sections_table",
 ]
 
 THIS_SITE = "This site"
+#: Column headers shown to readers instead of our column names.
+DISPLAY_NAMES = {"group": "Group", "sector": "Sector", "role": "Role", "site_id": "Site",
+                 "item_id": "Item", "organisation_type": "Organisation type"}
 OTHER_SITES = "All other sites"
 DASH = "–"
 
@@ -174,6 +182,68 @@ def item_labels(data_dir: str | Path | None = "", *, with_id: bool = False) -> d
             + (" (draft)" if r.draft else "") for r in cb.items.itertuples()}
 
 
+def _display_name(column: str) -> str:
+    return DISPLAY_NAMES.get(column, column)
+
+
+def disclosure_note(k: int) -> str:
+    """Plain-language statement of the small-group rule with its threshold ``k``."""
+    k = check_min_group_size(k)
+    return (f"To protect the people who took part, no result is shown for any group of fewer "
+            f"than {k} participants: such cells read \"{small_group_label(k)}\". Counts of "
+            f"people by role at a site are shown as \"<{k}\" when they are between 1 and "
+            f"{k - 1}.")
+
+
+def data_dictionary_table(codebook) -> pd.DataFrame:
+    """The items of the codebook for readers: one row per item in report order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Item``, ``Section``, ``Short label``, ``Wording``, ``Draft wording`` ("yes" or
+        ""), ``Raw columns``.
+    """
+    dd = codebook.data_dictionary()
+    return pd.DataFrame({
+        "Item": dd["item_id"], "Section": dd["section"] + " " + dd["section_title"],
+        "Short label": dd["label"], "Wording": dd["wording"],
+        "Draft wording": dd["draft"].map({True: "yes", False: ""}),
+        "Raw columns": dd["happening_column"] + ", " + dd["importance_column"],
+    })
+
+
+def scale_display(codebook) -> pd.DataFrame:
+    """Both answer scales for readers: one row per answer option in scale order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Question``, ``Code`` ("–" where none), ``Label``, ``Also accepted`` (other
+        spellings, "(blank)" for an empty cell) and ``Meaning``.
+    """
+    sc = codebook.scale_table()
+
+    def spellings(text: str) -> str:
+        parts = [p.strip().strip("'") for p in str(text).split(",")] if text else []
+        return ", ".join("(blank)" if p == "" else p for p in parts)
+
+    return pd.DataFrame({
+        "Question": sc["question"],
+        "Code": sc["code"].map(lambda c: DASH if pd.isna(c) else str(int(c))),
+        "Label": sc["label"], "Also accepted": sc["aliases"].map(spellings),
+        "Meaning": sc["meaning"],
+    })
+
+
+def sections_table(codebook) -> pd.DataFrame:
+    """The schedule's sections for readers: ``Section``, ``Title``, ``Draft``, ``Note``."""
+    sec = codebook.sections
+    return pd.DataFrame({"Section": sec["section"], "Title": sec["title"],
+                         "Draft": sec["draft"].map({True: "yes", False: ""}),
+                         "Note": sec["note"]})
+
+
 # ---------------------------------------------------------------------- data shaping
 def site_comparison_data(data: pd.DataFrame, site_id: str) -> pd.DataFrame:
     """The long table with a ``group`` column: "This site" or "All other sites".
@@ -266,7 +336,7 @@ def distribution_table(dist: pd.DataFrame, *, group: str | None, k: int,
         item = str(key[0])
         rec = {"Item": (labels or {}).get(item, item)}
         if group:
-            rec[group] = str(key[1])
+            rec[_display_name(group)] = str(key[1])
         n = int(sub["n_asked"].iloc[0])
         hidden = bool(sub["suppressed"].iloc[0]) and n > 0  # nobody asked: nothing to hide
         rec["n asked"] = small_group_label(k) if hidden else str(n)
@@ -296,7 +366,7 @@ def importance_table(summary: pd.DataFrame, *, group: str | None, k: int,
     for r in shown.itertuples(index=False):
         rec = {"Item": (labels or {}).get(str(r.item_id), str(r.item_id))}
         if group:
-            rec[group] = str(getattr(r, group))
+            rec[_display_name(group)] = str(getattr(r, group))
         hidden = bool(r.suppressed) and int(r.n) > 0  # no answers: nothing to hide
         rec["n"] = small_group_label(k) if hidden else str(int(r.n))
 
@@ -320,8 +390,8 @@ def ipa_table(ipa: pd.DataFrame, *, k: int, labels: dict[str, str] | None = None
     for r in ipa.itertuples(index=False):
         rec = {"Item": (labels or {}).get(str(r.item_id), str(r.item_id))}
         if group:
-            rec[group] = str(getattr(r, group))
-        small = min(int(r.n_performance), int(r.n_importance)) < k
+            rec[_display_name(group)] = str(getattr(r, group))
+        small = min(int(r.n_performance), int(r.n_importance)) < k  # hidden by scoring too
         rec["n (performance)"] = str(int(r.n_performance))
         rec["Performance (0-100)"] = (small_group_label(k) if small else
                                       DASH if pd.isna(r.performance) else
@@ -361,7 +431,8 @@ def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id") -> pd.Data
     Returns
     -------
     pandas.DataFrame
-        One row per site x item: ``site_id``, ``item_id``, ``participants`` (asked),
+        One row per site x item: ``Site`` (the ``by`` column, renamed for readers), ``Item``,
+        ``participants`` (asked),
         ``happening answered``, ``happening missing``, ``importance answered``,
         ``importance missing`` (counts; counts of records, not results, so they are shown
         as is to the analysts who read this report).
@@ -376,8 +447,9 @@ def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id") -> pd.Data
     }).reset_index()
     out["happening answered"] = out["participants"] - out["happening missing"]
     out["importance answered"] = out["participants"] - out["importance missing"]
-    return out[[by, "item_id", "participants", "happening answered", "happening missing",
-                "importance answered", "importance missing"]]
+    out = out[[by, "item_id", "participants", "happening answered", "happening missing",
+               "importance answered", "importance missing"]]
+    return out.rename(columns={by: _display_name(by), "item_id": "Item"})
 
 
 def suppressed(table: pd.DataFrame, *, n: str, k: int) -> pd.DataFrame:
@@ -403,21 +475,34 @@ def importance_with_overall(data: pd.DataFrame, *, by: str = "sector", k: int,
                                  values=["mean", "sd", "median", "ci_low", "ci_high"])
 
 
-def site_interview_counts(data: pd.DataFrame) -> pd.DataFrame:
-    """Interviews per site and role (data-quality report, for analysts).
+def site_interview_counts(data: pd.DataFrame, *, k: int = DEFAULT_MIN_GROUP_SIZE
+                          ) -> pd.DataFrame:
+    """Interviews per site and role (data-quality report), role counts below ``k`` as "<k".
 
     Returns
     -------
     pandas.DataFrame
-        One row per site in register order: ``site_id``, ``sector``, one column per role
-        (counts of participants) and ``Total``.
+        One row per site with data, in register order: ``Site``, ``Sector``, one text column
+        per role (count, "0" or "<k", with secondary suppression within the site) and
+        ``Total`` (interviews at the site, shown as is).
     """
+    k = check_min_group_size(k)
+    cb = _codebook(data)
     people = data.drop_duplicates("participant_id")
-    out = pd.crosstab([people["site_id"].astype(str), people["sector"].astype(str)],
-                      people["role"], dropna=False)
-    out.columns = [str(c) for c in out.columns]
-    out["Total"] = out.sum(axis=1)
-    return out.reset_index()
+    counts = pd.crosstab(people["site_id"].astype(str), people["role"], dropna=False)
+    counts = counts.reindex(columns=cb.role_labels, fill_value=0)
+    order = list(dict.fromkeys(people["site_id"].astype(str)))
+    sector = people.drop_duplicates("site_id").set_index(
+        people.drop_duplicates("site_id")["site_id"].astype(str))["sector"].astype(str)
+    rows = []
+    plural = dict(zip(cb.roles["role"], cb.roles["short"]))
+    for site in order:
+        masked = mask_small_counts(counts.loc[site].reset_index(drop=True), k=k)
+        rec = {"Site": site, "Sector": sector[site]}
+        rec.update({plural[r]: v for r, v in zip(cb.role_labels, masked)})
+        rec["Total"] = str(int(counts.loc[site].sum()))
+        rows.append(rec)
+    return pd.DataFrame(rows)
 
 
 def small_numbers_note(data: pd.DataFrame, site_id: str, *, k: int) -> str:

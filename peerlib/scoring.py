@@ -184,7 +184,8 @@ def happening_distribution(data: pd.DataFrame, *, by: str | Sequence[str] | None
 
 def importance_summary(data: pd.DataFrame, *, by: str | Sequence[str] | None = ("sector",),
                        item: str = "item_id", value: str = "importance",
-                       confidence: float = 0.95) -> pd.DataFrame:
+                       confidence: float = 0.95,
+                       bounds: tuple[float, float] | None = (1.0, 4.0)) -> pd.DataFrame:
     """Summary of "How important is this to you?" per item and group.
 
     Parameters
@@ -197,6 +198,9 @@ def importance_summary(data: pd.DataFrame, *, by: str | Sequence[str] | None = (
         Item and importance columns.
     confidence : float
         Confidence level of the interval (0-1).
+    bounds : (float, float) or None
+        The scale's range; interval ends are clipped to it (a mean of a 1-4 scale cannot
+        lie outside 1-4). None leaves the t interval as computed.
 
     Returns
     -------
@@ -240,6 +244,9 @@ def importance_summary(data: pd.DataFrame, *, by: str | Sequence[str] | None = (
     half = np.where(n >= 2, tcrit * out["sd"] / np.sqrt(n.where(n > 0)), np.nan)
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half
+    if bounds is not None:
+        out["ci_low"] = out["ci_low"].clip(lower=bounds[0])
+        out["ci_high"] = out["ci_high"].clip(upper=bounds[1])
     if isinstance(data[item].dtype, pd.CategoricalDtype):
         out[item] = pd.Categorical(out[item], dtype=data[item].dtype)
     return out.sort_values([*keys, item], kind="stable").reset_index(drop=True)
@@ -247,7 +254,7 @@ def importance_summary(data: pd.DataFrame, *, by: str | Sequence[str] | None = (
 
 def importance_performance(data: pd.DataFrame, *, by: str | Sequence[str] | None = None,
                            item: str = "item_id", response: str = "happening",
-                           value: str = "importance") -> pd.DataFrame:
+                           value: str = "importance", min_n: int = 0) -> pd.DataFrame:
     """Importance-Performance analysis per item (Martilla & James, 1977).
 
     Parameters
@@ -258,6 +265,11 @@ def importance_performance(data: pd.DataFrame, *, by: str | Sequence[str] | None
         Grouping columns; each group gets its own reference means and quadrants.
     item, response, value : str
         Item, "Is this happening here?" and importance columns.
+    min_n : int
+        Disclosure threshold: an item whose performance or importance rests on fewer than
+        ``min_n`` answers gets NaN values and no quadrant, and is left out of the reference
+        means (which would otherwise let a reader work the hidden value out). 0 hides
+        nothing.
 
     Returns
     -------
@@ -298,6 +310,8 @@ def importance_performance(data: pd.DataFrame, *, by: str | Sequence[str] | None
     out = imp.merge(perf, on=[*keys, item], how="left")
     out["n_performance"] = out["n_performance"].fillna(0).astype("int64")
     out = out[[*keys, item, "n_performance", "performance", "n_importance", "importance"]]
+    hidden = np.minimum(out["n_performance"], out["n_importance"]) < min_n
+    out.loc[hidden, ["performance", "importance"]] = np.nan
     if keys:
         ref = out.groupby(keys, observed=True)[["performance", "importance"]].transform("mean")
     else:

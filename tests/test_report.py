@@ -52,7 +52,7 @@ def test_item_with_no_valid_answers_shows_zero_n_and_dashes(long_df):
     """Fault 6 of the issue: at S01 nobody rated the importance of 2.3."""
     imp = scoring.importance_summary(long_df, by="site_id")
     shown = report.importance_table(imp, group="site_id", k=1)
-    row = shown[(shown["Item"] == "2.3") & (shown["site_id"] == "S01")].iloc[0]
+    row = shown[(shown["Item"] == "2.3") & (shown["Site"] == "S01")].iloc[0]
     assert row["n"] == "0"
     assert row["Mean (1-4)"] == "–" and row["95% CI"] == "–"
 
@@ -60,13 +60,13 @@ def test_item_with_no_valid_answers_shows_zero_n_and_dashes(long_df):
 def test_distribution_table_shows_counts_percent_and_small_groups(long_df):
     dist = scoring.happening_distribution(long_df, by="site_id")
     shown = report.distribution_table(dist, group="site_id", k=2)
-    s01 = shown[(shown["Item"] == "2.1") & (shown["site_id"] == "S01")].iloc[0]
+    s01 = shown[(shown["Item"] == "2.1") & (shown["Site"] == "S01")].iloc[0]
     # S01 item 2.1: Yes 2, Partly 1, No 1 of 4 asked
     assert s01["n asked"] == "4" and s01["Yes"] == "2 (50%)" and s01["No"] == "1 (25%)"
     assert s01["Not relevant"] == "0 (0%)"
     assert list(shown.columns)[3:] == ["Yes", "Partly", "No", "Don't know", "Not relevant",
                                        "Missing"]
-    s02 = shown[(shown["Item"] == "2.1") & (shown["site_id"] == "S02")].iloc[0]
+    s02 = shown[(shown["Item"] == "2.1") & (shown["Site"] == "S02")].iloc[0]
     assert s02["n asked"] == "n<2" and s02["Yes"] == "n<2"
 
 
@@ -105,8 +105,8 @@ def test_importance_with_overall_and_ipa_table(long_df):
 
 def test_missing_answers_table(long_df):
     out = report.missing_answers_table(long_df)
-    row = out[(out["site_id"] == "S01") & (out["item_id"] == "2.2")].iloc[0]
+    row = out[(out["Site"] == "S01") & (out["Item"] == "2.2")].iloc[0]
     assert (row["participants"], row["happening missing"], row["importance missing"]) == (
         4, 1, 1)
-    row = out[(out["site_id"] == "S01") & (out["item_id"] == "2.3")].iloc[0]
+    row = out[(out["Site"] == "S01") & (out["Item"] == "2.3")].iloc[0]
     assert row["importance answered"] == 0

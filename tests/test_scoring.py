@@ -150,7 +150,7 @@ def test_importance_summary_by_sector(long_df):
     (2, 3, 4, 4) = 3.5. NHS 2.2: 3, 2, 4 (one blank) -> n 3, n_missing 1, mean 3, SD 1,
     median 3. NHS 2.3: no answers -> n 0, n_missing 4, NaN. Voluntary: one answer each ->
     n 1, SD and interval NaN. Intervals checked against scipy.stats.t.interval."""
-    summary = importance_summary(long_df, by="sector")
+    summary = importance_summary(long_df, by="sector", bounds=None)
     assert list(summary.columns) == ["sector", "item_id", "n", "n_missing", "mean", "sd",
                                      "median", "ci_low", "ci_high"]
     s = summary.set_index(["sector", summary["item_id"].astype(str)])
@@ -186,7 +186,7 @@ def test_importance_summary_everyone(long_df):
     """2.1: 4, 3, 4, 2, 1 -> mean 14/5 = 2.8, squared deviations 1.44 + 0.04 + 1.44 + 0.64 +
     3.24 = 6.8, SD sqrt(6.8 / 4) = 1.303840, median 3. 2.2: 3, 2, 4, 3 -> mean 3, SD
     sqrt(2/3), median 3. 2.3: one answer (4)."""
-    summary = importance_summary(long_df, by=None)
+    summary = importance_summary(long_df, by=None, bounds=None)
     assert list(summary.columns) == ["item_id", "n", "n_missing", "mean", "sd", "median",
                                      "ci_low", "ci_high"]
     assert summary["n"].tolist() == [5, 4, 1]
@@ -196,7 +196,7 @@ def test_importance_summary_everyone(long_df):
     assert summary["median"].tolist() == [3.0, 3.0, 4.0]
     low, high = stats.t.interval(0.95, df=4, loc=2.8, scale=math.sqrt(1.7) / math.sqrt(5))
     assert [summary.loc[0, "ci_low"], summary.loc[0, "ci_high"]] == pytest.approx([low, high])
-    ninety = importance_summary(long_df, by=None, confidence=0.90)
+    ninety = importance_summary(long_df, by=None, confidence=0.90, bounds=None)
     low90, high90 = stats.t.interval(0.90, df=4, loc=2.8, scale=math.sqrt(1.7) / math.sqrt(5))
     assert ninety.loc[0, "ci_low"] == pytest.approx(low90)
     assert ninety.loc[0, "ci_high"] == pytest.approx(high90)
@@ -363,3 +363,33 @@ def test_compare_two_groups_order_and_errors(long_df):
         compare_two_groups(long_df, by="sector", groups=["NHS", "Voluntary", "Other"])
     with pytest.raises(ValueError, match="found 1: S01"):
         compare_two_groups(long_df[long_df["site_id"] == "S01"], by="site_id")
+
+
+def test_importance_interval_is_clipped_to_the_scale(long_df):
+    """Everyone's 2.1 importance: 4, 3, 4, 2, 1 -> mean 2.8, SD 1.3038, n 5; the t interval
+    2.8 +/- 2.776 x 1.3038 / sqrt(5) = 1.181 to 4.419 ends above the 1-4 scale, so the upper
+    end is clipped to 4 while the lower end stays."""
+    raw = importance_summary(long_df, by=None, bounds=None)
+    clipped = importance_summary(long_df, by=None)
+    r, c = raw[raw["item_id"] == "2.1"].iloc[0], clipped[clipped["item_id"] == "2.1"].iloc[0]
+    assert r["ci_high"] == pytest.approx(4.4189, abs=1e-3)
+    assert c["ci_high"] == 4.0
+    assert c["ci_low"] == pytest.approx(r["ci_low"]) == pytest.approx(1.1811, abs=1e-3)
+
+
+def test_ipa_min_n_hides_small_items_and_their_share_of_the_references(long_df):
+    """Everyone: item 2.3 has 4 substantive answers but only 1 importance answer (P05), so
+    with min_n = 2 it is hidden; the reference means are then over 2.1 and 2.2 only
+    (performance: 2.1 = (3 + 0.5) / 5 = 70, 2.2 = (1 + 0.5) / 3 = 50 -> reference 60),
+    so nobody can work the hidden item back out of the cross-hairs."""
+    from peerlib.scoring import importance_performance
+
+    shown = importance_performance(long_df, min_n=2)
+    hidden = shown[shown["item_id"] == "2.3"].iloc[0]
+    assert pd.isna(hidden["performance"]) and pd.isna(hidden["importance"])
+    assert pd.isna(hidden["quadrant"])
+    assert hidden["n_performance"] == 4 and hidden["n_importance"] == 1
+    assert shown["performance_reference"].iloc[0] == pytest.approx(60.0)
+    everything = importance_performance(long_df)
+    assert everything[everything["item_id"] == "2.3"]["performance"].iloc[0] == pytest.approx(
+        62.5)
