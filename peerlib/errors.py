@@ -105,6 +105,8 @@ class AnswerDataError(PeerlibError, ValueError):
             lines.append(f"  - {', '.join(where)}:{value} {rec.problem}{allowed}")
         if n > max_lines:
             lines.append(f"  ... and {n - max_lines} more (see the full list in the problem table)")
-        lines.append("Correct the entries (or add an alias to the codebook / site register) "
+        lines.append("Correct the file (for a spelling of an answer, role or site that is right "
+                     "but unknown, you can instead add it as an alias to the codebook or the "
+                     "site register) "
                      "and run again.")
         return "\n".join(lines)

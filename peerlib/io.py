@@ -200,12 +200,22 @@ def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | N
         frame.attrs.update(encoding="xlsx", delimiter="")
     elif suffix in (".csv", ".tsv", ".txt"):
         data = path.read_bytes()
+        if not data.strip():
+            raise _problem(path, "is empty: it has no header row and no data",
+                           allowed="a header row (participant_id, site_id, role, ...) and one "
+                                   "row per interview")
         try:
             enc = encoding or detect_encoding(data)
             text = data.decode(enc)
-        except (UnicodeDecodeError, LookupError) as err:
-            raise _problem(path, f"cannot be read as text ({err})",
-                           allowed="CSV saved as UTF-8, UTF-16 or Windows-1252") from err
+        except LookupError as err:
+            raise _problem(path, f"names an unknown text encoding ({encoding!r})",
+                           allowed="utf-8, utf-8-sig, utf-16, cp1252 (Windows)") from err
+        except UnicodeDecodeError as err:
+            raise _problem(path, "cannot be read as text: it is not UTF-8, UTF-16 or Windows-"
+                           "1252 (is it a workbook or another binary file saved with a .csv "
+                           f"name? byte {err.start + 1} is 0x{data[err.start]:02x})",
+                           allowed="CSV saved as UTF-8, UTF-16 or Windows-1252, or .xlsx"
+                           ) from err
         if "\x00" in text:  # decodes, but is a binary file (or UTF-16 without a BOM)
             raise _problem(path, "is not a text file (it holds NUL bytes)",
                            allowed="CSV saved as UTF-8, UTF-16 or Windows-1252; for UTF-16 "
@@ -264,7 +274,10 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
         return str(value)
 
     frame = frame.map(as_text) if hasattr(frame, "map") else frame.applymap(as_text)
-    return frame.astype(object)
+    frame = frame.astype(object)
+    frame.attrs["sheet"] = sheet if sheet is not None else names[0]
+    frame.attrs["other_sheets"] = [n for n in names if n != frame.attrs["sheet"]]
+    return frame
 
 
 def _code_text(value: object) -> str:

@@ -188,11 +188,23 @@ def load_part1(responses: str | Path | None = None, sites: str | Path | None = N
     paths = project_paths()
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     responses_path = Path(responses) if responses else paths.responses()
-    register = read_site_register(Path(sites) if sites else paths.sites_csv)
+    register_problems = None
+    try:
+        register = read_site_register(Path(sites) if sites else paths.sites_csv)
+    except AnswerDataError as err:  # check the responses too, then report both at once
+        register, register_problems = None, err.problems
     mapping = read_column_map(column_map) if column_map else None
     raw = read_table(responses_path, sheet=sheet, delimiter=delimiter, encoding=encoding)
-    wide = normalise_responses(raw, register, cb, source=responses_path.name,
-                               column_map=mapping)
+    try:
+        wide = normalise_responses(raw, register, cb, source=responses_path.name,
+                                   column_map=mapping)
+    except AnswerDataError as err:
+        if register_problems is None:
+            raise
+        raise AnswerDataError(pd.concat([register_problems, err.problems],
+                                        ignore_index=True)) from err
+    if register_problems is not None:
+        raise AnswerDataError(register_problems)
     dropped = list(wide.attrs.get("dropped_columns", []))
     withdrawn = read_withdrawn(paths.raw)
     keep = ~wide["participant_id"].astype(str).isin(withdrawn)

@@ -118,6 +118,10 @@ def _missing_columns(raw: pd.DataFrame, required: list[str], source: str,
     sav = first_data_row(raw) == 1 and source.lower().endswith(".sav")
     where = "from the file's variables" if sav else "from the header row (row 1)"
     found = ", ".join(c for c in raw.columns if c) or "(none)"
+    others = raw.attrs.get("other_sheets") or []
+    if others:  # a workbook whose data may be on another sheet
+        where += (f" of sheet {raw.attrs.get('sheet')!r}; the workbook also has sheet(s) "
+                  f"{', '.join(map(repr, others))}: choose the data sheet with --sheet")
     if mapped is None:
         return [{"file": source, "row": pd.NA, "column": c, "value": pd.NA,
                  "problem": f"required column is missing {where}",
@@ -164,6 +168,11 @@ def read_site_register(path: str | Path) -> pd.DataFrame:
     """
     raw = read_table(path)
     source = raw.attrs.get("source", Path(path).name)
+    if len(raw) == 0:
+        raise AnswerDataError(problems_frame([{
+            "file": source, "row": pd.NA, "column": "", "value": pd.NA,
+            "problem": "has no sites: only a header row was found",
+            "allowed": "one row per case-study site below the header"}]))
     header = _header_problem(raw, _REQUIRED_SITE_COLUMNS, source)
     if header is not None:
         raise AnswerDataError(problems_frame([header]))
@@ -382,8 +391,9 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
         As returned by :func:`peerlib.io.read_table`: one row per interview, every cell text.
         Required columns: ``participant_id``, ``site_id``, ``role`` and, for every codebook
         item, ``q<item>_happening`` and ``q<item>_importance`` (e.g. ``q2_1_happening``).
-    sites : pandas.DataFrame
-        The validated site register (:func:`read_site_register`).
+    sites : pandas.DataFrame or None
+        The validated site register (:func:`read_site_register`); None skips the site check
+        (used when the register itself has problems, so that both are reported at once).
     codebook : Codebook
         The instrument.
     source : str
@@ -426,6 +436,11 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
     columns = response_columns(codebook)
     required = columns.loc[columns["kind"] == "required", "column"].tolist()
     problems: list[dict] = []
+    if len(raw) == 0:
+        raise AnswerDataError(problems_frame([{
+            "file": source, "row": pd.NA, "column": "", "value": pd.NA,
+            "problem": "has no data rows: only a header row was found",
+            "allowed": "one row per interview below the header"}]))
     map_targets, reported = None, set()
     file_raw = raw
     if column_map is not None:
@@ -446,7 +461,9 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
     if "participant_id" in raw.columns:
         norm["participant_id"] = raw["participant_id"].map(lambda v: str(v).strip())
         canonical["participant_id"] = norm["participant_id"].astype("string")
-    if "site_id" in raw.columns:
+    if "site_id" in raw.columns and sites is None:  # the register itself is bad: unchecked
+        canonical["site_id"] = raw["site_id"].map(lambda v: str(v).strip()).astype("string")
+    if "site_id" in raw.columns and sites is not None:
         lookup = _site_lookup(sites)
         mapped = raw["site_id"].map(lambda v: lookup.get(normalise_label(v)))
         norm["site_id"] = mapped.where(mapped.notna(), raw["site_id"])

@@ -62,7 +62,8 @@ def test_prepare_demo_writes_the_five_files(demo_project):
     assert sorted(p.name for p in result.files) == OUTPUT_FILES
     assert (result.n_rows, result.n_participants) == (544, 68)
     # nothing else was created beside data/processed (no staging folder left over)
-    assert sorted(p.name for p in (demo_project / "data").iterdir()) == ["processed", "raw"]
+    assert sorted(p.name for p in (demo_project / "data").iterdir()) == ["processed", "raw",
+                                                                           "validation"]
 
 
 def test_part1_long_contract(demo_project):
@@ -181,7 +182,8 @@ def test_invalid_input_leaves_out_unchanged(demo_project):
     assert info.value.problems[["row", "column", "value"]].values.tolist() == [
         [14, "q2_4_importance", "6"]]
     assert _hashes(out) == before
-    assert sorted(p.name for p in (demo_project / "data").iterdir()) == ["processed", "raw"]
+    assert sorted(p.name for p in (demo_project / "data").iterdir()) == ["processed", "raw",
+                                                                           "validation"]
 
 
 def test_invalid_site_register_leaves_out_unchanged(demo_project):
@@ -203,7 +205,7 @@ def test_invalid_input_with_no_out_folder_creates_nothing(demo_project):
     raw.to_csv(demo_project / "data" / "raw" / "part1_responses.csv", index=False)
     with pytest.raises(AnswerDataError, match="is not a known role"):
         prepare()
-    assert sorted(p.name for p in (demo_project / "data").iterdir()) == ["raw"]
+    assert sorted(p.name for p in (demo_project / "data").iterdir()) == ["raw", "validation"]
 
 
 def test_load_prepared_round_trips(demo_project):

@@ -295,3 +295,73 @@ def test_blank_participant_ids_reported_once_each(tmp_path, codebook, sites):
         normalise_responses(raw, sites, codebook, source="part1_responses.csv")
     assert info.value.problems[["row", "column", "problem"]].values.tolist() == [
         [2, "participant_id", "is blank"], [3, "participant_id", "is blank"]]
+
+
+def test_header_only_file_is_invalid_and_changes_nothing(demo_project):
+    """A responses file with a header and no rows must not replace good prepared data."""
+    import hashlib
+
+    from peerlib.prepare import prepare
+
+    prepare()
+    processed = demo_project / "data" / "processed"
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in processed.iterdir()}
+    raw = demo_project / "data" / "raw" / "part1_responses.csv"
+    header = raw.read_text(encoding="utf-8").splitlines()[0]
+    empty = demo_project / "header_only.csv"
+    empty.write_text(header + "\n", encoding="utf-8")
+    with pytest.raises(AnswerDataError, match="no data rows: only a header row"):
+        prepare(empty)
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in processed.iterdir()}
+    assert after == before
+
+
+def test_register_and_response_problems_are_reported_together(demo_project):
+    from peerlib.prepare import load_part1
+
+    raw = demo_project / "data" / "raw"
+    sites = (raw / "sites.csv").read_text(encoding="utf-8").replace(",NHS,false,", ",Private,false,", 1)
+    (raw / "sites.csv").write_text(sites, encoding="utf-8")
+    lines = (raw / "part1_responses.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",Peer worker,", ",Volunteer,", 1)
+    (raw / "part1_responses.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(AnswerDataError) as info:
+        load_part1()
+    problems = info.value.problems
+    assert set(problems["file"]) == {"sites.csv", "part1_responses.csv"}
+    assert "Private" in problems["value"].tolist() and "Volunteer" in problems["value"].tolist()
+
+
+def test_empty_and_binary_files_get_plain_messages(tmp_path):
+    from peerlib.io import read_table
+
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(AnswerDataError, match="empty.csv: is empty: it has no header row"):
+        read_table(empty)
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"PK\x03\x04" + bytes(range(0x80, 0xA0)) * 4)
+    with pytest.raises(AnswerDataError, match="not UTF-8, UTF-16 or Windows-1252 .*binary"):
+        read_table(binary)
+
+
+def test_missing_columns_on_first_sheet_point_to_the_other_sheets(demo_project, tmp_path):
+    import openpyxl
+    import pandas as pd
+
+    from peerlib.io import read_table
+    from peerlib.validate import normalise_responses, read_site_register
+    from peerlib.codebook import load_codebook
+
+    data = pd.read_csv(demo_project / "data" / "raw" / "part1_responses.csv", dtype=str,
+                       keep_default_na=False)
+    book = tmp_path / "two_sheets.xlsx"
+    with pd.ExcelWriter(book, engine="openpyxl") as writer:
+        pd.DataFrame({"notes": ["entered by the team"]}).to_excel(writer, sheet_name="Notes",
+                                                                 index=False)
+        data.to_excel(writer, sheet_name="Data", index=False)
+    raw = read_table(book)
+    sites = read_site_register(demo_project / "data" / "raw" / "sites.csv")
+    with pytest.raises(AnswerDataError, match="also has sheet\\(s\\) 'Data': choose the data "
+                                              "sheet with --sheet"):
+        normalise_responses(raw, sites, load_codebook(), source=book.name)
