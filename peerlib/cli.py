@@ -13,7 +13,16 @@ import traceback
 from pathlib import Path
 
 from . import __version__
-from .errors import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, AnswerDataError, PeerlibError, ReportError
+from .disclosure import DEFAULT_MIN_GROUP_SIZE
+from .errors import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    AnswerDataError,
+    ParameterError,
+    PeerlibError,
+    ReportError,
+)
 
 __all__ = ["main", "build_parser"]
 
@@ -119,7 +128,19 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "reports":
         from .batch import run_reports
 
-        sites = [s.strip() for s in args.sites.split(",") if s.strip()] if args.sites else None
+        sites = None
+        if args.sites is not None:
+            sites = [s.strip() for s in args.sites.split(",") if s.strip()]
+            if not sites:
+                raise ParameterError(f"--sites {args.sites!r} names no site; give site ids "
+                                     "separated by commas, e.g. --sites S01,S02")
+        if args.timeout < 1:
+            raise ParameterError(f"--timeout must be at least 1 second, got {args.timeout}")
+        if 1 <= args.min_group_size < DEFAULT_MIN_GROUP_SIZE:
+            print(f"peerlib reports: warning: --min-group-size {args.min_group_size} is below "
+                  f"the default {DEFAULT_MIN_GROUP_SIZE}; results for groups this small can "
+                  "identify participants. Do not share these reports outside the research "
+                  "team.", file=sys.stderr)
         batch = run_reports(args.data, args.out, jobs=args.jobs, sites=sites,
                             min_group_size=args.min_group_size, timeout=args.timeout,
                             notebooks=args.notebooks, progress=not args.no_progress)

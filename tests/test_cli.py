@@ -77,3 +77,22 @@ def test_usage_errors_exit_2():
     with pytest.raises(SystemExit) as info:
         main(["no-such-command"])
     assert info.value.code == 2
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--sites", ",,,"], "names no site"),
+    (["--timeout", "0"], "--timeout must be at least 1"),
+    (["--min-group-size", "0"], "min_group_size must be a whole number"),
+    (["--jobs", "0"], "--jobs must be at least 1"),
+])
+def test_reports_rejects_bad_options_before_running(args, message, capsys, tmp_path):
+    assert main(["reports", "--no-progress", "--out", str(tmp_path), *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
+def test_reports_warns_when_k_is_below_the_default(capsys, tmp_path):
+    # an unknown site stops the run early; the warning comes first
+    assert main(["reports", "--no-progress", "--out", str(tmp_path), "--min-group-size", "2",
+                 "--sites", "S99"]) == 2
+    assert "warning: --min-group-size 2 is below the default 5" in capsys.readouterr().err
