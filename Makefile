@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install reports test lab clean demo-data prepare benchmark
+.PHONY: install reports test lab clean demo-data prepare import-codes benchmark
 
 install: $(STAMP)
 
@@ -17,7 +17,13 @@ $(STAMP): pyproject.toml
 prepare: install
 	$(BIN)/peerlib prepare
 
-reports: prepare
+# Coded Part 2 transcripts (REFI-QDA .qdpx or Taguette CSV); skipped when the file is absent.
+QDA ?= data/raw/part2_demo.qdpx
+
+import-codes: prepare
+	test ! -f $(QDA) || $(BIN)/peerlib import-codes $(QDA)
+
+reports: prepare import-codes
 	$(BIN)/peerlib reports
 
 test: install

@@ -26,15 +26,18 @@ def pytest_configure(config):
     _TEST_PROJECT = Path(tempfile.mkdtemp(prefix="peerwork-test-project-"))
     raw = _TEST_PROJECT / "data" / "raw"
     raw.mkdir(parents=True)
-    for name in ("dataset.yaml", "sites.csv", "part1_responses.csv"):
+    for name in ("dataset.yaml", "sites.csv", "part1_responses.csv", "part2_demo.qdpx",
+                 "qda_documents.csv", "redaction_list.csv"):
         shutil.copy2(REPO_ROOT / "data" / "raw" / name, raw / name)
     _plant_identifiers(raw / "part1_responses.csv")
     os.environ["PEERLIB_PROJECT_DIR"] = str(_TEST_PROJECT)
     os.environ["PEERLIB_KEY"] = "peerwork-test-suite-key"  # fixed pseudonyms in tests
 
     from peerlib.prepare import prepare
+    from peerlib.qda import write_coded_segments
 
     prepare()
+    write_coded_segments(raw / "part2_demo.qdpx")  # Part 2: the framework matrix report
 
 
 #: Distinct made-up identifiers planted in every identifying column of the session project's

@@ -33,7 +33,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-__all__ = ["UNITS", "OVERALL", "AGREEMENT_COLUMNS", "coding_units", "cohen_kappa",
+__all__ = ["UNITS", "OVERALL", "AGREEMENT_COLUMNS", "check_unit", "coding_units", "cohen_kappa",
            "percent_agreement", "krippendorff_alpha", "agreement", "agreement_display"]
 
 UNITS = ("character", "segment")
@@ -42,6 +42,22 @@ OVERALL = "Overall (all codes pooled)"
 AGREEMENT_COLUMNS = ["code_path", "n_documents", "n_coders", "coders", "n_units",
                      "n_units_coded", "percent_agreement", "cohen_kappa",
                      "krippendorff_alpha", "unit", "note"]
+
+
+def check_unit(unit: object) -> str:
+    """Check a unit-of-analysis parameter.
+
+    Raises
+    ------
+    ParameterError
+        When ``unit`` is not one of :data:`UNITS`.
+    """
+    from .errors import ParameterError
+
+    if unit not in UNITS:
+        raise ParameterError(f"agreement unit must be one of {', '.join(UNITS)}, got "
+                             f"{unit!r}")
+    return str(unit)
 
 
 def _double_coded(segments: pd.DataFrame) -> pd.DataFrame:

@@ -50,9 +50,12 @@ TEMPLATES = {
     "data_quality": "00_prepare_data.ipynb",
     "site": "10_site_report.ipynb",
     "cross_site": "20_cross_site.ipynb",
+    "framework": "30_framework_matrix.ipynb",
 }
 _TEMPLATE_DIR = Path(__file__).parent / "templates"
 _STATUS_FILE = ".status.json"
+#: The framework matrix workbook, written beside its HTML report.
+FRAMEWORK_XLSX = "framework_matrix.xlsx"
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,8 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
     params = dict(job.parameters)
     if "figures_dir" in params:  # figures are staged too and published with the report
         params["figures_dir"] = str(stage_dir / "figures")
+    if "excel_path" in params:  # so is the framework workbook
+        params["excel_path"] = str(stage_dir / FRAMEWORK_XLSX)
     # The kernel inherits this process's stderr: keep its chatter in a log file, not on the
     # user's terminal (where the progress bar is).
     log = stage_dir / "logs" / f"{job.name}.log"
@@ -238,8 +243,11 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
 
 def plan_jobs(site_ids: list[str], *, data_dir: str, min_group_size: int,
               notebooks: Path, site_titles: dict[str, str] | None = None,
-              include_data_quality: bool = True, include_cross_site: bool = True) -> list[Job]:
-    """The jobs of a batch: data quality, one per site, cross-site (in that order).
+              include_data_quality: bool = True, include_cross_site: bool = True,
+              include_framework: bool = True) -> list[Job]:
+    """The jobs of a batch: data quality, one per site, cross-site, framework matrix (in
+    that order; the framework matrix only when ``peerlib import-codes`` has written
+    ``coded_segments.parquet`` into ``data_dir``).
 
     Raises
     ------
@@ -267,6 +275,12 @@ def plan_jobs(site_ids: list[str], *, data_dir: str, min_group_size: int,
                         plain_parameters({"data_dir": data_dir, "min_group_size": min_group_size,
                                           "figures_dir": "reports/figures"}),
                         "cross_site.html", "notebooks/20_cross_site.ipynb"))
+    if include_framework and (Path(data_dir) / "coded_segments.parquet").exists():
+        jobs.append(Job("framework_matrix", "framework", "Framework matrix (Part 2)",
+                        str(templates["framework"]),
+                        plain_parameters({"data_dir": data_dir, "min_group_size": min_group_size,
+                                          "excel_path": f"reports/{FRAMEWORK_XLSX}"}),
+                        "framework_matrix.html", "notebooks/30_framework_matrix.ipynb"))
     return jobs
 
 
@@ -489,6 +503,9 @@ def _publish(job_list: list[Job], results: list[JobResult], stage: Path, out_dir
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dst)
                 res.outputs.append(rel)
+            if job.kind == "framework" and (stage / FRAMEWORK_XLSX).exists():
+                os.replace(stage / FRAMEWORK_XLSX, out_dir / FRAMEWORK_XLSX)
+                res.outputs.append(FRAMEWORK_XLSX)
             if job.kind == "cross_site" and (stage / "figures").is_dir():
                 for fig in sorted((stage / "figures").iterdir()):
                     (out_dir / "figures").mkdir(exist_ok=True)
@@ -560,6 +577,12 @@ def write_index(out_dir: Path, job_list: list[Job], results: list[JobResult], *,
 
     rows.append(row("Data quality report", "data_quality.html"))
     rows.append(row("Cross-site report", "cross_site.html"))
+    if "framework_matrix.html" in status:
+        rows.append(row("Framework matrix (Part 2)", "framework_matrix.html"))
+        if (out_dir / FRAMEWORK_XLSX).exists():
+            rows.append(f'<tr class="ok"><td><a href="{FRAMEWORK_XLSX}">Framework matrix '
+                        'workbook (Excel, one sheet per theme)</a></td><td>written with the '
+                        'framework matrix report</td></tr>')
     for rec in register.itertuples(index=False):
         rows.append(row(f"{rec.site_id}: {rec.site_name}", f"sites/{rec.site_id}.html"))
     banner = ('<div class="banner">SYNTHETIC DEMO DATA: every answer in these reports is '

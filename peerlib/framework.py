@@ -32,6 +32,7 @@ __all__ = [
     "CASE_COLUMNS",
     "A_PARTICIPANT",
     "participants",
+    "primary_coding",
     "themes",
     "framework_matrix",
     "theme_sheets",
@@ -41,6 +42,11 @@ __all__ = [
     "quotes",
     "matrix_html",
     "looks_like_formula",
+    "patterns_display",
+    "coding_summary",
+    "codebook_paths",
+    "workbook_path",
+    "export_workbook",
 ]
 
 #: Case (row) columns of the framework matrix, before the theme columns.
@@ -69,6 +75,27 @@ def participants(part1: pd.DataFrame) -> pd.DataFrame:
         ["participant_id", "site_id", "sector", "organisation_type", "role"]]
     people = people.astype({c: "string" for c in people.columns})
     return people.reset_index(drop=True)
+
+
+def primary_coding(segments: pd.DataFrame) -> pd.DataFrame:
+    """Keep one coder's coding of each document: the first coder named in it.
+
+    A document coded by two or more coders (for inter-coder agreement) would otherwise
+    show the same passage twice in the matrix and count a theme that only the second
+    coder saw. Segments without a coder are kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``segments`` to analyse (same columns and attrs).
+    """
+    first = segments.dropna(subset=["coder"]).drop_duplicates("document").set_index(
+        "document")["coder"]
+    lead = segments["document"].map(first)
+    keep = lead.isna() | segments["coder"].isna() | (segments["coder"] == lead)
+    out = segments[keep.fillna(True).astype(bool)]
+    out.attrs = dict(segments.attrs)
+    return out
 
 
 def themes(segments: pd.DataFrame, codebook: pd.DataFrame | None = None) -> list[str]:
@@ -111,8 +138,8 @@ def _cell(sub: pd.DataFrame) -> str:
 
 
 def _chart(segments: pd.DataFrame, people: pd.DataFrame, key: pd.Series,
-           columns: list[str]) -> pd.DataFrame:
-    cases = _cases(segments, people)
+           columns: list[str], cases: pd.DataFrame | None = None) -> pd.DataFrame:
+    cases = _cases(segments, people) if cases is None else cases
     coded = segments.dropna(subset=["participant_id"]).assign(_col=key)
     cells = {(pid, col): _cell(sub) for (pid, col), sub in
              coded.groupby(["participant_id", "_col"], sort=False)}
@@ -147,13 +174,15 @@ def framework_matrix(segments: pd.DataFrame, people: pd.DataFrame, *,
         last, their attributes NA): :data:`CASE_COLUMNS`, then one text column per theme.
         A cell holds that participant's excerpts coded anywhere under the theme, each as
         ``“text” [document, start-end]`` (positions omitted for Taguette), separated by a
-        blank line; "" when the participant did not speak to the theme.
+        blank line; "" when the participant did not speak to the theme. A double-coded
+        document contributes its first coder's coding (:func:`primary_coding`).
 
     References
     ----------
     Gale et al. (2013), steps 6 (charting data into the framework matrix) and 7
     (interpreting it).
     """
+    segments = primary_coding(segments)
     cols = themes(segments, codebook)
     key = segments["code_path"].astype(str).str.split(PATH_SEPARATOR).str[0]
     out = _chart(segments, people, key, cols)
@@ -171,12 +200,15 @@ def theme_sheets(segments: pd.DataFrame, people: pd.DataFrame, *,
         Theme -> table with :data:`CASE_COLUMNS` and one column per code of the theme (its
         code path below the theme; excerpts coded on the theme itself go to a column named
         after the theme), cells as in :func:`framework_matrix`. Codes of the codebook that
-        nobody used are kept as empty columns.
+        nobody used are kept as empty columns, and every participant with a coded
+        transcript is a row of every sheet (empty cells where they did not speak to it).
     """
+    segments = primary_coding(segments)
     book = codebook if codebook is not None else segments.attrs.get("codebook")
     paths = segments["code_path"].astype(str)
     known = list(book["code_path"].astype(str)) if isinstance(book, pd.DataFrame) else []
     all_paths = known + [p for p in dict.fromkeys(paths) if p not in known]
+    cases = _cases(segments, people)  # every sheet lists every participant
     sheets = {}
     for theme in themes(segments, codebook):
         under = [p for p in all_paths if p == theme or p.startswith(theme + PATH_SEPARATOR)]
@@ -185,10 +217,7 @@ def theme_sheets(segments: pd.DataFrame, people: pd.DataFrame, *,
                   for p in under}
         sub = segments[mask]
         sheets[theme] = _chart(sub, people, sub["code_path"].astype(str).map(labels),
-                               list(dict.fromkeys(labels.values())))
-        if not len(sheets[theme]):  # nobody spoke to the theme: keep the participants
-            sheets[theme] = _chart(segments, people, pd.Series("", index=segments.index),
-                                   list(dict.fromkeys(labels.values())))
+                               list(dict.fromkeys(labels.values())), cases=cases)
     return sheets
 
 
@@ -331,7 +360,7 @@ def theme_patterns(segments: pd.DataFrame, people: pd.DataFrame, *,
         One row per attribute x group x theme: ``by`` (attribute name), ``group`` (its
         value), ``theme``, ``n_participants`` (participants of the group with at least one
         coded segment: the denominator), ``n_spoke`` (of them, those with at least one
-        segment coded under the theme), ``percent`` (0-100 of ``n_participants``),
+        segment coded under the theme, by the document's first coder), ``percent`` (0-100 of ``n_participants``),
         ``suppressed`` (True when ``n_participants < k``: ``n_spoke`` and ``percent`` NA).
         Groups follow the order of their categories in the Part 1 data (every role of the
         codebook, even one with nobody).
@@ -344,7 +373,7 @@ def theme_patterns(segments: pd.DataFrame, people: pd.DataFrame, *,
         When a ``by`` attribute is not a column of ``people``.
     """
     k = check_min_group_size(k)
-    coded = segments.dropna(subset=["participant_id"]).copy()
+    coded = primary_coding(segments).dropna(subset=["participant_id"]).copy()
     coded["theme"] = coded["code_path"].astype(str).str.split(PATH_SEPARATOR).str[0]
     ids = set(coded["participant_id"].astype(str))
     cases = people[people["participant_id"].astype(str).isin(ids)]
@@ -394,7 +423,10 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
     theme : str, optional
         Only quotes coded under this theme.
     per_code : int or None
-        At most this many quotes per code (the first in document order); None for all.
+        At most this many quotes per code, taking turns between sectors (the first of each
+        sector in document order, then the second...); None for all. Quotes come in
+        codebook order; a double-coded document contributes its first
+        coder's coding (:func:`primary_coding`).
 
     Returns
     -------
@@ -406,7 +438,10 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
         "a participant".
     """
     k = check_min_group_size(k)
-    seg = segments.copy()
+    order = {p: i for i, p in enumerate(codebook_paths(segments))}
+    seg = primary_coding(segments).copy()
+    seg = seg.assign(_order=seg["code_path"].astype(str).map(order)).sort_values(
+        "_order", kind="stable")
     if site_id is not None:
         seg = seg[seg["site_id"].astype(str) == str(site_id)]
     seg["theme"] = seg["code_path"].astype(str).str.split(PATH_SEPARATOR).str[0]
@@ -430,6 +465,13 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
 
     seg["code"] = [p[len(t) + len(PATH_SEPARATOR):] if p != t else t
                    for p, t in zip(seg["code_path"].astype(str), seg["theme"])]
+    # Take turns between sectors within a code (first NHS quote, first voluntary-sector
+    # quote, second NHS quote...), so the few quotes shown are not all from one sector.
+    sector = seg["participant_id"].astype(str).map(
+        info["sector"].astype(str).to_dict() if len(info) else {}).fillna("")
+    turn = seg.assign(_sector=sector).groupby(["theme", "code", "_sector"],
+                                              sort=False).cumcount()
+    seg = seg.assign(_turn=turn.values).sort_values(["_order", "_turn"], kind="stable")
     seg = seg.drop_duplicates(["theme", "code", "text"])
     if per_code is not None:
         seg = seg.groupby(["theme", "code"], sort=False).head(per_code)
@@ -457,3 +499,94 @@ def matrix_html(matrix: pd.DataFrame, *, caption: str = ""):
     cap = f"<p class='peerwork-caption'>{e(caption)}</p>" if caption else ""
     return HTML(f"{cap}<table class='peerwork-table peerwork-matrix'><thead><tr>{head}</tr>"
                 f"</thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def patterns_display(patterns: pd.DataFrame, *, k: int) -> pd.DataFrame:
+    """:func:`theme_patterns` as text for a report: "3 of 7 (43%)", or "n<k".
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Breakdown``, ``Group``, one column per theme; a group with no participants with
+        coded transcripts shows "–".
+    """
+    k = check_min_group_size(k)
+    labels = {"sector": "Sector", "organisation_type": "Organisation type", "role": "Role"}
+    text = []
+    for r in patterns.itertuples(index=False):
+        if int(r.n_participants) == 0:
+            value = "–"
+        elif bool(r.suppressed):
+            value = f"n<{k}"
+        else:
+            value = f"{int(r.n_spoke)} of {int(r.n_participants)} ({float(r.percent):.0f}%)"
+        text.append(value)
+    frame = patterns.assign(_text=text)
+    wide = frame.pivot_table(index=["by", "group"], columns="theme", values="_text",
+                             aggfunc="first", sort=False)
+    wide = wide.reindex(columns=list(dict.fromkeys(patterns["theme"])))
+    wide = wide.reset_index()
+    wide.columns.name = None
+    wide["by"] = wide["by"].map(lambda b: labels.get(b, b))
+    return wide.rename(columns={"by": "Breakdown", "group": "Group"})
+
+
+def coding_summary(segments: pd.DataFrame) -> pd.DataFrame:
+    """What was imported, as a two-column table for a report (counts of records, not
+    results about people, so shown as they are).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``What``, ``Number``: documents, participants with coded transcripts, documents not
+        mapped to a participant, coded segments, coders named, themes and codes used,
+        documents coded by two or more coders.
+    """
+    coders = segments.groupby("document")["coder"].nunique()
+    paths = segments["code_path"].astype(str)
+    rows = [("Transcripts (documents)", segments["document"].nunique()),
+            ("Participants with coded transcripts", segments["participant_id"].nunique()),
+            ("Documents not mapped to a participant",
+             segments.loc[segments["participant_id"].isna(), "document"].nunique()),
+            ("Coded segments", len(segments)),
+            ("Coders named in the export", segments["coder"].nunique()),
+            ("Themes used", paths.str.split(PATH_SEPARATOR).str[0].nunique()),
+            ("Codes used", paths.nunique()),
+            ("Documents coded by two or more coders", int((coders >= 2).sum()))]
+    return pd.DataFrame({"What": [r[0] for r in rows],
+                         "Number": [str(int(r[1])) for r in rows]})
+
+
+def codebook_paths(segments: pd.DataFrame) -> list[str]:
+    """Every code path of the codebook attached to ``segments`` (tree order), then any
+    other code used; for reporting agreement on codes nobody used too."""
+    book = segments.attrs.get("codebook")
+    known = list(book["code_path"].astype(str)) if isinstance(book, pd.DataFrame) else []
+    return known + [p for p in dict.fromkeys(segments["code_path"].astype(str))
+                    if p not in known]
+
+
+def workbook_path(excel_path: str | Path = "") -> Path:
+    """Where the framework workbook goes: ``excel_path``, or
+    ``reports/framework_matrix.xlsx`` of the project (folder created)."""
+    from .paths import project_paths
+
+    path = Path(excel_path) if excel_path else project_paths().reports / "framework_matrix.xlsx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def export_workbook(segments: pd.DataFrame, people: pd.DataFrame, path: str | Path, *,
+                    k: int = DEFAULT_MIN_GROUP_SIZE, title: str = "",
+                    synthetic: bool = False) -> Path:
+    """Write the publishable framework workbook: :func:`theme_sheets` with roles masked
+    (:func:`mask_roles`), one sheet per theme (:func:`write_framework_workbook`).
+
+    Returns
+    -------
+    pathlib.Path
+        The workbook.
+    """
+    sheets = {theme: mask_roles(sheet, people, k=k)
+              for theme, sheet in theme_sheets(segments, people).items()}
+    return write_framework_workbook(sheets, path, title=title, synthetic=synthetic)

@@ -34,7 +34,8 @@ def _report_paths(batch) -> list[str]:
 
 
 def test_batch_writes_every_report_and_index(batch):
-    assert [r.name for r in batch.results] == ["data_quality", "S01", "S02", "cross_site"]
+    assert [r.name for r in batch.results] == ["data_quality", "S01", "S02", "cross_site",
+                                               "framework_matrix"]
     assert all(r.ok for r in batch.results)
     for rel in _report_paths(batch) + ["index.html"]:
         assert (batch.out / rel).stat().st_size > 1000, rel

@@ -1,0 +1,148 @@
+"""The framework matrix report (notebooks/30_framework_matrix.ipynb) in the batch, and the
+``peerlib import-codes`` command.
+
+The session project (root conftest) imported the demo .qdpx after preparing Part 1, so the
+shared batch run includes the framework matrix job.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import papermill as pm
+import pytest
+from openpyxl import load_workbook
+
+from peerlib.cli import main
+from peerlib.paths import project_paths
+from peerlib.prepare import load_prepared
+
+REPO = Path(__file__).resolve().parents[1]
+QDA_FILES = ("part2_demo.qdpx", "part2_demo_taguette.csv", "qda_documents.csv",
+             "redaction_list.csv")
+
+
+def _page(batch) -> str:
+    return (batch.out / "framework_matrix.html").read_text(encoding="utf-8")
+
+
+def _outputs(path: Path) -> list[str]:
+    nb = nbformat.read(path, as_version=4)
+    return [o["data"]["text/html"] for c in nb.cells if c.cell_type == "code"
+            for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+
+
+def test_framework_report_and_workbook_are_published(batch):
+    res = next(r for r in batch.results if r.name == "framework_matrix")
+    assert res.ok and "framework_matrix.xlsx" in res.outputs
+    page = _page(batch)
+    assert page.count("Plotly.newPlot(") == 2 and page.count("plotly.js v") == 1
+    assert 'class="peerwork-banner"' in page and "Provenance" in page
+    assert "framework.framework_matrix(" not in page  # code hidden
+    assert "Cohen&#x27;s kappa" in page or "Cohen's kappa" in page
+    index = (batch.out / "index.html").read_text(encoding="utf-8")
+    assert 'href="framework_matrix.html"' in index and 'href="framework_matrix.xlsx"' in index
+    wb = load_workbook(batch.out / "framework_matrix.xlsx")
+    assert wb.sheetnames == ["About", "Role", "Disclosure", "Boundaries", "Support"]
+    assert wb["Role"]["A1"].value == "site_id" and wb["Role"].max_row == 69
+    assert not list((batch.out).glob(".staging-*"))
+
+
+def test_no_redaction_term_or_participant_id_in_any_output(batch):
+    """The demo transcripts name invented people, places and services; none of them, and
+    no raw participant ID, appears in the report, the executed notebook or the workbook."""
+    raw = project_paths().raw
+    terms = pd.read_csv(raw / "redaction_list.csv")["term"].tolist()
+    ids = pd.read_csv(raw / "qda_documents.csv")["participant_id"].tolist()
+    texts = [html.unescape(_page(batch)),
+             (batch.out / "notebooks" / "30_framework_matrix.ipynb").read_text(encoding="utf-8")]
+    wb = load_workbook(batch.out / "framework_matrix.xlsx")
+    texts.append(" ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row
+                          if c.value is not None))
+    texts.append((project_paths().processed / "coded_segments.csv").read_text(encoding="utf-8"))
+    for text in texts:
+        low = text.lower()
+        for term in terms:
+            assert term.lower() not in low, term
+        for pid in ids:
+            assert not re.search(rf"(?<![\w-]){re.escape(pid)}(?!\w)", text), pid
+    assert "[name]" in texts[0] and "[service]" in texts[0]
+
+
+def test_quote_attributions_name_only_groups_of_at_least_k(batch):
+    people = load_prepared().drop_duplicates("participant_id")
+    sizes = people.groupby(["role", "sector"], observed=True).size()
+    allowed = {f"{r}, {s}" for (r, s), n in sizes.items() if n >= 5} | {"a participant"}
+    tables = _outputs(batch.out / "notebooks" / "30_framework_matrix.ipynb")
+    quotes = next(t for t in tables if "Quotes by theme" in t)
+    rows = re.findall(r"<tr>\s*(.*?)</tr>", quotes, re.S)[1:]
+    attributions = {html.unescape(re.findall(r"<td>(.*?)</td>", r, re.S)[-1]) for r in rows}
+    assert attributions <= allowed and len(attributions) >= 3
+    assert "Line manager, Voluntary" not in attributions  # 4 in the study sample
+    assert any(a.endswith("NHS") for a in attributions)
+    assert any(a.endswith("Voluntary") for a in attributions)
+
+
+def test_larger_k_hides_small_groups_in_patterns_quotes_and_roles(tmp_path):
+    """k = 12: line managers (11) and every role x sector group (at most 9) are too small,
+    so their pattern cells show n<12, no quote names a role, and no role is shown in the
+    matrix."""
+    out = tmp_path / "fm.ipynb"
+    pm.execute_notebook(str(REPO / "notebooks" / "30_framework_matrix.ipynb"), str(out),
+                        parameters={"min_group_size": 12,
+                                    "excel_path": str(tmp_path / "fm.xlsx")},
+                        kernel_name="python3", progress_bar=False)
+    tables = _outputs(out)
+    patterns = next(t for t in tables if "spoke to each theme" in t and "<table" in t)
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", patterns, re.S) if "Line manager" in r)
+    cells = re.findall(r"<td>(.*?)</td>", row)
+    assert cells[2:] and all(c == "n&lt;12" for c in cells[2:])
+    figs = [t for t in tables if "Plotly.newPlot" in t]
+    role_fig = next(f for f in figs if "by role" in f)
+    assert "n<12" in role_fig or "n\\u003c12" in role_fig
+    quotes = next(t for t in tables if "Quotes by theme" in t)
+    assert "a participant" in quotes and ", NHS<" not in quotes and ", Voluntary<" not in quotes
+    matrix = next(t for t in tables if "peerwork-matrix" in t)
+    assert "Peer worker</td>" not in matrix and "not shown (&lt;12 at site)" in matrix
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_cli_import_codes(demo_project, capsys):
+    raw = demo_project / "data" / "raw"
+    for name in QDA_FILES:
+        shutil.copy2(REPO / "data" / "raw" / name, raw / name)
+    assert main(["prepare"]) == 0
+    assert main(["import-codes", str(raw / "part2_demo.qdpx")]) == 0
+    out = capsys.readouterr().out
+    assert "imported 280 coded segments from 68 documents (68 participants; positions: " \
+           "codepoints, 280 selections checked" in out
+    processed = demo_project / "data" / "processed"
+    seg = pd.read_parquet(processed / "coded_segments.parquet")
+    assert seg["site_id"].notna().all()  # from the documents map
+    before = _digest(processed)
+    broken = raw / "broken.qdpx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    assert main(["import-codes", str(broken)]) == 1
+    assert "broken.qdpx" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:  # argparse: wrong usage exits 2
+        main(["import-codes", str(raw / "part2_demo.qdpx"), "--positions", "bytes"])
+    assert usage.value.code == 2
+    assert _digest(processed) == before
+    assert main(["import-codes", str(raw / "part2_demo_taguette.csv")]) == 0
+    assert pd.read_parquet(processed / "coded_segments.parquet")["start"].isna().all()
+
+
+def test_cli_demo_data_writes_the_part2_demo(demo_project, capsys):
+    assert main(["demo-data"]) == 0
+    for name in QDA_FILES:
+        assert (demo_project / "data" / "raw" / name).read_bytes() == (
+            REPO / "data" / "raw" / name).read_bytes()
