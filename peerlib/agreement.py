@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["UNITS", "OVERALL", "AGREEMENT_COLUMNS", "check_unit", "coding_units", "cohen_kappa",
-           "percent_agreement", "krippendorff_alpha", "agreement", "agreement_display"]
+           "percent_agreement", "krippendorff_alpha", "agreement", "agreement_display",
+           "agreement_report"]
 
 UNITS = ("character", "segment")
 #: Label of the pooled row of :func:`agreement`.
@@ -330,3 +331,25 @@ def agreement_display(table: pd.DataFrame) -> pd.DataFrame:
         "Krippendorff's alpha": [f(v, ".2f") for v in table["krippendorff_alpha"]],
         "Note": table["note"],
     })
+
+
+def agreement_report(segments: pd.DataFrame, *, unit: str = "character",
+                     codes: list[str] | None = None) -> pd.DataFrame:
+    """:func:`agreement` shown for a report: :func:`agreement_display`, with the reason in
+    the note when nothing could be computed (instead of a warning on the page).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`agreement_display`. When the export records no positions or no coders
+        (Taguette), or no transcript was coded twice, every statistic is "–" and the note
+        says why.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        table = agreement(segments, unit=unit, codes=codes)
+    if segments["start"].isna().all() or segments["coder"].isna().all():
+        table["note"] = ("the export records no positions or no coders (e.g. Taguette): "
+                         "agreement needs a REFI-QDA export in which each coder's coding "
+                         "is kept")
+    return agreement_display(table)

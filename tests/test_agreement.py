@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ from peerlib.agreement import (
     OVERALL,
     agreement,
     agreement_display,
+    agreement_report,
     cohen_kappa,
     coding_units,
     krippendorff_alpha,
@@ -117,3 +119,12 @@ def test_display_formats_and_dashes():
     assert shown.columns[3] == "Units (character)"
     assert shown["Cohen's kappa"].tolist()[:2] == ["0.58", "–"]
     assert shown["Agreement (%)"].tolist()[0] == "80"
+
+
+def test_report_table_explains_exports_without_coders():
+    rows = _seg(CASE).assign(coder=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the report version warns nothing
+        shown = agreement_report(rows, codes=["X"])
+    assert (shown["Agreement (%)"] == "–").all()
+    assert shown["Note"].str.contains("no positions or no coders").all()

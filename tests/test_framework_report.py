@@ -146,3 +146,25 @@ def test_cli_demo_data_writes_the_part2_demo(demo_project, capsys):
     for name in QDA_FILES:
         assert (demo_project / "data" / "raw" / name).read_bytes() == (
             REPO / "data" / "raw" / name).read_bytes()
+
+
+def test_framework_notebook_runs_on_a_taguette_import(demo_project, tmp_path):
+    """The same report from the Taguette CSV export: no positions and no coders, so the
+    matrix has no positions in its references and agreement says why it is missing."""
+    raw = demo_project / "data" / "raw"
+    for name in QDA_FILES:
+        shutil.copy2(REPO / "data" / "raw" / name, raw / name)
+    assert main(["prepare"]) == 0
+    assert main(["import-codes", str(raw / "part2_demo_taguette.csv")]) == 0
+    out = tmp_path / "fm.ipynb"
+    pm.execute_notebook(str(REPO / "notebooks" / "30_framework_matrix.ipynb"), str(out),
+                        parameters={"excel_path": str(tmp_path / "fm.xlsx")},
+                        kernel_name="python3", progress_bar=False, cwd=str(demo_project))
+    nb = nbformat.read(out, as_version=4)
+    streams = [o for c in nb.cells for o in c.get("outputs", [])
+               if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    assert not streams, streams
+    tables = _outputs(out)
+    assert "[Part 2 transcript 01]" in next(t for t in tables if "peerwork-matrix" in t)
+    assert "no positions or no coders" in next(t for t in tables if "Inter-coder" in t)
+    assert (tmp_path / "fm.xlsx").exists()
