@@ -47,6 +47,7 @@ __all__ = [
     "codebook_paths",
     "workbook_path",
     "export_workbook",
+    "site_quotes_section",
 ]
 
 #: Case (row) columns of the framework matrix, before the theme columns.
@@ -590,3 +591,45 @@ def export_workbook(segments: pd.DataFrame, people: pd.DataFrame, path: str | Pa
     sheets = {theme: mask_roles(sheet, people, k=k)
               for theme, sheet in theme_sheets(segments, people).items()}
     return write_framework_workbook(sheets, path, title=title, synthetic=synthetic)
+
+
+def site_quotes_section(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP_SIZE,
+                        data_dir: str | Path = "", per_code: int | None = 1):
+    """The qualitative section of a site report: quotes from this site's coded transcripts.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared Part 1 long table (all sites: the attribution rule counts this site's
+        participants by role).
+    site_id : str
+        The site.
+    k : int
+        Minimum group size: a quote names the speaker's role only where at least ``k``
+        participants of this site have that role, else "a participant".
+    data_dir : str or Path
+        The processed folder ("" = ``data/processed``) holding ``coded_segments.parquet``.
+    per_code : int or None
+        At most this many quotes per code.
+
+    Returns
+    -------
+    IPython.display.HTML
+        An escaped table of quotes (theme, code, quote, attribution), or a note saying that
+        no coded transcripts were imported or that none is from this site.
+    """
+    from .qda import load_coded_segments
+    from .report import note, table
+
+    try:
+        segments = load_coded_segments(data_dir or None)
+    except FileNotFoundError:
+        return note("No coded Part 2 transcripts have been imported yet (peerlib "
+                    "import-codes), so this report has no quotes.")
+    shown = quotes(segments, participants(data), k=k, site_id=str(site_id),
+                   per_code=per_code)
+    if not len(shown):
+        return note("No coded Part 2 transcript from this site has been imported.")
+    return table(shown.rename(columns={"theme": "Theme", "code": "Code", "quote": "Quote",
+                                       "attribution": "Said by"}),
+                 caption="Quotes from this site's interviews (redacted)")

@@ -168,3 +168,27 @@ def test_framework_notebook_runs_on_a_taguette_import(demo_project, tmp_path):
     assert "[Part 2 transcript 01]" in next(t for t in tables if "peerwork-matrix" in t)
     assert "no positions or no coders" in next(t for t in tables if "Inter-coder" in t)
     assert (tmp_path / "fm.xlsx").exists()
+
+
+def test_site_reports_quote_their_own_site_with_safe_attribution(batch):
+    """No role has 5 participants at one demo site, so every quote says "a participant";
+    and no quote carries a redaction-list term."""
+    raw = project_paths().raw
+    terms = pd.read_csv(raw / "redaction_list.csv")["term"].tolist()
+    for site in ("S01", "S02"):
+        tables = _outputs(batch.out / "notebooks" / "sites" / f"{site}.ipynb")
+        quotes = next(t for t in tables if "Quotes from this site" in t)
+        rows = re.findall(r"<tr>\s*(.*?)</tr>", quotes, re.S)[1:]
+        assert rows
+        assert {re.findall(r"<td>(.*?)</td>", r, re.S)[-1] for r in rows} == {"a participant"}
+        page = html.unescape((batch.out / "sites" / f"{site}.html").read_text(encoding="utf-8"))
+        assert "What people said (Part 2)" in page
+        for term in terms:
+            assert term.lower() not in page.lower(), term
+
+
+def test_site_section_without_coded_transcripts_says_so(tmp_path, long_df):
+    from peerlib.framework import site_quotes_section
+
+    shown = site_quotes_section(long_df, "S01", k=5, data_dir=tmp_path)
+    assert "No coded Part 2 transcripts have been imported" in shown.data
