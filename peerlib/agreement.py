@@ -10,7 +10,9 @@ units, each 1 (coded with the code) or 0 (not), and the coders are compared unit
   (every start and end cuts the text), each counted once whatever its length: the unit of
   "did the coders code the same passages", less dominated by long passages.
 
-Statistics per code and overall (all codes pooled: each code x unit is one unit):
+Statistics per code and overall (the codes anyone used in the double-coded documents pooled:
+each code x unit is one unit; codes nobody used are left out of the pool, where their
+all-zero units would only inflate agreement):
 percentage agreement (share of units on which all coders present agree), Cohen's kappa
 (exactly two coders; Cohen 1960) and Krippendorff's alpha (nominal, any number of coders,
 coders absent from a document treated as missing; Krippendorff 2011, computed by the
@@ -258,7 +260,8 @@ def agreement(segments: pd.DataFrame, *, unit: str = "character",
     Returns
     -------
     pandas.DataFrame
-        One row per code path, then :data:`OVERALL`; columns :data:`AGREEMENT_COLUMNS`:
+        One row per code path, then :data:`OVERALL` (the codes used, pooled); columns
+        :data:`AGREEMENT_COLUMNS`:
         ``n_documents`` (double-coded documents), ``n_coders``, ``coders`` (names),
         ``n_units`` (units with two or more coders), ``n_units_coded`` (units anyone coded
         with the code), ``percent_agreement`` (0-100), ``cohen_kappa`` (NaN unless exactly
@@ -307,12 +310,18 @@ def agreement(segments: pd.DataFrame, *, unit: str = "character",
         sub = units[units["code_path"].astype(str) == code]
         rows.append({"code_path": code, "n_documents": n_docs,
                      **_stats(sub[coders].to_numpy(float).T, coders), "unit": unit})
-    rows.append({"code_path": OVERALL, "n_documents": n_docs,
-                 **_stats(units[coders].to_numpy(float).T, coders), "unit": unit})
-    out = pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
-    if rows[-1]["note"].startswith("no coder used"):
-        out.loc[out.index[-1], "note"] = "no code was used in the double-coded documents"
-    return out
+    used = [r["code_path"] for r in rows if r["n_units_coded"] > 0]
+    pooled = units[units["code_path"].astype(str).isin(used)]
+    if len(pooled):
+        rows.append({"code_path": OVERALL, "n_documents": n_docs,
+                     **_stats(pooled[coders].to_numpy(float).T, coders), "unit": unit})
+    else:
+        rows.append({"code_path": OVERALL, "n_documents": n_docs, "n_coders": len(coders),
+                     "coders": ", ".join(coders), "n_units": 0, "n_units_coded": 0,
+                     "percent_agreement": np.nan, "cohen_kappa": np.nan,
+                     "krippendorff_alpha": np.nan, "unit": unit,
+                     "note": "no code was used in the double-coded documents"})
+    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
 
 
 def agreement_display(table: pd.DataFrame) -> pd.DataFrame:

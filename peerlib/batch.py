@@ -352,6 +352,11 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
                   "synthetic": bool(meta["dataset"]["synthetic"]),
                   "run_date": run_date, "version": __version__,
                   "git_commit": _git_commit(paths.root), "inputs": meta["inputs"]}
+    qda_meta = data_dir / "coded_segments_meta.json"  # Part 2: the QDA export imported
+    if qda_meta.exists():
+        source = json.loads(qda_meta.read_text(encoding="utf-8")).get("source")
+        if source:
+            provenance["inputs"] = list(meta["inputs"]) + [source]
 
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_orphan_staging(out_dir)

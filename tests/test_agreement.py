@@ -74,8 +74,8 @@ def test_perfect_agreement_unused_code_and_single_coded_document():
     z = table.loc["Z"]  # a code nobody used
     assert z["percent_agreement"] == 100.0 and math.isnan(z["cohen_kappa"])
     assert math.isnan(z["krippendorff_alpha"]) and "no coder used this code" in z["note"]
-    # pooled: X, Y and Z units stacked (24 units), all agreeing
-    assert table.loc[OVERALL, "n_units"] == 24
+    # pooled over the codes used: X and Y units stacked (16 units; Z is left out)
+    assert table.loc[OVERALL, "n_units"] == 16
     assert table.loc[OVERALL, "percent_agreement"] == 100.0
 
 
@@ -128,3 +128,11 @@ def test_report_table_explains_exports_without_coders():
         shown = agreement_report(rows, codes=["X"])
     assert (shown["Agreement (%)"] == "–").all()
     assert shown["Note"].str.contains("no positions or no coders").all()
+
+
+def test_pooled_row_leaves_out_unused_codes():
+    """Adding an unused code to the report changes nothing in the pooled row."""
+    plain = agreement(_seg(CASE)).set_index("code_path").loc[OVERALL]
+    padded = agreement(_seg(CASE), codes=["X", "Unused"]).set_index("code_path").loc[OVERALL]
+    assert padded["n_units"] == plain["n_units"] == 10
+    assert padded["cohen_kappa"] == pytest.approx(plain["cohen_kappa"])

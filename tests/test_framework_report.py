@@ -44,6 +44,8 @@ def test_framework_report_and_workbook_are_published(batch):
     assert page.count("Plotly.newPlot(") == 2 and page.count("plotly.js v") == 1
     assert 'class="peerwork-banner"' in page and "Provenance" in page
     assert "framework.framework_matrix(" not in page  # code hidden
+    qdpx = project_paths().raw / "part2_demo.qdpx"
+    assert hashlib.sha256(qdpx.read_bytes()).hexdigest() in page  # provenance
     assert "Cohen&#x27;s kappa" in page or "Cohen's kappa" in page
     index = (batch.out / "index.html").read_text(encoding="utf-8")
     assert 'href="framework_matrix.html"' in index and 'href="framework_matrix.xlsx"' in index
