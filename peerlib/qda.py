@@ -292,8 +292,6 @@ def _utf16_offsets(text: str) -> list[int]:
     return offsets
 
 
-def _length(text: str, convention: str) -> int:
-    return len(text) if convention == "codepoints" else _utf16_offsets(text)[-1]
 
 
 def _to_index(pos: int, convention: str, offsets: list[int] | None) -> int | None:
@@ -334,11 +332,27 @@ class _Source:
     text: str
     element: str
     selections: list[_Selection] = field(default_factory=list)
+    _offsets: list[int] | None = None
+    _norm_text: str | None = None
+
+    @property
+    def offsets(self) -> list[int]:
+        """UTF-16 offsets of the text (computed once)."""
+        if self._offsets is None:
+            self._offsets = _utf16_offsets(self.text)
+        return self._offsets
+
+    @property
+    def norm_text(self) -> str:
+        """The text with white space collapsed (computed once)."""
+        if self._norm_text is None:
+            self._norm_text = _norm(self.text)
+        return self._norm_text
 
 
 def _extract(src: _Source, sel: _Selection, convention: str) -> str | None:
     """Selected text under ``convention``; None when a position splits a character."""
-    offsets = _utf16_offsets(src.text) if convention == "utf16" else None
+    offsets = src.offsets if convention == "utf16" else None
     a = _to_index(sel.start, convention, offsets)
     b = _to_index(sel.end, convention, offsets)
     if a is None or b is None:
@@ -356,7 +370,7 @@ def _check(src: _Source, sel: _Selection, convention: str) -> str:
         got = _norm(got)
         if got == name or (len(name) >= 3 and got.startswith(name)):
             return "ok"
-    if len(name) >= _MIN_FIND_LENGTH and name in _norm(src.text):
+    if len(name) >= _MIN_FIND_LENGTH and name in src.norm_text:
         return "mismatch"
     return "unverifiable"
 
@@ -380,7 +394,7 @@ def _verify_positions(file: str, sources: list[_Source], convention: str) -> int
     problems, checked = [], 0
     other = "utf16" if convention == "codepoints" else "codepoints"
     for src in sources:
-        length = _length(src.text, convention)
+        length = len(src.text) if convention == "codepoints" else src.offsets[-1]
         for sel in src.selections:
             where = f"{sel.element} in TextSource {src.name!r}"
             if sel.start < 0 or sel.end > length or sel.start > sel.end:
@@ -604,9 +618,12 @@ def read_qdpx(path: str | Path, *, positions: str = "auto") -> pd.DataFrame:
             users[_guid(user.get("guid"))] = (user.get("name") or "").strip() or None
         codes = _codes_from(root, path.name, entry)
         sources: list[_Source] = []
+        skipped: list[str] = []
         sources_el = _kid(root, "Sources")
         for src_el in (list(sources_el) if sources_el is not None else []):
             if _local(src_el.tag) != "TextSource":
+                if any(_local(c.tag).endswith("Selection") for c in src_el):
+                    skipped.append(f"{_local(src_el.tag)} {src_el.get('name') or ''!r}")
                 continue
             name = (src_el.get("name") or "").strip()
             if not name:
@@ -629,6 +646,10 @@ def read_qdpx(path: str | Path, *, positions: str = "auto") -> pd.DataFrame:
                     _describe(sel_el), start, end, sel_el.get("name") or "", codings,
                     _guid(sel_el.get("creatingUser")) or None))
             sources.append(src)
+    if skipped:
+        warnings.warn(f"{path.name}: codings of non-text sources are not imported "
+                      f"({', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''})",
+                      QDAWarning, stacklevel=2)
     convention, _ = _decide_convention(sources, positions, producer)
     checked = _verify_positions(path.name, sources, convention)
     if sources and any(s.selections for s in sources) and checked == 0:

@@ -408,3 +408,35 @@ def test_write_is_atomic_and_round_trips(qda_project):
         write_coded_segments(path)
     after = {p.name: p.read_bytes() for p in (qda_project / "data" / "processed").iterdir()}
     assert after == before
+
+
+def test_codings_of_non_text_sources_are_skipped_with_a_warning(tmp_path):
+    extra_source = ('<PDFSource guid="pdf-1" name="Scanned notes" path="internal://x.pdf">'
+                    '<PDFSelection guid="ps-1" page="1"/></PDFSource>')
+    path = write_qdpx(tmp_path / "pdf.qdpx", _docs())
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read("project.qde").decode()
+        files = {n: zf.read(n) for n in zf.namelist() if n != "project.qde"}
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", xml.replace("</Sources>", extra_source + "</Sources>"))
+        for n, d in files.items():
+            zf.writestr(n, d)
+    with pytest.warns(QDAWarning, match="non-text sources.*PDFSource 'Scanned notes'"):
+        seg = read_qdpx(path)
+    assert len(seg) == 5
+
+
+def test_many_selections_in_a_long_utf16_text_are_quick(tmp_path):
+    """Offsets and the normalised text are computed once per source, not per selection."""
+    import time
+
+    sentence = f"Participant {EMOJI}: the peer role was discussed again today.\r\n"
+    text = sentence * 3000
+    sels = [Sel("the peer role was discussed again today.", ["c-role"], occurrence=i)
+            for i in range(0, 3000, 3)]
+    path = write_qdpx(tmp_path / "long.qdpx", [Doc("Long", text, sels)], origin="NVivo",
+                      units="utf16")
+    start = time.perf_counter()
+    seg = read_qdpx(path)
+    assert len(seg) == 1000 and seg.attrs["positions"] == "utf16"
+    assert time.perf_counter() - start < 10
