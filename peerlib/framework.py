@@ -361,7 +361,8 @@ def theme_patterns(segments: pd.DataFrame, people: pd.DataFrame, *,
         One row per attribute x group x theme: ``by`` (attribute name), ``group`` (its
         value), ``theme``, ``n_participants`` (participants of the group with at least one
         coded segment: the denominator), ``n_spoke`` (of them, those with at least one
-        segment coded under the theme, by the document's first coder), ``percent`` (0-100 of ``n_participants``),
+        segment coded under the theme, by the document's first coder), ``percent``
+        (0-100 of ``n_participants``),
         ``suppressed`` (True when ``n_participants < k``: ``n_spoke`` and ``percent`` NA).
         Groups follow the order of their categories in the Part 1 data (every role of the
         codebook, even one with nobody).

@@ -62,7 +62,8 @@ def test_matrix_rows_cells_and_references(segments, people):
     assert m["participant_id"].tolist() == ["P1", "P2", "P6", "P7"]  # S01 first, Part 1 order
     p1 = m.set_index("participant_id").loc["P1", "Role"]
     # two coders coded the same passage: shown once; reference = document, positions
-    assert p1 == "\u201cThe role is new.\u201d [T1, 10-20]\n\n\u201cWe set limits.\u201d [T1, 30-40]"
+    assert p1 == ("\u201cThe role is new.\u201d [T1, 10-20]\n\n"
+                  "\u201cWe set limits.\u201d [T1, 30-40]")
     assert (m["Support"] == "").all()
     assert m.attrs["n_unmapped_segments"] == 1
 
