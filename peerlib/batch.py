@@ -30,7 +30,7 @@ from . import __version__
 from .disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from .errors import ParameterError, ReportError
 from .paths import project_paths
-from .prepare import load_meta, load_sites
+from .prepare import load_meta, load_prepared, load_sites
 
 __all__ = [
     "TEMPLATES",
@@ -43,6 +43,8 @@ __all__ = [
     "plan_jobs",
     "run_reports",
     "write_index",
+    "data_fingerprint",
+    "mark_report",
 ]
 
 #: Report templates (in ``notebooks/``) by kind.
@@ -198,6 +200,17 @@ def export_html(nb, *, provenance: dict, title: str) -> str:
     return body
 
 
+def _shown_path(value: object, root: str) -> object:
+    """A parameter for the report footer: a path inside the project shown relative to it
+    (no analyst's home folder in a shared report)."""
+    if isinstance(value, str) and os.path.isabs(value):
+        try:
+            return Path(value).resolve().relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            return Path(value).name
+    return value
+
+
 def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) -> JobResult:
     """Worker: execute one notebook with papermill and export it (runs in a subprocess)."""
     import papermill as pm
@@ -234,7 +247,8 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
             os.dup2(saved_fd, 2)
             os.close(saved_fd)
     nb = nbformat.read(nb_out, as_version=4)
-    info = dict(provenance, parameters=sorted((k, repr(v)) for k, v in job.parameters.items()))
+    info = dict(provenance, parameters=sorted((k, repr(_shown_path(v, root)))
+                                              for k, v in job.parameters.items()))
     html_out = stage_dir / job.html
     html_out.parent.mkdir(parents=True, exist_ok=True)
     html_out.write_text(export_html(nb, provenance=info, title=job.title), encoding="utf-8")
@@ -261,7 +275,9 @@ def plan_jobs(site_ids: list[str], *, data_dir: str, min_group_size: int,
     jobs = []
     if include_data_quality:
         jobs.append(Job("data_quality", "data_quality", "Data quality report",
-                        str(templates["data_quality"]), {"data_dir": data_dir},
+                        str(templates["data_quality"]),
+                        plain_parameters({"data_dir": data_dir,
+                                          "min_group_size": min_group_size}),
                         "data_quality.html", "notebooks/00_prepare_data.ipynb"))
     for site in site_ids:
         jobs.append(Job(site, "site", f"Site report {site_titles.get(site, site)}",
@@ -337,6 +353,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         raise ParameterError(f"--jobs must be at least 1, got {n_jobs}")
     register = load_sites(data_dir)
     meta = load_meta(data_dir)
+    load_prepared(data_dir)  # fail now (exit 2, "run peerlib prepare"), not in every notebook
     all_ids = list(register["site_id"].astype(str))
     site_ids = list(sites) if sites else all_ids
     unknown = [s for s in site_ids if s not in all_ids]
@@ -526,6 +543,35 @@ def _publish(job_list: list[Job], results: list[JobResult], stage: Path, out_dir
                 res.outputs.append(str(dst.relative_to(out_dir)))
 
 
+_MARK_START, _MARK_END = "<!-- peerwork-stale -->", "<!-- /peerwork-stale -->"
+
+
+def data_fingerprint(provenance: dict) -> str:
+    """SHA-256 over the inputs' hashes: reports made from other data get another value."""
+    import hashlib
+
+    text = json.dumps(provenance.get("inputs", []), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def mark_report(path: Path, message: str | None) -> None:
+    """Put (or, with None, take away) an "out of date" banner inside a published report,
+    for readers who open the file from an email or a shared drive without the index."""
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    clean = re.sub(re.escape(_MARK_START) + ".*?" + re.escape(_MARK_END), "", text, flags=re.S)
+    if message is not None:
+        banner = (f'{_MARK_START}<div class="peerwork-banner stale" role="alert" style="'
+                  'background:#f8d7da;border:2px solid #a61b29;color:#4a0d13;padding:10px 16px;'
+                  f'font:600 15px Arial,sans-serif">{html.escape(message)}</div>{_MARK_END}')
+        clean = clean.replace("<main>", "<main>" + banner, 1)
+    if clean != text:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(clean, encoding="utf-8")
+        os.replace(tmp, path)
+
+
 def write_index(out_dir: Path, job_list: list[Job], results: list[JobResult], *, register,
                 provenance: dict) -> Path:
     """Write ``reports/index.html``: every report with its status, self-contained.
@@ -539,6 +585,7 @@ def write_index(out_dir: Path, job_list: list[Job], results: list[JobResult], *,
     pathlib.Path
         The index file.
     """
+    fingerprint = data_fingerprint(provenance)
     status_path = out_dir / _STATUS_FILE
     try:
         status = json.loads(status_path.read_text(encoding="utf-8"))
@@ -549,9 +596,10 @@ def write_index(out_dir: Path, job_list: list[Job], results: list[JobResult], *,
         res = by_name[job.name]
         entry = status.get(job.html, {})
         if res.ok:
-            entry = {"status": "ok", "last_good": provenance["run_date"]}
+            entry = {"status": "ok", "last_good": provenance["run_date"], "data": fingerprint}
         else:
             entry = {"status": "failed", "last_good": entry.get("last_good"),
+                     "data": entry.get("data"),
                      "error": res.error.splitlines()[0] if res.error else "",
                      "cell": res.cell, "failed_run": provenance["run_date"]}
         status[job.html] = entry
@@ -566,13 +614,24 @@ def write_index(out_dir: Path, job_list: list[Job], results: list[JobResult], *,
         entry = status.get(rel, {})
         exists = (out_dir / rel).exists()
         link = f'<a href="{e(rel)}">{e(label)}</a>' if exists else e(label)
-        if entry.get("status") == "ok":
+        if entry.get("status") == "ok" and entry.get("data") == fingerprint:
             state = f"up to date ({e(entry.get('last_good') or '')})"
             cls = "ok"
+            if exists:
+                mark_report(out_dir / rel, None)
+        elif entry.get("status") == "ok" and exists:
+            state = (f"OUTDATED: made on {e(entry.get('last_good') or 'an earlier run')} "
+                     "from earlier data; run peerlib reports again to update it")
+            cls = "stale"
+            mark_report(out_dir / rel, f"This report is out of date: it was made on "
+                        f"{entry.get('last_good') or 'an earlier run'} from earlier data.")
         elif exists:
             state = (f"STALE: the latest run failed ({e(entry.get('error') or '')}); showing "
                      f"the report of {e(entry.get('last_good') or 'an earlier run')}")
             cls = "stale"
+            mark_report(out_dir / rel, f"This report is out of date: the run of "
+                        f"{entry.get('failed_run') or 'a later date'} failed, so it still "
+                        f"shows the results of {entry.get('last_good') or 'an earlier run'}.")
         elif entry:
             state = f"FAILED: {e(entry.get('error') or '')}; no report yet"
             cls = "failed"

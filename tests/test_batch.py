@@ -146,7 +146,11 @@ def test_failed_site_keeps_last_good_report_marked_stale(batch, tmp_path):
         run_reports(out=out, sites=SITES, jobs=2, notebooks=broken, progress=False)
     assert [f.name for f in info.value.failures] == ["S02"]
     assert info.value.failures[0].cell is not None
-    assert (out / "sites" / "S02.html").read_bytes() == old_s02
+    kept = (out / "sites" / "S02.html").read_text(encoding="utf-8")
+    assert "This report is out of date: the run of" in kept  # readers of the file see it
+    unmarked = re.sub(r"<!-- peerwork-stale -->.*?<!-- /peerwork-stale -->", "", kept,
+                      flags=re.S)
+    assert unmarked.encode("utf-8") == old_s02
     assert (out / "notebooks" / "failed" / "S02.ipynb").exists()
     index = (out / "index.html").read_text(encoding="utf-8")
     s02_row = next(line for line in index.splitlines() if "sites/S02.html" in line)
@@ -272,3 +276,55 @@ def test_markup_in_site_names_and_item_text_renders_inert(tmp_path, monkeypatch)
     s01 = (tmp_path / "reports" / "sites" / "S01.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert" in s01  # shown, as text
     assert "understanding&lt;/b&gt;" in s01 or "understanding\\u003c/b\\u003e" in s01
+
+
+def test_reports_from_earlier_data_are_marked_outdated(batch, tmp_path):
+    """After the data changed, a partial run (S01 only) leaves S02's report from the old
+    data: the index says OUTDATED and the file itself carries a banner; once S02 is rebuilt
+    from the current data (simulated here), the banner goes."""
+    import datetime as dt
+
+    from peerlib.batch import JobResult, data_fingerprint, write_index
+    from peerlib.prepare import load_meta, load_sites
+
+    out = tmp_path / "reports"
+    shutil.copytree(batch.out, out)
+    meta = load_meta()
+    new_inputs = [dict(i, sha256="0" * 64) for i in meta["inputs"]]
+    provenance = {"dataset_name": "changed", "synthetic": True, "run_date": "2099-01-01 00:00 UTC",
+                  "version": "x", "git_commit": "x", "inputs": new_inputs}
+    jobs = plan_jobs(["S01"], data_dir=str(project_paths().processed), min_group_size=5,
+                     notebooks=NOTEBOOKS, include_data_quality=False, include_cross_site=False,
+                     include_framework=False)
+    write_index(out, jobs, [JobResult("S01", True, 1.0)], register=load_sites(),
+                provenance=provenance)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    row = lambda rel: next(l for l in index.splitlines() if f'href="{rel}"' in l)
+    assert "up to date" in row("sites/S01.html")
+    assert "OUTDATED" in row("sites/S02.html") and "OUTDATED" in row("cross_site.html")
+    assert "from earlier data" in (out / "sites" / "S02.html").read_text(encoding="utf-8")
+    assert "out of date" not in (out / "sites" / "S01.html").read_text(encoding="utf-8")
+    assert data_fingerprint(provenance) != data_fingerprint({"inputs": meta["inputs"]})
+    jobs2 = plan_jobs(["S02"], data_dir=str(project_paths().processed), min_group_size=5,
+                      notebooks=NOTEBOOKS, include_data_quality=False,
+                      include_cross_site=False, include_framework=False)
+    write_index(out, jobs2, [JobResult("S02", True, 1.0)], register=load_sites(),
+                provenance=provenance)
+    assert "out of date" not in (out / "sites" / "S02.html").read_text(encoding="utf-8")
+
+
+def test_footer_shows_project_relative_paths(batch):
+    page = _html(batch, "sites/S01.html")
+    footer = page[page.index('class="peerwork-footer"'):]
+    assert "data_dir = &#x27;data/processed&#x27;" in footer or \
+        "data_dir = 'data/processed'" in footer
+    assert str(project_paths().root) not in footer
+
+
+def test_reports_without_prepared_long_table_fail_before_running(tmp_path, monkeypatch):
+    data = tmp_path / "processed"
+    shutil.copytree(project_paths().processed, data)
+    (data / "part1_long.parquet").unlink()
+    with pytest.raises(FileNotFoundError, match="peerlib prepare"):
+        run_reports(data, tmp_path / "reports", notebooks=NOTEBOOKS, progress=False)
+    assert not (tmp_path / "reports" / "index.html").exists()
