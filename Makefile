@@ -38,5 +38,8 @@ demo-data: install
 benchmark: install
 	$(BIN)/python benchmarks/batch.py
 
+# Removes everything derived (prepared data, validation report, reports, run status); keeps
+# data/raw, the pseudonym key and .venv.
 clean:
-	rm -rf data/processed/*.parquet data/processed/*.csv data/processed/*.json reports/*[!.gitkeep]
+	find data/processed reports -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
+	rm -rf data/validation
