@@ -20,7 +20,8 @@ import yaml
 from .codebook import item_columns, load_codebook
 from .errors import ParameterError
 
-__all__ = ["DEMO_SITES", "STUDY_SAMPLE", "demo_files", "write_demo_data", "DEMO_SEED"]
+__all__ = ["DEMO_SITES", "STUDY_SAMPLE", "demo_files", "write_demo_data", "write_owned_files",
+           "DEMO_SEED"]
 
 DEMO_SEED = 20_261_130
 
@@ -204,9 +205,11 @@ def demo_files(seed: int = DEMO_SEED) -> dict[str, bytes]:
     return files
 
 
-def _owned_by_demo(folder: Path) -> dict[str, str]:
-    """Hashes of the files the demo command wrote last time (from its dataset.yaml)."""
-    spec_path = folder / "dataset.yaml"
+def _owned_by_demo(folder: Path, manifest: str) -> dict[str, str]:
+    """Hashes of the files the demo command wrote last time, from its manifest (a YAML file
+    with ``generated_by: peerlib demo-data`` and ``demo_files``); the manifest itself is
+    always the command's own ("*")."""
+    spec_path = folder / manifest
     if not spec_path.exists():
         return {}
     try:
@@ -215,7 +218,56 @@ def _owned_by_demo(folder: Path) -> dict[str, str]:
         return {}
     if not isinstance(spec, dict) or spec.get("generated_by") != "peerlib demo-data":
         return {}
-    return {**spec.get("demo_files", {}), "dataset.yaml": "*"}
+    return {**spec.get("demo_files", {}), manifest: "*"}
+
+
+def write_owned_files(out: str | Path, files: dict[str, bytes], manifest: str) -> list[Path]:
+    """Write generated demo files into ``out``, never over a file the command did not write.
+
+    Parameters
+    ----------
+    out : str or Path
+        Target folder (created if needed).
+    files : dict of str to bytes
+        File name -> content; ``files[manifest]`` records the SHA-256 of the others.
+    manifest : str
+        Name of the manifest among ``files`` (e.g. ``dataset.yaml``).
+
+    Returns
+    -------
+    list of Path
+        The files written (each written to a temporary name, then renamed).
+
+    Raises
+    ------
+    ParameterError
+        When a target exists, differs from the new content and its hash is not the one the
+        previous manifest recorded: real data is never overwritten. Nothing is written then.
+    """
+    out = Path(out)
+    owned = _owned_by_demo(out, manifest)
+    foreign = []
+    for name, data in files.items():
+        target = out / name
+        if not target.exists() or target.read_bytes() == data:
+            continue
+        recorded = owned.get(name)
+        if recorded == "*" or recorded == hashlib.sha256(target.read_bytes()).hexdigest():
+            continue
+        foreign.append(str(target))
+    if foreign:
+        raise ParameterError("Refusing to overwrite files that `peerlib demo-data` did not "
+                             "write: " + ", ".join(foreign) + ". Move them away or choose "
+                             "another folder with --out.")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in files.items():
+        target = out / name
+        tmp = target.with_name(f".{name}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+        written.append(target)
+    return written
 
 
 def write_demo_data(out: str | Path, *, seed: int = DEMO_SEED) -> list[Path]:
@@ -239,28 +291,4 @@ def write_demo_data(out: str | Path, *, seed: int = DEMO_SEED) -> list[Path]:
         When a target file exists and was not written by this command (real data is never
         overwritten); the message lists those files.
     """
-    out = Path(out)
-    files = demo_files(seed)
-    owned = _owned_by_demo(out)
-    foreign = []
-    for name, data in files.items():
-        target = out / name
-        if not target.exists() or target.read_bytes() == data:
-            continue
-        recorded = owned.get(name)
-        if recorded == "*" or recorded == hashlib.sha256(target.read_bytes()).hexdigest():
-            continue
-        foreign.append(str(target))
-    if foreign:
-        raise ParameterError("Refusing to overwrite files that `peerlib demo-data` did not "
-                             "write: " + ", ".join(foreign) + ". Move them away or choose "
-                             "another folder with --out.")
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in files.items():
-        target = out / name
-        tmp = target.with_name(f".{name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
-        written.append(target)
-    return written
+    return write_owned_files(out, demo_files(seed), "dataset.yaml")

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import ParameterError
+from .demo import write_owned_files
 
 __all__ = ["QDA_DEMO_SEED", "DEMO_FRAMEWORK", "DEMO_CODERS", "DOUBLE_CODED",
            "demo_segments", "qda_demo_files", "write_qda_demo"]
@@ -116,7 +116,7 @@ def _guid(*parts: object) -> str:
 def _people(seed: int) -> list[tuple[str, str, str]]:
     """(raw participant ID, site_id, role) of the Part 1 demo, in its order."""
     from .codebook import load_codebook
-    from .demo import DEMO_SEED, _responses
+    from .demo import DEMO_SEED, _responses  # noqa: PLC0415 (avoids loading on import)
 
     roles = {r.casefold(): r for r in load_codebook().role_labels}
     return [(r["participant_id"], r["participant_id"].split("-")[0],
@@ -323,36 +323,4 @@ def write_qda_demo(out: str | Path, *, seed: int = QDA_DEMO_SEED) -> list[Path]:
         When a target exists, differs, and was not written by this command (its hash is not
         in ``part2_demo.yaml``): real files are never overwritten.
     """
-    out = Path(out)
-    files = qda_demo_files(seed)
-    owned: dict[str, str] = {}
-    manifest = out / "part2_demo.yaml"
-    if manifest.exists():
-        try:
-            spec = yaml.safe_load(manifest.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError:
-            spec = {}
-        if isinstance(spec, dict) and spec.get("generated_by") == "peerlib demo-data":
-            owned = {**spec.get("demo_files", {}), "part2_demo.yaml": "*"}
-    foreign = []
-    for name, data in files.items():
-        target = out / name
-        if not target.exists() or target.read_bytes() == data:
-            continue
-        recorded = owned.get(name)
-        if recorded == "*" or recorded == hashlib.sha256(target.read_bytes()).hexdigest():
-            continue
-        foreign.append(str(target))
-    if foreign:
-        raise ParameterError("Refusing to overwrite files that `peerlib demo-data` did not "
-                             "write: " + ", ".join(foreign) + ". Move them away or choose "
-                             "another folder with --out.")
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, data in files.items():
-        target = out / name
-        tmp = target.with_name(f".{name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
-        written.append(target)
-    return written
+    return write_owned_files(out, qda_demo_files(seed), "part2_demo.yaml")
