@@ -116,7 +116,7 @@ def _guid(*parts: object) -> str:
 def _people(seed: int) -> list[tuple[str, str, str]]:
     """(raw participant ID, site_id, role) of the Part 1 demo, in its order."""
     from .codebook import load_codebook
-    from .demo import DEMO_SEED, _responses  # noqa: PLC0415 (avoids loading on import)
+    from .demo import DEMO_SEED, _responses
 
     roles = {r.casefold(): r for r in load_codebook().role_labels}
     return [(r["participant_id"], r["participant_id"].split("-")[0],
