@@ -488,8 +488,11 @@ def matrix_html(matrix: pd.DataFrame, *, caption: str = ""):
     lines; returns an IPython ``HTML`` object (every value escaped)."""
     from IPython.display import HTML
 
+    from .report import DISPLAY_NAMES
+
     e = html.escape
-    head = "".join(f"<th>{e(str(c))}</th>" for c in matrix.columns)
+    names = {**DISPLAY_NAMES, "role": "Participant's role"}  # a theme may be called "Role"
+    head = "".join(f"<th>{e(names.get(str(c), str(c)))}</th>" for c in matrix.columns)
     body = []
     for rec in matrix.itertuples(index=False):
         cells = []

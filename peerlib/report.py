@@ -63,7 +63,8 @@ __all__ = [
 THIS_SITE = "This site"
 #: Column headers shown to readers instead of our column names.
 DISPLAY_NAMES = {"group": "Group", "sector": "Sector", "role": "Role", "site_id": "Site",
-                 "item_id": "Item", "organisation_type": "Organisation type"}
+                 "item_id": "Item", "organisation_type": "Organisation type",
+                 "participant_id": "Participant"}
 OTHER_SITES = "All other sites"
 DASH = "–"
 
