@@ -24,6 +24,7 @@ import pandas as pd
 
 __all__ = [
     "DEFAULT_MIN_GROUP_SIZE",
+    "hidden_cells",
     "check_min_group_size",
     "suppress_small_groups",
     "mask_small_counts",
@@ -55,8 +56,64 @@ def small_group_label(k: int) -> str:
     return f"n<{k}"
 
 
+def hidden_cells(table: pd.DataFrame, *, n: str, k: int = DEFAULT_MIN_GROUP_SIZE,
+                 group: str | None = None, within: Sequence[str] = ()) -> pd.Series:
+    """Which rows of a result table must be hidden: small groups and their complements.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A result table; several rows may belong to one group (e.g. the six answers of a
+        distribution), all carrying the group's ``n``.
+    n : str
+        Column with the group's number of participants (answers) behind its results.
+    k : int
+        Minimum group size.
+    group : str, optional
+        The column naming the groups of a partition whose total is published elsewhere
+        (sites, sectors, roles, or "This site" / "All other sites"). When given, secondary
+        suppression applies within each cell of ``within``: if exactly one group with n > 0
+        is hidden, the smallest other group with n > 0 is hidden too, so that the total
+        minus the shown groups cannot reveal it.
+    within : sequence of str
+        Columns that identify one partition (e.g. ``("item_id",)``).
+
+    Returns
+    -------
+    pandas.Series of bool
+        Aligned with ``table``: True where the row's results must not be shown. A group with
+        n = 0 has nothing to hide and is never marked.
+
+    Raises
+    ------
+    KeyError
+        When a named column is missing.
+    """
+    k = check_min_group_size(k)
+    for col in [n, *([group] if group else []), *within]:
+        if col not in table.columns:
+            raise KeyError(f"hidden_cells: no column {col!r}")
+    sizes = table[n].fillna(0).astype(float)
+    primary = (sizes > 0) & (sizes < k)
+    if group is None:
+        return primary
+    keys = [*within, group]
+    cells = table[keys].astype(str).assign(_n=sizes, _hide=primary).drop_duplicates(keys)
+    hide = {}
+    for _, part in cells.groupby(list(within), sort=False) if within else [((), cells)]:
+        chosen = set(part.loc[part["_hide"], group])
+        shown = part[(~part["_hide"]) & (part["_n"] > 0)]
+        if len(chosen) == 1 and len(shown):
+            chosen.add(shown.sort_values("_n", kind="stable").iloc[0][group])
+        for g in chosen:
+            hide[tuple(part.iloc[0][list(within)]) + (g,)] = True
+    row_keys = list(zip(*[table[c].astype(str) for c in keys]))
+    return pd.Series([hide.get(key, False) for key in row_keys], index=table.index)
+
+
 def suppress_small_groups(table: pd.DataFrame, *, n: str, k: int = DEFAULT_MIN_GROUP_SIZE,
-                          values: Sequence[str] | None = None) -> pd.DataFrame:
+                          values: Sequence[str] | None = None, group: str | None = None,
+                          within: Sequence[str] = ()) -> pd.DataFrame:
     """Hide every statistic of a group with fewer than ``k`` participants.
 
     Parameters
@@ -70,6 +127,8 @@ def suppress_small_groups(table: pd.DataFrame, *, n: str, k: int = DEFAULT_MIN_G
         Minimum group size (default :data:`DEFAULT_MIN_GROUP_SIZE`).
     values : sequence of str, optional
         Columns to blank; default every numeric column except ``n``.
+    group, within : optional
+        Turn on secondary suppression within a partition (see :func:`hidden_cells`).
 
     Returns
     -------
@@ -89,7 +148,8 @@ def suppress_small_groups(table: pd.DataFrame, *, n: str, k: int = DEFAULT_MIN_G
     if n not in table.columns:
         raise KeyError(f"suppress_small_groups: no column {n!r}")
     out = table.copy()
-    hide = out[n].fillna(0).astype(float) < k
+    hide = hidden_cells(out, n=n, k=k, group=group, within=within) | (
+        out[n].fillna(0).astype(float) < k)
     cols = list(values) if values is not None else [
         c for c in out.columns if c != n and pd.api.types.is_numeric_dtype(out[c])
         and not pd.api.types.is_bool_dtype(out[c])]

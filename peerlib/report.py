@@ -19,6 +19,7 @@ from . import scoring
 from .codebook import load_codebook
 from .disclosure import (
     DEFAULT_MIN_GROUP_SIZE,
+    hidden_cells,
     check_min_group_size,
     mask_small_counts,
     small_group_label,
@@ -48,6 +49,8 @@ __all__ = [
     "comparison_table",
     "missing_answers_table",
     "suppressed",
+    "site_happening",
+    "site_importance",
     "importance_with_overall",
     "site_interview_counts",
     "small_numbers_note",
@@ -66,6 +69,7 @@ DISPLAY_NAMES = {"group": "Group", "sector": "Sector", "role": "Role", "site_id"
                  "item_id": "Item", "organisation_type": "Organisation type",
                  "participant_id": "Participant"}
 OTHER_SITES = "All other sites"
+ALL_SITES = "All sites"
 DASH = "–"
 
 
@@ -283,7 +287,9 @@ def site_sample_table(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_
     -------
     pandas.DataFrame
         One row per role and a total row: ``Role``, ``This site`` (text: count, "0" or
-        "<k", with secondary suppression), ``All other sites`` (counts).
+        "<k", with secondary suppression) and ``All sites`` (the whole study's counts, as
+        published in the cross-site report). "All other sites" is deliberately not shown:
+        the study's count minus it would give the site's hidden role counts away.
     """
     k = check_min_group_size(k)
     cb = _codebook(data)
@@ -293,9 +299,10 @@ def site_sample_table(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_
         index=cb.role_labels, columns=[THIS_SITE, OTHER_SITES], fill_value=0)
     out = pd.DataFrame({"Role": list(dict(zip(cb.roles["role"], cb.roles["short"])).values())})
     out[THIS_SITE] = mask_small_counts(counts[THIS_SITE].reset_index(drop=True), k=k).values
-    out[OTHER_SITES] = counts[OTHER_SITES].astype(int).astype(str).values
+    everyone = counts[THIS_SITE] + counts[OTHER_SITES]
+    out[ALL_SITES] = everyone.astype(int).astype(str).values
     total = pd.DataFrame({"Role": ["Total"], THIS_SITE: [str(int(counts[THIS_SITE].sum()))],
-                          OTHER_SITES: [str(int(counts[OTHER_SITES].sum()))]})
+                          ALL_SITES: [str(int(everyone.sum()))]})
     return pd.concat([out, total], ignore_index=True)
 
 
@@ -453,9 +460,57 @@ def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id") -> pd.Data
     return out.rename(columns={by: _display_name(by), "item_id": "Item"})
 
 
-def suppressed(table: pd.DataFrame, *, n: str, k: int) -> pd.DataFrame:
-    """:func:`peerlib.disclosure.suppress_small_groups` under a short name for notebooks."""
-    return suppress_small_groups(table, n=n, k=k)
+def suppressed(table: pd.DataFrame, *, n: str, k: int, group: str | None = None,
+               within: Sequence[str] = ("item_id",)) -> pd.DataFrame:
+    """:func:`peerlib.disclosure.suppress_small_groups` for notebooks: small groups hidden
+    and, when ``group`` names a partition of the sample (sectors, roles), secondary
+    suppression per item so that a published total cannot give a hidden group away."""
+    return suppress_small_groups(table, n=n, k=k, group=group,
+                                 within=within if group else ())
+
+
+_STATISTICS = {"n_asked": ["count", "percent"],
+               "n": ["mean", "sd", "median", "ci_low", "ci_high"]}
+
+
+def _site_view(data: pd.DataFrame, site_id: str, compute, *, n: str, k: int) -> pd.DataFrame:
+    """``compute(frame, by=...)`` for "This site" against "All other sites", suppressed so
+    that no report (nor the cross-site totals) gives a hidden site result away: the site
+    is hidden for an item where it is small or is the complement chosen for another small
+    site (the same rule in every site report), and "All other sites" goes with it."""
+    k = check_min_group_size(k)
+    values = _STATISTICS[n]
+    per_site = compute(data, by="site_id")
+    hide = hidden_cells(per_site, n=n, k=k, group="site_id", within=["item_id"])
+    hidden_items = set(per_site.loc[hide & (per_site["site_id"].astype(str) == str(site_id)),
+                                    "item_id"].astype(str))
+    out = suppress_small_groups(compute(site_comparison_data(data, site_id), by="group"),
+                                n=n, k=k, values=values, group="group", within=["item_id"])
+    extra = out["item_id"].astype(str).isin(hidden_items)
+    for col in values:
+        out.loc[extra, col] = np.nan
+    out["suppressed"] = out["suppressed"] | extra.to_numpy()
+    return out
+
+
+def site_happening(data: pd.DataFrame, site_id: str, *, k: int) -> pd.DataFrame:
+    """"Is this happening here?" at one site and at all other sites, suppressed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`peerlib.scoring.happening_distribution` by ``group`` ("This site", "All
+        other sites") with ``count`` and ``percent`` NA and ``suppressed`` True where the
+        results must not be shown (see :func:`peerlib.disclosure.hidden_cells`).
+    """
+    return _site_view(data, site_id, scoring.happening_distribution, n="n_asked", k=k)
+
+
+def site_importance(data: pd.DataFrame, site_id: str, *, k: int) -> pd.DataFrame:
+    """Importance at one site and at all other sites, suppressed like
+    :func:`site_happening` (columns of :func:`peerlib.scoring.importance_summary` by
+    ``group``; statistics NaN where hidden)."""
+    return _site_view(data, site_id, scoring.importance_summary, n="n", k=k)
 
 
 def importance_with_overall(data: pd.DataFrame, *, by: str = "sector", k: int,
@@ -471,9 +526,11 @@ def importance_with_overall(data: pd.DataFrame, *, by: str = "sector", k: int,
     overall = scoring.importance_summary(data, by=None).assign(group=overall_label)
     parts = scoring.importance_summary(data, by=by)
     parts = parts.assign(group=parts[by].astype(str)).drop(columns=by)
-    both = pd.concat([overall, parts], ignore_index=True)
-    return suppress_small_groups(both, n="n", k=k,
-                                 values=["mean", "sd", "median", "ci_low", "ci_high"])
+    values = ["mean", "sd", "median", "ci_low", "ci_high"]
+    parts = suppress_small_groups(parts, n="n", k=k, values=values, group="group",
+                                  within=["item_id"])  # "All" is their published total
+    overall = suppress_small_groups(overall, n="n", k=k, values=values)
+    return pd.concat([overall, parts], ignore_index=True)
 
 
 def site_interview_counts(data: pd.DataFrame, *, k: int = DEFAULT_MIN_GROUP_SIZE

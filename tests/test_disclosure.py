@@ -49,3 +49,29 @@ def test_mask_small_counts_with_secondary_suppression():
     assert mask_small_counts(pd.Series([2, 0, 0]), k=5, secondary=False).tolist() == [
         "<5", "0", "0"]
     assert small_group_label(5) == "n<5"
+
+
+def test_hidden_cells_adds_the_smallest_complement_within_each_partition():
+    """Item 2.1: sites of 3, 6, 7 people (k = 5): site A (3) is hidden and, because the
+    total is published, the smallest other site (B, 6) too. Item 2.2: two small sites hide
+    each other, nothing more. Item 2.3: nobody small, nothing hidden."""
+    from peerlib.disclosure import hidden_cells
+
+    table = pd.DataFrame({
+        "item_id": ["2.1"] * 3 + ["2.2"] * 3 + ["2.3"] * 3,
+        "site_id": ["A", "B", "C"] * 3,
+        "n": [3, 6, 7, 2, 4, 9, 5, 6, 7],
+    })
+    hidden = hidden_cells(table, n="n", k=5, group="site_id", within=["item_id"])
+    assert hidden.tolist() == [True, True, False, True, True, False, False, False, False]
+    primary = hidden_cells(table, n="n", k=5)
+    assert primary.tolist() == [True, False, False, True, True, False, False, False, False]
+
+
+def test_two_way_partition_hides_both_sides():
+    """This site (4) against all other sites (60): with the study total published, showing
+    "All other sites" would give this site away, so both go."""
+    table = pd.DataFrame({"item_id": ["2.1", "2.1"], "group": ["This site", "All other sites"],
+                          "n": [4, 60], "mean": [3.5, 3.1]})
+    out = suppress_small_groups(table, n="n", k=5, group="group", within=["item_id"])
+    assert out["suppressed"].tolist() == [True, True] and out["mean"].isna().all()

@@ -77,8 +77,8 @@ def test_site_sample_table_masks_role_counts_below_k():
     site = shown["This site"].tolist()
     assert site[-1] == "7"
     assert all(v in ("0", "<5") for v in site[:-1])
-    others = shown["All other sites"].tolist()
-    assert others[-1] == "61"
+    others = shown["All sites"].tolist()
+    assert others[-1] == "68"  # the study total, not "all other sites" (61)
 
 
 def test_sample_table_display_is_the_studys_table():
@@ -110,3 +110,32 @@ def test_missing_answers_table(long_df):
         4, 1, 1)
     row = out[(out["Site"] == "S01") & (out["Item"] == "2.3")].iloc[0]
     assert row["importance answered"] == 0
+
+
+def test_site_views_leave_nothing_to_subtract():
+    """With k = 8 every demo site (6-7 people) is hidden: no site report shows "This site"
+    or "All other sites" results, so the cross-site total minus "All other sites" gives
+    nothing away. With k = 5 both are shown for an item where the site has 7 answers."""
+    data = load_prepared()
+    for k, expect_hidden in ((8, True), (5, False)):
+        hap = report.site_happening(data, "S01", k=k)
+        rows = hap[hap["item_id"] == "2.1"]
+        assert rows["suppressed"].all() == expect_hidden
+        assert rows["percent"].isna().all() == expect_hidden
+        imp = report.site_importance(data, "S01", k=k)
+        assert imp[imp["item_id"] == "2.1"]["mean"].isna().all() == expect_hidden
+
+
+def test_site_hidden_for_one_item_hides_a_complement_site_in_the_same_report_logic():
+    """Blank three importance answers of 2.5 at S01 (7 -> 4 answers): S01 is hidden for 2.5,
+    and so is the smallest other site for 2.5 (its own report applies the same rule), so
+    the cross-site total minus the shown sites cannot give S01 away."""
+    data = load_prepared().copy()
+    s01 = data.index[(data["site_id"] == "S01") & (data["item_id"] == "2.5")][:3]
+    data.loc[s01, "importance"] = pd.NA
+    per_site = scoring.importance_summary(data, by="site_id")
+    per_site = per_site[per_site["item_id"] == "2.5"].sort_values("n")
+    hidden_sites = [s for s in per_site["site_id"]
+                    if report.site_importance(data, s, k=5).query("item_id == '2.5'")
+                    ["mean"].isna().all()]
+    assert "S01" in hidden_sites and len(hidden_sites) >= 2
