@@ -375,6 +375,12 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         if source:
             provenance["inputs"] = list(meta["inputs"]) + [source]
 
+    # What the reports are made from, beyond the raw inputs: withdrawals, redactions and
+    # pseudonyms change the prepared files without changing the raw ones. Used only to tell
+    # outdated reports (not shown: a hash of a withdrawal list could be guessed back).
+    provenance["data_digest"] = _digest_files(
+        data_dir / name for name in ("part1_long.parquet", "coded_segments.parquet",
+                                     "codebook.yaml"))
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_orphan_staging(out_dir)
     stage = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
@@ -547,11 +553,25 @@ _MARK_START, _MARK_END = "<!-- peerwork-stale -->", "<!-- /peerwork-stale -->"
 
 
 def data_fingerprint(provenance: dict) -> str:
-    """SHA-256 over the inputs' hashes: reports made from other data get another value."""
+    """SHA-256 over the inputs' hashes and the prepared data's digest: reports made from
+    other data (other raw files, withdrawals, redactions, a re-import) get another value."""
     import hashlib
 
-    text = json.dumps(provenance.get("inputs", []), sort_keys=True)
+    text = json.dumps([provenance.get("inputs", []), provenance.get("data_digest", "")],
+                      sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _digest_files(paths) -> str:
+    """SHA-256 over the bytes of the files that exist among ``paths`` (in order)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in paths:
+        if Path(path).exists():
+            digest.update(Path(path).name.encode("utf-8"))
+            digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
 
 
 def mark_report(path: Path, message: str | None) -> None:

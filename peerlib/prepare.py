@@ -24,7 +24,7 @@ import yaml
 
 from . import __version__
 from .codebook import Codebook, item_columns, load_codebook
-from .errors import AnswerDataError, PROBLEM_COLUMNS
+from .errors import PROBLEM_COLUMNS, AnswerDataError, ParameterError
 from .io import read_column_map, read_table
 from .paths import project_paths
 from .privacy import load_key, pseudonymise, read_withdrawn
@@ -383,13 +383,20 @@ def load_prepared(data: str | Path | None = None, *, codebook: str | Path | None
     ------
     FileNotFoundError
         When the folder holds no prepared data: the message says to run ``peerlib prepare``.
+    ParameterError
+        When the file is damaged (cannot be read): the message says to run prepare again.
     """
     path = _processed_dir(data) / "part1_long.parquet"
     if not path.exists():
         raise FileNotFoundError(f"No prepared data at {path}. Run `peerlib prepare` (or "
                                 "`make reports`) first.")
     cb = load_codebook(codebook or prepared_codebook_path(data))
-    long = pd.read_parquet(path)
+    try:
+        long = pd.read_parquet(path)
+    except Exception as err:  # pyarrow raises several types for a damaged file
+        raise ParameterError(f"The prepared data {path} cannot be read ({type(err).__name__}: "
+                             f"{str(err)[:200]}). Run `peerlib prepare` again to rebuild it."
+                             ) from err
     for col in ("participant_id", "site_id", "site_name", "organisation_type", "sector",
                 "section"):
         long[col] = long[col].astype("string")

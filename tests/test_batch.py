@@ -328,3 +328,25 @@ def test_reports_without_prepared_long_table_fail_before_running(tmp_path, monke
     with pytest.raises(FileNotFoundError, match="peerlib prepare"):
         run_reports(data, tmp_path / "reports", notebooks=NOTEBOOKS, progress=False)
     assert not (tmp_path / "reports" / "index.html").exists()
+
+
+def test_a_withdrawal_makes_earlier_reports_outdated(batch, tmp_path):
+    """Withdrawing someone changes no raw input file's hash shown in the footer, but the
+    prepared data changes: reports from before must then be marked outdated."""
+    from peerlib.batch import data_fingerprint
+
+    base = {"inputs": [{"file": "part1_responses.csv", "sha256": "a" * 64}]}
+    assert data_fingerprint({**base, "data_digest": "1"}) != data_fingerprint(
+        {**base, "data_digest": "2"})
+
+
+def test_damaged_prepared_data_says_to_prepare_again(tmp_path):
+    from peerlib.errors import ParameterError
+    from peerlib.prepare import load_prepared
+
+    data = tmp_path / "processed"
+    shutil.copytree(project_paths().processed, data)
+    blob = (data / "part1_long.parquet").read_bytes()
+    (data / "part1_long.parquet").write_bytes(blob[: len(blob) // 2])
+    with pytest.raises(ParameterError, match="cannot be read.*peerlib prepare"):
+        load_prepared(data)
