@@ -119,9 +119,13 @@ def _missing_columns(raw: pd.DataFrame, required: list[str], source: str,
     where = "from the file's variables" if sav else "from the header row (row 1)"
     found = ", ".join(c for c in raw.columns if c) or "(none)"
     others = raw.attrs.get("other_sheets") or []
-    if others:  # a workbook whose data may be on another sheet
-        where += (f" of sheet {raw.attrs.get('sheet')!r}; the workbook also has sheet(s) "
-                  f"{', '.join(map(repr, others))}: choose the data sheet with --sheet")
+    if others and mapped is None:  # probably the wrong sheet: say so once, not per column
+        return [{"file": source, "row": pd.NA, "column": ", ".join(missing), "value": pd.NA,
+                 "problem": f"{len(missing)} required column(s) are missing from sheet "
+                            f"{raw.attrs.get('sheet')!r}; the workbook also has sheet(s) "
+                            f"{', '.join(map(repr, others))}: choose the data sheet with "
+                            "--sheet",
+                 "allowed": f"columns found: {found}"}]
     if mapped is None:
         return [{"file": source, "row": pd.NA, "column": c, "value": pd.NA,
                  "problem": f"required column is missing {where}",

@@ -363,5 +363,6 @@ def test_missing_columns_on_first_sheet_point_to_the_other_sheets(demo_project, 
     raw = read_table(book)
     sites = read_site_register(demo_project / "data" / "raw" / "sites.csv")
     with pytest.raises(AnswerDataError, match="also has sheet\\(s\\) 'Data': choose the data "
-                                              "sheet with --sheet"):
+                                              "sheet with --sheet") as info:
         normalise_responses(raw, sites, load_codebook(), source=book.name)
+    assert len(info.value.problems) == 1  # one line, not one per missing column
