@@ -247,7 +247,7 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
             os.dup2(saved_fd, 2)
             os.close(saved_fd)
     nb = nbformat.read(nb_out, as_version=4)
-    info = dict(provenance, parameters=sorted((k, repr(_shown_path(v, root)))
+    info = dict(provenance, parameters=sorted((k, str(_shown_path(v, root)))
                                               for k, v in job.parameters.items()))
     html_out = stage_dir / job.html
     html_out.parent.mkdir(parents=True, exist_ok=True)

@@ -440,10 +440,9 @@ def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id") -> pd.Data
     -------
     pandas.DataFrame
         One row per site x item: ``Site`` (the ``by`` column, renamed for readers), ``Item``,
-        ``participants`` (asked),
-        ``happening answered``, ``happening missing``, ``importance answered``,
-        ``importance missing`` (counts; counts of records, not results, so they are shown
-        as is to the analysts who read this report).
+        ``Participants`` (asked), ``Happening: answered``, ``Happening: no answer``,
+        ``Importance: answered``, ``Importance: no answer`` (counts of records, not
+        results, so they are shown as they are).
     """
     frame = data.assign(_hm=data["happening"].astype(str) == "Missing",
                         _im=data["importance"].isna())
@@ -457,7 +456,12 @@ def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id") -> pd.Data
     out["importance answered"] = out["participants"] - out["importance missing"]
     out = out[[by, "item_id", "participants", "happening answered", "happening missing",
                "importance answered", "importance missing"]]
-    return out.rename(columns={by: _display_name(by), "item_id": "Item"})
+    return out.rename(columns={by: _display_name(by), "item_id": "Item",
+                               "participants": "Participants",
+                               "happening answered": "Happening: answered",
+                               "happening missing": "Happening: no answer",
+                               "importance answered": "Importance: answered",
+                               "importance missing": "Importance: no answer"})
 
 
 def suppressed(table: pd.DataFrame, *, n: str, k: int, group: str | None = None,

@@ -316,8 +316,7 @@ def test_reports_from_earlier_data_are_marked_outdated(batch, tmp_path):
 def test_footer_shows_project_relative_paths(batch):
     page = _html(batch, "sites/S01.html")
     footer = page[page.index('class="peerwork-footer"'):]
-    assert "data_dir = &#x27;data/processed&#x27;" in footer or \
-        "data_dir = 'data/processed'" in footer
+    assert "<code>data_dir: data/processed</code>" in footer
     assert str(project_paths().root) not in footer
 
 

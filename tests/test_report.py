@@ -106,10 +106,10 @@ def test_importance_with_overall_and_ipa_table(long_df):
 def test_missing_answers_table(long_df):
     out = report.missing_answers_table(long_df)
     row = out[(out["Site"] == "S01") & (out["Item"] == "2.2")].iloc[0]
-    assert (row["participants"], row["happening missing"], row["importance missing"]) == (
+    assert (row["Participants"], row["Happening: no answer"], row["Importance: no answer"]) == (
         4, 1, 1)
     row = out[(out["Site"] == "S01") & (out["Item"] == "2.3")].iloc[0]
-    assert row["importance answered"] == 0
+    assert row["Importance: answered"] == 0
 
 
 def test_site_views_leave_nothing_to_subtract():
