@@ -52,7 +52,8 @@ __all__ = [
 
 #: Case (row) columns of the framework matrix, before the theme columns.
 CASE_COLUMNS = ["site_id", "participant_id", "sector", "organisation_type", "role"]
-#: Attribution of a quote whose role/sector group is smaller than k.
+#: Attribution of a quote whose speaker's role at their site (and, cross-site, sector) has
+#: fewer than k participants.
 A_PARTICIPANT = "a participant"
 _EXCERPT_SEP = "\n\n"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -419,9 +420,8 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
         Minimum group size.
     site_id : str, optional
         A site report: only this site's quotes, attributed by role alone where at least
-        ``k`` participants of the site have that role. Default (None): cross-site,
-        attributed by role and sector where at least ``k`` participants of the study share
-        both.
+        ``k`` participants of the site have that role, else "a participant". Default
+        (None): cross-site, every site's quotes (see Notes for the attribution).
     theme : str, optional
         Only quotes coded under this theme.
     per_code : int or None
@@ -434,10 +434,26 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
     -------
     pandas.DataFrame
         ``theme``, ``code`` (path below the theme, or the theme), ``quote`` (the redacted
-        text), ``attribution`` ("Peer worker, NHS" / "Peer worker" / "a participant").
-        No document name, position or pseudonym is given, so quotes cannot be linked to
-        each other or to the matrix. Segments of unmapped documents are attributed to
-        "a participant".
+        text), ``attribution`` ("Peer worker, NHS" / "a participant, NHS" in a cross-site
+        report; "Peer worker" in a site report; "a participant"). No document name,
+        position or pseudonym is given. Segments of unmapped documents, and of
+        participants not in the Part 1 data, are attributed to "a participant".
+
+    Raises
+    ------
+    ValueError
+        When ``k`` is not a whole number >= 1.
+
+    Notes
+    -----
+    The same excerpt can be read elsewhere beside the speaker's site (the framework
+    matrix lists each participant's excerpts with their site; a site report quotes its
+    own site), so a quote's role is judged at the speaker's site, in both kinds of
+    report: a quote names a role only where at least ``k`` participants of that
+    participant's site (in the Part 1 data) share the role. A cross-site quote then
+    reads "role, sector". Where the role group at the site is smaller, a cross-site
+    quote names the sector alone ("a participant, NHS") where the sector has at least
+    ``k`` participants, else "a participant"; a site-report quote reads "a participant".
     """
     k = check_min_group_size(k)
     order = {p: i for i, p in enumerate(codebook_paths(segments))}
@@ -450,20 +466,25 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
     if theme is not None:
         seg = seg[seg["theme"] == theme]
     info = people.set_index(people["participant_id"].astype(str))
-    if site_id is None:
-        sizes = people.groupby(["role", "sector"], observed=True).size()
-    else:
-        sizes = people[people["site_id"].astype(str) == str(site_id)].groupby(
-            "role", observed=True).size()
+    keyed = people.astype({"site_id": str, "role": str, "sector": str})
+    at_site = keyed.groupby(["site_id", "role"]).size()  # role groups at each site
+    in_sector = keyed.groupby("sector").size()
 
     def attribution(pid) -> str:
         if pd.isna(pid) or str(pid) not in info.index:
             return A_PARTICIPANT
         rec = info.loc[str(pid)]
-        if site_id is None:
-            n = sizes.get((rec["role"], rec["sector"]), 0)
-            return f"{rec['role']}, {rec['sector']}" if n >= k else A_PARTICIPANT
-        return str(rec["role"]) if sizes.get(rec["role"], 0) >= k else A_PARTICIPANT
+        role, sector = str(rec["role"]), str(rec["sector"])
+        role_shown = (not pd.isna(rec["role"])
+                      and at_site.get((str(rec["site_id"]), role), 0) >= k)
+        if site_id is not None:
+            return role if role_shown else A_PARTICIPANT
+        if pd.isna(rec["sector"]):
+            return A_PARTICIPANT
+        if role_shown:
+            return f"{role}, {sector}"
+        return f"{A_PARTICIPANT}, {sector}" if in_sector.get(sector, 0) >= k \
+            else A_PARTICIPANT
 
     seg["code"] = [p[len(t) + len(PATH_SEPARATOR):] if p != t else t
                    for p, t in zip(seg["code_path"].astype(str), seg["theme"])]

@@ -131,9 +131,9 @@ def test_theme_patterns_count_participants_not_segments(segments, people):
 def test_quotes_attribution_follows_group_sizes(segments, people):
     cross = quotes(segments, people, k=5, per_code=None)
     by_text = dict(zip(cross["quote"], cross["attribution"]))
-    assert by_text["We set limits."] == "Peer worker, NHS"  # 5 NHS peer workers
-    assert by_text["Stories shared."] == A_PARTICIPANT  # one NHS line manager
-    assert by_text["Clear limits."] == A_PARTICIPANT
+    assert by_text["We set limits."] == "Peer worker, NHS"  # 5 peer workers at S01
+    assert by_text["Stories shared."] == "a participant, NHS"  # one line manager; 6 NHS
+    assert by_text["Clear limits."] == A_PARTICIPANT  # one voluntary-sector participant
     assert by_text["Unmapped words."] == A_PARTICIPANT
     assert cross.columns.tolist() == ["theme", "code", "quote", "attribution"]
     site = quotes(segments, people, k=5, site_id="S01", theme="Role", per_code=1)
@@ -142,3 +142,51 @@ def test_quotes_attribution_follows_group_sizes(segments, people):
     assert "Clear limits." not in set(site["quote"])  # another site's quote
     assert quotes(segments, people, k=6, site_id="S01")["attribution"].eq(
         A_PARTICIPANT).all()
+
+
+def test_cross_site_quote_names_a_role_only_where_k_share_it_at_the_speakers_site():
+    """Five peer workers in the NHS sector but at most three at one site: the matrix shows
+    each excerpt beside its site, so a cross-site quote naming "Peer worker, NHS" would
+    tell readers of the matrix a role the site rule hides. The sector alone is named (six
+    NHS participants); the voluntary sector (one participant) is not."""
+    rows = [(f"A{i}", "S01", "NHS", "NHS trust", "Peer worker") for i in range(3)]
+    rows += [(f"B{i}", "S02", "NHS", "NHS trust", "Peer worker") for i in range(2)]
+    rows += [("B9", "S02", "NHS", "NHS trust", "Line manager"),
+             ("C1", "S03", "Voluntary", "Voluntary sector", "Peer worker")]
+    people = pd.DataFrame(rows, columns=["participant_id", "site_id", "sector",
+                                         "organisation_type", "role"]).astype("string")
+    seg = pd.DataFrame({"document": ["D1", "D2", "D3"], "participant_id": ["A0", "B0", "C1"],
+                        "site_id": ["S01", "S02", "S03"], "code": "Role", "code_path": "Role",
+                        "start": [0, 0, 0], "end": [3, 3, 3], "coder": "A",
+                        "text": ["One.", "Two.", "Three."]}).astype(
+        {"start": "Int64", "end": "Int64"})
+    got = dict(zip(*quotes(seg, people, k=5, per_code=None)[["quote", "attribution"]]
+                   .T.values))
+    assert got == {"One.": "a participant, NHS", "Two.": "a participant, NHS",
+                   "Three.": A_PARTICIPANT}
+    got = dict(zip(*quotes(seg, people, k=3, per_code=None)[["quote", "attribution"]]
+                   .T.values))
+    assert got == {"One.": "Peer worker, NHS", "Two.": "a participant, NHS",
+                   "Three.": A_PARTICIPANT}
+    site = quotes(seg, people, k=3, site_id="S01", per_code=None)
+    assert site["attribution"].tolist() == ["Peer worker"]
+
+
+def test_demo_cross_site_quotes_name_no_role_unless_k_is_1():
+    """The demo's role groups at a site have one or two participants: with k = 5 no
+    cross-site quote names a role (only a sector, both sectors having over 30); with k = 1
+    every mapped quote does."""
+    from peerlib.framework import participants
+    from peerlib.prepare import load_prepared
+    from peerlib.qda import load_coded_segments
+
+    people = participants(load_prepared())
+    assert people.groupby(["site_id", "role"], observed=True).size().max() <= 2
+    segments = load_coded_segments()
+    roles = set(people["role"].astype(str))
+    shown = quotes(segments, people, k=5, per_code=None)
+    assert len(shown) > 20
+    assert not any(a.split(",")[0] in roles for a in shown["attribution"])
+    assert set(shown["attribution"]) == {"a participant, NHS", "a participant, Voluntary"}
+    every = quotes(segments, people, k=1, per_code=None)
+    assert all(a.split(", ")[0] in roles for a in every["attribution"])
