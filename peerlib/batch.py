@@ -56,6 +56,9 @@ TEMPLATES = {
 }
 _TEMPLATE_DIR = Path(__file__).parent / "templates"
 _STATUS_FILE = ".status.json"
+#: Submission order by kind (slowest first): cross-site and framework notebooks take about
+#: twice as long as a site report.
+_EXPECTED_ORDER = {"cross_site": 0, "framework": 1, "data_quality": 2, "site": 3}
 #: The framework matrix workbook, written beside its HTML report.
 FRAMEWORK_XLSX = "framework_matrix.xlsx"
 
@@ -236,7 +239,10 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
         try:
             pm.execute_notebook(job.template, str(nb_out), parameters=params,
                                 kernel_name="python3", cwd=root, progress_bar=False,
-                                execution_timeout=timeout, start_timeout=120, log_output=False)
+                                execution_timeout=timeout, start_timeout=120, log_output=False,
+                                # written once at the end (or at the failing cell), not after
+                                # every cell: the partial notebook of a failure is still kept
+                                request_save_on_cell_execute=False)
         except pm.PapermillExecutionError as err:
             return JobResult(job.name, False, time.monotonic() - start,
                              f"{err.ename}: {err.evalue}", err.exec_count)
@@ -390,8 +396,10 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
                                   initializer=_worker_init, initargs=(os.getpid(),))
     restore = _terminate_as_interrupt()
     try:
+        # Longest notebooks first, so that no core idles at the end waiting for them.
+        longest_first = sorted(job_list, key=lambda j: _EXPECTED_ORDER.get(j.kind, 9))
         futures = {pool.submit(_run_job, job, str(stage), str(paths.root), timeout,
-                               provenance): job for job in job_list}
+                               provenance): job for job in longest_first}
         bar = _progress(len(job_list), progress)
         for fut in cf.as_completed(futures):
             job = futures[fut]
