@@ -135,6 +135,23 @@ def build_long(responses: pd.DataFrame, sites: pd.DataFrame, codebook: Codebook)
     return long_schema(codebook).validate(long)
 
 
+def _site_ids_only(path: Path) -> pd.DataFrame | None:
+    """The site ids and aliases of a register that failed validation, so that unknown sites
+    in the responses can still be reported with its problems (None if even that fails)."""
+    try:
+        raw = read_table(path)
+    except (AnswerDataError, OSError):
+        return None
+    if "site_id" not in raw.columns:
+        return None
+    ids = raw["site_id"].map(lambda v: str(v).strip())
+    aliases = raw["aliases"] if "aliases" in raw.columns else pd.Series("", index=raw.index)
+    frame = pd.DataFrame({
+        "site_id": ids,
+        "aliases": [tuple(a.strip() for a in str(v).split(";") if a.strip()) for v in aliases]})
+    return frame[frame["site_id"] != ""].reset_index(drop=True)
+
+
 def load_part1(responses: str | Path | None = None, sites: str | Path | None = None, *,
                codebook: str | Path | Codebook | None = None, sheet: str | None = None,
                delimiter: str | None = None, encoding: str | None = None,
@@ -189,10 +206,11 @@ def load_part1(responses: str | Path | None = None, sites: str | Path | None = N
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     responses_path = Path(responses) if responses else paths.responses()
     register_problems = None
+    sites_path = Path(sites) if sites else paths.sites_csv
     try:
-        register = read_site_register(Path(sites) if sites else paths.sites_csv)
+        register = read_site_register(sites_path)
     except AnswerDataError as err:  # check the responses too, then report both at once
-        register, register_problems = None, err.problems
+        register, register_problems = _site_ids_only(sites_path), err.problems
     mapping = read_column_map(column_map) if column_map else None
     raw = read_table(responses_path, sheet=sheet, delimiter=delimiter, encoding=encoding)
     try:

@@ -332,6 +332,21 @@ def test_register_and_response_problems_are_reported_together(demo_project):
     assert "Private" in problems["value"].tolist() and "Volunteer" in problems["value"].tolist()
 
 
+def test_unknown_site_reported_even_when_the_register_has_problems(demo_project):
+    from peerlib.prepare import load_part1
+
+    raw = demo_project / "data" / "raw"
+    sites = (raw / "sites.csv").read_text(encoding="utf-8").replace(",NHS,false,", ",NHS,maybe,", 1)
+    (raw / "sites.csv").write_text(sites, encoding="utf-8")
+    lines = (raw / "part1_responses.csv").read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace("S01-P01,S01,", "S01-P01,S99,", 1)
+    (raw / "part1_responses.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(AnswerDataError) as info:
+        load_part1()
+    values = info.value.problems["value"].tolist()
+    assert "maybe" in values and "S99" in values
+
+
 def test_empty_and_binary_files_get_plain_messages(tmp_path):
     from peerlib.io import read_table
 
