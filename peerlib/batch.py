@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -711,8 +711,3 @@ notebooks for analysts in <a href="notebooks/">notebooks</a>.</p>
     tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, index)
     return index
-
-
-def results_as_dicts(batch: BatchResult) -> list[dict]:
-    """Job results as plain dicts (for JSON or a table)."""
-    return [asdict(r) for r in batch.results]
