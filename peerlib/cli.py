@@ -6,10 +6,12 @@ it), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 from . import __version__
@@ -86,6 +88,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _plain_warnings(command: str, category: type[Warning]):
+    """Print warnings of ``category`` raised inside the block as plain messages on stderr
+    ("peerlib import-codes: warning: ...", no Python source line), also when the block
+    fails; other warnings are shown as Python shows them."""
+    shown: list = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", category)
+            try:
+                yield
+            finally:
+                shown.extend(caught)
+    finally:  # after the catch: showwarning is Python's again
+        for w in shown:
+            if issubclass(w.category, category):
+                print(f"peerlib {command}: warning: {w.message}", file=sys.stderr)
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
 def _run(args: argparse.Namespace) -> int:
     from .paths import project_paths
 
@@ -147,11 +170,13 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{len(batch.results)} reports written; open {batch.index}")
         return EXIT_OK
     if args.command == "import-codes":
-        from .qda import write_coded_segments
+        from .qda import QDAWarning, write_coded_segments
 
-        written = write_coded_segments(args.path, out=args.out, documents=args.documents,
-                                       positions=args.positions, redactions=args.redactions,
-                                       sheet=args.sheet, codebook=args.codebook)
+        with _plain_warnings(args.command, QDAWarning):
+            written = write_coded_segments(args.path, out=args.out, documents=args.documents,
+                                           positions=args.positions,
+                                           redactions=args.redactions, sheet=args.sheet,
+                                           codebook=args.codebook)
         meta = json.loads(written[-1].read_text(encoding="utf-8"))
         print(f"imported {meta['n_segments']} coded segments from {meta['n_documents']} "
               f"documents ({meta['n_participants']} participants; positions: "

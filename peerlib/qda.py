@@ -760,7 +760,8 @@ def read_documents_map(path: str | Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``document``, ``participant_id``, ``site_id`` (string; NA where blank), one row per
+        ``document``, ``participant_id``, ``site_id`` (string; NA where blank) and ``row``
+        (Int64: the entry's spreadsheet row, header = row 1, for messages), one row per
         document.
 
     Raises
@@ -795,6 +796,7 @@ def read_documents_map(path: str | Path) -> pd.DataFrame:
                     else ""),
     })
     out = out.replace({"site_id": {"": pd.NA}}).astype("string")
+    out["row"] = pd.array([int(i) + 2 for i in table.index], dtype="Int64")
     return out.drop_duplicates("document").reset_index(drop=True)
 
 
@@ -907,14 +909,70 @@ def _read_any(path: Path, positions: str, sheet: str | None) -> pd.DataFrame:
                    "highlights export .csv/.xlsx)")
 
 
-def _site_lookup(processed: Path) -> dict[str, str]:
-    """pseudonym -> site_id from the prepared Part 1 data (empty when not prepared)."""
+def _site_lookup(processed: Path) -> dict[str, str] | None:
+    """pseudonym -> site_id from the prepared Part 1 data (None when not prepared)."""
     path = processed / "part1_long.parquet"
     if not path.exists():
-        return {}
+        return None
     people = pd.read_parquet(path, columns=["participant_id", "site_id"]).drop_duplicates(
         "participant_id")
     return dict(zip(people["participant_id"].astype(str), people["site_id"].astype(str)))
+
+
+def _check_against_part1(export: Path, mapping: pd.DataFrame | None, docs_path: Path,
+                         raw: pd.DataFrame, pid: pd.Series, site: pd.Series,
+                         pseudo: pd.Series, lookup: dict[str, str], withdrawn: set,
+                         key: bytes) -> None:
+    """Refuse sites that contradict the prepared Part 1 data; warn about participants
+    absent from it (the documents of the export, by name)."""
+    part1 = "the prepared Part 1 data (part1_long.parquet)"
+    problems = []
+    if mapping is not None:  # every entry of the map, used by this export or not
+        entries = mapping[mapping["site_id"].notna()
+                          & ~mapping["participant_id"].isin(withdrawn)]
+        if len(entries):
+            ids = pseudonymise(entries["participant_id"], key).astype(str)
+            for rec, p in zip(entries.itertuples(index=False), ids):
+                there = lookup.get(p)
+                if there is not None and str(rec.site_id).casefold() != there.casefold():
+                    problems.append(
+                        f"row {rec.row}: document {rec.document!r} is at site "
+                        f"{rec.site_id!r} here, but {part1} has participant "
+                        f"{rec.participant_id!r} at site {there!r}")
+    mapped = set(mapping["document"].map(_doc_key)) if mapping is not None else set()
+    from_export = pd.DataFrame({"document": raw["document"].astype(str), "pid": pid,
+                                "site": site, "pseudo": pseudo})
+    from_export = from_export[~from_export["document"].map(_doc_key).isin(mapped)]
+    for rec in from_export.dropna(subset=["site", "pseudo"]).drop_duplicates(
+            "document").itertuples(index=False):
+        there = lookup.get(str(rec.pseudo))
+        if there is not None and str(rec.site).casefold() != there.casefold():
+            problems.append(f"{f'{export.name}: ' if mapping is not None else ''}"
+                            f"document {rec.document!r} is at site "
+                            f"{rec.site!r} in the export's cases, but {part1} has "
+                            f"participant {rec.pid!r} at site {there!r}")
+    if problems:
+        raise QDAError(docs_path if mapping is not None else export, "", problems,
+                       "A transcript must be at its participant's Part 1 site. Correct the "
+                       "site_id (or leave it blank: the site then comes from Part 1) or the "
+                       "participant_id, and run again; nothing was written.")
+    rows = dict(zip(mapping["document"].map(_doc_key), mapping["row"])) \
+        if mapping is not None else {}
+    absent = []
+    known = pd.DataFrame({"document": raw["document"].astype(str), "pid": pid,
+                          "pseudo": pseudo}).dropna(subset=["pseudo"])
+    for rec in known.drop_duplicates("document").itertuples(index=False):
+        if str(rec.pseudo) not in lookup:
+            row = rows.get(_doc_key(rec.document))
+            absent.append(f"{rec.document!r} (participant {rec.pid!r}"
+                          + (f", {docs_path.name} row {row})" if row is not None else ")"))
+    if absent:
+        warnings.warn(f"{export.name}: {len(absent)} document(s) mapped to a participant who "
+                      f"is not in {part1}: {'; '.join(absent[:20])}"
+                      f"{' ...' if len(absent) > 20 else ''}. Their segments are imported, "
+                      "but reports cannot give these participants a site, sector or role: "
+                      "check the participant_id (a typo?), or prepare Part 1 again with "
+                      "their interviews.", QDAWarning, stacklevel=3)
 
 
 def import_codes(path: str | Path, *, documents: str | Path | None = None,
@@ -945,8 +1003,9 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
         One row per coded segment (a selection x code), columns :data:`SEGMENT_COLUMNS`:
         ``document`` (redacted name; a raw participant ID in it is replaced by the
         pseudonym), ``participant_id`` (the pseudonym of ``part1_long``; NA where the
-        document is not mapped, with a warning), ``site_id`` (from the map, the export, or
-        ``part1_long``; NA when unknown), ``code``, ``code_path`` ("Role > Boundaries"),
+        document is not mapped, with a warning), ``site_id`` (the participant's site in
+        ``part1_long`` when prepared, else from the map or the export; NA when unknown),
+        ``code``, ``code_path`` ("Role > Boundaries"),
         ``start``, ``end`` (Int64 positions as the file gives them, end exclusive; NA for
         Taguette), ``text`` (the selected text, redacted: terms of the list become
         ``[name]``/``[place]``/``[service]`` and mapped raw participant IDs ``[participant]``),
@@ -958,7 +1017,11 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
     Raises
     ------
     QDAError
-        As :func:`read_qdpx` / :func:`read_taguette` / the map and list readers.
+        As :func:`read_qdpx` / :func:`read_taguette` / the map and list readers; and, when
+        the Part 1 data has been prepared (``data/processed/part1_long.parquet``), when a
+        site contradicts it: an entry of the documents map (any entry, used by this export
+        or not) or a Case of the export gives a participant a ``site_id`` other than their
+        Part 1 site. Every such document is listed with the map's row.
     ParameterError
         Unknown ``positions``.
     FileNotFoundError
@@ -967,7 +1030,9 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
     Warns
     -----
     QDAWarning
-        Unmapped documents; no redaction list; positions that could not be checked.
+        Unmapped documents; no redaction list; positions that could not be checked;
+        documents mapped to a participant who is not in the prepared Part 1 data (each
+        named, with its row of the map).
     """
     paths = project_paths()
     path = Path(path)
@@ -983,6 +1048,7 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
 
     pid = raw["raw_participant_id"].astype("string")
     site = raw["raw_site_id"].astype("string")
+    mapping = None
     if docs_path.exists():
         mapping = read_documents_map(docs_path)
         keys = raw["document"].map(_doc_key)
@@ -1008,7 +1074,11 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
     if pid.notna().any():
         pseudo[pid.notna()] = pseudonymise(pid[pid.notna()], key)
     lookup = _site_lookup(paths.processed)
-    site = site.fillna(pseudo.map(lookup).astype("string"))
+    if lookup is not None:  # Part 1 prepared: the map and the export must agree with it
+        _check_against_part1(path, mapping, docs_path, raw, pid, site, pseudo, lookup,
+                             withdrawn, key)
+        part1_site = pseudo.map(lookup).astype("string")
+        site = part1_site.fillna(site)  # its spelling of the site (checked equal above)
 
     if red_path.exists():
         terms = read_redaction_list(red_path)

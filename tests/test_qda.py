@@ -8,10 +8,12 @@ the byte-order mark, CR+LF counting 2; UTF-16 units from ``str.encode("utf-16-le
 from __future__ import annotations
 
 import hashlib
+import shutil
 import hmac
 import re
 import warnings
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -440,3 +442,93 @@ def test_many_selections_in_a_long_utf16_text_are_quick(tmp_path):
     seg = read_qdpx(path)
     assert len(seg) == 1000 and seg.attrs["positions"] == "utf16"
     assert time.perf_counter() - start < 10
+
+
+# --------------------------------------------------------------------------- against Part 1
+def _prepared_part1(root, people: dict[str, str]) -> None:
+    """A minimal prepared Part 1 table: raw participant ID -> site (pseudonymised)."""
+    frame = pd.DataFrame({"participant_id": [_pseudo(p) for p in people],
+                          "site_id": list(people.values())}).astype("string")
+    frame.to_parquet(root / "data" / "processed" / "part1_long.parquet", index=False)
+
+
+def test_documents_map_contradicting_part1_sites_is_an_error(qda_project):
+    raw = qda_project / "data" / "raw"
+    (raw / "redaction_list.csv").write_text("term,category\n")
+    _prepared_part1(qda_project, {"S01-P01": "S01", "S01-P02": "S01", "S02-P09": "S02"})
+    (raw / "qda_documents.csv").write_text(
+        "document,participant_id,site_id\nTranscript 01,S01-P01,S02\n"
+        "Transcript 02,S01-P02,s01\nTranscript 77,S02-P09,S03\n")
+    path = write_qdpx(raw / "p.qdpx", _docs())
+    with pytest.raises(QDAError) as err:
+        import_codes(path)
+    msg = str(err.value)
+    assert msg.startswith("qda_documents.csv: 2 problems")
+    assert ("row 2: document 'Transcript 01' is at site 'S02' here, but the prepared Part 1 "
+            "data (part1_long.parquet) has participant 'S01-P01' at site 'S01'") in msg
+    assert "row 4: document 'Transcript 77'" in msg  # not in this export: still wrong
+    assert "row 3" not in msg  # the same site in another case
+    assert "nothing was written" in msg
+
+
+def test_site_from_export_cases_contradicting_part1_is_an_error(qda_project):
+    raw = qda_project / "data" / "raw"
+    (raw / "redaction_list.csv").write_text("term,category\n")
+    _prepared_part1(qda_project, {"S01-P01": "S01"})
+    extra = ('<Sets><Set guid="s1" name="participant_id: S01-P01">'
+             '<MemberSource targetGUID="src-0"/></Set>'
+             '<Set guid="s2" name="site_id: S04"><MemberSource targetGUID="src-0"/></Set>'
+             '</Sets>')
+    path = write_qdpx(raw / "a.qdpx", _docs(), origin="ATLAS.ti", extra=extra)
+    with pytest.warns(QDAWarning, match="not mapped"), \
+            pytest.raises(QDAError, match=r"^a\.qdpx: document 'Transcript 01' is at site "
+                                          r"'S04' in the export's cases, but the prepared "
+                                          r"Part 1 data .* at site 'S01'"):
+        import_codes(path)
+
+
+def test_participant_absent_from_part1_is_a_warning_naming_the_document(qda_project):
+    raw = qda_project / "data" / "raw"
+    (raw / "redaction_list.csv").write_text("term,category\n")
+    _prepared_part1(qda_project, {"S01-P01": "S01"})
+    (raw / "qda_documents.csv").write_text(
+        "document,participant_id\nTranscript 01,S01-P01\nTranscript 02,S01-P44\n")
+    path = write_qdpx(raw / "p.qdpx", _docs())
+    with pytest.warns(QDAWarning, match=r"p\.qdpx: 1 document\(s\) mapped to a participant who "
+                                        r"is not in the prepared Part 1 data.*'Transcript 02' "
+                                        r"\(participant 'S01-P44', qda_documents.csv row 3\)"):
+        seg = import_codes(path)
+    assert set(seg.loc[seg["document"] == "Transcript 01", "site_id"]) == {"S01"}  # Part 1's
+
+
+def test_cli_refuses_a_map_contradicting_part1_and_prints_warnings_plainly(demo_project,
+                                                                            capsys):
+    from peerlib.cli import main
+
+    repo_raw = Path(__file__).resolve().parents[1] / "data" / "raw"
+    raw = demo_project / "data" / "raw"
+    for name in ("part2_demo.qdpx", "qda_documents.csv", "redaction_list.csv"):
+        shutil.copy2(repo_raw / name, raw / name)
+    assert main(["prepare"]) == 0
+    processed = demo_project / "data" / "processed"
+    before = {p.name: p.read_bytes() for p in processed.iterdir() if p.is_file()}
+    good = (raw / "qda_documents.csv").read_text(encoding="utf-8")
+    bad = good.replace("Part 2 transcript 08,S02-P01,S02", "Part 2 transcript 08,S02-P01,S03")
+    bad = bad.replace("Part 2 transcript 60,S09-P04,S09", "Part 2 transcript 60,S09-P04,S01")
+    (raw / "qda_documents.csv").write_text(bad, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import-codes", str(raw / "part2_demo.qdpx")]) == 1
+    err = capsys.readouterr().err
+    assert "qda_documents.csv: 2 problems" in err
+    assert "row 9: document 'Part 2 transcript 08' is at site 'S03'" in err
+    assert "row 61: document 'Part 2 transcript 60' is at site 'S01'" in err
+    assert {p.name: p.read_bytes() for p in processed.iterdir() if p.is_file()} == before
+    (raw / "qda_documents.csv").write_text(
+        good.replace("Part 2 transcript 63,S10-P01,", "Part 2 transcript 63,S10-P99,"),
+        encoding="utf-8")
+    assert main(["import-codes", str(raw / "part2_demo.qdpx")]) == 0
+    err = capsys.readouterr().err
+    assert ("peerlib import-codes: warning: part2_demo.qdpx: 1 document(s) mapped to a "
+            "participant who is not in the prepared Part 1 data") in err
+    assert "'Part 2 transcript 63' (participant 'S10-P99', qda_documents.csv row 64)" in err
+    assert "QDAWarning" not in err and ".py:" not in err
