@@ -105,8 +105,18 @@ class AnswerDataError(PeerlibError, ValueError):
             lines.append(f"  - {', '.join(where)}:{value} {rec.problem}{allowed}")
         if n > max_lines:
             lines.append(f"  ... and {n - max_lines} more (see the full list in the problem table)")
-        lines.append("Correct the file (for a spelling of an answer, role or site that is right "
-                     "but unknown, you can instead add it as an alias to the codebook or the "
-                     "site register) "
-                     "and run again.")
+        if self._about_answers():
+            lines.append("Correct the file (for a spelling of an answer, role or site that is "
+                         "right but unknown, you can instead add it as an alias to the "
+                         "codebook or the site register) and run again.")
+        else:
+            lines.append("Correct the file and run again.")
         return "\n".join(lines)
+
+    def _about_answers(self) -> bool:
+        """True when a problem concerns an answer, role or site column (where an alias in
+        the codebook or the site register is a way out); not for a file that cannot be
+        read at all, nor for another file such as a QDA export."""
+        columns = self.problems["column"].dropna().astype(str)
+        return bool(columns.isin(["role", "site_id"]).any()
+                    or columns.str.endswith(("_happening", "_importance")).any())

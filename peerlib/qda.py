@@ -63,7 +63,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import EXIT_INVALID_DATA, PeerlibError
+from .errors import EXIT_INVALID_DATA, AnswerDataError, PeerlibError
 from .io import read_table
 from .paths import project_paths
 from .privacy import load_key, pseudonymise, read_withdrawn
@@ -146,6 +146,20 @@ class QDAWarning(UserWarning):
     """Something in a QDA import a data manager should look at (unmapped documents...)."""
 
 
+def _qda_table(path: Path, *, sheet: str | None = None, what: str = "") -> pd.DataFrame:
+    """:func:`peerlib.io.read_table` for the files of a QDA import: a file that cannot be
+    read is a :class:`QDAError` whose advice is about that file (``what`` it should be),
+    not the Part 1 advice of :class:`~peerlib.errors.AnswerDataError`."""
+    try:
+        return read_table(path, sheet=sheet)
+    except AnswerDataError as err:
+        problems = [f"{rec.problem}" + ("" if pd.isna(rec.value) else f" ({rec.value!s})")
+                    for rec in err.problems.itertuples(index=False)]
+        raise QDAError(path, "", problems if len(problems) > 1 else problems[0],
+                       f"{what} Correct or export it again and run again; nothing was "
+                       "written." if what else "Nothing was written.") from err
+
+
 # =========================================================================== XML helpers
 def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
@@ -164,13 +178,32 @@ def _guid(value: str | None) -> str:
     return (value or "").strip().strip("{}").lower()
 
 
-def _describe(el: ET.Element) -> str:
+def _describe(el: ET.Element, safe=None) -> str:
+    """The element for a message: its tag, guid and name (a selection's name is the
+    selected text, so a selection is named by its guid alone; other names go through
+    ``safe``, the redaction of :func:`_safe_text`)."""
     parts = [_local(el.tag)]
-    for attr in ("guid", "name"):
+    attrs = ("guid",) if _local(el.tag).endswith("Selection") else ("guid", "name")
+    for attr in attrs:
         if el.get(attr):
             value = el.get(attr)
-            parts.append(f"{attr}={value[:40]!r}")
+            if attr == "name" and safe is not None:
+                value = safe(value)  # before cutting, so that no term is cut in half
+            value = value[:40]
+            parts.append(f"{attr}={value!r}")
     return " ".join(parts)
+
+
+def _safe_text(redactions: pd.DataFrame | None):
+    """A function that redacts text quoted in a message (an excerpt, a document name) with
+    the project's redaction list (:func:`redact`); the identity without a list."""
+    if redactions is None or not len(redactions):
+        return lambda text: text
+
+    def safe(text: str) -> str:
+        return str(redact(pd.Series([text], dtype="string"), redactions).iloc[0])
+
+    return safe
 
 
 def _parse_xml(data: bytes, file: str, entry: str) -> ET.Element:
@@ -264,7 +297,8 @@ def read_codebook(path: str | Path) -> pd.DataFrame:
             entry = _project_entry(path, names)
             root = _parse_xml(zf.read(entry), path.name, entry)
         return _codebook_frame(list(_codes_from(root, path.name, entry).values()))
-    table = read_table(path)
+    table = _qda_table(path, what="A Taguette codebook export is a CSV or XLSX with the "
+                       "columns tag, description.")
     if "tag" not in table.columns:
         raise QDAError(path, "header", "has no 'tag' column (a Taguette codebook export has "
                        "'tag', 'description', ...)")
@@ -388,16 +422,22 @@ def _decide_convention(sources: list[_Source], wanted: str, producer: str
     return (other if score[other] > score[preferred] else preferred), score
 
 
-def _verify_positions(file: str, sources: list[_Source], convention: str) -> int:
-    """Raise QDAError for every out-of-range or mismatched selection; return the number
-    of selections checked against their text."""
+def _verify_positions(file: str, sources: list[_Source], convention: str, safe=None) -> int:
+    """Raise QDAError for every out-of-range, reversed or mismatched selection; return the
+    number of selections checked against their text. Excerpts and document names quoted in
+    the messages go through ``safe`` (the redaction list)."""
+    safe = safe or (lambda text: text)
     problems, checked = [], 0
     other = "utf16" if convention == "codepoints" else "codepoints"
     for src in sources:
         length = len(src.text) if convention == "codepoints" else src.offsets[-1]
         for sel in src.selections:
-            where = f"{sel.element} in TextSource {src.name!r}"
-            if sel.start < 0 or sel.end > length or sel.start > sel.end:
+            where = f"{sel.element} in TextSource {safe(src.name)!r}"
+            if sel.start > sel.end:
+                problems.append(f"{where}: start after end (startPosition {sel.start}, "
+                                f"endPosition {sel.end})")
+                continue
+            if sel.start < 0 or sel.end > length:
                 problems.append(
                     f"{where}: positions {sel.start}-{sel.end} point outside the text "
                     f"(0-{length} {convention.replace('codepoints', 'code points')}"
@@ -417,8 +457,8 @@ def _verify_positions(file: str, sources: list[_Source], convention: str) -> int
                 if _check(src, sel, other) == "ok":
                     hint = f" (it matches under --positions {other})"
                 problems.append(f"{where}: positions {sel.start}-{sel.end} give "
-                                f"{got[:40]!r} but the selection's text is "
-                                f"{sel.name[:40]!r}{hint}")
+                                f"{safe(got)[:40]!r} but the selection's text is "
+                                f"{safe(sel.name)[:40]!r}{hint}")  # redacted, then cut
     if problems:
         raise QDAError(file, "", problems,
                        f"Positions were counted as {convention}. Check --positions "
@@ -470,13 +510,17 @@ def _decode_source(data: bytes, file: str, entry: str) -> str:
         raise QDAError(file, entry, f"is not UTF-8 text ({err})") from err
 
 
+class _MissingSource(Exception):
+    """A TextSource whose text file is not there (collected, then reported together)."""
+
+
 def _source_text(src_el: ET.Element, path: Path, zf: zipfile.ZipFile, names: dict[str, str],
-                 base: str) -> str:
+                 base: str, safe=None) -> str:
     inline = _kid(src_el, "PlainTextContent")
     if inline is not None and inline.text is not None:
         return inline.text.lstrip("\ufeff")
     ref = (src_el.get("plainTextPath") or "").strip()
-    where = _describe(src_el)
+    where = _describe(src_el, safe)
     if not ref:
         raise QDAError(path, where, "has neither plainTextPath nor PlainTextContent")
     scheme, _, rest = ref.partition("://")
@@ -485,8 +529,8 @@ def _source_text(src_el: ET.Element, path: Path, zf: zipfile.ZipFile, names: dic
         key = ("sources/" + rest.lstrip("/")).lower()
         real = names.get(key) or names.get(rest.lstrip("/").lower())
         if real is None:
-            raise QDAError(path, where, f"plainTextPath {ref!r} names no file in the "
-                           "archive's sources/ folder")
+            raise _MissingSource(f"{where}: plainTextPath {ref!r} names no file in the "
+                                 "archive's sources/ folder")
         return _decode_source(zf.read(real), path.name, real)
     if scheme in ("relative", "absolute", "file"):
         target = Path(rest)
@@ -495,20 +539,20 @@ def _source_text(src_el: ET.Element, path: Path, zf: zipfile.ZipFile, names: dic
         if not target.exists() and scheme == "relative":
             target = path.parent / rest
         if not target.exists():
-            raise QDAError(path, where, f"plainTextPath {ref!r} points to a file that does "
-                           f"not exist ({target})", "Export the project with its sources "
-                           "embedded, or put the text files there.")
+            raise _MissingSource(f"{where}: plainTextPath {ref!r} points to a file that "
+                                 f"does not exist ({target})")
         return _decode_source(target.read_bytes(), path.name, str(target))
     raise QDAError(path, where, f"plainTextPath {ref!r} has an unknown scheme "
                    "(internal://, relative:// or absolute:// expected)")
 
 
-def _int_attr(el: ET.Element, attr: str, path: Path, src_name: str) -> int:
+def _int_attr(el: ET.Element, attr: str, path: Path, src_name: str, safe=None) -> int:
     value = el.get(attr)
     try:
         return int(str(value).strip())
     except (TypeError, ValueError):
-        raise QDAError(path, f"{_describe(el)} in TextSource {src_name!r}",
+        shown = safe(src_name) if safe is not None else src_name
+        raise QDAError(path, f"{_describe(el)} in TextSource {shown!r}",
                        f"attribute {attr} is {value!r}, not a whole number") from None
 
 
@@ -553,7 +597,8 @@ def _case_links(root: ET.Element, path: Path) -> tuple[dict[str, str], dict[str,
     return people, sites
 
 
-def read_qdpx(path: str | Path, *, positions: str = "auto") -> pd.DataFrame:
+def read_qdpx(path: str | Path, *, positions: str = "auto",
+              redactions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Read the coded text segments of a REFI-QDA project (``.qdpx``), unredacted.
 
     Most users want :func:`import_codes`, which maps, pseudonymises and redacts; this
@@ -566,6 +611,11 @@ def read_qdpx(path: str | Path, *, positions: str = "auto") -> pd.DataFrame:
         ``sources/``/``Sources/``; empty marker entries are ignored).
     positions : {"auto", "codepoints", "utf16"}
         How ``startPosition``/``endPosition`` count (module docstring).
+    redactions : pandas.DataFrame, optional
+        The redaction list (:func:`read_redaction_list`), applied to every excerpt and
+        document name that an error message quotes (the returned text is not redacted).
+        Selections are named in messages by their guid, never by their name (which
+        producers set to the selected text).
 
     Returns
     -------
@@ -583,9 +633,10 @@ def read_qdpx(path: str | Path, *, positions: str = "auto") -> pd.DataFrame:
     ------
     QDAError
         Not a zip, no ``project.qde``, malformed XML, a coding of an unknown code, missing
-        or non-numeric positions, a source file that cannot be found or decoded, positions
-        outside the text or not matching the selected text. The message names the file and
-        the element (and lists every mismatched selection).
+        or non-numeric positions, source files that cannot be found (all of them listed,
+        with what to do) or decoded, positions outside the text, a start after the end, or
+        positions not matching the selected text. The message names the file and the
+        element (and lists every such selection).
     ParameterError
         When ``positions`` is not one of the conventions.
     FileNotFoundError
@@ -617,8 +668,10 @@ def read_qdpx(path: str | Path, *, positions: str = "auto") -> pd.DataFrame:
         for user in (_kids(users_el, "User") if users_el is not None else []):
             users[_guid(user.get("guid"))] = (user.get("name") or "").strip() or None
         codes = _codes_from(root, path.name, entry)
+        safe = _safe_text(redactions)
         sources: list[_Source] = []
         skipped: list[str] = []
+        missing: list[str] = []
         sources_el = _kid(root, "Sources")
         for src_el in (list(sources_el) if sources_el is not None else []):
             if _local(src_el.tag) != "TextSource":
@@ -628,11 +681,16 @@ def read_qdpx(path: str | Path, *, positions: str = "auto") -> pd.DataFrame:
             name = (src_el.get("name") or "").strip()
             if not name:
                 raise QDAError(path, _describe(src_el), "a TextSource has no name")
-            text = _source_text(src_el, path, zf, names, root.get("basePath") or "")
-            src = _Source(name, _guid(src_el.get("guid")), text, _describe(src_el))
+            try:
+                text = _source_text(src_el, path, zf, names, root.get("basePath") or "",
+                                    safe)
+            except _MissingSource as gone:
+                missing.append(str(gone))
+                continue
+            src = _Source(name, _guid(src_el.get("guid")), text, _describe(src_el, safe))
             for sel_el in _kids(src_el, "PlainTextSelection"):
-                start = _int_attr(sel_el, "startPosition", path, name)
-                end = _int_attr(sel_el, "endPosition", path, name)
+                start = _int_attr(sel_el, "startPosition", path, name, safe)
+                end = _int_attr(sel_el, "endPosition", path, name, safe)
                 codings = []
                 for coding in _kids(sel_el, "Coding"):
                     ref = _kid(coding, "CodeRef")
@@ -646,12 +704,18 @@ def read_qdpx(path: str | Path, *, positions: str = "auto") -> pd.DataFrame:
                     _describe(sel_el), start, end, sel_el.get("name") or "", codings,
                     _guid(sel_el.get("creatingUser")) or None))
             sources.append(src)
+    if missing:
+        raise QDAError(path, "", missing if len(missing) > 1 else missing[0],
+                       f"{len(missing)} source text(s) missing. Re-export the project from the "
+                       "QDA software including its sources (the .qdpx then holds every "
+                       "transcript's text in its sources/ folder), or put the text files "
+                       "where plainTextPath points; nothing was written.")
     if skipped:
         warnings.warn(f"{path.name}: codings of non-text sources are not imported "
                       f"({', '.join(skipped[:5])}{' ...' if len(skipped) > 5 else ''})",
                       QDAWarning, stacklevel=2)
     convention, _ = _decide_convention(sources, positions, producer)
-    checked = _verify_positions(path.name, sources, convention)
+    checked = _verify_positions(path.name, sources, convention, safe)
     if sources and any(s.selections for s in sources) and checked == 0:
         warnings.warn(f"{path.name}: no selection name is the selected text, so the "
                       f"positions ({convention}) could not be checked against the text",
@@ -704,11 +768,13 @@ def read_taguette(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame
     Raises
     ------
     QDAError
-        When a required column is missing or a row has no document or tag (the message
-        names the file and the spreadsheet row).
+        When the file cannot be read (empty, not text, not a workbook), a required column
+        is missing or a row has no document or tag (the message names the file and the
+        spreadsheet row, and says what the export should look like).
     """
     path = Path(path)
-    table = read_table(path, sheet=sheet)
+    table = _qda_table(path, sheet=sheet, what="A Taguette highlights export is a CSV or "
+                       "XLSX with the columns id, document, tag, content.")
     missing = [c for c in ("id", "document", "tag", "content") if c not in table.columns]
     if missing:
         raise QDAError(path, "header", f"lacks the column(s) {', '.join(missing)} of a "
@@ -767,11 +833,12 @@ def read_documents_map(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     QDAError
-        Missing columns, a blank participant ID or a document listed twice with different
-        participants (every problem at once).
+        An unreadable file, missing columns, a blank participant ID or a document listed
+        twice with different participants (every problem at once).
     """
     path = Path(path)
-    table = read_table(path)
+    table = _qda_table(path, what="The documents map is a CSV or XLSX with the columns "
+                       "document, participant_id (and optionally site_id).")
     missing = [c for c in ("document", "participant_id") if c not in table.columns]
     if missing:
         raise QDAError(path, "header", f"lacks the column(s) {', '.join(missing)} "
@@ -818,10 +885,12 @@ def read_redaction_list(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     QDAError
-        Missing columns, blank terms or unknown categories (every problem at once).
+        An unreadable file, missing columns, blank terms or unknown categories (every
+        problem at once).
     """
     path = Path(path)
-    table = read_table(path)
+    table = _qda_table(path, what="The redaction list is a CSV or XLSX with the columns "
+                       "term, category.")
     missing = [c for c in ("term", "category") if c not in table.columns]
     if missing:
         raise QDAError(path, "header", f"lacks the column(s) {', '.join(missing)} "
@@ -896,10 +965,11 @@ def redact(texts: pd.Series, redactions: pd.DataFrame) -> pd.Series:
 
 
 # =========================================================================== import
-def _read_any(path: Path, positions: str, sheet: str | None) -> pd.DataFrame:
+def _read_any(path: Path, positions: str, sheet: str | None,
+              redactions: pd.DataFrame | None = None) -> pd.DataFrame:
     suffix = path.suffix.lower()
     if suffix == ".qdpx":
-        return read_qdpx(path, positions=positions)
+        return read_qdpx(path, positions=positions, redactions=redactions)
     if suffix in (".csv", ".xlsx", ".xlsm", ".tsv", ".txt"):
         return read_taguette(path, sheet=sheet)
     if suffix == ".qdc":
@@ -922,9 +992,9 @@ def _site_lookup(processed: Path) -> dict[str, str] | None:
 def _check_against_part1(export: Path, mapping: pd.DataFrame | None, docs_path: Path,
                          raw: pd.DataFrame, pid: pd.Series, site: pd.Series,
                          pseudo: pd.Series, lookup: dict[str, str], withdrawn: set,
-                         key: bytes) -> None:
+                         key: bytes, safe) -> None:
     """Refuse sites that contradict the prepared Part 1 data; warn about participants
-    absent from it (the documents of the export, by name)."""
+    absent from it (the documents of the export, by name; names go through ``safe``)."""
     part1 = "the prepared Part 1 data (part1_long.parquet)"
     problems = []
     if mapping is not None:  # every entry of the map, used by this export or not
@@ -936,7 +1006,7 @@ def _check_against_part1(export: Path, mapping: pd.DataFrame | None, docs_path: 
                 there = lookup.get(p)
                 if there is not None and str(rec.site_id).casefold() != there.casefold():
                     problems.append(
-                        f"row {rec.row}: document {rec.document!r} is at site "
+                        f"row {rec.row}: document {safe(rec.document)!r} is at site "
                         f"{rec.site_id!r} here, but {part1} has participant "
                         f"{rec.participant_id!r} at site {there!r}")
     mapped = set(mapping["document"].map(_doc_key)) if mapping is not None else set()
@@ -948,7 +1018,7 @@ def _check_against_part1(export: Path, mapping: pd.DataFrame | None, docs_path: 
         there = lookup.get(str(rec.pseudo))
         if there is not None and str(rec.site).casefold() != there.casefold():
             problems.append(f"{f'{export.name}: ' if mapping is not None else ''}"
-                            f"document {rec.document!r} is at site "
+                            f"document {safe(rec.document)!r} is at site "
                             f"{rec.site!r} in the export's cases, but {part1} has "
                             f"participant {rec.pid!r} at site {there!r}")
     if problems:
@@ -964,7 +1034,7 @@ def _check_against_part1(export: Path, mapping: pd.DataFrame | None, docs_path: 
     for rec in known.drop_duplicates("document").itertuples(index=False):
         if str(rec.pseudo) not in lookup:
             row = rows.get(_doc_key(rec.document))
-            absent.append(f"{rec.document!r} (participant {rec.pid!r}"
+            absent.append(f"{safe(rec.document)!r} (participant {rec.pid!r}"
                           + (f", {docs_path.name} row {row})" if row is not None else ")"))
     if absent:
         warnings.warn(f"{export.name}: {len(absent)} document(s) mapped to a participant who "
@@ -1038,13 +1108,14 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"QDA export not found: {path}")
-    raw = _read_any(path, positions, sheet)
     docs_path = Path(documents) if documents else paths.raw / DOCUMENTS_FILE
     if documents and not docs_path.exists():
         raise FileNotFoundError(f"Documents map not found: {docs_path}")
     red_path = Path(redactions) if redactions else paths.raw / REDACTION_FILE
     if redactions and not red_path.exists():
         raise FileNotFoundError(f"Redaction list not found: {red_path}")
+    terms = read_redaction_list(red_path) if red_path.exists() else None
+    raw = _read_any(path, positions, sheet, terms)  # messages quote redacted text only
 
     pid = raw["raw_participant_id"].astype("string")
     site = raw["raw_site_id"].astype("string")
@@ -1058,8 +1129,9 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
         site = keys.map(site_by_key).astype("string").fillna(site)
     unmapped = sorted(set(raw.loc[pid.isna(), "document"].astype(str)))
     if unmapped:
+        safe = _safe_text(terms)
         warnings.warn(f"{path.name}: {len(unmapped)} document(s) not mapped to a participant "
-                      f"(participant_id left NA): {', '.join(unmapped[:10])}"
+                      f"(participant_id left NA): {', '.join(safe(d) for d in unmapped[:10])}"
                       f"{' ...' if len(unmapped) > 10 else ''}. Add them to "
                       f"{docs_path.name} (columns document, participant_id).",
                       QDAWarning, stacklevel=2)
@@ -1076,14 +1148,11 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
     lookup = _site_lookup(paths.processed)
     if lookup is not None:  # Part 1 prepared: the map and the export must agree with it
         _check_against_part1(path, mapping, docs_path, raw, pid, site, pseudo, lookup,
-                             withdrawn, key)
+                             withdrawn, key, _safe_text(terms))
         part1_site = pseudo.map(lookup).astype("string")
         site = part1_site.fillna(site)  # its spelling of the site (checked equal above)
 
-    if red_path.exists():
-        terms = read_redaction_list(red_path)
-    else:
-        terms = None
+    if terms is None:
         warnings.warn(f"No redaction list ({red_path}); coded text was imported without "
                       "redaction. Create it (columns term, category) before real data.",
                       QDAWarning, stacklevel=2)

@@ -532,3 +532,96 @@ def test_cli_refuses_a_map_contradicting_part1_and_prints_warnings_plainly(demo_
             "participant who is not in the prepared Part 1 data") in err
     assert "'Part 2 transcript 63' (participant 'S10-P99', qda_documents.csv row 64)" in err
     assert "QDAWarning" not in err and ".py:" not in err
+
+
+# --------------------------------------------------------------------------- safe messages
+NAMED = "Participant: Jo Bloggs from Kestrel House helped me settle in.\n"
+
+
+def _named_project(root, start: int, end: int, *, name: str | None = None):
+    """A project whose one selection (named with its text, which names a person) has the
+    positions given; the redaction list covers the person and the service."""
+    raw = root / "data" / "raw"
+    (raw / "redaction_list.csv").write_text(
+        "term,category\nJo Bloggs,name\nKestrel House,service\n", encoding="utf-8")
+    doc = Doc("Interview Jo Bloggs", NAMED,
+              [Sel("Jo Bloggs from Kestrel House helped me", ["c-role"], name=name)])
+    path = write_qdpx(raw / "n.qdpx", [doc])
+    with zipfile.ZipFile(path) as zf:
+        files = {n: zf.read(n) for n in zf.namelist()}
+    a, b = span(NAMED, "Jo Bloggs from Kestrel House helped me")
+    files["project.qde"] = files["project.qde"].replace(
+        f'startPosition="{a}" endPosition="{b}"'.encode(),
+        f'startPosition="{start}" endPosition="{end}"'.encode())
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, data in files.items():
+            zf.writestr(n, data)
+    return path
+
+
+@pytest.mark.parametrize("start, end, says", [
+    (13, len(NAMED) + 9, "point outside the text (0-"),
+    (40, 13, "start after end (startPosition 40, endPosition 13)"),
+])
+def test_position_errors_quote_no_unredacted_text(qda_project, start, end, says):
+    path = _named_project(qda_project, start, end)
+    with pytest.raises(QDAError) as err:
+        import_codes(path)
+    msg = str(err.value)
+    assert says in msg and "PlainTextSelection guid='sel-0-0'" in msg
+    assert "TextSource 'Interview [name]'" in msg
+    assert "Jo" not in msg and "Bloggs" not in msg and "Kestrel" not in msg
+    if start > end:
+        assert "outside the text" not in msg
+    with pytest.raises(QDAError) as err:  # the reader alone: the selection's name not quoted
+        read_qdpx(path)
+    assert "Kestrel" not in str(err.value)
+
+
+def test_mismatch_error_quotes_redacted_excerpts(qda_project):
+    a, b = span(NAMED, "Jo Bloggs from Kestrel House helped me")
+    path = _named_project(qda_project, a - 3, b - 3)  # shifted by three
+    with pytest.raises(QDAError) as err:
+        import_codes(path)
+    msg = str(err.value)
+    assert "give 't: [name] from [service] helped' but the selection's text is '[name] " \
+           "from [service] helped me'" in msg
+    assert "Bloggs" not in msg and "Kestrel" not in msg
+
+
+def test_several_missing_source_files_are_all_listed_with_what_to_do(tmp_path):
+    docs = _docs() + [Doc("Transcript 03", "Participant: nothing more to add here.\n")]
+    path = write_qdpx(tmp_path / "nosrc.qdpx", docs)
+    with zipfile.ZipFile(path) as zf:
+        keep = {n: zf.read(n) for n in zf.namelist() if n != "sources/src-1.txt"
+                and n != "sources/src-2.txt"}
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, data in keep.items():
+            zf.writestr(n, data)
+    with pytest.raises(QDAError) as err:
+        read_qdpx(path)
+    msg = str(err.value)
+    assert "nosrc.qdpx: 2 problems" in msg
+    assert "TextSource guid='src-1' name='Transcript 02': plainTextPath " \
+           "'internal://src-1.txt' names no file" in msg
+    assert "name='Transcript 03'" in msg and "Transcript 01" not in msg
+    assert "Re-export the project from the QDA software including its sources" in msg
+
+
+def test_unreadable_taguette_export_gets_advice_about_taguette_not_part1(demo_project,
+                                                                         capsys):
+    from peerlib.cli import main
+
+    raw = demo_project / "data" / "raw"
+    (raw / "redaction_list.csv").write_text("term,category\n")
+    (raw / "h.csv").write_bytes(b"id,document,tag,content\n1,T,\x81\x8d\x00,x\n")
+    assert main(["import-codes", str(raw / "h.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "h.csv" in err and "cannot be read as text" in err
+    assert "alias" not in err and "site register" not in err
+    assert "A Taguette highlights export is a CSV or XLSX with the columns id, document, " \
+           "tag, content" in err
+    (raw / "h.csv").write_text("")
+    assert main(["import-codes", str(raw / "h.csv")]) == 1
+    err = capsys.readouterr().err
+    assert "is empty" in err and "participant_id" not in err and "alias" not in err

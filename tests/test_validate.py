@@ -381,3 +381,19 @@ def test_missing_columns_on_first_sheet_point_to_the_other_sheets(demo_project, 
                                               "sheet with --sheet") as info:
         normalise_responses(raw, sites, load_codebook(), source=book.name)
     assert len(info.value.problems) == 1  # one line, not one per missing column
+
+
+def test_alias_advice_only_for_answer_role_or_site_problems():
+    """The advice to add an alias to the codebook or site register fits a spelling in an
+    answer, role or site column, not a file that cannot be read at all."""
+    from peerlib.errors import PROBLEM_COLUMNS
+
+    def error(column):
+        return AnswerDataError(pd.DataFrame([["f.csv", 2, column, "x", "is unknown", ""]],
+                                             columns=PROBLEM_COLUMNS))
+
+    for column in ("role", "site_id", "q2_1_happening", "q2_10_importance"):
+        assert "alias to the codebook or the site register" in str(error(column))
+    for column in ("", "participant_id", "tag"):
+        assert "alias" not in str(error(column))
+        assert str(error(column)).endswith("Correct the file and run again.")
