@@ -31,13 +31,14 @@ Sage. Chapter 12.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["UNITS", "OVERALL", "AGREEMENT_COLUMNS", "check_unit", "coding_units", "cohen_kappa",
            "percent_agreement", "krippendorff_alpha", "agreement", "agreement_display",
-           "agreement_report"]
+           "agreement_report", "agreement_section"]
 
 UNITS = ("character", "segment")
 #: Label of the pooled row of :func:`agreement`.
@@ -362,3 +363,44 @@ def agreement_report(segments: pd.DataFrame, *, unit: str = "character",
                          "agreement needs a REFI-QDA export in which each coder's coding "
                          "is kept")
     return agreement_display(table)
+
+
+def agreement_section(data_dir: str | Path = "", *, unit: str = "character"):
+    """The inter-coder agreement of the imported Part 2 coding, for a report (the cross-site
+    report's "Inter-coder agreement (Part 2)" section).
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The processed folder ("" = ``data/processed`` of the project) holding
+        ``coded_segments.parquet`` (and ``qda_codebook.parquet``, whose codes are all
+        listed, used or not).
+    unit : {"character", "segment"}
+        The unit of analysis (module docstring), named in the table's header.
+
+    Returns
+    -------
+    IPython.display.HTML
+        An escaped table (:func:`agreement_report`: one row per code of the codebook, then
+        :data:`OVERALL`; columns ``Code``, ``Documents``, ``Coders``, ``Units (unit)``,
+        ``Agreement (%)``, ``Cohen's kappa``, ``Krippendorff's alpha``, ``Note``), or a
+        note saying that no coded transcripts have been imported.
+
+    Raises
+    ------
+    ParameterError
+        When ``unit`` is not one of :data:`UNITS`.
+    """
+    from .framework import codebook_paths
+    from .qda import load_coded_segments
+    from .report import note, table
+
+    unit = check_unit(unit)
+    try:
+        segments = load_coded_segments(data_dir or None)
+    except FileNotFoundError:
+        return note("No coded Part 2 transcripts have been imported yet (peerlib "
+                    "import-codes), so there is no inter-coder agreement to report.")
+    shown = agreement_report(segments, unit=unit, codes=codebook_paths(segments))
+    return table(shown, caption="Inter-coder agreement on the Part 2 transcripts coded by "
+                                "two or more coders")

@@ -6,7 +6,6 @@ import io
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,6 +15,7 @@ from peerlib.privacy import pseudonymise
 from peerlib.qda import import_codes, read_qdpx, read_redaction_list
 from peerlib.qda_demo import DEMO_CODERS, DOUBLE_CODED, demo_segments, qda_demo_files, \
     write_qda_demo
+from qda_helpers import independent_character_agreement
 
 RAW_DEMO = Path(__file__).resolve().parents[1] / "data" / "raw"
 QDA_FILES = ("part2_demo.qdpx", "part2_demo_taguette.csv", "qda_documents.csv",
@@ -90,42 +90,12 @@ def test_no_redaction_term_or_raw_id_survives_import(qda_demo_project):
         assert pid not in text
 
 
-def _independent_character_agreement(seg: pd.DataFrame) -> tuple[float, float, float]:
-    """Pooled over codes, character units from 0 to the last coded position of each
-    double-coded document; kappa and alpha by their textbook formulas (Cohen 1960;
-    Krippendorff 2011 for two coders without missing values)."""
-    a_all, b_all = [], []
-    for doc, d in seg.groupby("document"):
-        if d["coder"].nunique() < 2:
-            continue
-        extent = int(d["end"].max())
-        for code in seg["code_path"].unique():
-            vec = {}
-            for coder in DEMO_CODERS:
-                v = np.zeros(extent)
-                for s, e in d[(d["coder"] == coder) & (d["code_path"] == code)][
-                        ["start", "end"]].to_numpy(int):
-                    v[s:e] = 1
-                vec[coder] = v
-            a_all.append(vec[DEMO_CODERS[0]])
-            b_all.append(vec[DEMO_CODERS[1]])
-    a, b = np.concatenate(a_all), np.concatenate(b_all)
-    p_o = np.mean(a == b)
-    p_e = a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean())
-    n = 2 * len(a)
-    n1 = a.sum() + b.sum()
-    n0 = n - n1
-    disagree = 2 * np.sum(a != b)
-    alpha = 1 - (n - 1) * disagree / (2 * n0 * n1)
-    return 100 * p_o, (p_o - p_e) / (1 - p_e), alpha
-
-
 def test_agreement_on_the_double_coded_documents(qda_demo_project):
     seg = read_qdpx(qda_demo_project / "data" / "raw" / "part2_demo.qdpx")
     table = agreement(seg).set_index("code_path")
     overall = table.iloc[-1]
     assert overall["n_documents"] == len(DOUBLE_CODED)
-    pct, kappa, alpha = _independent_character_agreement(seg)
+    pct, kappa, alpha = independent_character_agreement(seg, DEMO_CODERS)
     assert overall["percent_agreement"] == pytest.approx(pct)
     assert overall["cohen_kappa"] == pytest.approx(kappa)
     assert overall["krippendorff_alpha"] == pytest.approx(alpha)
