@@ -40,6 +40,9 @@ __all__ = [
     "write_framework_workbook",
     "theme_patterns",
     "quotes",
+    "QUOTE_HEADERS",
+    "quotes_display",
+    "case_headers",
     "matrix_html",
     "looks_like_formula",
     "patterns_display",
@@ -52,6 +55,9 @@ __all__ = [
 
 #: Case (row) columns of the framework matrix, before the theme columns.
 CASE_COLUMNS = ["site_id", "participant_id", "sector", "organisation_type", "role"]
+#: Readers' headers of the columns of :func:`quotes`.
+QUOTE_HEADERS = {"theme": "Theme", "code": "Code", "quote": "Quote",
+                 "attribution": "Attribution"}
 #: Attribution of a quote whose speaker's role at their site (and, cross-site, sector) has
 #: fewer than k participants.
 A_PARTICIPANT = "a participant"
@@ -288,9 +294,11 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
 
     Notes
     -----
-    Every text cell is stored as text, never as a formula, and text that a spreadsheet
-    would run (starting with ``=``, ``+``, ``-``, ``@``) gets Excel's quote prefix (OWASP
-    guidance on CSV/formula injection). Sheet names are cut to Excel's 31 characters,
+    The case columns are headed in readers' words (:func:`case_headers`: "Site",
+    "Participant", "Sector", "Organisation type", "Participant's role"); the frames keep
+    their column names. Every text cell is stored as text, never as a formula, and text
+    that a spreadsheet would run (starting with ``=``, ``+``, ``-``, ``@``) gets Excel's
+    quote prefix (OWASP guidance on CSV/formula injection). Sheet names are cut to Excel's 31 characters,
     with characters Excel forbids (``[]:*?/\\``) replaced, and made unique.
     """
     from openpyxl import Workbook
@@ -312,6 +320,7 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
     about["A1"].font = Font(bold=True, size=14)
     about.column_dimensions["A"].width = 110
     used: set[str] = set()
+    headers = case_headers()
     for theme, frame in sheets.items():
         name = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(theme))[:31] or "Theme"
         base, n = name, 2
@@ -321,7 +330,7 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
         used.add(name.casefold())
         ws = wb.create_sheet(name)
         for j, col in enumerate(frame.columns, start=1):
-            _write_cell(ws, 1, j, str(col)).font = Font(bold=True)
+            _write_cell(ws, 1, j, headers.get(col, str(col))).font = Font(bold=True)
             ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = (
                 16 if col in CASE_COLUMNS else 60)
         for i, rec in enumerate(frame.itertuples(index=False), start=2):
@@ -438,6 +447,7 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
         report; "Peer worker" in a site report; "a participant"). No document name,
         position or pseudonym is given. Segments of unmapped documents, and of
         participants not in the Part 1 data, are attributed to "a participant".
+        :func:`quotes_display` gives the same table with readers' headers.
 
     Raises
     ------
@@ -504,15 +514,30 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
     return out.astype("string").reset_index(drop=True)
 
 
-def matrix_html(matrix: pd.DataFrame, *, caption: str = ""):
-    """Show a framework matrix (or a theme sheet) as escaped HTML, excerpts on their own
-    lines; returns an IPython ``HTML`` object (every value escaped)."""
-    from IPython.display import HTML
+def quotes_display(shown: pd.DataFrame) -> pd.DataFrame:
+    """:func:`quotes` with readers' headers (:data:`QUOTE_HEADERS`: ``Theme``, ``Code``,
+    ``Quote``, ``Attribution``); same rows and values."""
+    return shown.rename(columns=QUOTE_HEADERS)
 
+
+def case_headers() -> dict[str, str]:
+    """Readers' headers of the :data:`CASE_COLUMNS` of a matrix or theme sheet: "Site",
+    "Participant", "Sector", "Organisation type", "Participant's role" (not "Role": a
+    theme or code may be called that)."""
     from .report import DISPLAY_NAMES
 
+    names = {**DISPLAY_NAMES, "role": "Participant's role"}
+    return {c: names.get(c, c) for c in CASE_COLUMNS}
+
+
+def matrix_html(matrix: pd.DataFrame, *, caption: str = ""):
+    """Show a framework matrix (or a theme sheet) as escaped HTML, excerpts on their own
+    lines; returns an IPython ``HTML`` object (every value escaped, case columns headed
+    in readers' words, :func:`case_headers`)."""
+    from IPython.display import HTML
+
     e = html.escape
-    names = {**DISPLAY_NAMES, "role": "Participant's role"}  # a theme may be called "Role"
+    names = case_headers()
     head = "".join(f"<th>{e(names.get(str(c), str(c)))}</th>" for c in matrix.columns)
     body = []
     for rec in matrix.itertuples(index=False):

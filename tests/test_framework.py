@@ -13,6 +13,7 @@ from peerlib.framework import (
     framework_matrix,
     mask_roles,
     quotes,
+    quotes_display,
     theme_patterns,
     theme_sheets,
     write_framework_workbook,
@@ -93,7 +94,9 @@ def test_workbook_one_sheet_per_theme_and_no_formulas(segments, people, tmp_path
     assert wb.sheetnames == ["About", "Role", "Support"]
     ws = wb["Role"]
     values = [[c.value for c in row] for row in ws.iter_rows()]
-    assert values[0][:5] == CASE_COLUMNS
+    assert values[0][:5] == ["Site", "Participant", "Sector", "Organisation type",
+                             "Participant's role"]
+    assert values[0][5:] == ["Role", "Boundaries", "Disclosure"]  # codes as they are
     cell = next(c for row in ws.iter_rows() for c in row
                 if isinstance(c.value, str) and "HYPERLINK" in c.value)
     assert cell.data_type == "s" and cell.value.startswith("\u201c=HYPERLINK")
@@ -136,6 +139,9 @@ def test_quotes_attribution_follows_group_sizes(segments, people):
     assert by_text["Clear limits."] == A_PARTICIPANT  # one voluntary-sector participant
     assert by_text["Unmapped words."] == A_PARTICIPANT
     assert cross.columns.tolist() == ["theme", "code", "quote", "attribution"]
+    shown = quotes_display(cross)
+    assert shown.columns.tolist() == ["Theme", "Code", "Quote", "Attribution"]
+    assert shown["Quote"].tolist() == cross["quote"].tolist()
     site = quotes(segments, people, k=5, site_id="S01", theme="Role", per_code=1)
     assert set(site["code"]) == {"Role", "Boundaries", "Disclosure"}
     assert dict(zip(site["quote"], site["attribution"]))["The role is new."] == "Peer worker"

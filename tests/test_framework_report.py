@@ -51,7 +51,9 @@ def test_framework_report_and_workbook_are_published(batch):
     assert 'href="framework_matrix.html"' in index and 'href="framework_matrix.xlsx"' in index
     wb = load_workbook(batch.out / "framework_matrix.xlsx")
     assert wb.sheetnames == ["About", "Role", "Disclosure", "Boundaries", "Support"]
-    assert wb["Role"]["A1"].value == "site_id" and wb["Role"].max_row == 69
+    assert [c.value for c in wb["Role"][1][:5]] == ["Site", "Participant", "Sector",
+                                                    "Organisation type", "Participant's role"]
+    assert wb["Role"].max_row == 69
     assert not list((batch.out).glob(".staging-*"))
 
 
@@ -88,6 +90,7 @@ def test_quote_attributions_name_only_groups_of_at_least_k(batch):
                | {"a participant"})
     tables = _outputs(batch.out / "notebooks" / "30_framework_matrix.ipynb")
     quotes = next(t for t in tables if "Quotes by theme" in t)
+    assert re.findall(r"<th>(.*?)</th>", quotes) == ["Theme", "Code", "Quote", "Attribution"]
     rows = re.findall(r"<tr>\s*(.*?)</tr>", quotes, re.S)[1:]
     attributions = {html.unescape(re.findall(r"<td>(.*?)</td>", r, re.S)[-1]) for r in rows}
     assert attributions <= allowed and len(attributions) >= 2
