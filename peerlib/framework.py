@@ -298,8 +298,8 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
     "Participant", "Sector", "Organisation type", "Participant's role"); the frames keep
     their column names. Every text cell is stored as text, never as a formula, and text
     that a spreadsheet would run (starting with ``=``, ``+``, ``-``, ``@``) gets Excel's
-    quote prefix (OWASP guidance on CSV/formula injection). Sheet names are cut to Excel's 31 characters,
-    with characters Excel forbids (``[]:*?/\\``) replaced, and made unique.
+    quote prefix (OWASP guidance on CSV/formula injection). Sheet names are cut to Excel's
+    31 characters, with characters Excel forbids (``[]:*?/\\``) replaced, and made unique.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
