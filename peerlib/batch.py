@@ -240,9 +240,9 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
             pm.execute_notebook(job.template, str(nb_out), parameters=params,
                                 kernel_name="python3", cwd=root, progress_bar=False,
                                 execution_timeout=timeout, start_timeout=120, log_output=False,
-                                # written once at the end (or at the failing cell), not after
-                                # every cell: the partial notebook of a failure is still kept
-                                request_save_on_cell_execute=False)
+                                # saved after every cell, so that a notebook stopped by a
+                                # timeout is still kept, partial, for debugging
+                                request_save_on_cell_execute=True)
         except pm.PapermillExecutionError as err:
             return JobResult(job.name, False, time.monotonic() - start,
                              f"{err.ename}: {err.evalue}", err.exec_count)

@@ -349,3 +349,23 @@ def test_damaged_prepared_data_says_to_prepare_again(tmp_path):
     (data / "part1_long.parquet").write_bytes(blob[: len(blob) // 2])
     with pytest.raises(ParameterError, match="cannot be read.*peerlib prepare"):
         load_prepared(data)
+
+
+def test_a_hung_cell_times_out_and_publishes_nothing(tmp_path):
+    """Fault 5 of the issue: a cell that never ends must fail the notebook after --timeout
+    seconds, and the failed site's HTML (which would show a traceback) is not published."""
+    hung = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, hung)
+    nb = nbformat.read(hung / "10_site_report.ipynb", as_version=4)
+    check = next(i for i, c in enumerate(nb.cells)
+                 if "parameters" in c.metadata.get("tags", [])) + 1
+    nb.cells[check].source += "\nimport time\ntime.sleep(600)"
+    nbformat.write(nb, hung / "10_site_report.ipynb")
+    out = tmp_path / "reports"
+    with pytest.raises(ReportError, match="S01") as info:
+        run_reports(out=out, sites=["S01"], jobs=2, notebooks=hung, timeout=5, progress=False)
+    assert [f.name for f in info.value.failures] == ["S01"]
+    assert "timed out" in info.value.failures[0].error.lower() or \
+        "timeout" in info.value.failures[0].error.lower()
+    assert not (out / "sites" / "S01.html").exists()
+    assert (out / "notebooks" / "failed" / "S01.ipynb").exists()
