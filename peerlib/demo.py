@@ -160,12 +160,17 @@ def _responses(seed: int) -> list[dict]:
     return rows
 
 
-def _csv(rows: list[dict], columns: list[str]) -> bytes:
+def csv_bytes(header: list[str], rows: list[list]) -> bytes:
+    """A small CSV file's bytes (UTF-8, ``\\n`` line ends, header first), for demo files."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
     writer.writerows(rows)
     return buf.getvalue().encode("utf-8")
+
+
+def _csv(rows: list[dict], columns: list[str]) -> bytes:
+    return csv_bytes(columns, [[row[c] for c in columns] for row in rows])
 
 
 def demo_files(seed: int = DEMO_SEED) -> dict[str, bytes]:

@@ -21,7 +21,6 @@ Files written into ``data/raw`` by ``peerlib demo-data`` (beside the Part 1 demo
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import uuid
@@ -33,6 +32,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .demo import csv_bytes as _csv
 from .demo import write_owned_files
 
 __all__ = ["QDA_DEMO_SEED", "DEMO_FRAMEWORK", "DEMO_CODERS", "DOUBLE_CODED",
@@ -265,14 +265,6 @@ def _zip(entries: dict[str, bytes]) -> bytes:
             info.external_attr = 0o644 << 16
             zf.writestr(info, data)
     return buf.getvalue()
-
-
-def _csv(header: list[str], rows: list[list]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buf.getvalue().encode("utf-8")
 
 
 def qda_demo_files(seed: int = QDA_DEMO_SEED) -> dict[str, bytes]:
