@@ -680,6 +680,5 @@ def site_quotes_section(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MI
                    per_code=per_code)
     if not len(shown):
         return note("No coded Part 2 transcript from this site has been imported.")
-    return table(shown.rename(columns={"theme": "Theme", "code": "Code", "quote": "Quote",
-                                       "attribution": "Said by"}),
+    return table(quotes_display(shown),
                  caption="Quotes from this site's interviews (redacted)")
