@@ -146,18 +146,25 @@ class QDAWarning(UserWarning):
     """Something in a QDA import a data manager should look at (unmapped documents...)."""
 
 
-def _qda_table(path: Path, *, sheet: str | None = None, what: str = "") -> pd.DataFrame:
+def _qda_table(path: Path, *, sheet: str | None = None, what: str = "",
+               required: tuple[str, ...] = (), kind: str = "") -> pd.DataFrame:
     """:func:`peerlib.io.read_table` for the files of a QDA import: a file that cannot be
-    read is a :class:`QDAError` whose advice is about that file (``what`` it should be),
-    not the Part 1 advice of :class:`~peerlib.errors.AnswerDataError`."""
+    read, or lacks one of the ``required`` columns, is a :class:`QDAError` whose advice is
+    about that file (``what`` it should be; ``kind`` names it in the missing-column
+    message), not the Part 1 advice of :class:`~peerlib.errors.AnswerDataError`."""
     try:
-        return read_table(path, sheet=sheet)
+        table = read_table(path, sheet=sheet)
     except AnswerDataError as err:
         problems = [f"{rec.problem}" + ("" if pd.isna(rec.value) else f" ({rec.value!s})")
                     for rec in err.problems.itertuples(index=False)]
         raise QDAError(path, "", problems if len(problems) > 1 else problems[0],
                        f"{what} Correct or export it again and run again; nothing was "
                        "written." if what else "Nothing was written.") from err
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise QDAError(path, "header", f"lacks the column(s) {', '.join(missing)} of "
+                       f"{kind} ({', '.join(required)})")
+    return table
 
 
 # =========================================================================== XML helpers
@@ -298,10 +305,8 @@ def read_codebook(path: str | Path) -> pd.DataFrame:
             root = _parse_xml(zf.read(entry), path.name, entry)
         return _codebook_frame(list(_codes_from(root, path.name, entry).values()))
     table = _qda_table(path, what="A Taguette codebook export is a CSV or XLSX with the "
-                       "columns tag, description.")
-    if "tag" not in table.columns:
-        raise QDAError(path, "header", "has no 'tag' column (a Taguette codebook export has "
-                       "'tag', 'description', ...)")
+                       "columns tag, description.", required=("tag",),
+                       kind="a Taguette codebook export")
     rows = []
     for tag, desc in zip(table["tag"], table.get("description", [""] * len(table))):
         tag = str(tag).strip()
@@ -774,11 +779,9 @@ def read_taguette(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame
     """
     path = Path(path)
     table = _qda_table(path, sheet=sheet, what="A Taguette highlights export is a CSV or "
-                       "XLSX with the columns id, document, tag, content.")
-    missing = [c for c in ("id", "document", "tag", "content") if c not in table.columns]
-    if missing:
-        raise QDAError(path, "header", f"lacks the column(s) {', '.join(missing)} of a "
-                       "Taguette highlights export (id, document, tag, content)")
+                       "XLSX with the columns id, document, tag, content.",
+                       required=("id", "document", "tag", "content"),
+                       kind="a Taguette highlights export")
     rows, problems = [], []
     for idx, rec in table.iterrows():
         doc, tag = str(rec["document"]).strip(), str(rec["tag"]).strip()
@@ -838,11 +841,8 @@ def read_documents_map(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     table = _qda_table(path, what="The documents map is a CSV or XLSX with the columns "
-                       "document, participant_id (and optionally site_id).")
-    missing = [c for c in ("document", "participant_id") if c not in table.columns]
-    if missing:
-        raise QDAError(path, "header", f"lacks the column(s) {', '.join(missing)} "
-                       "(document, participant_id[, site_id])")
+                       "document, participant_id (and optionally site_id).",
+                       required=("document", "participant_id"), kind="a documents map")
     problems, seen = [], {}
     for idx, rec in table.iterrows():
         doc, pid = str(rec["document"]).strip(), str(rec["participant_id"]).strip()
@@ -890,11 +890,8 @@ def read_redaction_list(path: str | Path) -> pd.DataFrame:
     """
     path = Path(path)
     table = _qda_table(path, what="The redaction list is a CSV or XLSX with the columns "
-                       "term, category.")
-    missing = [c for c in ("term", "category") if c not in table.columns]
-    if missing:
-        raise QDAError(path, "header", f"lacks the column(s) {', '.join(missing)} "
-                       "(term, category)")
+                       "term, category.", required=("term", "category"),
+                       kind="a redaction list")
     rows, problems = [], []
     for idx, rec in table.iterrows():
         term = str(rec["term"]).strip()
