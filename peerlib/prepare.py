@@ -202,6 +202,14 @@ def load_part1(responses: str | Path | None = None, sites: str | Path | None = N
     CodebookError
         When the codebook is malformed.
     """
+    return _read_part1(responses, sites, codebook=codebook, sheet=sheet, delimiter=delimiter,
+                       encoding=encoding, column_map=column_map,
+                       pseudonymise_ids=pseudonymise_ids)[0]
+
+
+def _read_part1(responses, sites, *, codebook, sheet, delimiter, encoding, column_map,
+                pseudonymise_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`load_part1`, also returning the validated site register it read."""
     paths = project_paths()
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     responses_path = Path(responses) if responses else paths.responses()
@@ -233,7 +241,7 @@ def load_part1(responses: str | Path | None = None, sites: str | Path | None = N
     long = build_long(wide, register, cb)
     long.attrs["n_withdrawn"] = n_withdrawn
     long.attrs["dropped_columns"] = dropped
-    return long
+    return long, register
 
 
 @contextmanager
@@ -326,9 +334,9 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
                + ((Path(column_map),) if column_map else ()) if p.exists()]
     try:
         info = read_dataset_info(dataset_path)
-        long = load_part1(responses_path, sites_path, codebook=cb, sheet=sheet,
-                          delimiter=delimiter, encoding=encoding, column_map=column_map)
-        register = read_site_register(sites_path)
+        long, register = _read_part1(responses_path, sites_path, codebook=cb, sheet=sheet,
+                                     delimiter=delimiter, encoding=encoding,
+                                     column_map=column_map, pseudonymise_ids=True)
     except AnswerDataError as err:
         err.validation_report = _try_validation_report(report_dir, problems=err.problems,
                                                        inputs=checked)

@@ -601,7 +601,7 @@ def test_exit_codes_distinguish_data_usage_and_bugs(demo_project, capsys, monkey
     def bug(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(prep, "load_part1", bug)
+    monkeypatch.setattr(prep, "_read_part1", bug)  # where prepare reads the data
     assert main(["prepare"]) == 3
     assert "internal error" in capsys.readouterr().err
 
