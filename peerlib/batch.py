@@ -627,13 +627,10 @@ def write_index(out_dir: Path, job_list: list[Job], results: list[JobResult], *,
             entry = {"status": "ok", "last_good": provenance["run_date"], "data": fingerprint}
         else:
             entry = {"status": "failed", "last_good": entry.get("last_good"),
-                     "data": entry.get("data"),
+                     "data": entry.get("data"), "banner": entry.get("banner", False),
                      "error": res.error.splitlines()[0] if res.error else "",
                      "cell": res.cell, "failed_run": provenance["run_date"]}
         status[job.html] = entry
-    tmp = status_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(status, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, status_path)
 
     e = html.escape
     rows = []
@@ -645,18 +642,20 @@ def write_index(out_dir: Path, job_list: list[Job], results: list[JobResult], *,
         if entry.get("status") == "ok" and entry.get("data") == fingerprint:
             state = f"up to date ({e(entry.get('last_good') or '')})"
             cls = "ok"
-            if exists:
+            if exists and entry.pop("banner", False):  # only a file once marked is read
                 mark_report(out_dir / rel, None)
         elif entry.get("status") == "ok" and exists:
             state = (f"OUTDATED: made on {e(entry.get('last_good') or 'an earlier run')} "
                      "from earlier data; run peerlib reports again to update it")
             cls = "stale"
+            entry["banner"] = True
             mark_report(out_dir / rel, f"This report is out of date: it was made on "
                         f"{entry.get('last_good') or 'an earlier run'} from earlier data.")
         elif exists:
             state = (f"STALE: the latest run failed ({e(entry.get('error') or '')}); showing "
                      f"the report of {e(entry.get('last_good') or 'an earlier run')}")
             cls = "stale"
+            entry["banner"] = True
             mark_report(out_dir / rel, f"This report is out of date: the run of "
                         f"{entry.get('failed_run') or 'a later date'} failed, so it still "
                         f"shows the results of {entry.get('last_good') or 'an earlier run'}.")
@@ -677,6 +676,9 @@ def write_index(out_dir: Path, job_list: list[Job], results: list[JobResult], *,
                         'framework matrix report</td></tr>')
     for rec in register.itertuples(index=False):
         rows.append(row(f"{rec.site_id}: {rec.site_name}", f"sites/{rec.site_id}.html"))
+    tmp = status_path.with_suffix(".tmp")  # after the rows: they record the banners
+    tmp.write_text(json.dumps(status, indent=2, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, status_path)
     banner = ('<div class="banner">SYNTHETIC DEMO DATA: every answer in these reports is '
               'invented; these are not study results and the site names are fictional.</div>'
               if provenance["synthetic"] else "")
