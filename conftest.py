@@ -33,8 +33,8 @@ def pytest_configure(config):
     os.environ["PEERLIB_PROJECT_DIR"] = str(_TEST_PROJECT)
     os.environ["PEERLIB_KEY"] = "peerwork-test-suite-key"  # fixed pseudonyms in tests
 
-    from peerlib.prepare import prepare
-    from peerlib.qda import write_coded_segments
+    from peerlib.part1.prepare import prepare
+    from peerlib.part2 import write_coded_segments
 
     prepare()
     write_coded_segments(raw / "part2_demo.qdpx")  # Part 2: the framework matrix report

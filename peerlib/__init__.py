@@ -12,7 +12,7 @@ from .errors import (  # noqa: E402
     ReportError,
 )
 from .paths import project_dir, project_paths  # noqa: E402
-from .prepare import load_part1, load_prepared, load_sites, prepare  # noqa: E402
+from .part1.prepare import load_part1, load_prepared, load_sites, prepare  # noqa: E402
 
 __all__ = [
     "__version__",

@@ -117,11 +117,11 @@ def _run(args: argparse.Namespace) -> int:
     paths = project_paths()
 
     if args.command == "demo-data":
-        from .demo import write_demo_data
+        from .part1.demo import write_demo_data
 
         for path in write_demo_data(args.out or paths.raw):
             print(f"wrote {path}")
-        from .qda_demo import write_qda_demo
+        from .part2.demo import write_qda_demo
 
         for path in write_qda_demo(args.out or paths.raw):
             print(f"wrote {path}")
@@ -129,7 +129,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     if args.command == "prepare":
-        from .prepare import prepare
+        from .part1.prepare import prepare
 
         result = prepare(args.responses, args.sites, out=args.out, codebook=args.codebook,
                          sheet=args.sheet, delimiter=args.delimiter, encoding=args.encoding,
@@ -141,7 +141,7 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     if args.command == "template":
-        from .template import write_entry_template
+        from .part1.template import write_entry_template
 
         path = write_entry_template(args.out, sites=args.sites, codebook=args.codebook)
         print(f"wrote the data-entry workbook {path}\nFill in one row per interview on its "
@@ -170,7 +170,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{len(batch.results)} reports written; open {batch.index}")
         return EXIT_OK
     if args.command == "import-codes":
-        from .qda import QDAWarning, write_coded_segments
+        from .errors import QDAWarning
+        from .part2.importer import write_coded_segments
 
         with _plain_warnings(args.command, QDAWarning):
             written = write_coded_segments(args.path, out=args.out, documents=args.documents,

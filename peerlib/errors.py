@@ -6,6 +6,8 @@ was wrong. Exit codes of the ``peerlib`` command follow the class (see :data:`EX
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 __all__ = [
@@ -120,3 +122,40 @@ class AnswerDataError(PeerlibError, ValueError):
         columns = self.problems["column"].dropna().astype(str)
         return bool(columns.isin(["role", "site_id"]).any()
                     or columns.str.endswith(("_happening", "_importance")).any())
+
+
+class QDAError(PeerlibError, ValueError):
+    """A QDA export (or a file that goes with it) cannot be imported.
+
+    Attributes
+    ----------
+    file : str
+        The file name.
+    element : str
+        Where in it ("PlainTextSelection guid=..."; a zip entry; a column), or "".
+    problems : list of str
+        Every problem found (for position mismatches there may be many).
+    """
+
+    exit_code = EXIT_INVALID_DATA
+
+    def __init__(self, file: str | Path, element: str, problem: str | list[str],
+                 hint: str = ""):
+        self.file = Path(str(file)).name
+        self.element = element
+        self.problems = [problem] if isinstance(problem, str) else list(problem)
+        where = self.file + (f", {element}" if element else "")
+        if len(self.problems) == 1:
+            text = f"{where}: {self.problems[0]}"
+        else:
+            shown = self.problems[:50]
+            text = f"{where}: {len(self.problems)} problems:\n" + "\n".join(
+                f"  - {p}" for p in shown)
+            if len(self.problems) > 50:
+                text += f"\n  ... and {len(self.problems) - 50} more"
+        super().__init__(text + (f"\n{hint}" if hint else ""))
+
+
+class QDAWarning(UserWarning):
+    """Something in a QDA import a data manager should look at (unmapped documents...)."""
+

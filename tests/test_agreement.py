@@ -1,4 +1,4 @@
-"""Inter-coder agreement (peerlib.agreement) against hand-computed small cases."""
+"""Inter-coder agreement (peerlib.part2.agreement) against hand-computed small cases."""
 from __future__ import annotations
 
 import math
@@ -8,16 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from peerlib.agreement import (
-    OVERALL,
-    agreement,
-    agreement_display,
-    agreement_report,
-    cohen_kappa,
-    coding_units,
-    krippendorff_alpha,
-    percent_agreement,
-)
+from peerlib.part2.agreement import OVERALL, agreement, cohen_kappa, coding_units, krippendorff_alpha, percent_agreement
+from peerlib.reporting.sections import agreement_display, agreement_report
 
 
 def _seg(rows):

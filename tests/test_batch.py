@@ -253,7 +253,7 @@ def test_markup_in_site_names_and_item_text_renders_inert(tmp_path, monkeypatch)
     import yaml
 
     from peerlib.codebook import default_codebook_path
-    from peerlib.prepare import prepare
+    from peerlib.part1.prepare import prepare
 
     evil_site = "<script>alert('site')</script><img src=x onerror=alert(1)>"
     evil_item = '<img src=y onerror=alert(2)>Shared <b>understanding</b>'
@@ -285,7 +285,7 @@ def test_reports_from_earlier_data_are_marked_outdated(batch, tmp_path):
     import datetime as dt
 
     from peerlib.batch import JobResult, data_fingerprint, write_index
-    from peerlib.prepare import load_meta, load_sites
+    from peerlib.part1.prepare import load_meta, load_sites
 
     out = tmp_path / "reports"
     shutil.copytree(batch.out, out)
@@ -342,7 +342,7 @@ def test_a_withdrawal_makes_earlier_reports_outdated(batch, tmp_path):
 
 def test_damaged_prepared_data_says_to_prepare_again(tmp_path):
     from peerlib.errors import ParameterError
-    from peerlib.prepare import load_prepared
+    from peerlib.part1.prepare import load_prepared
 
     data = tmp_path / "processed"
     shutil.copytree(project_paths().processed, data)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import html
 import re
 
-from peerlib.agreement import OVERALL, agreement_section
+from peerlib.part2.agreement import OVERALL
+from peerlib.reporting.sections import agreement_section
 from peerlib.paths import project_paths
-from peerlib.qda import read_qdpx
-from peerlib.qda_demo import DEMO_CODERS, DOUBLE_CODED
+from peerlib.part2 import read_qdpx
+from peerlib.part2.demo import DEMO_CODERS, DOUBLE_CODED
 from qda_helpers import independent_character_agreement
 
 HEADER = ["Code", "Documents", "Coders", "Units (character)", "Agreement (%)",

@@ -1,4 +1,4 @@
-"""Tests of peerlib.demo: deterministic synthetic demo data that reproduces the study's sample."""
+"""Tests of peerlib.part1.demo: deterministic synthetic demo data that reproduces the study's sample."""
 from __future__ import annotations
 
 import hashlib
@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from peerlib.demo import demo_files, write_demo_data
+from peerlib.part1.demo import demo_files, write_demo_data
 from peerlib.errors import ParameterError
-from peerlib.prepare import load_part1
-from peerlib.scoring import sample_table
-from peerlib.validate import read_site_register
+from peerlib.part1.prepare import load_part1
+from peerlib.part1.scoring import sample_table
+from peerlib.part1.validate import read_site_register
 
 RAW_DEMO = Path(__file__).resolve().parents[1] / "data" / "raw"
 DEMO_FILES = ("dataset.yaml", "sites.csv", "part1_responses.csv")

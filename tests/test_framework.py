@@ -1,4 +1,4 @@
-"""Framework matrix, theme patterns, quotes and the Excel export (peerlib.framework)."""
+"""Framework matrix, theme patterns, quotes and the Excel export (peerlib.part2.framework, peerlib.reporting.excel)."""
 from __future__ import annotations
 
 import zipfile
@@ -7,17 +7,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from peerlib.framework import (
-    A_PARTICIPANT,
-    CASE_COLUMNS,
-    framework_matrix,
-    mask_roles,
-    quotes,
-    quotes_display,
-    theme_patterns,
-    theme_sheets,
-    write_framework_workbook,
-)
+from peerlib.part2.framework import A_PARTICIPANT, CASE_COLUMNS, framework_matrix, mask_roles, quotes, theme_patterns, theme_sheets
+from peerlib.reporting.sections import quotes_display
+from peerlib.reporting.excel import write_framework_workbook
 
 
 @pytest.fixture
@@ -182,9 +174,9 @@ def test_demo_cross_site_quotes_name_no_role_unless_k_is_1():
     """The demo's role groups at a site have one or two participants: with k = 5 no
     cross-site quote names a role (only a sector, both sectors having over 30); with k = 1
     every mapped quote does."""
-    from peerlib.framework import participants
-    from peerlib.prepare import load_prepared
-    from peerlib.qda import load_coded_segments
+    from peerlib.part2.framework import participants
+    from peerlib.part1.prepare import load_prepared
+    from peerlib.part2 import load_coded_segments
 
     people = participants(load_prepared())
     assert people.groupby(["site_id", "role"], observed=True).size().max() <= 2

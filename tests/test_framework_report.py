@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 
 from peerlib.cli import main
 from peerlib.paths import project_paths
-from peerlib.prepare import load_prepared
+from peerlib.part1.prepare import load_prepared
 
 REPO = Path(__file__).resolve().parents[1]
 QDA_FILES = ("part2_demo.qdpx", "part2_demo_taguette.csv", "qda_documents.csv",
@@ -201,7 +201,7 @@ def test_site_reports_quote_their_own_site_with_safe_attribution(batch):
 
 
 def test_site_section_without_coded_transcripts_says_so(tmp_path, long_df):
-    from peerlib.framework import site_quotes_section
+    from peerlib.reporting.sections import site_quotes_section
 
     shown = site_quotes_section(long_df, "S01", k=5, data_dir=tmp_path)
     assert "No coded Part 2 transcripts have been imported" in shown.data

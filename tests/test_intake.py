@@ -19,10 +19,10 @@ import yaml
 from peerlib.cli import main
 from peerlib.codebook import item_columns
 from peerlib.errors import PROBLEM_COLUMNS, AnswerDataError
-from peerlib.io import read_column_map, read_table
-from peerlib.prepare import load_part1, load_prepared, prepare
-from peerlib.template import DATA_SHEET, INSTRUCTIONS_SHEET, write_entry_template
-from peerlib.validate import normalise_responses, read_site_register, response_columns
+from peerlib.part1.read import read_column_map, read_table
+from peerlib.part1.prepare import load_part1, load_prepared, prepare
+from peerlib.part1.template import DATA_SHEET, INSTRUCTIONS_SHEET, write_entry_template
+from peerlib.part1.validate import normalise_responses, read_site_register, response_columns
 
 ITEMS = [f"2.{i}" for i in range(1, 9)]
 ANSWER_COLUMNS = [c for item in ITEMS for c in item_columns(item)]
@@ -561,7 +561,7 @@ def test_validation_report_written_atomically(demo_project, monkeypatch):
     reports = demo_project / "data" / "validation"
     before = _hashes(reports)
     processed_before = _hashes(demo_project / "data" / "processed")
-    import peerlib.validation_report as vr
+    import peerlib.part1.validation_report as vr
 
     def broken(table):
         raise OSError("disk full")
@@ -596,7 +596,7 @@ def test_exit_codes_distinguish_data_usage_and_bugs(demo_project, capsys, monkey
         main(["template", "--no-such-option"])
     assert info.value.code == 2
     capsys.readouterr()
-    prep = importlib.import_module("peerlib.prepare")   # the module, not the function
+    prep = importlib.import_module("peerlib.part1.prepare")   # the module, not the function
 
     def bug(*args, **kwargs):
         raise RuntimeError("a bug")

@@ -1,4 +1,4 @@
-"""Tests of peerlib.prepare: raw demo files -> data/processed, atomically and reproducibly."""
+"""Tests of peerlib.part1.prepare: raw demo files -> data/processed, atomically and reproducibly."""
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +11,7 @@ import yaml
 
 from peerlib.codebook import default_codebook_path
 from peerlib.errors import AnswerDataError
-from peerlib.prepare import LONG_COLUMNS, load_meta, load_part1, load_prepared, load_sites, prepare
+from peerlib.part1.prepare import LONG_COLUMNS, load_meta, load_part1, load_prepared, load_sites, prepare
 from peerlib.privacy import pseudonymise
 
 

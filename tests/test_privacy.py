@@ -9,7 +9,7 @@ import pytest
 
 from peerlib.errors import ParameterError
 from peerlib.paths import project_paths
-from peerlib.prepare import load_meta, load_prepared, prepare
+from peerlib.part1.prepare import load_meta, load_prepared, prepare
 from peerlib.privacy import load_key, pseudonymise, read_withdrawn
 
 

@@ -1,4 +1,4 @@
-"""Tests of peerlib.scoring against hand-computed values on the tiny fixture ``long_df``.
+"""Tests of peerlib.part1.scoring against hand-computed values on the tiny fixture ``long_df``.
 
 The fixture (tests/conftest.py, TINY_PEOPLE) as a table, happening/importance:
 
@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from peerlib.scoring import (
+from peerlib.part1.scoring import (
     QUADRANTS,
     compare_two_groups,
     happening_distribution,
@@ -382,7 +382,7 @@ def test_ipa_min_n_hides_small_items_and_their_share_of_the_references(long_df):
     with min_n = 2 it is hidden; the reference means are then over 2.1 and 2.2 only
     (performance: 2.1 = (3 + 0.5) / 5 = 70, 2.2 = (1 + 0.5) / 3 = 50 -> reference 60),
     so nobody can work the hidden item back out of the cross-hairs."""
-    from peerlib.scoring import importance_performance
+    from peerlib.part1.scoring import importance_performance
 
     shown = importance_performance(long_df, min_n=2)
     hidden = shown[shown["item_id"] == "2.3"].iloc[0]

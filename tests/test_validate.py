@@ -1,4 +1,4 @@
-"""Tests of peerlib.validate: the site register and the raw responses, every problem at once."""
+"""Tests of peerlib.part1.validate: the site register and the raw responses, every problem at once."""
 from __future__ import annotations
 
 import csv
@@ -8,8 +8,8 @@ import pytest
 
 from peerlib.codebook import item_columns
 from peerlib.errors import PROBLEM_COLUMNS, AnswerDataError
-from peerlib.io import read_table
-from peerlib.validate import normalise_responses, read_site_register
+from peerlib.part1.read import read_table
+from peerlib.part1.validate import normalise_responses, read_site_register
 
 SITE_HEADER = ["site_id", "site_name", "organisation_type", "sector", "bme_focus", "aliases"]
 GOOD_SITES = [
@@ -301,7 +301,7 @@ def test_header_only_file_is_invalid_and_changes_nothing(demo_project):
     """A responses file with a header and no rows must not replace good prepared data."""
     import hashlib
 
-    from peerlib.prepare import prepare
+    from peerlib.part1.prepare import prepare
 
     prepare()
     processed = demo_project / "data" / "processed"
@@ -317,7 +317,7 @@ def test_header_only_file_is_invalid_and_changes_nothing(demo_project):
 
 
 def test_register_and_response_problems_are_reported_together(demo_project):
-    from peerlib.prepare import load_part1
+    from peerlib.part1.prepare import load_part1
 
     raw = demo_project / "data" / "raw"
     sites = (raw / "sites.csv").read_text(encoding="utf-8").replace(",NHS,false,", ",Private,false,", 1)
@@ -333,7 +333,7 @@ def test_register_and_response_problems_are_reported_together(demo_project):
 
 
 def test_unknown_site_reported_even_when_the_register_has_problems(demo_project):
-    from peerlib.prepare import load_part1
+    from peerlib.part1.prepare import load_part1
 
     raw = demo_project / "data" / "raw"
     sites = (raw / "sites.csv").read_text(encoding="utf-8").replace(",NHS,false,", ",NHS,maybe,", 1)
@@ -348,7 +348,7 @@ def test_unknown_site_reported_even_when_the_register_has_problems(demo_project)
 
 
 def test_empty_and_binary_files_get_plain_messages(tmp_path):
-    from peerlib.io import read_table
+    from peerlib.part1.read import read_table
 
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
@@ -364,8 +364,8 @@ def test_missing_columns_on_first_sheet_point_to_the_other_sheets(demo_project, 
     import openpyxl
     import pandas as pd
 
-    from peerlib.io import read_table
-    from peerlib.validate import normalise_responses, read_site_register
+    from peerlib.part1.read import read_table
+    from peerlib.part1.validate import normalise_responses, read_site_register
     from peerlib.codebook import load_codebook
 
     data = pd.read_csv(demo_project / "data" / "raw" / "part1_responses.csv", dtype=str,

@@ -19,14 +19,12 @@ A. Bryman & R. G. Burgess (Eds.), Analyzing qualitative data (pp. 173-194). Rout
 """
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
-from pathlib import Path
 
 import pandas as pd
 
-from .disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, suppress_small_groups
-from .qda import PATH_SEPARATOR
+from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, suppress_small_groups
+from .segments import PATH_SEPARATOR
 
 __all__ = [
     "CASE_COLUMNS",
@@ -37,20 +35,11 @@ __all__ = [
     "framework_matrix",
     "theme_sheets",
     "mask_roles",
-    "write_framework_workbook",
     "theme_patterns",
     "quotes",
     "QUOTE_HEADERS",
-    "quotes_display",
-    "case_headers",
-    "matrix_html",
-    "looks_like_formula",
-    "patterns_display",
     "coding_summary",
     "codebook_paths",
-    "workbook_path",
-    "export_workbook",
-    "site_quotes_section",
 ]
 
 #: Case (row) columns of the framework matrix, before the theme columns.
@@ -62,7 +51,6 @@ QUOTE_HEADERS = {"theme": "Theme", "code": "Code", "quote": "Quote",
 #: fewer than k participants.
 A_PARTICIPANT = "a participant"
 _EXCERPT_SEP = "\n\n"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def participants(part1: pd.DataFrame) -> pd.DataFrame:
@@ -253,98 +241,6 @@ def mask_roles(table: pd.DataFrame, people: pd.DataFrame, *,
     return out
 
 
-def looks_like_formula(value: object) -> bool:
-    """True when a spreadsheet would read the text as a formula (it starts with ``=``,
-    ``+``, ``-``, ``@``, tab or CR; OWASP CSV-injection guidance)."""
-    return isinstance(value, str) and value.startswith(_FORMULA_START)
-
-
-def _write_cell(ws, row: int, col: int, value: object):
-    cell = ws.cell(row=row, column=col)
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        cell.value = None
-        return cell
-    cell.value = value if not isinstance(value, str) else str(value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-        if looks_like_formula(value):
-            cell.quotePrefix = True  # Excel keeps it text when the cell is edited
-    return cell
-
-
-def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, *,
-                             title: str = "", synthetic: bool = False) -> Path:
-    """Write the framework matrix as an Excel workbook, one sheet per theme.
-
-    Parameters
-    ----------
-    sheets : dict of str to pandas.DataFrame
-        From :func:`theme_sheets` (normally after :func:`mask_roles`).
-    path : str or Path
-        The ``.xlsx`` to write (replaced atomically).
-    title : str
-        Written in a first "About" sheet with how to read the workbook.
-    synthetic : bool
-        Say in the About sheet that the data are synthetic.
-
-    Returns
-    -------
-    pathlib.Path
-        The workbook written.
-
-    Notes
-    -----
-    The case columns are headed in readers' words (:func:`case_headers`: "Site",
-    "Participant", "Sector", "Organisation type", "Participant's role"); the frames keep
-    their column names. Every text cell is stored as text, never as a formula, and text
-    that a spreadsheet would run (starting with ``=``, ``+``, ``-``, ``@``) gets Excel's
-    quote prefix (OWASP guidance on CSV/formula injection). Sheet names are cut to Excel's
-    31 characters, with characters Excel forbids (``[]:*?/\\``) replaced, and made unique.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    path = Path(path)
-    wb = Workbook()
-    about = wb.active
-    about.title = "About"
-    lines = [title or "Framework matrix",
-             "SYNTHETIC DEMO DATA: every excerpt is invented." if synthetic else "",
-             "One sheet per theme: a row per participant (grouped by site), a column per "
-             "code of the theme; each cell holds the participant's coded excerpts with "
-             "references [document, start-end positions].",
-             "Roles are shown only where at least k participants of a site share the role.",
-             "Method: framework method (Gale et al. 2013, BMC Med Res Methodol 13:117)."]
-    for i, line in enumerate([x for x in lines if x], start=1):
-        _write_cell(about, i, 1, line)
-    about["A1"].font = Font(bold=True, size=14)
-    about.column_dimensions["A"].width = 110
-    used: set[str] = set()
-    headers = case_headers()
-    for theme, frame in sheets.items():
-        name = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(theme))[:31] or "Theme"
-        base, n = name, 2
-        while name.casefold() in used:
-            suffix = f" ({n})"
-            name, n = base[: 31 - len(suffix)] + suffix, n + 1
-        used.add(name.casefold())
-        ws = wb.create_sheet(name)
-        for j, col in enumerate(frame.columns, start=1):
-            _write_cell(ws, 1, j, headers.get(col, str(col))).font = Font(bold=True)
-            ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = (
-                16 if col in CASE_COLUMNS else 60)
-        for i, rec in enumerate(frame.itertuples(index=False), start=2):
-            for j, value in enumerate(rec, start=1):
-                _write_cell(ws, i, j, None if pd.isna(value) else str(value)).alignment = \
-                    Alignment(wrap_text=True, vertical="top")
-        ws.freeze_panes = ws.cell(row=2, column=len(CASE_COLUMNS) + 1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(path)
-    return path
-
-
 def theme_patterns(segments: pd.DataFrame, people: pd.DataFrame, *,
                    by: Sequence[str] = ("sector", "organisation_type", "role"),
                    k: int = DEFAULT_MIN_GROUP_SIZE,
@@ -514,74 +410,6 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
     return out.astype("string").reset_index(drop=True)
 
 
-def quotes_display(shown: pd.DataFrame) -> pd.DataFrame:
-    """:func:`quotes` with readers' headers (:data:`QUOTE_HEADERS`: ``Theme``, ``Code``,
-    ``Quote``, ``Attribution``); same rows and values."""
-    return shown.rename(columns=QUOTE_HEADERS)
-
-
-def case_headers() -> dict[str, str]:
-    """Readers' headers of the :data:`CASE_COLUMNS` of a matrix or theme sheet: "Site",
-    "Participant", "Sector", "Organisation type", "Participant's role" (not "Role": a
-    theme or code may be called that)."""
-    from .report import DISPLAY_NAMES
-
-    names = {**DISPLAY_NAMES, "role": "Participant's role"}
-    return {c: names.get(c, c) for c in CASE_COLUMNS}
-
-
-def matrix_html(matrix: pd.DataFrame, *, caption: str = ""):
-    """Show a framework matrix (or a theme sheet) as escaped HTML, excerpts on their own
-    lines; returns an IPython ``HTML`` object (every value escaped, case columns headed
-    in readers' words, :func:`case_headers`)."""
-    from IPython.display import HTML
-
-    e = html.escape
-    names = case_headers()
-    head = "".join(f"<th>{e(names.get(str(c), str(c)))}</th>" for c in matrix.columns)
-    body = []
-    for rec in matrix.itertuples(index=False):
-        cells = []
-        for value in rec:
-            text = "–" if pd.isna(value) or value == "" else str(value)
-            cells.append("<td>" + "<br><br>".join(e(p) for p in text.split(_EXCERPT_SEP))
-                         + "</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    cap = f"<p class='peerwork-caption'>{e(caption)}</p>" if caption else ""
-    return HTML(f"{cap}<table class='peerwork-table peerwork-matrix'><thead><tr>{head}</tr>"
-                f"</thead><tbody>{''.join(body)}</tbody></table>")
-
-
-def patterns_display(patterns: pd.DataFrame, *, k: int) -> pd.DataFrame:
-    """:func:`theme_patterns` as text for a report: "3 of 7 (43%)", or "n<k".
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``Breakdown``, ``Group``, one column per theme; a group with no participants with
-        coded transcripts shows "–".
-    """
-    k = check_min_group_size(k)
-    labels = {"sector": "Sector", "organisation_type": "Organisation type", "role": "Role"}
-    text = []
-    for r in patterns.itertuples(index=False):
-        if int(r.n_participants) == 0:
-            value = "–"
-        elif bool(r.suppressed):
-            value = f"n<{k}"
-        else:
-            value = f"{int(r.n_spoke)} of {int(r.n_participants)} ({float(r.percent):.0f}%)"
-        text.append(value)
-    frame = patterns.assign(_text=text)
-    wide = frame.pivot_table(index=["by", "group"], columns="theme", values="_text",
-                             aggfunc="first", sort=False)
-    wide = wide.reindex(columns=list(dict.fromkeys(patterns["theme"])))
-    wide = wide.reset_index()
-    wide.columns.name = None
-    wide["by"] = wide["by"].map(lambda b: labels.get(b, b))
-    return wide.rename(columns={"by": "Breakdown", "group": "Group"})
-
-
 def coding_summary(segments: pd.DataFrame) -> pd.DataFrame:
     """What was imported, as a two-column table for a report (counts of records, not
     results about people, so shown as they are).
@@ -617,68 +445,3 @@ def codebook_paths(segments: pd.DataFrame) -> list[str]:
                     if p not in known]
 
 
-def workbook_path(excel_path: str | Path = "") -> Path:
-    """Where the framework workbook goes: ``excel_path``, or
-    ``reports/framework_matrix.xlsx`` of the project (folder created)."""
-    from .paths import project_paths
-
-    path = Path(excel_path) if excel_path else project_paths().reports / "framework_matrix.xlsx"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def export_workbook(segments: pd.DataFrame, people: pd.DataFrame, path: str | Path, *,
-                    k: int = DEFAULT_MIN_GROUP_SIZE, title: str = "",
-                    synthetic: bool = False) -> Path:
-    """Write the publishable framework workbook: :func:`theme_sheets` with roles masked
-    (:func:`mask_roles`), one sheet per theme (:func:`write_framework_workbook`).
-
-    Returns
-    -------
-    pathlib.Path
-        The workbook.
-    """
-    sheets = {theme: mask_roles(sheet, people, k=k)
-              for theme, sheet in theme_sheets(segments, people).items()}
-    return write_framework_workbook(sheets, path, title=title, synthetic=synthetic)
-
-
-def site_quotes_section(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP_SIZE,
-                        data_dir: str | Path = "", per_code: int | None = 1):
-    """The qualitative section of a site report: quotes from this site's coded transcripts.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        The prepared Part 1 long table (all sites: the attribution rule counts this site's
-        participants by role).
-    site_id : str
-        The site.
-    k : int
-        Minimum group size: a quote names the speaker's role only where at least ``k``
-        participants of this site have that role, else "a participant".
-    data_dir : str or Path
-        The processed folder ("" = ``data/processed``) holding ``coded_segments.parquet``.
-    per_code : int or None
-        At most this many quotes per code.
-
-    Returns
-    -------
-    IPython.display.HTML
-        An escaped table of quotes (theme, code, quote, attribution), or a note saying that
-        no coded transcripts were imported or that none is from this site.
-    """
-    from .qda import load_coded_segments
-    from .report import note, table
-
-    try:
-        segments = load_coded_segments(data_dir or None)
-    except FileNotFoundError:
-        return note("No coded Part 2 transcripts have been imported yet (peerlib "
-                    "import-codes), so this report has no quotes.")
-    shown = quotes(segments, participants(data), k=k, site_id=str(site_id),
-                   per_code=per_code)
-    if not len(shown):
-        return note("No coded Part 2 transcript from this site has been imported.")
-    return table(quotes_display(shown),
-                 caption="Quotes from this site's interviews (redacted)")

@@ -1,4 +1,4 @@
-"""Importing coded Part 2 segments (peerlib.qda).
+"""Importing coded Part 2 segments (peerlib.part2).
 
 The REFI-QDA files are built by ``tests/qda_helpers.py``: structural copies of what NVivo,
 ATLAS.ti, QualCoder and Taguette export, with neutral invented text. Expected positions are
@@ -19,19 +19,7 @@ import pandas as pd
 import pytest
 
 from peerlib.errors import ParameterError
-from peerlib.qda import (
-    SEGMENT_COLUMNS,
-    QDAError,
-    QDAWarning,
-    import_codes,
-    load_coded_segments,
-    read_codebook,
-    read_documents_map,
-    read_qdpx,
-    read_redaction_list,
-    read_taguette,
-    write_coded_segments,
-)
+from peerlib.part2 import SEGMENT_COLUMNS, QDAError, QDAWarning, import_codes, load_coded_segments, read_codebook, read_documents_map, read_qdpx, read_redaction_list, read_taguette, write_coded_segments
 from qda_helpers import CODEBOOK_NS, PROJECT_NS, Doc, Sel, codebook_xml, span, utf16_pos, \
     write_qdpx
 

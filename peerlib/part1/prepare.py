@@ -9,26 +9,23 @@ was written, so invalid input or an interruption leaves ``--out`` exactly as it 
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
 import sys
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from . import __version__
-from .codebook import Codebook, item_columns, load_codebook
-from .errors import PROBLEM_COLUMNS, AnswerDataError, ParameterError
-from .io import read_column_map, read_table
-from .paths import project_paths
-from .privacy import load_key, pseudonymise, read_withdrawn
-from .validate import SITE_COLUMNS, long_schema, normalise_responses, read_site_register
+from .. import __version__
+from ..codebook import Codebook, item_columns, load_codebook
+from ..errors import PROBLEM_COLUMNS, AnswerDataError, ParameterError
+from .read import read_column_map, read_table
+from ..paths import project_paths
+from .._files import atomic_outputs, formula_safe, sha256_file
+from ..privacy import load_key, pseudonymise, read_withdrawn
+from .validate import long_schema, normalise_responses, read_site_register
 from .validation_report import write_validation_report
 
 __all__ = [
@@ -49,15 +46,6 @@ __all__ = [
 #: Columns of ``part1_long`` in order (DESIGN.md).
 LONG_COLUMNS = ["participant_id", "site_id", "site_name", "organisation_type", "sector",
                 "bme_focus", "role", "section", "item_id", "happening", "importance"]
-
-
-def sha256_file(path: str | Path) -> str:
-    """SHA-256 hex digest of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_dataset_info(path: str | Path) -> dict:
@@ -244,26 +232,6 @@ def _read_part1(responses, sites, *, codebook, sheet, delimiter, encoding, colum
     return long, register
 
 
-@contextmanager
-def atomic_outputs(out: str | Path):
-    """Stage files in a temporary folder beside ``out``; move them in only on success.
-
-    Yields the staging folder. When the block finishes, every file in it replaces its
-    namesake in ``out`` (``os.replace``, atomic per file on one file system). When the block
-    raises (or is interrupted), the staging folder is removed and ``out`` is untouched.
-    """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
-        yield stage
-        out.mkdir(parents=True, exist_ok=True)
-        for item in sorted(stage.iterdir()):
-            os.replace(item, out / item.name)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-
-
 @dataclass(frozen=True)
 class PreparedFiles:
     """What :func:`prepare` wrote: the output folder, the files and the row count."""
@@ -272,19 +240,6 @@ class PreparedFiles:
     files: tuple[Path, ...]
     n_rows: int
     n_participants: int
-
-
-def _csv_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Copy for CSV export: IDs stay text and cells a spreadsheet would run as a formula are
-    prefixed with ``'`` (OWASP CSV injection guidance)."""
-    out = frame.copy()
-    for col in out.columns:
-        if isinstance(out[col].dtype, pd.CategoricalDtype) or out[col].dtype == object \
-                or pd.api.types.is_string_dtype(out[col].dtype):
-            out[col] = out[col].astype("string").map(
-                lambda v: ("'" + v) if isinstance(v, str) and v[:1] in ("=", "+", "-", "@",
-                                                                       "\t", "\r") else v)
-    return out
 
 
 def prepare(responses: str | Path | None = None, sites: str | Path | None = None, *,
@@ -358,9 +313,9 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
              "codebook.yaml")
     with atomic_outputs(out_dir) as stage:
         long.to_parquet(stage / names[0], index=False)
-        _csv_text(long).to_csv(stage / names[1], index=False, encoding="utf-8")
+        formula_safe(long).to_csv(stage / names[1], index=False, encoding="utf-8")
         reg = register.assign(aliases=register["aliases"].map(";".join))
-        _csv_text(reg).to_csv(stage / names[2], index=False, encoding="utf-8")
+        formula_safe(reg).to_csv(stage / names[2], index=False, encoding="utf-8")
         (stage / names[3]).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
                                       encoding="utf-8")
         shutil.copyfile(cb.path, stage / names[4])  # reports use the codebook data was

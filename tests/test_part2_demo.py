@@ -1,4 +1,4 @@
-"""The synthetic Part 2 demo (peerlib.qda_demo): determinism, round trip, redaction,
+"""The synthetic Part 2 demo (peerlib.part2.demo): determinism, round trip, redaction,
 agreement on the double-coded documents against an independent computation."""
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from peerlib.agreement import agreement
+from peerlib.part2.agreement import agreement
 from peerlib.errors import ParameterError
 from peerlib.privacy import pseudonymise
-from peerlib.qda import import_codes, read_qdpx, read_redaction_list
-from peerlib.qda_demo import DEMO_CODERS, DOUBLE_CODED, demo_segments, qda_demo_files, \
+from peerlib.part2 import import_codes, read_qdpx, read_redaction_list
+from peerlib.part2.demo import DEMO_CODERS, DOUBLE_CODED, demo_segments, qda_demo_files, \
     write_qda_demo
 from qda_helpers import independent_character_agreement
 

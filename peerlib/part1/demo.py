@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .codebook import item_columns, load_codebook
-from .errors import ParameterError
+from ..codebook import item_columns, load_codebook
+from ..errors import ParameterError
 
 __all__ = ["DEMO_SITES", "STUDY_SAMPLE", "demo_files", "write_demo_data", "write_owned_files",
            "DEMO_SEED"]
@@ -132,7 +132,7 @@ def _importance_answer(rng, item, role) -> int:
     return int(np.clip(np.rint(rng.normal(mean, 0.7)), 1, 4))
 
 
-def _responses(seed: int) -> list[dict]:
+def demo_responses(seed: int) -> list[dict]:
     rng = np.random.default_rng(seed)
     items = load_codebook().item_ids
     rows: list[dict] = []
@@ -192,7 +192,7 @@ def demo_files(seed: int = DEMO_SEED) -> dict[str, bytes]:
         columns.extend(item_columns(item))
     files = {
         "sites.csv": _csv(sites, list(sites[0])),
-        "part1_responses.csv": _csv(_responses(seed), columns),
+        "part1_responses.csv": _csv(demo_responses(seed), columns),
     }
     dataset = {
         "name": "Peer worker case study - synthetic demo data",

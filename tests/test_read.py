@@ -1,4 +1,4 @@
-"""Tests of peerlib.io.read_table: raw files as people save them."""
+"""Tests of peerlib.part1.read.read_table: raw files as people save them."""
 from __future__ import annotations
 
 import csv
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from peerlib.errors import AnswerDataError
-from peerlib.io import FIRST_DATA_ROW, detect_encoding, read_table
+from peerlib.part1.read import FIRST_DATA_ROW, detect_encoding, read_table
 
 HEADER = ["participant_id", "site_id", "role", "comments", "q2_1_importance"]
 ROWS = [

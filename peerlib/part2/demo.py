@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .demo import csv_bytes as _csv
-from .demo import write_owned_files
+from ..part1.demo import csv_bytes as _csv
+from ..part1.demo import write_owned_files
 
 __all__ = ["QDA_DEMO_SEED", "DEMO_FRAMEWORK", "DEMO_CODERS", "DOUBLE_CODED",
            "demo_segments", "qda_demo_files", "write_qda_demo"]
@@ -115,12 +115,12 @@ def _guid(*parts: object) -> str:
 
 def _people(seed: int) -> list[tuple[str, str, str]]:
     """(raw participant ID, site_id, role) of the Part 1 demo, in its order."""
-    from .codebook import load_codebook
-    from .demo import DEMO_SEED, _responses
+    from ..codebook import load_codebook
+    from ..part1.demo import DEMO_SEED, demo_responses
 
     roles = {r.casefold(): r for r in load_codebook().role_labels}
     return [(r["participant_id"], r["participant_id"].split("-")[0],
-             roles[r["role"].strip().casefold()]) for r in _responses(DEMO_SEED)]
+             roles[r["role"].strip().casefold()]) for r in demo_responses(DEMO_SEED)]
 
 
 def _code_paths() -> list[tuple[str, str, str]]:
@@ -136,8 +136,8 @@ def _transcripts(seed: int):
     for n, (pid, site, role) in enumerate(_people(seed), start=1):
         name = f"Part 2 transcript {n:02d}"
         chosen = sorted(rng.choice(len(codes), size=int(rng.integers(3, 6)), replace=False))
-        lines = [_HEADER, f"Interviewer: Thank you for talking with us about the peer "
-                          f"worker role."]
+        lines = [_HEADER, "Interviewer: Thank you for talking with us about the peer "
+                          "worker role."]
         spans = []
         text = "\r\n".join(lines) + "\r\n"
         for idx in chosen:

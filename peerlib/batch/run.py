@@ -26,11 +26,11 @@ from pathlib import Path
 import nbformat
 import numpy as np
 
-from . import __version__
-from .disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
-from .errors import ParameterError, ReportError
-from .paths import project_paths
-from .prepare import load_meta, load_prepared, load_sites
+from .. import __version__
+from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
+from ..errors import ParameterError, ReportError
+from ..paths import project_paths
+from ..part1.prepare import load_meta, load_prepared, load_sites
 
 __all__ = [
     "TEMPLATES",
@@ -54,7 +54,7 @@ TEMPLATES = {
     "cross_site": "20_cross_site.ipynb",
     "framework": "30_framework_matrix.ipynb",
 }
-_TEMPLATE_DIR = Path(__file__).parent / "templates"
+_TEMPLATE_DIR = Path(__file__).parent.parent / "reporting" / "templates"
 _STATUS_FILE = ".status.json"
 #: Submission order by kind (slowest first): cross-site and framework notebooks take about
 #: twice as long as a site report.

@@ -20,9 +20,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .codebook import HAPPENING, IMPORTANCE, Codebook, load_codebook
-from .errors import ParameterError
-from .paths import project_paths
+from ..codebook import HAPPENING, IMPORTANCE, Codebook, load_codebook
+from ..errors import ParameterError
+from ..paths import project_paths
 from .validate import read_site_register, response_columns
 
 __all__ = ["write_entry_template", "DATA_SHEET", "INSTRUCTIONS_SHEET", "TEMPLATE_FILE"]

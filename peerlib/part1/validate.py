@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from .codebook import HAPPENING, IMPORTANCE, Codebook, item_columns, normalise_label
-from .errors import PROBLEM_COLUMNS, AnswerDataError
-from .io import _header_name, first_data_row, read_table
+from ..codebook import HAPPENING, IMPORTANCE, Codebook, item_columns, normalise_label
+from ..errors import PROBLEM_COLUMNS, AnswerDataError
+from .read import _header_name, first_data_row, read_table
 
 __all__ = [
     "ORGANISATION_TYPES",
@@ -23,7 +23,6 @@ __all__ = [
     "SITE_COLUMNS",
     "read_site_register",
     "normalise_responses",
-    "apply_column_map",
     "response_columns",
     "long_schema",
     "problems_frame",

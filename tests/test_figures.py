@@ -6,7 +6,8 @@ import json
 import matplotlib
 import pandas as pd
 
-from peerlib import plots, scoring
+from peerlib.part1 import scoring
+from peerlib.reporting import figures as plots
 from peerlib.disclosure import suppress_small_groups
 
 matplotlib.use("Agg")

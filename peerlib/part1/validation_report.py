@@ -11,66 +11,19 @@ from data is HTML-escaped, and CSV cells a spreadsheet would run as a formula ar
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
-from .errors import PROBLEM_COLUMNS, row_word
+from .. import __version__
+from .._files import atomic_outputs, neutralise_formula
+from ..errors import PROBLEM_COLUMNS, row_word
 
-__all__ = ["write_validation_report", "neutralise_formula", "VALIDATION_FILES",
-           "FORMULA_PREFIXES"]
+__all__ = ["write_validation_report", "VALIDATION_FILES"]
 
 #: File names written into the validation folder.
 VALIDATION_FILES = ("validation.html", "validation.csv")
-#: First characters that make a spreadsheet treat a cell as a formula (OWASP, CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(value: object) -> object:
-    """Prefix ``'`` to text a spreadsheet would run as a formula; leave anything else as is.
-
-    Parameters
-    ----------
-    value : object
-        A cell value about to be written to a CSV or XLSX file.
-
-    Returns
-    -------
-    object
-        ``"'" + value`` when ``value`` is a str starting with one of
-        :data:`FORMULA_PREFIXES` (``=`` ``+`` ``-`` ``@`` tab, carriage return), else
-        ``value`` unchanged.
-
-    References
-    ----------
-    OWASP Foundation. CSV Injection. https://owasp.org/www-community/attacks/CSV_Injection
-
-    Examples
-    --------
-    >>> neutralise_formula('=HYPERLINK("http://x")'), neutralise_formula("Yes")
-    ('\\'=HYPERLINK("http://x")', 'Yes')
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def _atomic_write(path: Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``path``; return it (to be moved in)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
-
-
 def _problems(problems: pd.DataFrame | None) -> pd.DataFrame:
     if problems is None:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
@@ -189,10 +142,10 @@ def write_validation_report(out: str | Path, *, problems: pd.DataFrame | None = 
 
     Notes
     -----
-    Each file is written to a temporary file in ``out`` and moved over its namesake
-    (``os.replace``) only after both were written completely. Every text from data is
+    Both files are staged beside ``out`` and moved over their namesakes only after both
+    were written completely (:func:`peerlib._files.atomic_outputs`). Every text from data is
     escaped in the HTML (``html.escape``) and every CSV cell starting with ``=``, ``+``,
-    ``-``, ``@``, tab or carriage return gets a leading ``'`` (:func:`neutralise_formula`).
+    ``-``, ``@``, tab or carriage return gets a leading ``'`` (:func:`peerlib._files.neutralise_formula`).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -201,13 +154,7 @@ def write_validation_report(out: str | Path, *, problems: pd.DataFrame | None = 
     text = _html(table, list(dropped or []), list(inputs), dataset_name, n_participants,
                  run_date)
     targets = (out / VALIDATION_FILES[0], out / VALIDATION_FILES[1])
-    staged: list[Path] = []
-    try:
-        staged.append(_atomic_write(targets[0], text.encode("utf-8")))
-        staged.append(_atomic_write(targets[1], _csv_bytes(table)))
-        for tmp, target in zip(staged, targets):
-            os.replace(tmp, target)
-    finally:
-        for tmp in staged:
-            tmp.unlink(missing_ok=True)
+    with atomic_outputs(out) as stage:
+        (stage / VALIDATION_FILES[0]).write_bytes(text.encode("utf-8"))
+        (stage / VALIDATION_FILES[1]).write_bytes(_csv_bytes(table))
     return targets

@@ -31,14 +31,12 @@ Sage. Chapter 12.
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["UNITS", "OVERALL", "AGREEMENT_COLUMNS", "check_unit", "coding_units", "cohen_kappa",
-           "percent_agreement", "krippendorff_alpha", "agreement", "agreement_display",
-           "agreement_report", "agreement_section"]
+           "percent_agreement", "krippendorff_alpha", "agreement"]
 
 UNITS = ("character", "segment")
 #: Label of the pooled row of :func:`agreement`.
@@ -56,7 +54,7 @@ def check_unit(unit: object) -> str:
     ParameterError
         When ``unit`` is not one of :data:`UNITS`.
     """
-    from .errors import ParameterError
+    from ..errors import ParameterError
 
     if unit not in UNITS:
         raise ParameterError(f"agreement unit must be one of {', '.join(UNITS)}, got "
@@ -325,82 +323,3 @@ def agreement(segments: pd.DataFrame, *, unit: str = "character",
     return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
 
 
-def agreement_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The agreement table as text for a report (percentages 0 dp, kappa/alpha 2 dp,
-    "–" where undefined)."""
-    def f(v, fmt):
-        return "–" if pd.isna(v) else format(v, fmt)
-
-    return pd.DataFrame({
-        "Code": table["code_path"],
-        "Documents": table["n_documents"].astype(str),
-        "Coders": table["coders"],
-        f"Units ({table['unit'].iloc[0] if len(table) else ''})": table["n_units"].astype(str),
-        "Agreement (%)": [f(v, ".0f") for v in table["percent_agreement"]],
-        "Cohen's kappa": [f(v, ".2f") for v in table["cohen_kappa"]],
-        "Krippendorff's alpha": [f(v, ".2f") for v in table["krippendorff_alpha"]],
-        "Note": table["note"],
-    })
-
-
-def agreement_report(segments: pd.DataFrame, *, unit: str = "character",
-                     codes: list[str] | None = None) -> pd.DataFrame:
-    """:func:`agreement` shown for a report: :func:`agreement_display`, with the reason in
-    the note when nothing could be computed (instead of a warning on the page).
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`agreement_display`. When the export records no positions or no coders
-        (Taguette), or no transcript was coded twice, every statistic is "–" and the note
-        says why.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        table = agreement(segments, unit=unit, codes=codes)
-    if segments["start"].isna().all() or segments["coder"].isna().all():
-        table["note"] = ("the export records no positions or no coders (e.g. Taguette): "
-                         "agreement needs a REFI-QDA export in which each coder's coding "
-                         "is kept")
-    return agreement_display(table)
-
-
-def agreement_section(data_dir: str | Path = "", *, unit: str = "character"):
-    """The inter-coder agreement of the imported Part 2 coding, for a report (the cross-site
-    report's "Inter-coder agreement (Part 2)" section).
-
-    Parameters
-    ----------
-    data_dir : str or Path
-        The processed folder ("" = ``data/processed`` of the project) holding
-        ``coded_segments.parquet`` (and ``qda_codebook.parquet``, whose codes are all
-        listed, used or not).
-    unit : {"character", "segment"}
-        The unit of analysis (module docstring), named in the table's header.
-
-    Returns
-    -------
-    IPython.display.HTML
-        An escaped table (:func:`agreement_report`: one row per code of the codebook, then
-        :data:`OVERALL`; columns ``Code``, ``Documents``, ``Coders``, ``Units (unit)``,
-        ``Agreement (%)``, ``Cohen's kappa``, ``Krippendorff's alpha``, ``Note``), or a
-        note saying that no coded transcripts have been imported.
-
-    Raises
-    ------
-    ParameterError
-        When ``unit`` is not one of :data:`UNITS`.
-    """
-    from .framework import codebook_paths
-    from .qda import load_coded_segments
-    from .report import note, table
-
-    unit = check_unit(unit)
-    try:
-        segments = load_coded_segments(data_dir or None)
-    except FileNotFoundError:
-        return note("No coded Part 2 transcripts have been imported yet (peerlib "
-                    "import-codes), so there is no inter-coder agreement to report.")
-    shown = agreement_report(segments, unit=unit, codes=codebook_paths(segments))
-    return table(shown, caption="Inter-coder agreement on the Part 2 transcripts coded by "
-                                "two or more coders")

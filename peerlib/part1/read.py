@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .errors import AnswerDataError, PROBLEM_COLUMNS
+from ..errors import AnswerDataError, PROBLEM_COLUMNS
 
 __all__ = ["read_table", "detect_encoding", "read_column_map", "first_data_row",
            "FIRST_DATA_ROW", "SAV_FIRST_CASE"]

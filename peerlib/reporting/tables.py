@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import scoring
-from .codebook import load_codebook
-from .disclosure import (
+from ..part1 import scoring
+from ..codebook import load_codebook
+from ..disclosure import (
     DEFAULT_MIN_GROUP_SIZE,
     hidden_cells,
     check_min_group_size,
@@ -25,8 +25,8 @@ from .disclosure import (
     small_group_label,
     suppress_small_groups,
 )
-from .errors import ParameterError
-from .prepare import load_meta, load_prepared, load_sites
+from ..errors import ParameterError
+from ..part1.prepare import load_meta, load_prepared, load_sites
 
 __all__ = [
     "THIS_SITE",
@@ -167,7 +167,7 @@ def dataset_header(data_dir: str | Path | None = None):
 
 def _codebook(data: pd.DataFrame | None = None, data_dir: str | Path | None = None):
     """The codebook the data was prepared with (see :func:`peerlib.load_prepared`)."""
-    from .prepare import prepared_codebook_path
+    from ..part1.prepare import prepared_codebook_path
 
     if data is not None and data.attrs.get("codebook_path"):
         return load_codebook(data.attrs["codebook_path"])
@@ -591,7 +591,7 @@ def small_numbers_note(data: pd.DataFrame, site_id: str, *, k: int) -> str:
 
 def figures_folder(figures_dir: str | Path = "") -> Path:
     """Folder for static figures: ``figures_dir``, or ``reports/figures`` of the project."""
-    from .paths import project_paths
+    from ..paths import project_paths
 
     folder = Path(figures_dir) if figures_dir else project_paths().reports / "figures"
     folder.mkdir(parents=True, exist_ok=True)

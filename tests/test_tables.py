@@ -1,12 +1,13 @@
-"""Report helpers used by the notebooks (peerlib.report)."""
+"""Report helpers used by the notebooks (peerlib.reporting.tables)."""
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from peerlib import report, scoring
+from peerlib.part1 import scoring
+from peerlib.reporting import tables as report
 from peerlib.errors import ParameterError
-from peerlib.prepare import load_prepared
+from peerlib.part1.prepare import load_prepared
 
 
 def _register(folder, codes):

@@ -1,0 +1,428 @@
+"""Coded Part 2 transcripts from QDA software -> one tidy table of coded segments.
+
+Readers
+-------
+- REFI-QDA project exchange files (``.qdpx``: a zip holding ``project.qde`` and a
+  ``sources/`` folder), as NVivo, ATLAS.ti, MAXQDA and QualCoder export them: users, the code
+  tree, text sources (internal, relative or absolute plain-text files, or inline
+  ``PlainTextContent``), plain-text selections and their codings, cases with variables and
+  ATLAS.ti-style attribute Sets.
+- REFI-QDA codebook files (``.qdc``): the code tree alone (:func:`read_codebook`).
+- Taguette's highlights export (CSV or XLSX; columns ``id``, ``document``, ``tag``,
+  ``content``, one row per highlight x tag, no positions) and its codebook export (CSV:
+  ``tag``, ``description`` and, in newer versions, ``number of highlights`` and ``number of
+  documents``).
+
+XML is read with the standard library's ``xml.etree.ElementTree``; elements are matched by
+their local name, so files with no namespace, the project namespace, the codebook namespace
+or a mix of them all read the same. Documents that declare entities (``<!ENTITY``) are
+refused, so a crafted file cannot expand itself in memory.
+
+Character positions
+-------------------
+A ``PlainTextSelection`` gives ``startPosition`` and ``endPosition``; the end is exclusive in
+every producer we know of. Positions count the source text *as stored*: a UTF-8 byte-order
+mark is not counted, and a Windows line ending (CR+LF) counts as two characters. What the
+positions count differs between producers:
+
+- ``codepoints``: Unicode code points from 0, as the REFI-QDA 1.5 standard says (ATLAS.ti,
+  MAXQDA, QualCoder);
+- ``utf16``: UTF-16 code units, as NVivo counts them (a character outside the Basic
+  Multilingual Plane, such as an emoji, counts 2);
+- ``auto``: per file, the convention under which the selections' names (which producers set
+  to the selected text, sometimes truncated) match the text; the producer (``origin``) breaks
+  ties (NVivo: ``utf16``; others: ``codepoints``).
+
+Whatever the convention, every selection whose name is text found in its document is checked:
+a selection whose positions do not give that text is reported (:class:`QDAError`), never
+shifted. Names that appear nowhere in the document (labels such as "Quotation 3") cannot be
+checked; when no selection of a file could be checked, a warning says so.
+
+Privacy at import
+-----------------
+Documents are mapped to raw participant IDs (a ``--documents`` file, else the export's Cases
+or attribute Sets), participants listed in ``data/raw/withdrawn.txt`` are dropped, IDs become
+the same keyed pseudonyms as in ``part1_long`` (:mod:`peerlib.privacy`), and every term of
+the project's redaction list is replaced in the text by ``[name]``, ``[place]`` or
+``[service]`` before anything is returned, so nothing unredacted reaches ``data/processed``.
+
+References
+----------
+REFI-QDA Standard, version 1.5 (2019). Rotterdam Exchange Format Initiative: Project
+Exchange (.qdpx) and Codebook Exchange (.qdc) formats. https://www.qdasoftware.org
+"""
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from .._files import atomic_outputs, formula_safe, sha256_file
+from ..errors import QDAError, QDAWarning
+from ..paths import project_paths
+from ..privacy import load_key, pseudonymise, read_withdrawn
+from .redaction import REDACTION_FILE, read_redaction_list, redact, safe_text
+from .refi import read_codebook, read_qdpx
+from .segments import (DOCUMENTS_FILE, PATH_SEPARATOR, SEGMENT_COLUMNS,
+                       codebook_frame, read_qda_table)
+from .taguette import read_taguette
+
+__all__ = ["read_documents_map", "import_codes", "write_coded_segments"]
+
+_DOC_EXTENSIONS = (".txt", ".docx", ".doc", ".rtf", ".odt", ".pdf", ".md", ".html")
+
+
+# =========================================================================== XML helpers
+
+
+# =========================================================================== codebook
+
+
+# =========================================================================== positions
+
+
+# =========================================================================== .qdpx
+
+
+# =========================================================================== Taguette
+
+
+# =========================================================================== mapping, redaction
+def _doc_key(name: object) -> str:
+    key = str(name).strip().casefold()
+    for ext in _DOC_EXTENSIONS:
+        if key.endswith(ext):
+            return key[: -len(ext)].strip()
+    return key
+
+
+def read_documents_map(path: str | Path) -> pd.DataFrame:
+    """Read the file mapping QDA document names to raw participant IDs.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV or XLSX with columns ``document`` and ``participant_id`` (the raw ID of the Part 1
+        data, e.g. "S01-P03"), optionally ``site_id``. Document names match in any case and
+        with or without an extension such as ``.txt`` or ``.docx``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``document``, ``participant_id``, ``site_id`` (string; NA where blank) and ``row``
+        (Int64: the entry's spreadsheet row, header = row 1, for messages), one row per
+        document.
+
+    Raises
+    ------
+    QDAError
+        An unreadable file, missing columns, a blank participant ID or a document listed
+        twice with different participants (every problem at once).
+    """
+    path = Path(path)
+    table = read_qda_table(path, what="The documents map is a CSV or XLSX with the columns "
+                       "document, participant_id (and optionally site_id).",
+                       required=("document", "participant_id"), kind="a documents map")
+    problems, seen = [], {}
+    for idx, rec in table.iterrows():
+        doc, pid = str(rec["document"]).strip(), str(rec["participant_id"]).strip()
+        row = int(idx) + 2
+        if not doc or not pid:
+            problems.append(f"row {row}: blank {'document' if not doc else 'participant_id'}")
+        elif _doc_key(doc) in seen and seen[_doc_key(doc)] != pid:
+            problems.append(f"row {row}: document {doc!r} is mapped to {seen[_doc_key(doc)]!r} "
+                            f"and to {pid!r}")
+        else:
+            seen[_doc_key(doc)] = pid
+    if problems:
+        raise QDAError(path, "", problems)
+    out = pd.DataFrame({
+        "document": table["document"].astype(str).str.strip(),
+        "participant_id": table["participant_id"].astype(str).str.strip(),
+        "site_id": (table["site_id"].astype(str).str.strip() if "site_id" in table.columns
+                    else ""),
+    })
+    out = out.replace({"site_id": {"": pd.NA}}).astype("string")
+    out["row"] = pd.array([int(i) + 2 for i in table.index], dtype="Int64")
+    return out.drop_duplicates("document").reset_index(drop=True)
+
+
+# =========================================================================== import
+def _read_any(path: Path, positions: str, sheet: str | None,
+              redactions: pd.DataFrame | None = None) -> pd.DataFrame:
+    suffix = path.suffix.lower()
+    if suffix == ".qdpx":
+        return read_qdpx(path, positions=positions, redactions=redactions)
+    if suffix in (".csv", ".xlsx", ".xlsm", ".tsv", ".txt"):
+        return read_taguette(path, sheet=sheet)
+    if suffix == ".qdc":
+        raise QDAError(path, "", "is a codebook (.qdc), which holds no coded segments; use "
+                       "it with --codebook, or import the project (.qdpx)")
+    raise QDAError(path, "", f"has an unsupported file type {suffix!r} (.qdpx, or a Taguette "
+                   "highlights export .csv/.xlsx)")
+
+
+def _site_lookup(processed: Path) -> dict[str, str] | None:
+    """pseudonym -> site_id from the prepared Part 1 data (None when not prepared)."""
+    path = processed / "part1_long.parquet"
+    if not path.exists():
+        return None
+    people = pd.read_parquet(path, columns=["participant_id", "site_id"]).drop_duplicates(
+        "participant_id")
+    return dict(zip(people["participant_id"].astype(str), people["site_id"].astype(str)))
+
+
+def _check_against_part1(export: Path, mapping: pd.DataFrame | None, docs_path: Path,
+                         raw: pd.DataFrame, pid: pd.Series, site: pd.Series,
+                         pseudo: pd.Series, lookup: dict[str, str], withdrawn: set,
+                         key: bytes, safe) -> None:
+    """Refuse sites that contradict the prepared Part 1 data; warn about participants
+    absent from it (the documents of the export, by name; names go through ``safe``)."""
+    part1 = "the prepared Part 1 data (part1_long.parquet)"
+    problems = []
+    if mapping is not None:  # every entry of the map, used by this export or not
+        entries = mapping[mapping["site_id"].notna()
+                          & ~mapping["participant_id"].isin(withdrawn)]
+        if len(entries):
+            ids = pseudonymise(entries["participant_id"], key).astype(str)
+            for rec, p in zip(entries.itertuples(index=False), ids):
+                there = lookup.get(p)
+                if there is not None and str(rec.site_id).casefold() != there.casefold():
+                    problems.append(
+                        f"row {rec.row}: document {safe(rec.document)!r} is at site "
+                        f"{rec.site_id!r} here, but {part1} has participant "
+                        f"{rec.participant_id!r} at site {there!r}")
+    mapped = set(mapping["document"].map(_doc_key)) if mapping is not None else set()
+    from_export = pd.DataFrame({"document": raw["document"].astype(str), "pid": pid,
+                                "site": site, "pseudo": pseudo})
+    from_export = from_export[~from_export["document"].map(_doc_key).isin(mapped)]
+    for rec in from_export.dropna(subset=["site", "pseudo"]).drop_duplicates(
+            "document").itertuples(index=False):
+        there = lookup.get(str(rec.pseudo))
+        if there is not None and str(rec.site).casefold() != there.casefold():
+            problems.append(f"{f'{export.name}: ' if mapping is not None else ''}"
+                            f"document {safe(rec.document)!r} is at site "
+                            f"{rec.site!r} in the export's cases, but {part1} has "
+                            f"participant {rec.pid!r} at site {there!r}")
+    if problems:
+        raise QDAError(docs_path if mapping is not None else export, "", problems,
+                       "A transcript must be at its participant's Part 1 site. Correct the "
+                       "site_id (or leave it blank: the site then comes from Part 1) or the "
+                       "participant_id, and run again; nothing was written.")
+    rows = dict(zip(mapping["document"].map(_doc_key), mapping["row"])) \
+        if mapping is not None else {}
+    absent = []
+    known = pd.DataFrame({"document": raw["document"].astype(str), "pid": pid,
+                          "pseudo": pseudo}).dropna(subset=["pseudo"])
+    for rec in known.drop_duplicates("document").itertuples(index=False):
+        if str(rec.pseudo) not in lookup:
+            row = rows.get(_doc_key(rec.document))
+            absent.append(f"{safe(rec.document)!r} (participant {rec.pid!r}"
+                          + (f", {docs_path.name} row {row})" if row is not None else ")"))
+    if absent:
+        warnings.warn(f"{export.name}: {len(absent)} document(s) mapped to a participant who "
+                      f"is not in {part1}: {'; '.join(absent[:20])}"
+                      f"{' ...' if len(absent) > 20 else ''}. Their segments are imported, "
+                      "but reports cannot give these participants a site, sector or role: "
+                      "check the participant_id (a typo?), or prepare Part 1 again with "
+                      "their interviews.", QDAWarning, stacklevel=3)
+
+
+def import_codes(path: str | Path, *, documents: str | Path | None = None,
+                 positions: str = "auto", redactions: str | Path | None = None,
+                 sheet: str | None = None) -> pd.DataFrame:
+    """Import coded Part 2 segments: read, map to participants, drop withdrawn, redact.
+
+    Parameters
+    ----------
+    path : str or Path
+        A REFI-QDA project (``.qdpx``) or a Taguette highlights export (``.csv``/``.xlsx``).
+    documents : str or Path, optional
+        Map of document names to raw participant IDs (:func:`read_documents_map`); default
+        ``data/raw/qda_documents.csv`` when it exists. Without a map, a ``.qdpx``'s Cases
+        (case name, or a ``participant_id`` variable) and attribute Sets
+        ("participant_id: S01-P03") are used.
+    positions : {"auto", "codepoints", "utf16"}
+        How a ``.qdpx`` counts positions (see the module docstring).
+    redactions : str or Path, optional
+        The redaction list (:func:`read_redaction_list`); default
+        ``data/raw/redaction_list.csv`` when it exists (a warning otherwise).
+    sheet : str, optional
+        Worksheet of an XLSX export.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per coded segment (a selection x code), columns :data:`SEGMENT_COLUMNS`:
+        ``document`` (redacted name; a raw participant ID in it is replaced by the
+        pseudonym), ``participant_id`` (the pseudonym of ``part1_long``; NA where the
+        document is not mapped, with a warning), ``site_id`` (the participant's site in
+        ``part1_long`` when prepared, else from the map or the export; NA when unknown),
+        ``code``, ``code_path`` ("Role > Boundaries"),
+        ``start``, ``end`` (Int64 positions as the file gives them, end exclusive; NA for
+        Taguette), ``text`` (the selected text, redacted: terms of the list become
+        ``[name]``/``[place]``/``[service]`` and mapped raw participant IDs ``[participant]``),
+        ``coder`` (NA when the export does not say). Segments of withdrawn participants are
+        left out. ``attrs``: ``positions``, ``producer``, ``n_checked``, ``n_withdrawn``
+        (segments dropped), ``unmapped`` (document names), ``codebook`` (when the source
+        has one), ``source`` (file name).
+
+    Raises
+    ------
+    QDAError
+        As :func:`read_qdpx` / :func:`read_taguette` / the map and list readers; and, when
+        the Part 1 data has been prepared (``data/processed/part1_long.parquet``), when a
+        site contradicts it: an entry of the documents map (any entry, used by this export
+        or not) or a Case of the export gives a participant a ``site_id`` other than their
+        Part 1 site. Every such document is listed with the map's row.
+    ParameterError
+        Unknown ``positions``.
+    FileNotFoundError
+        When ``path`` or a named ``documents``/``redactions`` file does not exist.
+
+    Warns
+    -----
+    QDAWarning
+        Unmapped documents; no redaction list; positions that could not be checked;
+        documents mapped to a participant who is not in the prepared Part 1 data (each
+        named, with its row of the map).
+    """
+    paths = project_paths()
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"QDA export not found: {path}")
+    docs_path = Path(documents) if documents else paths.raw / DOCUMENTS_FILE
+    if documents and not docs_path.exists():
+        raise FileNotFoundError(f"Documents map not found: {docs_path}")
+    red_path = Path(redactions) if redactions else paths.raw / REDACTION_FILE
+    if redactions and not red_path.exists():
+        raise FileNotFoundError(f"Redaction list not found: {red_path}")
+    terms = read_redaction_list(red_path) if red_path.exists() else None
+    raw = _read_any(path, positions, sheet, terms)  # messages quote redacted text only
+
+    pid = raw["raw_participant_id"].astype("string")
+    site = raw["raw_site_id"].astype("string")
+    mapping = None
+    if docs_path.exists():
+        mapping = read_documents_map(docs_path)
+        keys = raw["document"].map(_doc_key)
+        by_key = dict(zip(mapping["document"].map(_doc_key), mapping["participant_id"]))
+        site_by_key = dict(zip(mapping["document"].map(_doc_key), mapping["site_id"]))
+        pid = keys.map(by_key).astype("string")
+        site = keys.map(site_by_key).astype("string").fillna(site)
+    unmapped = sorted(set(raw.loc[pid.isna(), "document"].astype(str)))
+    if unmapped:
+        safe = safe_text(terms)
+        warnings.warn(f"{path.name}: {len(unmapped)} document(s) not mapped to a participant "
+                      f"(participant_id left NA): {', '.join(safe(d) for d in unmapped[:10])}"
+                      f"{' ...' if len(unmapped) > 10 else ''}. Add them to "
+                      f"{docs_path.name} (columns document, participant_id).",
+                      QDAWarning, stacklevel=2)
+
+    withdrawn = read_withdrawn(paths.raw)
+    gone = pid.isin(withdrawn).fillna(False).astype(bool)
+    raw, pid, site = raw[~gone], pid[~gone], site[~gone]
+
+    mapped_ids = sorted({str(v) for v in pid.dropna()}, key=len, reverse=True)
+    key = load_key(paths.key_file)
+    pseudo = pd.Series(pd.NA, index=pid.index, dtype="string")
+    if pid.notna().any():
+        pseudo[pid.notna()] = pseudonymise(pid[pid.notna()], key)
+    lookup = _site_lookup(paths.processed)
+    if lookup is not None:  # Part 1 prepared: the map and the export must agree with it
+        _check_against_part1(path, mapping, docs_path, raw, pid, site, pseudo, lookup,
+                             withdrawn, key, safe_text(terms))
+        part1_site = pseudo.map(lookup).astype("string")
+        site = part1_site.fillna(site)  # its spelling of the site (checked equal above)
+
+    if terms is None:
+        warnings.warn(f"No redaction list ({red_path}); coded text was imported without "
+                      "redaction. Create it (columns term, category) before real data.",
+                      QDAWarning, stacklevel=2)
+    text, document = raw["text"], raw["document"]
+    if mapped_ids:
+        id_pattern = re.compile("|".join(rf"(?<!\w){re.escape(i)}(?!\w)" for i in mapped_ids))
+        text = text.map(lambda v: id_pattern.sub("[participant]", v), na_action="ignore")
+        id_map = dict(zip(pid.dropna().astype(str), pseudo[pid.notna()].astype(str)))
+        document = document.map(lambda v: id_pattern.sub(lambda m: id_map[m.group(0)], v),
+                                na_action="ignore")
+    if terms is not None:
+        text, document = redact(text, terms), redact(document, terms)
+
+    out = pd.DataFrame({
+        "document": document.astype("string"), "participant_id": pseudo,
+        "site_id": site.astype("string"), "code": raw["code"], "code_path": raw["code_path"],
+        "start": raw["start"], "end": raw["end"], "text": text.astype("string"),
+        "coder": raw["coder"]})[SEGMENT_COLUMNS].reset_index(drop=True)
+    out.attrs.update({k: v for k, v in raw.attrs.items() if k != "documents"})
+    out.attrs.update(n_withdrawn=int(gone.sum()), unmapped=unmapped, source=path.name)
+    return out
+
+
+def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
+                         documents: str | Path | None = None, positions: str = "auto",
+                         redactions: str | Path | None = None, sheet: str | None = None,
+                         codebook: str | Path | None = None) -> list[Path]:
+    """Import coded segments and write them atomically to ``data/processed``.
+
+    Parameters
+    ----------
+    path, documents, positions, redactions, sheet
+        As for :func:`import_codes`.
+    out : str or Path, optional
+        Output folder; default ``data/processed``.
+    codebook : str or Path, optional
+        A code tree (:func:`read_codebook`: ``.qdc`` or Taguette codebook CSV) to write
+        beside the segments; default the ``.qdpx``'s own CodeBook, else the codes used.
+
+    Returns
+    -------
+    list of Path
+        ``coded_segments.parquet``, ``coded_segments.csv`` (IDs as text, spreadsheet
+        formulas neutralised), ``qda_codebook.parquet`` and ``.csv`` (the code tree,
+        :data:`CODEBOOK_COLUMNS`) and ``coded_segments_meta.json``
+        (source file, SHA-256, producer, position convention, counts).
+
+    Raises
+    ------
+    QDAError, ParameterError, FileNotFoundError
+        As :func:`import_codes`; nothing in ``out`` has changed when any is raised.
+    """
+    segments = import_codes(path, documents=documents, positions=positions,
+                            redactions=redactions, sheet=sheet)
+    if codebook:
+        book = read_codebook(codebook)
+    elif isinstance(segments.attrs.get("codebook"), pd.DataFrame):
+        book = segments.attrs["codebook"]
+    else:
+        used = segments.drop_duplicates("code_path")
+        book = codebook_frame([{"theme": p.split(PATH_SEPARATOR)[0], "code": c,
+                                 "code_path": p, "description": ""}
+                                for c, p in zip(used["code"], used["code_path"])])
+    out_dir = Path(out) if out else project_paths().processed
+    meta = {"source": {"file": Path(path).name, "sha256": sha256_file(path)},
+            "producer": segments.attrs.get("producer", ""),
+            "positions": segments.attrs.get("positions", ""),
+            "n_checked": int(segments.attrs.get("n_checked", 0)),
+            "n_segments": int(len(segments)),
+            "n_documents": int(segments["document"].nunique()),
+            "n_participants": int(segments["participant_id"].nunique()),
+            "n_withdrawn_segments": int(segments.attrs.get("n_withdrawn", 0)),
+            "n_unmapped_documents": len(segments.attrs.get("unmapped", []))}
+    names = ("coded_segments.parquet", "coded_segments.csv", "qda_codebook.parquet",
+             "qda_codebook.csv", "coded_segments_meta.json")
+    plain = segments.copy()
+    plain.attrs = {}
+    with atomic_outputs(out_dir) as stage:
+        plain.to_parquet(stage / names[0], index=False)
+        formula_safe(plain).to_csv(stage / names[1], index=False, encoding="utf-8")
+        book.to_parquet(stage / names[2], index=False)
+        formula_safe(book).to_csv(stage / names[3], index=False, encoding="utf-8")
+        (stage / names[4]).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
+                                      encoding="utf-8")
+    return [out_dir / n for n in names]
+
+

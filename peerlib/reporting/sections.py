@@ -1,0 +1,201 @@
+"""Report sections for Part 2: quotes, the framework matrix, theme patterns and inter-coder
+agreement as readers see them (escaped HTML, headers in words)."""
+from __future__ import annotations
+
+import html
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
+from ..part2.agreement import agreement, check_unit
+from ..part2.framework import (CASE_COLUMNS, QUOTE_HEADERS, _EXCERPT_SEP, codebook_paths,
+                               participants, quotes)
+from ..part2.segments import load_coded_segments
+from .tables import DISPLAY_NAMES, note, table
+
+__all__ = ["quotes_display", "case_headers", "matrix_html", "patterns_display",
+           "site_quotes_section", "agreement_display", "agreement_report", "agreement_section"]
+
+def quotes_display(shown: pd.DataFrame) -> pd.DataFrame:
+    """:func:`quotes` with readers' headers (:data:`QUOTE_HEADERS`: ``Theme``, ``Code``,
+    ``Quote``, ``Attribution``); same rows and values."""
+    return shown.rename(columns=QUOTE_HEADERS)
+
+
+def case_headers() -> dict[str, str]:
+    """Readers' headers of the :data:`CASE_COLUMNS` of a matrix or theme sheet: "Site",
+    "Participant", "Sector", "Organisation type", "Participant's role" (not "Role": a
+    theme or code may be called that)."""
+    names = {**DISPLAY_NAMES, "role": "Participant's role"}
+    return {c: names.get(c, c) for c in CASE_COLUMNS}
+
+
+def matrix_html(matrix: pd.DataFrame, *, caption: str = ""):
+    """Show a framework matrix (or a theme sheet) as escaped HTML, excerpts on their own
+    lines; returns an IPython ``HTML`` object (every value escaped, case columns headed
+    in readers' words, :func:`case_headers`)."""
+    from IPython.display import HTML
+
+    e = html.escape
+    names = case_headers()
+    head = "".join(f"<th>{e(names.get(str(c), str(c)))}</th>" for c in matrix.columns)
+    body = []
+    for rec in matrix.itertuples(index=False):
+        cells = []
+        for value in rec:
+            text = "–" if pd.isna(value) or value == "" else str(value)
+            cells.append("<td>" + "<br><br>".join(e(p) for p in text.split(_EXCERPT_SEP))
+                         + "</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<p class='peerwork-caption'>{e(caption)}</p>" if caption else ""
+    return HTML(f"{cap}<table class='peerwork-table peerwork-matrix'><thead><tr>{head}</tr>"
+                f"</thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def patterns_display(patterns: pd.DataFrame, *, k: int) -> pd.DataFrame:
+    """:func:`theme_patterns` as text for a report: "3 of 7 (43%)", or "n<k".
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Breakdown``, ``Group``, one column per theme; a group with no participants with
+        coded transcripts shows "–".
+    """
+    k = check_min_group_size(k)
+    labels = {"sector": "Sector", "organisation_type": "Organisation type", "role": "Role"}
+    text = []
+    for r in patterns.itertuples(index=False):
+        if int(r.n_participants) == 0:
+            value = "–"
+        elif bool(r.suppressed):
+            value = f"n<{k}"
+        else:
+            value = f"{int(r.n_spoke)} of {int(r.n_participants)} ({float(r.percent):.0f}%)"
+        text.append(value)
+    frame = patterns.assign(_text=text)
+    wide = frame.pivot_table(index=["by", "group"], columns="theme", values="_text",
+                             aggfunc="first", sort=False)
+    wide = wide.reindex(columns=list(dict.fromkeys(patterns["theme"])))
+    wide = wide.reset_index()
+    wide.columns.name = None
+    wide["by"] = wide["by"].map(lambda b: labels.get(b, b))
+    return wide.rename(columns={"by": "Breakdown", "group": "Group"})
+
+
+def site_quotes_section(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP_SIZE,
+                        data_dir: str | Path = "", per_code: int | None = 1):
+    """The qualitative section of a site report: quotes from this site's coded transcripts.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared Part 1 long table (all sites: the attribution rule counts this site's
+        participants by role).
+    site_id : str
+        The site.
+    k : int
+        Minimum group size: a quote names the speaker's role only where at least ``k``
+        participants of this site have that role, else "a participant".
+    data_dir : str or Path
+        The processed folder ("" = ``data/processed``) holding ``coded_segments.parquet``.
+    per_code : int or None
+        At most this many quotes per code.
+
+    Returns
+    -------
+    IPython.display.HTML
+        An escaped table of quotes (theme, code, quote, attribution), or a note saying that
+        no coded transcripts were imported or that none is from this site.
+    """
+    try:
+        segments = load_coded_segments(data_dir or None)
+    except FileNotFoundError:
+        return note("No coded Part 2 transcripts have been imported yet (peerlib "
+                    "import-codes), so this report has no quotes.")
+    shown = quotes(segments, participants(data), k=k, site_id=str(site_id),
+                   per_code=per_code)
+    if not len(shown):
+        return note("No coded Part 2 transcript from this site has been imported.")
+    return table(quotes_display(shown),
+                 caption="Quotes from this site's interviews (redacted)")
+
+
+
+def agreement_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The agreement table as text for a report (percentages 0 dp, kappa/alpha 2 dp,
+    "–" where undefined)."""
+    def f(v, fmt):
+        return "–" if pd.isna(v) else format(v, fmt)
+
+    return pd.DataFrame({
+        "Code": table["code_path"],
+        "Documents": table["n_documents"].astype(str),
+        "Coders": table["coders"],
+        f"Units ({table['unit'].iloc[0] if len(table) else ''})": table["n_units"].astype(str),
+        "Agreement (%)": [f(v, ".0f") for v in table["percent_agreement"]],
+        "Cohen's kappa": [f(v, ".2f") for v in table["cohen_kappa"]],
+        "Krippendorff's alpha": [f(v, ".2f") for v in table["krippendorff_alpha"]],
+        "Note": table["note"],
+    })
+
+
+def agreement_report(segments: pd.DataFrame, *, unit: str = "character",
+                     codes: list[str] | None = None) -> pd.DataFrame:
+    """:func:`agreement` shown for a report: :func:`agreement_display`, with the reason in
+    the note when nothing could be computed (instead of a warning on the page).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`agreement_display`. When the export records no positions or no coders
+        (Taguette), or no transcript was coded twice, every statistic is "–" and the note
+        says why.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        table = agreement(segments, unit=unit, codes=codes)
+    if segments["start"].isna().all() or segments["coder"].isna().all():
+        table["note"] = ("the export records no positions or no coders (e.g. Taguette): "
+                         "agreement needs a REFI-QDA export in which each coder's coding "
+                         "is kept")
+    return agreement_display(table)
+
+
+def agreement_section(data_dir: str | Path = "", *, unit: str = "character"):
+    """The inter-coder agreement of the imported Part 2 coding, for a report (the cross-site
+    report's "Inter-coder agreement (Part 2)" section).
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The processed folder ("" = ``data/processed`` of the project) holding
+        ``coded_segments.parquet`` (and ``qda_codebook.parquet``, whose codes are all
+        listed, used or not).
+    unit : {"character", "segment"}
+        The unit of analysis (module docstring), named in the table's header.
+
+    Returns
+    -------
+    IPython.display.HTML
+        An escaped table (:func:`agreement_report`: one row per code of the codebook, then
+        :data:`OVERALL`; columns ``Code``, ``Documents``, ``Coders``, ``Units (unit)``,
+        ``Agreement (%)``, ``Cohen's kappa``, ``Krippendorff's alpha``, ``Note``), or a
+        note saying that no coded transcripts have been imported.
+
+    Raises
+    ------
+    ParameterError
+        When ``unit`` is not one of :data:`UNITS`.
+    """
+    unit = check_unit(unit)
+    try:
+        segments = load_coded_segments(data_dir or None)
+    except FileNotFoundError:
+        return note("No coded Part 2 transcripts have been imported yet (peerlib "
+                    "import-codes), so there is no inter-coder agreement to report.")
+    shown = agreement_report(segments, unit=unit, codes=codebook_paths(segments))
+    return table(shown, caption="Inter-coder agreement on the Part 2 transcripts coded by "
+                                "two or more coders")
+
