@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
-import html
 import json
 import multiprocessing
 import os
@@ -20,76 +19,22 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-import numpy as np
 
 from .. import __version__
 from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..errors import ParameterError, ReportError
 from ..paths import project_paths
 from ..part1.prepare import load_meta, load_prepared, load_sites
+from .export import export_html
+from .index import _digest_files, write_index
+from .plan import _EXPECTED_ORDER, FRAMEWORK_XLSX, Job, JobResult, plan_jobs
+from .publish import _publish, _remove_orphan_staging
 
-__all__ = [
-    "TEMPLATES",
-    "Job",
-    "JobResult",
-    "BatchResult",
-    "check_template",
-    "plain_parameters",
-    "export_html",
-    "plan_jobs",
-    "run_reports",
-    "write_index",
-    "data_fingerprint",
-    "mark_report",
-]
-
-#: Report templates (in ``notebooks/``) by kind.
-TEMPLATES = {
-    "data_quality": "00_prepare_data.ipynb",
-    "site": "10_site_report.ipynb",
-    "cross_site": "20_cross_site.ipynb",
-    "framework": "30_framework_matrix.ipynb",
-}
-_TEMPLATE_DIR = Path(__file__).parent.parent / "reporting" / "templates"
-_STATUS_FILE = ".status.json"
-#: Submission order by kind (slowest first): cross-site and framework notebooks take about
-#: twice as long as a site report.
-_EXPECTED_ORDER = {"cross_site": 0, "framework": 1, "data_quality": 2, "site": 3}
-#: The framework matrix workbook, written beside its HTML report.
-FRAMEWORK_XLSX = "framework_matrix.xlsx"
-
-
-@dataclass(frozen=True)
-class Job:
-    """One notebook run: its name (``S01``, ``cross_site``...), template and outputs.
-
-    ``html`` and ``notebook`` are paths relative to the reports folder.
-    """
-
-    name: str
-    kind: str
-    title: str
-    template: str
-    parameters: dict
-    html: str
-    notebook: str
-
-
-@dataclass
-class JobResult:
-    """How one job ended: ``ok``; on failure the error and the failing cell (1-based
-    execution count when papermill knows it)."""
-
-    name: str
-    ok: bool
-    seconds: float
-    error: str = ""
-    cell: int | None = None
-    outputs: list[str] = field(default_factory=list)
+__all__ = ["BatchResult", "run_reports"]
 
 
 @dataclass
@@ -105,56 +50,6 @@ class BatchResult:
         return [r for r in self.results if not r.ok]
 
 
-def check_template(path: str | Path) -> None:
-    """Refuse a template that has not exactly one cell tagged ``parameters``.
-
-    Without that tag papermill injects parameters at the top and the notebook's own
-    defaults then overwrite them, so every site report would show the default site.
-
-    Raises
-    ------
-    ReportError
-        When the notebook is missing, unreadable, or has zero or several ``parameters``
-        cells; the message names the file and what to do.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise ReportError(f"Report template not found: {path}")
-    nb = nbformat.read(path, as_version=4)
-    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {})
-              .get("tags", [])]
-    if len(tagged) != 1:
-        raise ReportError(
-            f"{path.name} has {len(tagged)} cells tagged 'parameters'; exactly one is needed "
-            "(in JupyterLab: select the cell, open the property inspector and add the tag "
-            "'parameters').")
-
-
-def plain_parameters(params: dict) -> dict:
-    """Parameters as plain JSON types (numpy scalars through papermill arrive as strings:
-    ``np.bool_(False)`` would become the truthy ``"False"``).
-
-    Raises
-    ------
-    ParameterError
-        For a value that is not a str, int, float, bool, None or a list/dict of those.
-    """
-    def plain(value):
-        if isinstance(value, np.generic):
-            return value.item()
-        if isinstance(value, Path):
-            return str(value)
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        if isinstance(value, dict):
-            return {str(k): plain(v) for k, v in value.items()}
-        if value is None or isinstance(value, (str, int, float, bool)):
-            return value
-        raise ParameterError(f"Parameter value {value!r} ({type(value).__name__}) is not a "
-                             "plain str/int/float/bool")
-    return {str(k): plain(v) for k, v in params.items()}
-
-
 def _git_commit(root: Path) -> str:
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
@@ -162,45 +57,6 @@ def _git_commit(root: Path) -> str:
     except (OSError, subprocess.SubprocessError):
         return "unknown"
     return out.stdout.strip() or "not a git checkout"
-
-
-def export_html(nb, *, provenance: dict, title: str) -> str:
-    """Export an executed notebook to one self-contained, offline HTML page without code.
-
-    Parameters
-    ----------
-    nb : nbformat.NotebookNode
-        The executed notebook.
-    provenance : dict
-        ``dataset_name``, ``synthetic`` (bool: adds the synthetic-data banner), ``run_date``,
-        ``version``, ``git_commit``, ``parameters`` (list of (name, value) pairs) and
-        ``inputs`` (list of {file, sha256}).
-    title : str
-        The page title.
-
-    Returns
-    -------
-    str
-        The HTML. plotly.js is embedded once when the notebook shows a plotly chart; no
-        script or stylesheet is loaded from the network.
-    """
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="peerwork", extra_template_basedirs=[
-        str(_TEMPLATE_DIR)], exclude_input=True, exclude_input_prompt=True,
-        exclude_output_prompt=True)
-    info = dict(provenance)
-    text = json.dumps(nb.get("cells", []))
-    if "Plotly.newPlot" in text:
-        from plotly.offline import get_plotlyjs
-
-        info["plotly_js"] = get_plotlyjs()
-    nb = nbformat.from_dict(nb)
-    nb.metadata["title"] = title
-    for i, cell in enumerate(nb.cells):  # papermill gives its injected cell a random id
-        cell["id"] = f"cell-{i:02d}"
-    body, _ = exporter.from_notebook_node(nb, resources={"peerwork": info})
-    return body
 
 
 def _shown_path(value: object, root: str) -> object:
@@ -259,51 +115,6 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
     html_out.parent.mkdir(parents=True, exist_ok=True)
     html_out.write_text(export_html(nb, provenance=info, title=job.title), encoding="utf-8")
     return JobResult(job.name, True, time.monotonic() - start)
-
-
-def plan_jobs(site_ids: list[str], *, data_dir: str, min_group_size: int,
-              notebooks: Path, site_titles: dict[str, str] | None = None,
-              include_data_quality: bool = True, include_cross_site: bool = True,
-              include_framework: bool = True) -> list[Job]:
-    """The jobs of a batch: data quality, one per site, cross-site, framework matrix (in
-    that order; the framework matrix only when ``peerlib import-codes`` has written
-    ``coded_segments.parquet`` into ``data_dir``).
-
-    Raises
-    ------
-    ReportError
-        When a template lacks exactly one ``parameters`` cell (checked before anything runs).
-    """
-    site_titles = site_titles or {}
-    templates = {kind: notebooks / name for kind, name in TEMPLATES.items()}
-    for path in templates.values():
-        check_template(path)
-    jobs = []
-    if include_data_quality:
-        jobs.append(Job("data_quality", "data_quality", "Data quality report",
-                        str(templates["data_quality"]),
-                        plain_parameters({"data_dir": data_dir,
-                                          "min_group_size": min_group_size}),
-                        "data_quality.html", "notebooks/00_prepare_data.ipynb"))
-    for site in site_ids:
-        jobs.append(Job(site, "site", f"Site report {site_titles.get(site, site)}",
-                        str(templates["site"]),
-                        plain_parameters({"site_id": str(site), "data_dir": data_dir,
-                                          "min_group_size": min_group_size}),
-                        f"sites/{site}.html", f"notebooks/sites/{site}.ipynb"))
-    if include_cross_site:
-        jobs.append(Job("cross_site", "cross_site", "Cross-site report",
-                        str(templates["cross_site"]),
-                        plain_parameters({"data_dir": data_dir, "min_group_size": min_group_size,
-                                          "figures_dir": "reports/figures"}),
-                        "cross_site.html", "notebooks/20_cross_site.ipynb"))
-    if include_framework and (Path(data_dir) / "coded_segments.parquet").exists():
-        jobs.append(Job("framework_matrix", "framework", "Framework matrix (Part 2)",
-                        str(templates["framework"]),
-                        plain_parameters({"data_dir": data_dir, "min_group_size": min_group_size,
-                                          "excel_path": f"reports/{FRAMEWORK_XLSX}"}),
-                        "framework_matrix.html", "notebooks/30_framework_matrix.ipynb"))
-    return jobs
 
 
 def run_reports(data: str | Path | None = None, out: str | Path | None = None, *,
@@ -436,20 +247,6 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     return batch
 
 
-def _remove_orphan_staging(out_dir: Path) -> None:
-    """Remove staging folders left by a batch that was killed outright (kill -9)."""
-    import psutil
-
-    for folder in out_dir.glob(".staging-*"):
-        try:
-            pid = int(folder.name.split("-")[1])
-        except (IndexError, ValueError):
-            pid = -1
-        if pid > 0 and psutil.pid_exists(pid):
-            continue  # a batch still running in this folder
-        shutil.rmtree(folder, ignore_errors=True)
-
-
 def _kill_children() -> None:
     """Kill this process's children (the notebook kernels it started)."""
     import psutil
@@ -524,192 +321,3 @@ def _progress(total: int, enabled: bool):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc="reports", unit="report", disable=not enabled)
-
-
-def _publish(job_list: list[Job], results: list[JobResult], stage: Path, out_dir: Path) -> None:
-    """Move each successful job's outputs into place; keep failed partial notebooks."""
-    by_name = {r.name: r for r in results}
-    for job in job_list:
-        res = by_name.get(job.name)
-        if res is None:
-            continue
-        if res.ok:
-            for rel in (job.html, job.notebook):
-                src, dst = stage / rel, out_dir / rel
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dst)
-                res.outputs.append(rel)
-            if job.kind == "framework" and (stage / FRAMEWORK_XLSX).exists():
-                os.replace(stage / FRAMEWORK_XLSX, out_dir / FRAMEWORK_XLSX)
-                res.outputs.append(FRAMEWORK_XLSX)
-            if job.kind == "cross_site" and (stage / "figures").is_dir():
-                for fig in sorted((stage / "figures").iterdir()):
-                    (out_dir / "figures").mkdir(exist_ok=True)
-                    os.replace(fig, out_dir / "figures" / fig.name)
-            stale = out_dir / "notebooks" / "failed" / Path(job.notebook).name
-            stale.unlink(missing_ok=True)
-        else:
-            src = stage / job.notebook
-            if src.exists():
-                dst = out_dir / "notebooks" / "failed" / Path(job.notebook).name
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dst)
-                res.outputs.append(str(dst.relative_to(out_dir)))
-
-
-_MARK_START, _MARK_END = "<!-- peerwork-stale -->", "<!-- /peerwork-stale -->"
-
-
-def data_fingerprint(provenance: dict) -> str:
-    """SHA-256 over the inputs' hashes and the prepared data's digest: reports made from
-    other data (other raw files, withdrawals, redactions, a re-import) get another value."""
-    import hashlib
-
-    text = json.dumps([provenance.get("inputs", []), provenance.get("data_digest", "")],
-                      sort_keys=True)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _digest_files(paths) -> str:
-    """SHA-256 over the bytes of the files that exist among ``paths`` (in order)."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for path in paths:
-        if Path(path).exists():
-            digest.update(Path(path).name.encode("utf-8"))
-            digest.update(Path(path).read_bytes())
-    return digest.hexdigest()
-
-
-def mark_report(path: Path, message: str | None) -> None:
-    """Put (or, with None, take away) an "out of date" banner inside a published report,
-    for readers who open the file from an email or a shared drive without the index."""
-    import re
-
-    text = path.read_text(encoding="utf-8")
-    clean = re.sub(re.escape(_MARK_START) + ".*?" + re.escape(_MARK_END), "", text, flags=re.S)
-    if message is not None:
-        banner = (f'{_MARK_START}<div class="peerwork-banner stale" role="alert" style="'
-                  'background:#f8d7da;border:2px solid #a61b29;color:#4a0d13;padding:10px 16px;'
-                  f'font:600 15px Arial,sans-serif">{html.escape(message)}</div>{_MARK_END}')
-        clean = clean.replace("<main>", "<main>" + banner, 1)
-    if clean != text:
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(clean, encoding="utf-8")
-        os.replace(tmp, path)
-
-
-def write_index(out_dir: Path, job_list: list[Job], results: list[JobResult], *, register,
-                provenance: dict) -> Path:
-    """Write ``reports/index.html``: every report with its status, self-contained.
-
-    A report whose latest run failed but which has an earlier good HTML file is listed as
-    stale (with the date of that file's run); one with no file is listed as failed. Status
-    persists in ``reports/.status.json`` across partial runs (``--sites``).
-
-    Returns
-    -------
-    pathlib.Path
-        The index file.
-    """
-    fingerprint = data_fingerprint(provenance)
-    status_path = out_dir / _STATUS_FILE
-    try:
-        status = json.loads(status_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        status = {}
-    by_name = {r.name: r for r in results}
-    for job in job_list:
-        res = by_name[job.name]
-        entry = status.get(job.html, {})
-        if res.ok:
-            entry = {"status": "ok", "last_good": provenance["run_date"], "data": fingerprint}
-        else:
-            entry = {"status": "failed", "last_good": entry.get("last_good"),
-                     "data": entry.get("data"), "banner": entry.get("banner", False),
-                     "error": res.error.splitlines()[0] if res.error else "",
-                     "cell": res.cell, "failed_run": provenance["run_date"]}
-        status[job.html] = entry
-
-    e = html.escape
-    rows = []
-
-    def row(label: str, rel: str) -> str:
-        entry = status.get(rel, {})
-        exists = (out_dir / rel).exists()
-        link = f'<a href="{e(rel)}">{e(label)}</a>' if exists else e(label)
-        if entry.get("status") == "ok" and entry.get("data") == fingerprint:
-            state = f"up to date ({e(entry.get('last_good') or '')})"
-            cls = "ok"
-            if exists and entry.pop("banner", False):  # only a file once marked is read
-                mark_report(out_dir / rel, None)
-        elif entry.get("status") == "ok" and exists:
-            state = (f"OUTDATED: made on {e(entry.get('last_good') or 'an earlier run')} "
-                     "from earlier data; run peerlib reports again to update it")
-            cls = "stale"
-            entry["banner"] = True
-            mark_report(out_dir / rel, f"This report is out of date: it was made on "
-                        f"{entry.get('last_good') or 'an earlier run'} from earlier data.")
-        elif exists:
-            state = (f"STALE: the latest run failed ({e(entry.get('error') or '')}); showing "
-                     f"the report of {e(entry.get('last_good') or 'an earlier run')}")
-            cls = "stale"
-            entry["banner"] = True
-            mark_report(out_dir / rel, f"This report is out of date: the run of "
-                        f"{entry.get('failed_run') or 'a later date'} failed, so it still "
-                        f"shows the results of {entry.get('last_good') or 'an earlier run'}.")
-        elif entry:
-            state = f"FAILED: {e(entry.get('error') or '')}; no report yet"
-            cls = "failed"
-        else:
-            state, cls = "not run yet", "failed"
-        return f'<tr class="{cls}"><td>{link}</td><td>{state}</td></tr>'
-
-    rows.append(row("Data quality report", "data_quality.html"))
-    rows.append(row("Cross-site report", "cross_site.html"))
-    if "framework_matrix.html" in status:
-        rows.append(row("Framework matrix (Part 2)", "framework_matrix.html"))
-        if (out_dir / FRAMEWORK_XLSX).exists():
-            rows.append(f'<tr class="ok"><td><a href="{FRAMEWORK_XLSX}">Framework matrix '
-                        'workbook (Excel, one sheet per theme)</a></td><td>written with the '
-                        'framework matrix report</td></tr>')
-    for rec in register.itertuples(index=False):
-        rows.append(row(f"{rec.site_id}: {rec.site_name}", f"sites/{rec.site_id}.html"))
-    tmp = status_path.with_suffix(".tmp")  # after the rows: they record the banners
-    tmp.write_text(json.dumps(status, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, status_path)
-    banner = ('<div class="banner">SYNTHETIC DEMO DATA: every answer in these reports is '
-              'invented; these are not study results and the site names are fictional.</div>'
-              if provenance["synthetic"] else "")
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>peerwork reports: {e(provenance['dataset_name'])}</title>
-<style>
-body {{ font: 15px/1.5 Arial, Helvetica, sans-serif; margin: 24px auto; max-width: 60em;
-  padding: 0 16px; color: #222; }}
-.banner {{ background: #fff3cd; border: 2px solid #b58100; padding: 10px 16px;
-  font-weight: 600; margin-bottom: 16px; }}
-table {{ border-collapse: collapse; width: 100%; }}
-td, th {{ border-bottom: 1px solid #ddd; padding: 6px 8px; text-align: left; }}
-tr.stale td {{ background: #f8d7da; }} tr.failed td {{ background: #f1f1f1; color: #666; }}
-footer {{ margin-top: 24px; font-size: 12px; color: #555; }}
-</style></head>
-<body>
-{banner}
-<h1>Peer worker case study: reports</h1>
-<p>Data set: <strong>{e(provenance['dataset_name'])}</strong>. Run date: {e(provenance['run_date'])}.</p>
-<table><thead><tr><th>Report</th><th>Status</th></tr></thead><tbody>
-{chr(10).join(rows)}
-</tbody></table>
-<p>Figures for slides (PNG and SVG) are in the <a href="figures/">figures</a> folder; executed
-notebooks for analysts in <a href="notebooks/">notebooks</a>.</p>
-<footer>peerlib {e(provenance['version'])}, git commit {e(provenance['git_commit'])}.</footer>
-</body></html>
-"""
-    index = out_dir / "index.html"
-    tmp = index.with_suffix(".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, index)
-    return index

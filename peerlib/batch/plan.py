@@ -1,0 +1,151 @@
+"""Plan a batch: the report templates, one :class:`Job` per notebook run, and the checks
+made before anything runs (one ``parameters`` cell per template, plain parameter values)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import numpy as np
+
+from ..errors import ParameterError, ReportError
+
+__all__ = ["TEMPLATES", "FRAMEWORK_XLSX", "Job", "JobResult", "check_template",
+           "plain_parameters", "plan_jobs"]
+
+#: Report templates (in ``notebooks/``) by kind.
+TEMPLATES = {
+    "data_quality": "00_prepare_data.ipynb",
+    "site": "10_site_report.ipynb",
+    "cross_site": "20_cross_site.ipynb",
+    "framework": "30_framework_matrix.ipynb",
+}
+#: Submission order by kind (slowest first): cross-site and framework notebooks take about
+#: twice as long as a site report.
+_EXPECTED_ORDER = {"cross_site": 0, "framework": 1, "data_quality": 2, "site": 3}
+#: The framework matrix workbook, written beside its HTML report.
+FRAMEWORK_XLSX = "framework_matrix.xlsx"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One notebook run: its name (``S01``, ``cross_site``...), template and outputs.
+
+    ``html`` and ``notebook`` are paths relative to the reports folder.
+    """
+
+    name: str
+    kind: str
+    title: str
+    template: str
+    parameters: dict
+    html: str
+    notebook: str
+
+
+@dataclass
+class JobResult:
+    """How one job ended: ``ok``; on failure the error and the failing cell (1-based
+    execution count when papermill knows it)."""
+
+    name: str
+    ok: bool
+    seconds: float
+    error: str = ""
+    cell: int | None = None
+    outputs: list[str] = field(default_factory=list)
+
+
+def check_template(path: str | Path) -> None:
+    """Refuse a template that has not exactly one cell tagged ``parameters``.
+
+    Without that tag papermill injects parameters at the top and the notebook's own
+    defaults then overwrite them, so every site report would show the default site.
+
+    Raises
+    ------
+    ReportError
+        When the notebook is missing, unreadable, or has zero or several ``parameters``
+        cells; the message names the file and what to do.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ReportError(f"Report template not found: {path}")
+    nb = nbformat.read(path, as_version=4)
+    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {})
+              .get("tags", [])]
+    if len(tagged) != 1:
+        raise ReportError(
+            f"{path.name} has {len(tagged)} cells tagged 'parameters'; exactly one is needed "
+            "(in JupyterLab: select the cell, open the property inspector and add the tag "
+            "'parameters').")
+
+
+def plain_parameters(params: dict) -> dict:
+    """Parameters as plain JSON types (numpy scalars through papermill arrive as strings:
+    ``np.bool_(False)`` would become the truthy ``"False"``).
+
+    Raises
+    ------
+    ParameterError
+        For a value that is not a str, int, float, bool, None or a list/dict of those.
+    """
+    def plain(value):
+        if isinstance(value, np.generic):
+            return value.item()
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return value
+        raise ParameterError(f"Parameter value {value!r} ({type(value).__name__}) is not a "
+                             "plain str/int/float/bool")
+    return {str(k): plain(v) for k, v in params.items()}
+
+
+def plan_jobs(site_ids: list[str], *, data_dir: str, min_group_size: int,
+              notebooks: Path, site_titles: dict[str, str] | None = None,
+              include_data_quality: bool = True, include_cross_site: bool = True,
+              include_framework: bool = True) -> list[Job]:
+    """The jobs of a batch: data quality, one per site, cross-site, framework matrix (in
+    that order; the framework matrix only when ``peerlib import-codes`` has written
+    ``coded_segments.parquet`` into ``data_dir``).
+
+    Raises
+    ------
+    ReportError
+        When a template lacks exactly one ``parameters`` cell (checked before anything runs).
+    """
+    site_titles = site_titles or {}
+    templates = {kind: notebooks / name for kind, name in TEMPLATES.items()}
+    for path in templates.values():
+        check_template(path)
+    jobs = []
+    if include_data_quality:
+        jobs.append(Job("data_quality", "data_quality", "Data quality report",
+                        str(templates["data_quality"]),
+                        plain_parameters({"data_dir": data_dir,
+                                          "min_group_size": min_group_size}),
+                        "data_quality.html", "notebooks/00_prepare_data.ipynb"))
+    for site in site_ids:
+        jobs.append(Job(site, "site", f"Site report {site_titles.get(site, site)}",
+                        str(templates["site"]),
+                        plain_parameters({"site_id": str(site), "data_dir": data_dir,
+                                          "min_group_size": min_group_size}),
+                        f"sites/{site}.html", f"notebooks/sites/{site}.ipynb"))
+    if include_cross_site:
+        jobs.append(Job("cross_site", "cross_site", "Cross-site report",
+                        str(templates["cross_site"]),
+                        plain_parameters({"data_dir": data_dir, "min_group_size": min_group_size,
+                                          "figures_dir": "reports/figures"}),
+                        "cross_site.html", "notebooks/20_cross_site.ipynb"))
+    if include_framework and (Path(data_dir) / "coded_segments.parquet").exists():
+        jobs.append(Job("framework_matrix", "framework", "Framework matrix (Part 2)",
+                        str(templates["framework"]),
+                        plain_parameters({"data_dir": data_dir, "min_group_size": min_group_size,
+                                          "excel_path": f"reports/{FRAMEWORK_XLSX}"}),
+                        "framework_matrix.html", "notebooks/30_framework_matrix.ipynb"))
+    return jobs
