@@ -168,3 +168,15 @@ def independent_character_agreement(seg, coders, codes=None) -> tuple[float, flo
     disagree = 2 * np.sum(a != b)
     alpha = 1 - (n - 1) * disagree / (2 * n0 * n1)
     return 100 * p_o, (p_o - p_e) / (1 - p_e), alpha
+
+
+#: SHA-256 of the Part 2 demo files as they were committed to data/raw before the demo
+#: stopped being committed (d28148d): `peerlib demo-data` must keep writing them unchanged.
+QDA_SHA256 = {
+    "part2_demo.qdpx": "f06ab89453f77206869021d0bab407a157940a756d530f2a086e13fc0c78d2ae",
+    "part2_demo_taguette.csv":
+        "6b05bb614f2c40e6fc6acb688b975a805602a0948266aae15cf06e9aacf6f027",
+    "qda_documents.csv": "97e123214808f0c1c2052d68dc5050b2452214d80293f8cfbe1d243d1bf2040b",
+    "redaction_list.csv": "b33b159e26059bb404254e2da9c3bbcaa2f5e5306cc8f3260e424ad2c7142f5a",
+    "part2_demo.yaml": "a0aba3fc0ce72ba4c43aeb7571191062861e9e6406ebb9eba1d6cbfedaee7d80",
+}

@@ -40,7 +40,7 @@ def test_cross_site_report_shows_agreement_matching_an_independent_computation(b
     page = (batch.out / "cross_site.html").read_text(encoding="utf-8")
     assert "agreement.agreement_section(" not in page  # code hidden
     rows = _agreement_table(page)
-    seg = read_qdpx(project_paths().raw / "part2_demo.qdpx")
+    seg = read_qdpx(project_paths().raw / "part2_demo.qdpx").segments
     overall = rows[OVERALL]
     pct, kappa, alpha = independent_character_agreement(seg, DEMO_CODERS)
     assert overall["Documents"] == str(len(DOUBLE_CODED))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from peerlib.part2.framework import A_PARTICIPANT, CASE_COLUMNS, framework_matrix, mask_roles, quotes, theme_patterns, theme_sheets
+from peerlib.part2.framework import A_PARTICIPANT, CASE_COLUMNS, coding_summary, framework_matrix, mask_roles, quotes, theme_patterns, theme_sheets
 from peerlib.reporting.sections import quotes_display
 from peerlib.reporting.excel import write_framework_workbook
 
@@ -41,16 +41,21 @@ def segments():
                                         "code_path", "start", "end", "text", "coder"])
     frame = frame.astype({c: "string" for c in frame.columns if c not in ("start", "end")})
     frame = frame.astype({"start": "Int64", "end": "Int64"})
-    frame.attrs["codebook"] = pd.DataFrame({
+    return frame
+
+
+@pytest.fixture
+def codebook():
+    """The code tree imported beside the segments ('Support' unused)."""
+    return pd.DataFrame({
         "theme": ["Role", "Role", "Role", "Support"],
         "code": ["Role", "Boundaries", "Disclosure", "Support"],
         "code_path": ["Role", "Role > Boundaries", "Role > Disclosure", "Support"],
         "description": ["", "", "", ""]}).astype("string")
-    return frame
 
 
-def test_matrix_rows_cells_and_references(segments, people):
-    m = framework_matrix(segments, people)
+def test_matrix_rows_cells_and_references(segments, people, codebook):
+    m = framework_matrix(segments, people, codebook=codebook)
     assert m.columns.tolist() == CASE_COLUMNS + ["Role", "Support"]
     assert m["participant_id"].tolist() == ["P1", "P2", "P6", "P7"]  # S01 first, Part 1 order
     p1 = m.set_index("participant_id").loc["P1", "Role"]
@@ -58,11 +63,12 @@ def test_matrix_rows_cells_and_references(segments, people):
     assert p1 == ("\u201cThe role is new.\u201d [T1, 10-20]\n\n"
                   "\u201cWe set limits.\u201d [T1, 30-40]")
     assert (m["Support"] == "").all()
-    assert m.attrs["n_unmapped_segments"] == 1
+    summary = coding_summary(segments).set_index("What")["Number"]
+    assert summary["Documents not mapped to a participant"] == "1"
 
 
-def test_theme_sheets_have_the_codes_of_each_theme(segments, people):
-    sheets = theme_sheets(segments, people)
+def test_theme_sheets_have_the_codes_of_each_theme(segments, people, codebook):
+    sheets = theme_sheets(segments, people, codebook=codebook)
     assert list(sheets) == ["Role", "Support"]
     assert sheets["Role"].columns.tolist() == CASE_COLUMNS + ["Role", "Boundaries",
                                                               "Disclosure"]
@@ -72,15 +78,16 @@ def test_theme_sheets_have_the_codes_of_each_theme(segments, people):
     assert len(sheets["Support"]) == 4 and (sheets["Support"]["Support"] == "").all()
 
 
-def test_mask_roles_hides_roles_small_at_the_site(segments, people):
-    m = mask_roles(framework_matrix(segments, people), people, k=5)
+def test_mask_roles_hides_roles_small_at_the_site(segments, people, codebook):
+    m = mask_roles(framework_matrix(segments, people, codebook=codebook), people, k=5)
     roles = dict(zip(m["participant_id"], m["role"]))
     assert roles["P1"] == "Peer worker"  # five peer workers at S01
     assert roles["P6"] == roles["P7"] == "not shown (<5 at site)"
 
 
-def test_workbook_one_sheet_per_theme_and_no_formulas(segments, people, tmp_path):
-    sheets = {t: mask_roles(s, people, k=5) for t, s in theme_sheets(segments, people).items()}
+def test_workbook_one_sheet_per_theme_and_no_formulas(segments, people, codebook, tmp_path):
+    sheets = {t: mask_roles(s, people, k=5)
+              for t, s in theme_sheets(segments, people, codebook=codebook).items()}
     path = write_framework_workbook(sheets, tmp_path / "fm.xlsx", title="T", synthetic=True)
     wb = load_workbook(path)
     assert wb.sheetnames == ["About", "Role", "Support"]
@@ -107,12 +114,12 @@ def test_formula_like_cell_value_is_stored_as_text(tmp_path):
     assert cell.value == "=1+1" and cell.data_type == "s" and cell.quotePrefix
 
 
-def test_theme_patterns_count_participants_not_segments(segments, people):
+def test_theme_patterns_count_participants_not_segments(segments, people, codebook):
     """By hand, k = 3: NHS has three participants with coded transcripts (P1, P2, P6),
     all of whom spoke to Role (P1 with three segments counts once): 3 of 3 = 100%; the
     Voluntary group has one (P7 of S02) and is suppressed; peer workers with transcripts
     are two (P1, P2), also suppressed."""
-    pat = theme_patterns(segments, people, k=3)
+    pat = theme_patterns(segments, people, k=3, codebook=codebook)
     nhs = pat[(pat["by"] == "sector") & (pat["group"] == "NHS")].set_index("theme")
     assert nhs.loc["Role", "n_participants"] == 3 and nhs.loc["Role", "n_spoke"] == 3
     assert nhs.loc["Role", "percent"] == 100.0 and nhs.loc["Support", "n_spoke"] == 0

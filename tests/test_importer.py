@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from peerlib.errors import ParameterError
-from peerlib.part2 import SEGMENT_COLUMNS, QDAError, QDAWarning, import_codes, load_coded_segments, read_codebook, read_documents_map, read_qdpx, read_redaction_list, read_taguette, write_coded_segments
+from peerlib.part2 import SEGMENT_COLUMNS, QDAError, QDAWarning, import_codes, load_coded_segments, load_qda_codebook, read_codebook, read_documents_map, read_qdpx, read_redaction_list, read_taguette, write_coded_segments
 from qda_helpers import CODEBOOK_NS, PROJECT_NS, Doc, Sel, codebook_xml, span, utf16_pos, \
     write_qdpx
 
@@ -58,8 +58,9 @@ def qda_project(tmp_path, monkeypatch):
 # --------------------------------------------------------------------------- positions
 def test_codepoint_positions_recover_text_after_a_non_bmp_character(tmp_path):
     path = write_qdpx(tmp_path / "qc.qdpx", _docs(), origin="QualCoder 3.5")
-    seg = read_qdpx(path)
-    assert seg.attrs["positions"] == "codepoints" and seg.attrs["n_checked"] == 4
+    export = read_qdpx(path)
+    seg = export.segments
+    assert export.positions == "codepoints" and export.n_checked == 4
     assert list(seg["code_path"]) == ["Role", "Role > Boundaries", "Support",
                                       "Support > Training", "Role > Disclosure"]
     first = seg.iloc[0]
@@ -73,21 +74,22 @@ def test_codepoint_positions_recover_text_after_a_non_bmp_character(tmp_path):
 
 def test_nvivo_utf16_units_detected_and_stated_convention_checked(tmp_path):
     path = write_qdpx(tmp_path / "nv.qdpx", _docs(bom=True), origin="NVivo 14", units="utf16")
-    seg = read_qdpx(path)  # auto: NVivo -> UTF-16 code units, confirmed by the text
-    assert seg.attrs["positions"] == "utf16"
+    export = read_qdpx(path)  # auto: NVivo -> UTF-16 code units, confirmed by the text
+    seg = export.segments
+    assert export.positions == "utf16"
     a, b = span(TEXT_A, "The team agreed what the role is for.")
     assert (seg["start"].iloc[0], seg["end"].iloc[0]) == (utf16_pos(TEXT_A, a),
                                                            utf16_pos(TEXT_A, b))
     assert seg["start"].iloc[0] == a + 1  # one surrogate pair before it
     assert seg["text"].iloc[0] == "The team agreed what the role is for."
-    assert read_qdpx(path, positions="utf16")["text"].tolist() == seg["text"].tolist()
+    assert read_qdpx(path, positions="utf16").segments["text"].tolist() == seg["text"].tolist()
     with pytest.raises(QDAError, match=r"(?s)nv\.qdpx.*matches under --positions utf16"):
         read_qdpx(path, positions="codepoints")
 
 
 def test_auto_detects_utf16_units_even_without_nvivo_origin(tmp_path):
     path = write_qdpx(tmp_path / "x.qdpx", _docs(), origin="SomeTool", units="utf16")
-    assert read_qdpx(path).attrs["positions"] == "utf16"
+    assert read_qdpx(path).positions == "utf16"
 
 
 def test_crlf_counted_as_one_is_reported_not_shifted(tmp_path):
@@ -145,7 +147,8 @@ def test_label_names_cannot_be_checked_and_say_so(tmp_path):
             s.name = f"Quotation {i}"
     path = write_qdpx(tmp_path / "atlas.qdpx", docs, origin="ATLAS.ti 23")
     with pytest.warns(QDAWarning, match="could not be checked"):
-        seg = read_qdpx(path)
+        export = read_qdpx(path)
+        seg = export.segments
     assert seg["text"].iloc[0] == "The team agreed what the role is for."
 
 
@@ -156,12 +159,13 @@ def test_entry_case_markers_guid_case_inline_text_and_mixed_namespaces(tmp_path)
     path = write_qdpx(tmp_path / "mixed.qdpx", docs, project_name="Project.qde",
                       sources_dir="Sources", markers=True, codebook_ns=CODEBOOK_NS,
                       guid_case=str.upper)
-    seg = read_qdpx(path)
+    export = read_qdpx(path)
+    seg = export.segments
     assert len(seg) == 5 and seg["text"].str.len().min() > 10
-    assert seg.attrs["codebook"]["code_path"].tolist() == [
+    assert export.codebook["code_path"].tolist() == [
         "Role", "Role > Boundaries", "Role > Disclosure", "Support", "Support > Training"]
     plain = write_qdpx(tmp_path / "plain.qdpx", _docs(), ns="")  # no namespace at all
-    assert read_qdpx(plain)["text"].tolist() == seg["text"].tolist()
+    assert read_qdpx(plain).segments["text"].tolist() == seg["text"].tolist()
 
 
 def test_malformed_xml_names_file_and_entry(tmp_path):
@@ -264,7 +268,7 @@ def test_taguette_highlights_csv_and_xlsx(tmp_path, suffix):
     path = tmp_path / f"highlights{suffix}"
     frame = _taguette_rows()
     frame.to_csv(path, index=False) if suffix == ".csv" else frame.to_excel(path, index=False)
-    seg = read_taguette(path)
+    seg = read_taguette(path).segments
     assert seg["code_path"].tolist() == ["Role", "Role > Boundaries", "Support"]
     assert seg["start"].isna().all() and seg["coder"].isna().all()
     assert seg["text"].iloc[2] == "Supervision helps."
@@ -300,7 +304,8 @@ def test_import_maps_pseudonymises_redacts_and_warns_on_unmapped(qda_project):
     _write_project_files(qda_project)
     path = write_qdpx(qda_project / "data" / "raw" / "p.qdpx", _docs())
     with pytest.warns(QDAWarning, match="1 document.*not mapped.*Transcript 02"):
-        seg = import_codes(path)
+        imported = import_codes(path)
+        seg = imported.segments
     assert seg.columns.tolist() == SEGMENT_COLUMNS
     one = seg[seg["document"] == "Transcript 01"]
     assert set(one["participant_id"]) == {_pseudo("S01-P01")}
@@ -315,8 +320,9 @@ def test_withdrawn_participants_are_dropped_at_import(qda_project):
     _write_project_files(qda_project, withdrawn=["S01-P01"])
     path = write_qdpx(qda_project / "data" / "raw" / "p.qdpx", _docs())
     with pytest.warns(QDAWarning):
-        seg = import_codes(path)
-    assert "Transcript 01" not in set(seg["document"]) and seg.attrs["n_withdrawn"] == 3
+        imported = import_codes(path)
+        seg = imported.segments
+    assert "Transcript 01" not in set(seg["document"]) and imported.n_withdrawn == 3
 
 
 def test_raw_ids_in_document_names_and_text_do_not_survive(qda_project):
@@ -325,7 +331,8 @@ def test_raw_ids_in_document_names_and_text_do_not_survive(qda_project):
     doc = Doc("Interview S01-P02", "Participant S01-P02 said Jo Bloggs helped a lot.",
               [Sel("S01-P02 said Jo Bloggs helped", ["c-role"])])
     (raw / "map.csv").write_text("document,participant_id\nInterview S01-P02,S01-P02\n")
-    seg = import_codes(write_qdpx(raw / "p.qdpx", [doc]), documents=raw / "map.csv")
+    imported = import_codes(write_qdpx(raw / "p.qdpx", [doc]), documents=raw / "map.csv")
+    seg = imported.segments
     assert seg["document"].iloc[0] == f"Interview {_pseudo('S01-P02')}"
     assert seg["text"].iloc[0] == "[participant] said [name] helped"
     assert pd.isna(seg["site_id"].iloc[0])  # no map column, no prepared Part 1 data
@@ -346,7 +353,8 @@ def test_atlas_sets_and_cases_map_documents_without_a_map_file(qda_project):
                       extra=extra)
     with warnings.catch_warnings():
         warnings.simplefilter("error", QDAWarning)
-        seg = import_codes(path)
+        imported = import_codes(path)
+        seg = imported.segments
     by_doc = seg.drop_duplicates("document").set_index("document")
     assert by_doc.loc["Transcript 01", "participant_id"] == _pseudo("S02-P04")
     assert by_doc.loc["Transcript 02", "participant_id"] == _pseudo("S03-P01")
@@ -359,7 +367,8 @@ def test_taguette_import_with_documents_map_ignoring_extension_and_case(qda_proj
     (raw / "qda_documents.csv").write_text(
         "document,participant_id\ntranscript 01,S01-P01\nTranscript 02.docx,S01-P02\n")
     _taguette_rows().to_csv(raw / "h.csv", index=False)
-    seg = import_codes(raw / "h.csv")
+    imported = import_codes(raw / "h.csv")
+    seg = imported.segments
     assert seg["participant_id"].tolist() == [_pseudo("S01-P01")] * 2 + [_pseudo("S01-P02")]
     assert seg["start"].isna().all()
 
@@ -386,9 +395,11 @@ def test_write_is_atomic_and_round_trips(qda_project):
     path = write_qdpx(raw / "p.qdpx", _docs())
     files = write_coded_segments(path)
     back = load_coded_segments()
-    seg = import_codes(path)
+    imported = import_codes(path)
+    seg = imported.segments
     pd.testing.assert_frame_equal(back, seg, check_dtype=True)
-    assert back.attrs["codebook"]["code_path"].iloc[1] == "Role > Boundaries"
+    assert load_qda_codebook()["code_path"].iloc[1] == "Role > Boundaries"
+    assert not back.attrs  # read metadata travels in dataclasses, never in DataFrame.attrs
     assert [f.name for f in files][:2] == ["coded_segments.parquet", "coded_segments.csv"]
     csv_text = (qda_project / "data" / "processed" / "coded_segments.csv").read_text()
     assert "S01-P01" not in csv_text and "Coder A" in csv_text
@@ -412,7 +423,8 @@ def test_codings_of_non_text_sources_are_skipped_with_a_warning(tmp_path):
         for n, d in files.items():
             zf.writestr(n, d)
     with pytest.warns(QDAWarning, match="non-text sources.*PDFSource 'Scanned notes'"):
-        seg = read_qdpx(path)
+        export = read_qdpx(path)
+        seg = export.segments
     assert len(seg) == 5
 
 
@@ -427,8 +439,9 @@ def test_many_selections_in_a_long_utf16_text_are_quick(tmp_path):
     path = write_qdpx(tmp_path / "long.qdpx", [Doc("Long", text, sels)], origin="NVivo",
                       units="utf16")
     start = time.perf_counter()
-    seg = read_qdpx(path)
-    assert len(seg) == 1000 and seg.attrs["positions"] == "utf16"
+    export = read_qdpx(path)
+    seg = export.segments
+    assert len(seg) == 1000 and export.positions == "utf16"
     assert time.perf_counter() - start < 10
 
 
@@ -485,7 +498,8 @@ def test_participant_absent_from_part1_is_a_warning_naming_the_document(qda_proj
     with pytest.warns(QDAWarning, match=r"p\.qdpx: 1 document\(s\) mapped to a participant who "
                                         r"is not in the prepared Part 1 data.*'Transcript 02' "
                                         r"\(participant 'S01-P44', qda_documents.csv row 3\)"):
-        seg = import_codes(path)
+        imported = import_codes(path)
+        seg = imported.segments
     assert set(seg.loc[seg["document"] == "Transcript 01", "site_id"]) == {"S01"}  # Part 1's
 
 

@@ -2,6 +2,7 @@
 agreement on the double-coded documents against an independent computation."""
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -15,11 +16,7 @@ from peerlib.privacy import pseudonymise
 from peerlib.part2 import import_codes, read_qdpx, read_redaction_list
 from peerlib.part2.demo import DEMO_CODERS, DOUBLE_CODED, demo_segments, qda_demo_files, \
     write_qda_demo
-from qda_helpers import independent_character_agreement
-
-RAW_DEMO = Path(__file__).resolve().parents[1] / "data" / "raw"
-QDA_FILES = ("part2_demo.qdpx", "part2_demo_taguette.csv", "qda_documents.csv",
-             "redaction_list.csv", "part2_demo.yaml")
+from qda_helpers import QDA_SHA256, independent_character_agreement
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +37,8 @@ def qda_demo_project(tmp_path, monkeypatch, files):
 
 def test_deterministic_and_committed(files):
     assert qda_demo_files() == files
-    for name in QDA_FILES:
-        assert (RAW_DEMO / name).read_bytes() == files[name], name
+    for name, digest in QDA_SHA256.items():  # as once committed to data/raw
+        assert hashlib.sha256(files[name]).hexdigest() == digest, name
     with zipfile.ZipFile(io.BytesIO(files["part2_demo.qdpx"])) as zf:
         names = zf.namelist()
         assert names[0] == "project.qde" and len(names) == 69
@@ -52,13 +49,14 @@ def test_deterministic_and_committed(files):
 def test_round_trip_of_the_demo_qdpx(qda_demo_project):
     """Our .qdpx read by our importer gives the table it was written from."""
     raw = qda_demo_project / "data" / "raw"
-    got = read_qdpx(raw / "part2_demo.qdpx")
+    export = read_qdpx(raw / "part2_demo.qdpx")
+    got = export.segments
     want = demo_segments()
     cols = ["document", "code", "code_path", "start", "end", "text", "coder"]
-    assert got.attrs["positions"] == "codepoints" and got.attrs["n_checked"] == len(want)
+    assert export.positions == "codepoints" and export.n_checked == len(want)
     pd.testing.assert_frame_equal(got[cols].astype(object).reset_index(drop=True),
                                   want[cols].astype(object).reset_index(drop=True))
-    seg = import_codes(raw / "part2_demo.qdpx")
+    seg = import_codes(raw / "part2_demo.qdpx").segments
     expected_ids = pseudonymise(want["participant_id"], b"qda-demo-key")
     assert seg["participant_id"].tolist() == expected_ids.tolist()
     assert seg["site_id"].tolist() == want["site_id"].tolist()
@@ -67,8 +65,8 @@ def test_round_trip_of_the_demo_qdpx(qda_demo_project):
 
 def test_taguette_export_gives_the_same_first_coding(qda_demo_project):
     raw = qda_demo_project / "data" / "raw"
-    from_qdpx = import_codes(raw / "part2_demo.qdpx")
-    from_csv = import_codes(raw / "part2_demo_taguette.csv")
+    from_qdpx = import_codes(raw / "part2_demo.qdpx").segments
+    from_csv = import_codes(raw / "part2_demo_taguette.csv").segments
     first = from_qdpx[from_qdpx["coder"] == DEMO_CODERS[0]].reset_index(drop=True)
     cols = ["document", "participant_id", "site_id", "code", "code_path", "text"]
     pd.testing.assert_frame_equal(from_csv[cols], first[cols])
@@ -80,7 +78,7 @@ def test_no_redaction_term_or_raw_id_survives_import(qda_demo_project):
     terms = read_redaction_list(raw / "redaction_list.csv")["term"].tolist()
     original = demo_segments()
     assert any(t in " ".join(original["text"]) for t in terms)  # the demo needs redacting
-    seg = import_codes(raw / "part2_demo.qdpx")
+    seg = import_codes(raw / "part2_demo.qdpx").segments
     text = " ".join(seg["text"]) + " ".join(seg["document"])
     for term in terms + [t.lower() for t in terms]:
         assert term not in text
@@ -91,7 +89,7 @@ def test_no_redaction_term_or_raw_id_survives_import(qda_demo_project):
 
 
 def test_agreement_on_the_double_coded_documents(qda_demo_project):
-    seg = read_qdpx(qda_demo_project / "data" / "raw" / "part2_demo.qdpx")
+    seg = read_qdpx(qda_demo_project / "data" / "raw" / "part2_demo.qdpx").segments
     table = agreement(seg).set_index("code_path")
     overall = table.iloc[-1]
     assert overall["n_documents"] == len(DOUBLE_CODED)

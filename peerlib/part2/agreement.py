@@ -5,7 +5,7 @@ units, each 1 (coded with the code) or 0 (not), and the coders are compared unit
 
 - ``unit="character"``: every character position from the start of the document to the end
   of the last segment any coder coded in it, counted as the export counts positions (code
-  points or UTF-16 units; see :mod:`peerlib.qda`);
+  points or UTF-16 units; see :mod:`peerlib.part2.refi`);
 - ``unit="segment"``: the stretches between consecutive segment boundaries of any coder
   (every start and end cuts the text), each counted once whatever its length: the unit of
   "did the coders code the same passages", less dominated by long passages.
@@ -75,7 +75,7 @@ def coding_units(segments: pd.DataFrame, *, unit: str = "character",
     Parameters
     ----------
     segments : pandas.DataFrame
-        Coded segments (:data:`peerlib.qda.SEGMENT_COLUMNS`) with positions and coders.
+        Coded segments (:data:`peerlib.part2.segments.SEGMENT_COLUMNS`) with positions and coders.
     unit : {"character", "segment"}
         The unit of analysis (module docstring).
     codes : list of str, optional
@@ -248,7 +248,7 @@ def agreement(segments: pd.DataFrame, *, unit: str = "character",
     Parameters
     ----------
     segments : pandas.DataFrame
-        Coded segments (:func:`peerlib.qda.load_coded_segments`); only documents with
+        Coded segments (:func:`peerlib.part2.segments.load_coded_segments`); only documents with
         positions (REFI-QDA exports) and two or more named coders take part.
     unit : {"character", "segment"}
         The unit of analysis (module docstring); stated in every row.

@@ -186,7 +186,7 @@ def demo_segments(seed: int = QDA_DEMO_SEED) -> pd.DataFrame:
         (raw, e.g. "S01-P01"), ``site_id``, ``code``, ``code_path``, ``start``, ``end``
         (code points, end exclusive, CR+LF counting 2), ``text``, ``coder``; Coder A's
         segments of a document before Coder B's. The round-trip test compares this with
-        what :func:`peerlib.qda.read_qdpx` reads from :func:`qda_demo_files`' project.
+        what :func:`peerlib.part2.refi.read_qdpx` reads from :func:`qda_demo_files`' project.
     """
     rows = []
     for i, doc in enumerate(_transcripts(seed)):

@@ -4,7 +4,7 @@ The framework method (Ritchie & Spencer 1994; Gale et al. 2013) charts the data 
 matrix of cases (here participants, grouped by site) by themes (the framework's domains, the
 top level of the code tree, and the codes beneath them); each cell holds what that person
 said on that theme, with references back to the transcript. This module builds that matrix
-from :func:`peerlib.qda.load_coded_segments` and the prepared Part 1 data (which gives each
+from :func:`peerlib.part2.segments.load_coded_segments` and the prepared Part 1 data (which gives each
 participant's site, sector, organisation type and role), writes it as an Excel workbook with
 one sheet per theme, counts participants (not segments) per theme by group through the
 disclosure rules, and picks quotes with a safe attribution.
@@ -83,20 +83,19 @@ def primary_coding(segments: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The rows of ``segments`` to analyse (same columns and attrs).
+        The rows of ``segments`` to analyse (same columns).
     """
     first = segments.dropna(subset=["coder"]).drop_duplicates("document").set_index(
         "document")["coder"]
     lead = segments["document"].map(first)
     keep = lead.isna() | segments["coder"].isna() | (segments["coder"] == lead)
-    out = segments[keep.fillna(True).astype(bool)]
-    out.attrs = dict(segments.attrs)
-    return out
+    return segments[keep.fillna(True).astype(bool)]
 
 
 def themes(segments: pd.DataFrame, codebook: pd.DataFrame | None = None) -> list[str]:
-    """The themes (top-level codes) in codebook order, then any others in order of use."""
-    book = codebook if codebook is not None else segments.attrs.get("codebook")
+    """The themes (top-level codes) in the order of ``codebook``
+    (:func:`~peerlib.part2.segments.load_qda_codebook`), then any others in order of use."""
+    book = codebook
     order = list(dict.fromkeys(book["theme"].astype(str))) if isinstance(
         book, pd.DataFrame) and len(book) else []
     used = list(dict.fromkeys(segments["code_path"].astype(str).str.split(
@@ -153,14 +152,15 @@ def framework_matrix(segments: pd.DataFrame, people: pd.DataFrame, *,
     Parameters
     ----------
     segments : pandas.DataFrame
-        Coded segments (:func:`peerlib.qda.load_coded_segments`); rows whose
-        ``participant_id`` is NA (unmapped documents) are left out and counted in
-        ``attrs["n_unmapped_segments"]``.
+        Coded segments (:func:`peerlib.part2.segments.load_coded_segments`); rows whose
+        ``participant_id`` is NA (unmapped documents) are left out (:func:`coding_summary`
+        counts their documents).
     people : pandas.DataFrame
         :func:`participants` of the Part 1 data (site, sector, organisation type, role).
     codebook : pandas.DataFrame, optional
-        The code tree (:func:`peerlib.qda.read_codebook`) for the theme order; default the
-        one attached to ``segments``. A theme nobody spoke to is kept as an empty column.
+        The code tree (:func:`peerlib.part2.segments.load_qda_codebook` or
+        :func:`peerlib.part2.refi.read_codebook`) for the theme order; default the order
+        of use. A theme nobody spoke to is kept as an empty column.
 
     Returns
     -------
@@ -182,7 +182,6 @@ def framework_matrix(segments: pd.DataFrame, people: pd.DataFrame, *,
     cols = themes(segments, codebook)
     key = segments["code_path"].astype(str).str.split(PATH_SEPARATOR).str[0]
     out = _chart(segments, people, key, cols)
-    out.attrs["n_unmapped_segments"] = int(segments["participant_id"].isna().sum())
     return out
 
 
@@ -200,7 +199,7 @@ def theme_sheets(segments: pd.DataFrame, people: pd.DataFrame, *,
         transcript is a row of every sheet (empty cells where they did not speak to it).
     """
     segments = primary_coding(segments)
-    book = codebook if codebook is not None else segments.attrs.get("codebook")
+    book = codebook
     paths = segments["code_path"].astype(str)
     known = list(book["code_path"].astype(str)) if isinstance(book, pd.DataFrame) else []
     all_paths = known + [p for p in dict.fromkeys(paths) if p not in known]
@@ -311,7 +310,7 @@ def theme_patterns(segments: pd.DataFrame, people: pd.DataFrame, *,
 
 def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN_GROUP_SIZE,
            site_id: str | None = None, theme: str | None = None,
-           per_code: int | None = 2) -> pd.DataFrame:
+           per_code: int | None = 2, codebook: pd.DataFrame | None = None) -> pd.DataFrame:
     """Quotes for a report, each with an attribution that cannot single anyone out.
 
     Parameters
@@ -334,6 +333,9 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
         sector in document order, then the second...); None for all. Quotes come in
         codebook order; a double-coded document contributes its first
         coder's coding (:func:`primary_coding`).
+    codebook : pandas.DataFrame, optional
+        The code tree, whose order the quotes follow (:func:`codebook_paths`); default
+        the order of use.
 
     Returns
     -------
@@ -362,7 +364,7 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
     ``k`` participants, else "a participant"; a site-report quote reads "a participant".
     """
     k = check_min_group_size(k)
-    order = {p: i for i, p in enumerate(codebook_paths(segments))}
+    order = {p: i for i, p in enumerate(codebook_paths(segments, codebook))}
     seg = primary_coding(segments).copy()
     seg = seg.assign(_order=seg["code_path"].astype(str).map(order)).sort_values(
         "_order", kind="stable")
@@ -436,10 +438,12 @@ def coding_summary(segments: pd.DataFrame) -> pd.DataFrame:
                          "Number": [str(int(r[1])) for r in rows]})
 
 
-def codebook_paths(segments: pd.DataFrame) -> list[str]:
-    """Every code path of the codebook attached to ``segments`` (tree order), then any
-    other code used; for reporting agreement on codes nobody used too."""
-    book = segments.attrs.get("codebook")
+def codebook_paths(segments: pd.DataFrame,
+                   codebook: pd.DataFrame | None = None) -> list[str]:
+    """Every code path of ``codebook`` (:func:`~peerlib.part2.segments.load_qda_codebook`;
+    tree order), then any other code used in ``segments``; for reporting agreement on codes
+    nobody used too."""
+    book = codebook
     known = list(book["code_path"].astype(str)) if isinstance(book, pd.DataFrame) else []
     return known + [p for p in dict.fromkeys(segments["code_path"].astype(str))
                     if p not in known]

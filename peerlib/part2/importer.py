@@ -66,8 +66,8 @@ from ..paths import project_paths
 from ..privacy import load_key, pseudonymise, read_withdrawn
 from .redaction import REDACTION_FILE, read_redaction_list, redact, safe_text
 from .refi import read_codebook, read_qdpx
-from .segments import (DOCUMENTS_FILE, PATH_SEPARATOR, SEGMENT_COLUMNS,
-                       codebook_frame, read_qda_table)
+from .segments import (DOCUMENTS_FILE, PATH_SEPARATOR, SEGMENT_COLUMNS, ImportedSegments,
+                       QDAExport, codebook_frame, read_qda_table)
 from .taguette import read_taguette
 
 __all__ = ["read_documents_map", "import_codes", "write_coded_segments"]
@@ -152,7 +152,7 @@ def read_documents_map(path: str | Path) -> pd.DataFrame:
 
 # =========================================================================== import
 def _read_any(path: Path, positions: str, sheet: str | None,
-              redactions: pd.DataFrame | None = None) -> pd.DataFrame:
+              redactions: pd.DataFrame | None = None) -> QDAExport:
     suffix = path.suffix.lower()
     if suffix == ".qdpx":
         return read_qdpx(path, positions=positions, redactions=redactions)
@@ -233,7 +233,7 @@ def _check_against_part1(export: Path, mapping: pd.DataFrame | None, docs_path: 
 
 def import_codes(path: str | Path, *, documents: str | Path | None = None,
                  positions: str = "auto", redactions: str | Path | None = None,
-                 sheet: str | None = None) -> pd.DataFrame:
+                 sheet: str | None = None) -> ImportedSegments:
     """Import coded Part 2 segments: read, map to participants, drop withdrawn, redact.
 
     Parameters
@@ -255,8 +255,8 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
 
     Returns
     -------
-    pandas.DataFrame
-        One row per coded segment (a selection x code), columns :data:`SEGMENT_COLUMNS`:
+    ImportedSegments
+        ``segments``: one row per coded segment (a selection x code), columns :data:`SEGMENT_COLUMNS`:
         ``document`` (redacted name; a raw participant ID in it is replaced by the
         pseudonym), ``participant_id`` (the pseudonym of ``part1_long``; NA where the
         document is not mapped, with a warning), ``site_id`` (the participant's site in
@@ -266,7 +266,7 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
         Taguette), ``text`` (the selected text, redacted: terms of the list become
         ``[name]``/``[place]``/``[service]`` and mapped raw participant IDs ``[participant]``),
         ``coder`` (NA when the export does not say). Segments of withdrawn participants are
-        left out. ``attrs``: ``positions``, ``producer``, ``n_checked``, ``n_withdrawn``
+        left out. Beside it: ``positions``, ``producer``, ``n_checked``, ``n_withdrawn``
         (segments dropped), ``unmapped`` (document names), ``codebook`` (when the source
         has one), ``source`` (file name).
 
@@ -301,7 +301,8 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
     if redactions and not red_path.exists():
         raise FileNotFoundError(f"Redaction list not found: {red_path}")
     terms = read_redaction_list(red_path) if red_path.exists() else None
-    raw = _read_any(path, positions, sheet, terms)  # messages quote redacted text only
+    export = _read_any(path, positions, sheet, terms)  # messages quote redacted text only
+    raw = export.segments
 
     pid = raw["raw_participant_id"].astype("string")
     site = raw["raw_site_id"].astype("string")
@@ -357,9 +358,9 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
         "site_id": site.astype("string"), "code": raw["code"], "code_path": raw["code_path"],
         "start": raw["start"], "end": raw["end"], "text": text.astype("string"),
         "coder": raw["coder"]})[SEGMENT_COLUMNS].reset_index(drop=True)
-    out.attrs.update({k: v for k, v in raw.attrs.items() if k != "documents"})
-    out.attrs.update(n_withdrawn=int(gone.sum()), unmapped=unmapped, source=path.name)
-    return out
+    return ImportedSegments(out, producer=export.producer, positions=export.positions,
+                            n_checked=export.n_checked, codebook=export.codebook,
+                            n_withdrawn=int(gone.sum()), unmapped=unmapped, source=path.name)
 
 
 def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
@@ -391,12 +392,13 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
     QDAError, ParameterError, FileNotFoundError
         As :func:`import_codes`; nothing in ``out`` has changed when any is raised.
     """
-    segments = import_codes(path, documents=documents, positions=positions,
+    imported = import_codes(path, documents=documents, positions=positions,
                             redactions=redactions, sheet=sheet)
+    segments = imported.segments
     if codebook:
         book = read_codebook(codebook)
-    elif isinstance(segments.attrs.get("codebook"), pd.DataFrame):
-        book = segments.attrs["codebook"]
+    elif imported.codebook is not None:
+        book = imported.codebook
     else:
         used = segments.drop_duplicates("code_path")
         book = codebook_frame([{"theme": p.split(PATH_SEPARATOR)[0], "code": c,
@@ -404,21 +406,19 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
                                 for c, p in zip(used["code"], used["code_path"])])
     out_dir = Path(out) if out else project_paths().processed
     meta = {"source": {"file": Path(path).name, "sha256": sha256_file(path)},
-            "producer": segments.attrs.get("producer", ""),
-            "positions": segments.attrs.get("positions", ""),
-            "n_checked": int(segments.attrs.get("n_checked", 0)),
+            "producer": imported.producer,
+            "positions": imported.positions,
+            "n_checked": int(imported.n_checked),
             "n_segments": int(len(segments)),
             "n_documents": int(segments["document"].nunique()),
             "n_participants": int(segments["participant_id"].nunique()),
-            "n_withdrawn_segments": int(segments.attrs.get("n_withdrawn", 0)),
-            "n_unmapped_documents": len(segments.attrs.get("unmapped", []))}
+            "n_withdrawn_segments": int(imported.n_withdrawn),
+            "n_unmapped_documents": len(imported.unmapped)}
     names = ("coded_segments.parquet", "coded_segments.csv", "qda_codebook.parquet",
              "qda_codebook.csv", "coded_segments_meta.json")
-    plain = segments.copy()
-    plain.attrs = {}
     with atomic_outputs(out_dir) as stage:
-        plain.to_parquet(stage / names[0], index=False)
-        formula_safe(plain).to_csv(stage / names[1], index=False, encoding="utf-8")
+        segments.to_parquet(stage / names[0], index=False)
+        formula_safe(segments).to_csv(stage / names[1], index=False, encoding="utf-8")
         book.to_parquet(stage / names[2], index=False)
         formula_safe(book).to_csv(stage / names[3], index=False, encoding="utf-8")
         (stage / names[4]).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",

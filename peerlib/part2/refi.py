@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import QDAError, QDAWarning
 from .redaction import safe_text
-from .segments import PATH_SEPARATOR, codebook_frame, read_qda_table
+from .segments import PATH_SEPARATOR, QDAExport, codebook_frame, read_qda_table
 
 _MIN_FIND_LENGTH = 8  # a name shorter than this is not searched for elsewhere in the text
 
@@ -446,7 +446,7 @@ def _case_links(root: ET.Element, path: Path) -> tuple[dict[str, str], dict[str,
 
 
 def read_qdpx(path: str | Path, *, positions: str = "auto",
-              redactions: pd.DataFrame | None = None) -> pd.DataFrame:
+              redactions: pd.DataFrame | None = None) -> QDAExport:
     """Read the coded text segments of a REFI-QDA project (``.qdpx``), unredacted.
 
     Most users want :func:`import_codes`, which maps, pseudonymises and redacts; this
@@ -467,13 +467,13 @@ def read_qdpx(path: str | Path, *, positions: str = "auto",
 
     Returns
     -------
-    pandas.DataFrame
-        One row per coding of a plain-text selection, in file order: ``document`` (the
+    QDAExport
+        ``segments``: one row per coding of a plain-text selection, in file order: ``document`` (the
         TextSource's name), ``code``, ``code_path``, ``start``, ``end`` (Int64, as the file
         gives them, end exclusive), ``text`` (the selected text recovered from the source,
         unredacted), ``coder`` (the User's name; NA when the export does not say),
         ``raw_participant_id`` and ``raw_site_id`` (from Cases/Variables or attribute Sets;
-        NA when none). ``attrs``: ``positions`` (the convention used), ``producer``,
+        NA when none). Beside it: ``positions`` (the convention used), ``producer``,
         ``n_checked`` (selections whose text was verified), ``codebook`` (the code tree as
         :func:`read_codebook`), ``documents`` (every TextSource name, in file order).
 
@@ -587,8 +587,7 @@ def read_qdpx(path: str | Path, *, positions: str = "auto",
     for col in ("document", "code", "code_path", "text", "coder", "raw_participant_id",
                 "raw_site_id"):
         frame[col] = frame[col].astype("string")
-    frame.attrs.update(positions=convention, producer=producer, n_checked=checked,
-                       codebook=codebook_frame(list(codes.values())),
-                       documents=[s.name for s in sources])
-    return frame
+    return QDAExport(frame, producer=producer, positions=convention, n_checked=checked,
+                     documents=[s.name for s in sources],
+                     codebook=codebook_frame(list(codes.values())))
 

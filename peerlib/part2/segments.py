@@ -3,6 +3,7 @@ QDA-side tables (documents map, redaction list, Taguette files) and the loader o
 ``peerlib import-codes`` wrote."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,8 @@ from ..part1.read import read_table
 from ..paths import project_paths
 
 __all__ = ["SEGMENT_COLUMNS", "CODEBOOK_COLUMNS", "PATH_SEPARATOR", "DOCUMENTS_FILE",
-           "read_qda_table", "codebook_frame", "load_coded_segments"]
+           "QDAExport", "ImportedSegments", "read_qda_table", "codebook_frame",
+           "load_coded_segments", "load_qda_codebook"]
 
 #: Columns of ``coded_segments`` in order (DESIGN.md, ``peerlib import-codes``).
 SEGMENT_COLUMNS = ["document", "participant_id", "site_id", "code", "code_path", "start",
@@ -29,6 +31,66 @@ PATH_SEPARATOR = " > "
 
 #: The default documents -> participants map in ``data/raw``.
 DOCUMENTS_FILE = "qda_documents.csv"
+
+
+@dataclass
+class QDAExport:
+    """What a QDA reader (:func:`~peerlib.part2.refi.read_qdpx`,
+    :func:`~peerlib.part2.taguette.read_taguette`) read from one export, unredacted.
+
+    Attributes
+    ----------
+    segments : pandas.DataFrame
+        One row per coding of a selection: ``document``, ``code``, ``code_path``,
+        ``start``, ``end`` (``Int64``, NA without positions), ``text``, ``coder``,
+        ``raw_participant_id``, ``raw_site_id`` (``string``).
+    producer : str
+        The software that wrote the export ("NVivo", "Taguette", ...; "" if unknown).
+    positions : str
+        The position convention used: "codepoints", "utf16" or "none" (Taguette).
+    n_checked : int
+        Selections whose name is their text, checked against the positions.
+    documents : list of str
+        Every document (text source) of the export, coded or not.
+    codebook : pandas.DataFrame or None
+        The export's own code tree (:data:`CODEBOOK_COLUMNS`), None when it has none.
+    """
+
+    segments: pd.DataFrame
+    producer: str
+    positions: str
+    n_checked: int
+    documents: list[str] = field(default_factory=list)
+    codebook: pd.DataFrame | None = None
+
+
+@dataclass
+class ImportedSegments:
+    """The result of :func:`~peerlib.part2.importer.import_codes`: pseudonymised, redacted
+    segments and what the import did.
+
+    Attributes
+    ----------
+    segments : pandas.DataFrame
+        :data:`SEGMENT_COLUMNS`, as written to ``coded_segments.parquet``.
+    producer, positions, n_checked, codebook
+        As in :class:`QDAExport`.
+    n_withdrawn : int
+        Segments dropped because their participant withdrew.
+    unmapped : list of str
+        Documents not mapped to a participant (their ``participant_id`` is NA).
+    source : str
+        The export's file name.
+    """
+
+    segments: pd.DataFrame
+    producer: str
+    positions: str
+    n_checked: int
+    codebook: pd.DataFrame | None
+    n_withdrawn: int
+    unmapped: list[str]
+    source: str
 
 
 def read_qda_table(path: Path, *, sheet: str | None = None, what: str = "",
@@ -53,6 +115,7 @@ def read_qda_table(path: Path, *, sheet: str | None = None, what: str = "",
 
 
 def codebook_frame(codes: list[dict]) -> pd.DataFrame:
+    """A code tree as a table: :data:`CODEBOOK_COLUMNS`, all ``string``, in the given order."""
     frame = pd.DataFrame(codes, columns=CODEBOOK_COLUMNS)
     return frame.astype({c: "string" for c in CODEBOOK_COLUMNS}).reset_index(drop=True)
 
@@ -68,8 +131,8 @@ def load_coded_segments(data: str | Path | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`SEGMENT_COLUMNS` (text columns ``string``, positions ``Int64``);
-        ``attrs["codebook"]`` the code tree written beside it.
+        Columns :data:`SEGMENT_COLUMNS` (text columns ``string``, positions ``Int64``).
+        The code tree written beside it is read by :func:`load_qda_codebook`.
 
     Raises
     ------
@@ -85,9 +148,26 @@ def load_coded_segments(data: str | Path | None = None) -> pd.DataFrame:
     frame = pd.read_parquet(path)
     for col in SEGMENT_COLUMNS:
         frame[col] = frame[col].astype("Int64" if col in ("start", "end") else "string")
-    frame = frame[SEGMENT_COLUMNS]
+    return frame[SEGMENT_COLUMNS]
+
+
+def load_qda_codebook(data: str | Path | None = None) -> pd.DataFrame | None:
+    """Read the code tree ``qda_codebook.parquet`` written beside the coded segments.
+
+    Parameters
+    ----------
+    data : str or Path, optional
+        The processed folder; default ``data/processed``.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        :data:`CODEBOOK_COLUMNS` in tree order (all ``string``); None when no code tree was
+        written (nothing imported yet).
+    """
+    folder = Path(data) if data else project_paths().processed
     book_path = folder / "qda_codebook.parquet"
-    if book_path.exists():
-        frame.attrs["codebook"] = codebook_frame(pd.read_parquet(book_path).to_dict("records"))
-    return frame
+    if not book_path.exists():
+        return None
+    return codebook_frame(pd.read_parquet(book_path).to_dict("records"))
 

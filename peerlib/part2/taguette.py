@@ -6,11 +6,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import QDAError
-from .segments import PATH_SEPARATOR, read_qda_table
+from .segments import PATH_SEPARATOR, QDAExport, read_qda_table
 
 __all__ = ["read_taguette"]
 
-def read_taguette(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame:
+def read_taguette(path: str | Path, *, sheet: str | None = None) -> QDAExport:
     """Read Taguette's highlights export (CSV or XLSX), unredacted.
 
     Parameters
@@ -23,11 +23,11 @@ def read_taguette(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame
 
     Returns
     -------
-    pandas.DataFrame
+    QDAExport
         As :func:`read_qdpx`, with ``start``/``end`` NA (Taguette exports carry no
         positions) and ``coder`` NA (nor coders). A tag containing ``" > "`` is read as a
-        code path. ``attrs``: ``positions`` ("none"), ``producer`` ("Taguette"),
-        ``documents``.
+        code path. ``positions`` "none", ``producer`` "Taguette", ``n_checked`` 0, no
+        ``codebook``; ``documents`` in order of first use.
 
     Raises
     ------
@@ -61,7 +61,6 @@ def read_taguette(path: str | Path, *, sheet: str | None = None) -> pd.DataFrame
     for col in ("document", "code", "code_path", "text", "coder", "raw_participant_id",
                 "raw_site_id"):
         frame[col] = frame[col].astype("string")
-    frame.attrs.update(positions="none", producer="Taguette", n_checked=0,
-                       documents=list(dict.fromkeys(frame["document"].tolist())))
-    return frame
+    return QDAExport(frame, producer="Taguette", positions="none", n_checked=0,
+                     documents=list(dict.fromkeys(frame["document"].tolist())))
 

@@ -96,9 +96,10 @@ def workbook_path(excel_path: str | Path = "") -> Path:
 
 def export_workbook(segments: pd.DataFrame, people: pd.DataFrame, path: str | Path, *,
                     k: int = DEFAULT_MIN_GROUP_SIZE, title: str = "",
-                    synthetic: bool = False) -> Path:
+                    synthetic: bool = False, codebook: pd.DataFrame | None = None) -> Path:
     """Write the publishable framework workbook: :func:`theme_sheets` with roles masked
-    (:func:`mask_roles`), one sheet per theme (:func:`write_framework_workbook`).
+    (:func:`mask_roles`), one sheet per theme (:func:`write_framework_workbook`), themes
+    and codes in the order of ``codebook`` (:func:`~peerlib.part2.segments.load_qda_codebook`).
 
     Returns
     -------
@@ -106,6 +107,6 @@ def export_workbook(segments: pd.DataFrame, people: pd.DataFrame, path: str | Pa
         The workbook.
     """
     sheets = {theme: mask_roles(sheet, people, k=k)
-              for theme, sheet in theme_sheets(segments, people).items()}
+              for theme, sheet in theme_sheets(segments, people, codebook=codebook).items()}
     return write_framework_workbook(sheets, path, title=title, synthetic=synthetic)
 

@@ -12,7 +12,7 @@ from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..part2.agreement import agreement, check_unit
 from ..part2.framework import (CASE_COLUMNS, QUOTE_HEADERS, _EXCERPT_SEP, codebook_paths,
                                participants, quotes)
-from ..part2.segments import load_coded_segments
+from ..part2.segments import load_coded_segments, load_qda_codebook
 from .tables import DISPLAY_NAMES, note, table
 
 __all__ = ["quotes_display", "case_headers", "matrix_html", "patterns_display",
@@ -115,7 +115,7 @@ def site_quotes_section(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MI
         return note("No coded Part 2 transcripts have been imported yet (peerlib "
                     "import-codes), so this report has no quotes.")
     shown = quotes(segments, participants(data), k=k, site_id=str(site_id),
-                   per_code=per_code)
+                   per_code=per_code, codebook=load_qda_codebook(data_dir or None))
     if not len(shown):
         return note("No coded Part 2 transcript from this site has been imported.")
     return table(quotes_display(shown),
@@ -195,7 +195,8 @@ def agreement_section(data_dir: str | Path = "", *, unit: str = "character"):
     except FileNotFoundError:
         return note("No coded Part 2 transcripts have been imported yet (peerlib "
                     "import-codes), so there is no inter-coder agreement to report.")
-    shown = agreement_report(segments, unit=unit, codes=codebook_paths(segments))
+    shown = agreement_report(segments, unit=unit, codes=codebook_paths(
+        segments, load_qda_codebook(data_dir or None)))
     return table(shown, caption="Inter-coder agreement on the Part 2 transcripts coded by "
                                 "two or more coders")
 
