@@ -16,6 +16,7 @@ __all__ = [
     "AnswerDataError",
     "ParameterError",
     "ReportError",
+    "UnsafePathError",
     "PROBLEM_COLUMNS",
     "row_word",
     "EXIT_OK",
@@ -62,6 +63,13 @@ class ParameterError(PeerlibError, ValueError):
     """A parameter (site id, option value, notebook parameter) is not allowed."""
 
     exit_code = EXIT_USAGE
+
+
+class UnsafePathError(PeerlibError, ValueError):
+    """A value used in a file name (a site id...) breaks the identifier rule, or an output
+    path would leave its folder (:func:`peerlib.paths.output_path`)."""
+
+    exit_code = EXIT_INVALID_DATA
 
 
 class ReportError(PeerlibError, RuntimeError):

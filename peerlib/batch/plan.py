@@ -9,6 +9,7 @@ import nbformat
 import numpy as np
 
 from ..errors import ParameterError, ReportError
+from ..paths import output_path
 
 __all__ = ["TEMPLATES", "FRAMEWORK_XLSX", "Job", "JobResult", "check_template",
            "plain_parameters", "plan_jobs"]
@@ -135,7 +136,9 @@ def plan_jobs(site_ids: list[str], *, data_dir: str, min_group_size: int,
                         str(templates["site"]),
                         plain_parameters({"site_id": str(site), "data_dir": data_dir,
                                           "min_group_size": min_group_size}),
-                        f"sites/{site}.html", f"notebooks/sites/{site}.ipynb"))
+                        output_path("sites", identifier=site, suffix=".html").as_posix(),
+                        output_path("notebooks/sites", identifier=site,
+                                    suffix=".ipynb").as_posix()))
     if include_cross_site:
         jobs.append(Job("cross_site", "cross_site", "Cross-site report",
                         str(templates["cross_site"]),

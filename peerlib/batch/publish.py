@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+from ..paths import output_path
 from .plan import FRAMEWORK_XLSX, Job, JobResult
 
 __all__ = ["mark_report"]
@@ -35,7 +36,7 @@ def _publish(job_list: list[Job], results: list[JobResult], stage: Path, out_dir
             continue
         if res.ok:
             for rel in (job.html, job.notebook):
-                src, dst = stage / rel, out_dir / rel
+                src, dst = stage / rel, output_path(out_dir, *Path(rel).parts)
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dst)
                 res.outputs.append(rel)

@@ -15,6 +15,7 @@ import pandera.pandas as pa
 
 from ..codebook import HAPPENING, IMPORTANCE, Codebook, item_columns, normalise_label
 from ..errors import PROBLEM_COLUMNS, AnswerDataError
+from ..paths import IDENTIFIER_RULE, identifier_problem
 from .read import _header_name, first_data_row, read_table
 
 __all__ = [
@@ -166,7 +167,8 @@ def read_site_register(path: str | Path) -> pd.DataFrame:
     Raises
     ------
     AnswerDataError
-        Listing every problem at once (missing column, blank or repeated site id, unknown
+        Listing every problem at once (missing column, blank or repeated site id, a site id
+        that is not a safe identifier (:data:`peerlib.paths.IDENTIFIER_RULE`), unknown
         organisation type or sector, bme_focus not true/false), with file, row and value.
     """
     raw = read_table(path)
@@ -214,6 +216,8 @@ def read_site_register(path: str | Path) -> pd.DataFrame:
         "bme_focus": ("is not true or false", "true/false, yes/no, 1/0"),
     }
     problems += _validate(out, schema, raw, source, explain)
+    if "site_id" in out.columns:
+        problems += _unsafe_ids(out["site_id"], raw, source)
     for p in problems:
         if p["column"] == "site_id" and p["problem"] == "appears more than once":
             p["allowed"] = "each site once"
@@ -228,6 +232,20 @@ def read_site_register(path: str | Path) -> pd.DataFrame:
         out[col] = out[col].astype("string")
     out["bme_focus"] = out["bme_focus"].astype("boolean")
     return out.reset_index(drop=True)[SITE_COLUMNS]
+
+
+def _unsafe_ids(ids: pd.Series, raw: pd.DataFrame, source: str) -> list[dict]:
+    """A site id names files (``reports/sites/<site_id>.html``): every id that is not a safe
+    identifier (:func:`peerlib.paths.identifier_problem`) is a problem of its row."""
+    rows = []
+    for idx, sid in ids.items():
+        why = identifier_problem(sid) if sid != "" else None  # blank: reported already
+        if why is not None:
+            rows.append({"file": source, "row": idx + first_data_row(raw), "column": "site_id",
+                         "value": raw.at[idx, "site_id"],
+                         "problem": f"cannot be a site id: it {why}",
+                         "allowed": IDENTIFIER_RULE + " (put other spellings in aliases)"})
+    return rows
 
 
 def _alias_clashes(out: pd.DataFrame, raw: pd.DataFrame, source: str) -> list[dict]:
