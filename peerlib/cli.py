@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     prep.add_argument("--encoding", help="CSV encoding (default: detected)")
     prep.add_argument("--column-map", help="CSV (from,to) or YAML file mapping the export's "
                       "column names to peerlib's (e.g. Q2.1a -> q2_1_happening)")
+    prep.add_argument("--new-key", action="store_true", help="start over on purpose with "
+                      "the pseudonym key now in use (or a new one), although data/processed "
+                      "was prepared with another: every pseudonym changes")
 
     rep = sub.add_parser("reports", help="run the report notebooks and export HTML")
     rep.add_argument("--data", help="prepared data folder (default data/processed)")
@@ -85,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--codebook", help="code tree (.qdc or Taguette codebook CSV) to use")
     imp.add_argument("--sheet", help="worksheet of an .xlsx export (default: the first)")
     imp.add_argument("--out", help="output folder (default data/processed)")
+    imp.add_argument("--new-key", action="store_true", help="import with the pseudonym key "
+                     "now in use although data/processed was made with another")
     return parser
 
 
@@ -133,7 +138,7 @@ def _run(args: argparse.Namespace) -> int:
 
         result = prepare(args.responses, args.sites, out=args.out, codebook=args.codebook,
                          sheet=args.sheet, delimiter=args.delimiter, encoding=args.encoding,
-                         column_map=args.column_map)
+                         column_map=args.column_map, new_key=args.new_key)
         print(f"prepared {result.n_participants} participants, {result.n_rows} rows "
               f"(participant x item) -> {result.out}")
         print(f"validation report (no problems; columns left behind): "
@@ -177,7 +182,7 @@ def _run(args: argparse.Namespace) -> int:
             written = write_coded_segments(args.path, out=args.out, documents=args.documents,
                                            positions=args.positions,
                                            redactions=args.redactions, sheet=args.sheet,
-                                           codebook=args.codebook)
+                                           codebook=args.codebook, new_key=args.new_key)
         meta = json.loads(written[-1].read_text(encoding="utf-8"))
         print(f"imported {meta['n_segments']} coded segments from {meta['n_documents']} "
               f"documents ({meta['n_participants']} participants; positions: "

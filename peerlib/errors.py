@@ -17,6 +17,7 @@ __all__ = [
     "ParameterError",
     "ReportError",
     "UnsafePathError",
+    "KeyMismatchError",
     "PROBLEM_COLUMNS",
     "row_word",
     "EXIT_OK",
@@ -63,6 +64,11 @@ class ParameterError(PeerlibError, ValueError):
     """A parameter (site id, option value, notebook parameter) is not allowed."""
 
     exit_code = EXIT_USAGE
+
+
+class KeyMismatchError(ParameterError):
+    """The pseudonym key differs from (or is missing for) the one the prepared data was
+    made with (:func:`peerlib.privacy.checked_key`)."""
 
 
 class UnsafePathError(PeerlibError, ValueError):

@@ -51,7 +51,7 @@ def qda_project(tmp_path, monkeypatch):
     (tmp_path / "data" / "raw").mkdir(parents=True)
     (tmp_path / "data" / "processed").mkdir(parents=True)
     monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
-    monkeypatch.setenv("PEERLIB_KEY", "qda-test-key")
+    monkeypatch.setenv("PEERLIB_KEY", "qda-test-key-0123456789")
     return tmp_path
 
 
@@ -285,7 +285,7 @@ def test_taguette_missing_column_and_blank_tag(tmp_path):
 
 
 # --------------------------------------------------------------------------- import
-def _pseudo(raw_id: str, key: str = "qda-test-key") -> str:
+def _pseudo(raw_id: str, key: str = "qda-test-key-0123456789") -> str:
     """The pseudonym computed independently (HMAC-SHA-256, first 12 hex digits)."""
     return "P-" + hmac.new(key.encode(), raw_id.encode(), hashlib.sha256).hexdigest()[:12]
 

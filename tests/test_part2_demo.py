@@ -31,7 +31,7 @@ def qda_demo_project(tmp_path, monkeypatch, files):
     for name, data in files.items():
         (raw / name).write_bytes(data)
     monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
-    monkeypatch.setenv("PEERLIB_KEY", "qda-demo-key")
+    monkeypatch.setenv("PEERLIB_KEY", "qda-demo-key-0123456789")
     return tmp_path
 
 
@@ -57,7 +57,7 @@ def test_round_trip_of_the_demo_qdpx(qda_demo_project):
     pd.testing.assert_frame_equal(got[cols].astype(object).reset_index(drop=True),
                                   want[cols].astype(object).reset_index(drop=True))
     seg = import_codes(raw / "part2_demo.qdpx").segments
-    expected_ids = pseudonymise(want["participant_id"], b"qda-demo-key")
+    expected_ids = pseudonymise(want["participant_id"], b"qda-demo-key-0123456789")
     assert seg["participant_id"].tolist() == expected_ids.tolist()
     assert seg["site_id"].tolist() == want["site_id"].tolist()
     assert seg["participant_id"].nunique() == 68 and seg["coder"].notna().all()

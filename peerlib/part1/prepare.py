@@ -24,7 +24,7 @@ from ..errors import PROBLEM_COLUMNS, AnswerDataError, ParameterError
 from .read import read_column_map, read_table
 from ..paths import project_paths
 from .._files import atomic_outputs, formula_safe, sha256_file
-from ..privacy import load_key, pseudonymise, read_withdrawn
+from ..privacy import checked_key, key_fingerprint, pseudonymise, read_withdrawn
 from .validate import long_schema, normalise_responses, read_site_register
 from .validation_report import write_validation_report
 
@@ -196,8 +196,9 @@ def load_part1(responses: str | Path | None = None, sites: str | Path | None = N
 
 
 def _read_part1(responses, sites, *, codebook, sheet, delimiter, encoding, column_map,
-                pseudonymise_ids) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`load_part1`, also returning the validated site register it read."""
+                pseudonymise_ids, key: bytes | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`load_part1`, also returning the validated site register it read (``key``: the
+    checked pseudonym key; default the project's, checked against ``data/processed``)."""
     paths = project_paths()
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     responses_path = Path(responses) if responses else paths.responses()
@@ -225,7 +226,9 @@ def _read_part1(responses, sites, *, codebook, sheet, delimiter, encoding, colum
     n_withdrawn = int((~keep).sum())
     wide = wide[keep].reset_index(drop=True)
     if pseudonymise_ids:
-        wide["participant_id"] = pseudonymise(wide["participant_id"], load_key(paths.key_file))
+        if key is None:
+            key = checked_key(paths.processed, paths.key_file)
+        wide["participant_id"] = pseudonymise(wide["participant_id"], key)
     long = build_long(wide, register, cb)
     long.attrs["n_withdrawn"] = n_withdrawn
     long.attrs["dropped_columns"] = dropped
@@ -247,7 +250,7 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
             sheet: str | None = None, delimiter: str | None = None,
             encoding: str | None = None, dataset: str | Path | None = None,
             column_map: str | Path | None = None,
-            validation_dir: str | Path | None = None) -> PreparedFiles:
+            validation_dir: str | Path | None = None, new_key: bool = False) -> PreparedFiles:
     """Validate the raw Part 1 data and write the processed files atomically.
 
     Parameters
@@ -263,6 +266,9 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
         :func:`peerlib.validation_report.write_validation_report`); default ``data/validation`` of the
         project. Written on success (no problems; the raw columns left behind) and when the
         input data is invalid (every problem); never inside ``out``.
+    new_key : bool
+        Start over on purpose with the key now in use (or a new key file), although ``out``
+        was prepared with another key (:func:`peerlib.privacy.checked_key`).
 
     Returns
     -------
@@ -270,10 +276,13 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
         The folder and files written: ``part1_long.parquet``, ``part1_long.csv`` (IDs as
         text, spreadsheet formulas neutralised), ``sites.csv`` (the validated register) and
         ``part1_meta.json`` (data set name, synthetic flag, SHA-256 of each input, peerlib
-        version, counts) and ``codebook.yaml`` (a copy of the codebook used).
+        version, counts, the key's fingerprint) and ``codebook.yaml`` (a copy of the codebook used).
 
     Raises
     ------
+    KeyMismatchError
+        When ``out`` was prepared with another pseudonym key (or there is none) and
+        ``new_key`` is False; checked before anything is read or written.
     AnswerDataError, FileNotFoundError, CodebookError
         As :func:`load_part1`; nothing in ``out`` has changed when any is raised. An
         AnswerDataError has also been written to the validation report (its
@@ -287,16 +296,17 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
     report_dir = Path(validation_dir) if validation_dir else paths.validation
     checked = [p.name for p in (responses_path, sites_path, dataset_path)
                + ((Path(column_map),) if column_map else ()) if p.exists()]
+    out_dir = Path(out) if out else paths.processed
+    key = checked_key(out_dir, paths.key_file, command="prepare", new_key=new_key)
     try:
         info = read_dataset_info(dataset_path)
         long, register = _read_part1(responses_path, sites_path, codebook=cb, sheet=sheet,
                                      delimiter=delimiter, encoding=encoding,
-                                     column_map=column_map, pseudonymise_ids=True)
+                                     column_map=column_map, pseudonymise_ids=True, key=key)
     except AnswerDataError as err:
         err.validation_report = _try_validation_report(report_dir, problems=err.problems,
                                                        inputs=checked)
         raise
-    out_dir = Path(out) if out else paths.processed
 
     meta = {
         "dataset": info,
@@ -308,6 +318,7 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
         "n_rows": int(len(long)),
         "n_sites_with_data": int(long["site_id"].nunique()),
         "n_withdrawn": int(long.attrs.get("n_withdrawn", 0)),
+        "key_fingerprint": key_fingerprint(key),
     }
     names = ("part1_long.parquet", "part1_long.csv", "sites.csv", "part1_meta.json",
              "codebook.yaml")

@@ -63,7 +63,7 @@ import pandas as pd
 from .._files import atomic_outputs, formula_safe, sha256_file
 from ..errors import QDAError, QDAWarning
 from ..paths import project_paths
-from ..privacy import load_key, pseudonymise, read_withdrawn
+from ..privacy import checked_key, key_fingerprint, pseudonymise, read_withdrawn
 from .redaction import REDACTION_FILE, read_redaction_list, redact, safe_text
 from .refi import read_codebook, read_qdpx
 from .segments import (DOCUMENTS_FILE, PATH_SEPARATOR, SEGMENT_COLUMNS, ImportedSegments,
@@ -233,7 +233,7 @@ def _check_against_part1(export: Path, mapping: pd.DataFrame | None, docs_path: 
 
 def import_codes(path: str | Path, *, documents: str | Path | None = None,
                  positions: str = "auto", redactions: str | Path | None = None,
-                 sheet: str | None = None) -> ImportedSegments:
+                 sheet: str | None = None, new_key: bool = False) -> ImportedSegments:
     """Import coded Part 2 segments: read, map to participants, drop withdrawn, redact.
 
     Parameters
@@ -252,6 +252,9 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
         ``data/raw/redaction_list.csv`` when it exists (a warning otherwise).
     sheet : str, optional
         Worksheet of an XLSX export.
+    new_key : bool
+        Accept a pseudonym key other than the one ``data/processed`` was made with
+        (:func:`peerlib.privacy.checked_key`); off by default.
 
     Returns
     -------
@@ -268,7 +271,7 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
         ``coder`` (NA when the export does not say). Segments of withdrawn participants are
         left out. Beside it: ``positions``, ``producer``, ``n_checked``, ``n_withdrawn``
         (segments dropped), ``unmapped`` (document names), ``codebook`` (when the source
-        has one), ``source`` (file name).
+        has one), ``source`` (file name), ``key_fingerprint``.
 
     Raises
     ------
@@ -328,7 +331,8 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
     raw, pid, site = raw[~gone], pid[~gone], site[~gone]
 
     mapped_ids = sorted({str(v) for v in pid.dropna()}, key=len, reverse=True)
-    key = load_key(paths.key_file)
+    key = checked_key(paths.processed, paths.key_file, command="import-codes",
+                      new_key=new_key)
     pseudo = pd.Series(pd.NA, index=pid.index, dtype="string")
     if pid.notna().any():
         pseudo[pid.notna()] = pseudonymise(pid[pid.notna()], key)
@@ -360,18 +364,20 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
         "coder": raw["coder"]})[SEGMENT_COLUMNS].reset_index(drop=True)
     return ImportedSegments(out, producer=export.producer, positions=export.positions,
                             n_checked=export.n_checked, codebook=export.codebook,
-                            n_withdrawn=int(gone.sum()), unmapped=unmapped, source=path.name)
+                            n_withdrawn=int(gone.sum()), unmapped=unmapped, source=path.name,
+                            key_fingerprint=key_fingerprint(key))
 
 
 def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
                          documents: str | Path | None = None, positions: str = "auto",
                          redactions: str | Path | None = None, sheet: str | None = None,
-                         codebook: str | Path | None = None) -> list[Path]:
+                         codebook: str | Path | None = None,
+                         new_key: bool = False) -> list[Path]:
     """Import coded segments and write them atomically to ``data/processed``.
 
     Parameters
     ----------
-    path, documents, positions, redactions, sheet
+    path, documents, positions, redactions, sheet, new_key
         As for :func:`import_codes`.
     out : str or Path, optional
         Output folder; default ``data/processed``.
@@ -393,7 +399,7 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
         As :func:`import_codes`; nothing in ``out`` has changed when any is raised.
     """
     imported = import_codes(path, documents=documents, positions=positions,
-                            redactions=redactions, sheet=sheet)
+                            redactions=redactions, sheet=sheet, new_key=new_key)
     segments = imported.segments
     if codebook:
         book = read_codebook(codebook)
@@ -413,7 +419,8 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
             "n_documents": int(segments["document"].nunique()),
             "n_participants": int(segments["participant_id"].nunique()),
             "n_withdrawn_segments": int(imported.n_withdrawn),
-            "n_unmapped_documents": len(imported.unmapped)}
+            "n_unmapped_documents": len(imported.unmapped),
+            "key_fingerprint": imported.key_fingerprint}
     names = ("coded_segments.parquet", "coded_segments.csv", "qda_codebook.parquet",
              "qda_codebook.csv", "coded_segments_meta.json")
     with atomic_outputs(out_dir) as stage:

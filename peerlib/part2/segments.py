@@ -81,6 +81,8 @@ class ImportedSegments:
         Documents not mapped to a participant (their ``participant_id`` is NA).
     source : str
         The export's file name.
+    key_fingerprint : str
+        Fingerprint of the pseudonym key used (:func:`peerlib.privacy.key_fingerprint`).
     """
 
     segments: pd.DataFrame
@@ -91,6 +93,7 @@ class ImportedSegments:
     n_withdrawn: int
     unmapped: list[str]
     source: str
+    key_fingerprint: str = ""
 
 
 def read_qda_table(path: Path, *, sheet: str | None = None, what: str = "",
