@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"peerlib {__version__}")
     parser.add_argument("--project-dir", help="project folder (default: PEERLIB_PROJECT_DIR, "
                         "else the current folder or the nearest parent with data/raw)")
+    parser.add_argument("--limit", action="append", metavar="NAME=VALUE",
+                        help="raise (or lower) a size limit for this run, e.g. --limit "
+                        "raw_file=200 (MB); names: raw_file, source, archive, ratio, xml, "
+                        "yaml, yaml_aliases (see peerlib.limits; also PEERLIB_MAX_<NAME>)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = sub.add_parser("demo-data", help="write the synthetic demo data set")
@@ -119,6 +123,9 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.project_dir:
         os.environ["PEERLIB_PROJECT_DIR"] = str(Path(args.project_dir).resolve())
+    from .limits import set_limits
+
+    set_limits(args.limit)
     paths = project_paths()
 
     if args.command == "demo-data":

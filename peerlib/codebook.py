@@ -18,6 +18,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .limits import load_yaml
+
 from .errors import CodebookError
 
 __all__ = [
@@ -435,8 +437,8 @@ def _levels(spec: object, scale: str, path: Path) -> list[Level]:
 @lru_cache(maxsize=8)
 def _load_cached(path: Path, mtime: float) -> Codebook:
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
+        spec = load_yaml(path)
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
         raise CodebookError(f"{path}: not valid YAML: {err}") from err
     if not isinstance(spec, dict):
         raise CodebookError(f"{path}: expected a mapping at the top level")

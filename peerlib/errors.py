@@ -18,6 +18,7 @@ __all__ = [
     "ReportError",
     "UnsafePathError",
     "KeyMismatchError",
+    "LimitError",
     "PROBLEM_COLUMNS",
     "row_word",
     "EXIT_OK",
@@ -64,6 +65,13 @@ class ParameterError(PeerlibError, ValueError):
     """A parameter (site id, option value, notebook parameter) is not allowed."""
 
     exit_code = EXIT_USAGE
+
+
+class LimitError(PeerlibError, ValueError):
+    """An input is larger than its size limit (:mod:`peerlib.limits`); the message names the
+    file, its size, the limit and how to raise it."""
+
+    exit_code = EXIT_INVALID_DATA
 
 
 class KeyMismatchError(ParameterError):

@@ -22,6 +22,7 @@ from .. import __version__
 from ..codebook import Codebook, item_columns, load_codebook
 from ..errors import PROBLEM_COLUMNS, AnswerDataError, ParameterError
 from .read import read_column_map, read_table
+from ..limits import load_yaml
 from ..paths import project_paths
 from .._files import atomic_outputs, formula_safe, sha256_file
 from ..privacy import checked_key, key_fingerprint, pseudonymise, read_withdrawn
@@ -62,8 +63,8 @@ def read_dataset_info(path: str | Path) -> dict:
     if not path.exists():
         return {"name": path.parent.parent.parent.name, "synthetic": False, "description": ""}
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
+        spec = load_yaml(path) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
         spec = err
     if not isinstance(spec, dict) or not isinstance(spec.get("synthetic", False), bool):
         raise AnswerDataError(pd.DataFrame(

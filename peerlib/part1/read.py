@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from ..errors import AnswerDataError, PROBLEM_COLUMNS
+from ..limits import check_file_size, check_zip, load_yaml, read_bytes
 
 __all__ = ["read_table", "detect_encoding", "read_column_map", "first_data_row",
            "FIRST_DATA_ROW", "SAV_FIRST_CASE"]
@@ -186,6 +187,9 @@ def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | N
     AnswerDataError
         When the file cannot be decoded, the sheet does not exist, the header repeats a column
         name, or the format is not supported; the message names the file.
+    LimitError
+        When the file is larger than the ``raw_file`` limit, or a workbook unpacks to more
+        than the ``archive`` limit (:mod:`peerlib.limits`).
 
     Notes
     -----
@@ -194,12 +198,14 @@ def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | N
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"Input file not found: {path}")
+    check_file_size(path, "raw_file")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
+        check_zip(path)
         frame = _read_xlsx(path, sheet)
         frame.attrs.update(encoding="xlsx", delimiter="")
     elif suffix in (".csv", ".tsv", ".txt"):
-        data = path.read_bytes()
+        data = read_bytes(path, "raw_file")
         if not data.strip():
             raise _problem(path, "is empty: it has no header row and no data",
                            allowed="a header row (participant_id, site_id, role, ...) and one "
@@ -392,7 +398,7 @@ def read_column_map(path: str | Path) -> pd.DataFrame:
     entries: list[tuple[str, str, object]] = []
     if path.suffix.lower() in (".yaml", ".yml"):
         try:
-            spec = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+            spec = load_yaml(path)
         except (yaml.YAMLError, UnicodeDecodeError) as err:
             raise _problem(path, f"is not valid YAML ({err})",
                            allowed="one mapping, e.g. Q2.1a: q2_1_happening") from err

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import QDAError, QDAWarning
+from ..limits import check_file_size, limit, read_bytes, read_zip_entry
 from .redaction import safe_text
 from .segments import PATH_SEPARATOR, QDAExport, codebook_frame, read_qda_table
 
@@ -144,12 +145,12 @@ def read_codebook(path: str | Path) -> pd.DataFrame:
         raise FileNotFoundError(f"Codebook not found: {path}")
     suffix = path.suffix.lower()
     if suffix == ".qdc":
-        root = _parse_xml(path.read_bytes(), path.name, "")
+        root = _parse_xml(read_bytes(path, "xml"), path.name, "")
         return codebook_frame(list(_codes_from(root, path.name, "").values()))
     if suffix == ".qdpx":
         with _open_zip(path) as (zf, names):
             entry = _project_entry(path, names)
-            root = _parse_xml(zf.read(entry), path.name, entry)
+            root = _parse_xml(read_zip_entry(zf, entry, path, name="xml"), path.name, entry)
         return codebook_frame(list(_codes_from(root, path.name, entry).values()))
     table = read_qda_table(path, what="A Taguette codebook export is a CSV or XLSX with the "
                        "columns tag, description.", required=("tag",),
@@ -363,7 +364,16 @@ class _MissingSource(Exception):
 
 
 def _source_text(src_el: ET.Element, path: Path, zf: zipfile.ZipFile, names: dict[str, str],
-                 base: str, safe=None) -> str:
+                 base: str, safe=None, budget: list[int] | None = None) -> str:
+    """The text of a TextSource: inline, from the archive (``internal://``), or from a file
+    in the export's own folder (``relative://``, resolved, never outside that folder).
+
+    ``base`` (the project's ``basePath``) is not used to find files: a crafted export could
+    point it anywhere. ``absolute://`` and ``file://`` paths, and ``relative://`` paths that
+    resolve outside the export's folder, are refused, so an export can never read another
+    file of the computer (the pseudonym key, other raw data) into the outputs. Sizes are
+    bounded by :mod:`peerlib.limits` (``source``, ``archive``, ``ratio``).
+    """
     inline = _kid(src_el, "PlainTextContent")
     if inline is not None and inline.text is not None:
         return inline.text.lstrip("\ufeff")
@@ -379,17 +389,27 @@ def _source_text(src_el: ET.Element, path: Path, zf: zipfile.ZipFile, names: dic
         if real is None:
             raise _MissingSource(f"{where}: plainTextPath {ref!r} names no file in the "
                                  "archive's sources/ folder")
-        return _decode_source(zf.read(real), path.name, real)
-    if scheme in ("relative", "absolute", "file"):
-        target = Path(rest)
-        if scheme == "relative":
-            target = (Path(base) if base else path.parent) / rest
-        if not target.exists() and scheme == "relative":
-            target = path.parent / rest
-        if not target.exists():
+        return _decode_source(read_zip_entry(zf, real, path, name="source", budget=budget),
+                              path.name, real)
+    if scheme in ("absolute", "file"):
+        raise QDAError(path, where, f"plainTextPath {ref!r} points outside the export: "
+                       f"{scheme}:// sources are not read (a project file must not pull in "
+                       "other files of this computer)",
+                       "Re-export the project with its sources inside the .qdpx (internal://), "
+                       "or put the text beside the export and use relative://; nothing was "
+                       "written.")
+    if scheme == "relative":
+        folder = path.parent.resolve()
+        target = (folder / rest.lstrip("/")).resolve()
+        if Path(rest).is_absolute() or not target.is_relative_to(folder):
+            raise QDAError(path, where, f"plainTextPath {ref!r} leads outside the export's "
+                           f"folder ({path.parent}); only files inside it are read",
+                           "Re-export the project with its sources inside the .qdpx "
+                           "(internal://); nothing was written.")
+        if not target.is_file():
             raise _MissingSource(f"{where}: plainTextPath {ref!r} points to a file that "
                                  f"does not exist ({target})")
-        return _decode_source(target.read_bytes(), path.name, str(target))
+        return _decode_source(read_bytes(target, "source"), path.name, target.name)
     raise QDAError(path, where, f"plainTextPath {ref!r} has an unknown scheme "
                    "(internal://, relative:// or absolute:// expected)")
 
@@ -504,9 +524,12 @@ def read_qdpx(path: str | Path, *, positions: str = "auto",
                              f"got {positions!r}")
     if not path.exists():
         raise FileNotFoundError(f"QDA export not found: {path}")
+    check_file_size(path, "raw_file")
+    budget = [int(limit("archive") * 1_000_000)]
     with _open_zip(path) as (zf, names):
         entry = _project_entry(path, names)
-        root = _parse_xml(zf.read(entry), path.name, entry)
+        root = _parse_xml(read_zip_entry(zf, entry, path, name="xml", budget=budget),
+                          path.name, entry)
         if _local(root.tag) != "Project":
             raise QDAError(path, entry, f"the root element is {_local(root.tag)!r}, not "
                            "'Project' (is this a codebook .qdc?)")
@@ -531,7 +554,7 @@ def read_qdpx(path: str | Path, *, positions: str = "auto",
                 raise QDAError(path, _describe(src_el), "a TextSource has no name")
             try:
                 text = _source_text(src_el, path, zf, names, root.get("basePath") or "",
-                                    safe)
+                                    safe, budget)
             except _MissingSource as gone:
                 missing.append(str(gone))
                 continue
