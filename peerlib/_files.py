@@ -7,7 +7,9 @@ spreadsheet formula:
 - :func:`atomic_outputs` stages a set of files beside their folder and moves them in only
   when all were written; :func:`atomic_write_bytes` does the same for one file.
 - :func:`neutralise_formula` (one value), :func:`formula_safe` (a table for CSV) and
-  :func:`write_cell` (an openpyxl cell) apply the OWASP guidance on CSV injection.
+  :func:`write_cell` (an openpyxl cell) apply the OWASP guidance on CSV injection;
+  :func:`write_csv` is the one CSV writer of every output (RFC 4180 records, so a field
+  holding a line break is always quoted, and no line inside a field starts a formula).
 - :func:`sha256_file` is the digest used in provenance footers and metadata.
 
 References
@@ -16,8 +18,11 @@ OWASP Foundation. CSV Injection. https://owasp.org/www-community/attacks/CSV_Inj
 """
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -26,11 +31,14 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = ["FORMULA_PREFIXES", "looks_like_formula", "neutralise_formula", "formula_safe",
-           "write_cell", "atomic_outputs", "atomic_write_bytes", "atomic_write_text",
+           "write_cell", "write_csv", "csv_bytes", "atomic_outputs", "atomic_write_bytes", "atomic_write_text",
            "sha256_file"]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP, CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: A line break inside a field followed by a formula character: a reader that splits records
+#: at every line break (some spreadsheet imports do, quotes or not) would start a record there.
+_LINE_FORMULA = re.compile(r"([\r\n])(?=[=+\-@\t])")
 
 
 def looks_like_formula(value: object) -> bool:
@@ -60,9 +68,10 @@ def neutralise_formula(value: object) -> object:
     Returns
     -------
     object
-        ``"'" + value`` when ``value`` is a str starting with one of
-        :data:`FORMULA_PREFIXES` (``=`` ``+`` ``-`` ``@`` tab, carriage return), else
-        ``value`` unchanged.
+        For a str: ``"'" + value`` when it starts with one of :data:`FORMULA_PREFIXES`
+        (``=`` ``+`` ``-`` ``@`` tab, carriage return), and ``'`` inserted after every
+        carriage return or line feed inside it that is followed by one of them (so that no
+        line of the field can start a formula). Anything else unchanged.
 
     References
     ----------
@@ -72,7 +81,13 @@ def neutralise_formula(value: object) -> object:
     --------
     >>> neutralise_formula('=HYPERLINK("http://x")'), neutralise_formula("Yes")
     ('\\'=HYPERLINK("http://x")', 'Yes')
+    >>> neutralise_formula("Lantern\\r=SUM(1+1)")
+    "Lantern\\r'=SUM(1+1)"
     """
+    if not isinstance(value, str):
+        return value
+    if "\r" in value or "\n" in value:
+        value = _LINE_FORMULA.sub(r"\1'", value)
     return "'" + value if looks_like_formula(value) else value
 
 
@@ -122,12 +137,63 @@ def write_cell(ws, row: int, col: int, value: object):
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         cell.value = None
         return cell
-    cell.value = value
     if isinstance(value, str):
+        if "\r" in value or "\n" in value:  # as in CSV: no line of the text a formula
+            value = _LINE_FORMULA.sub(r"\1'", value)
+        cell.value = value
         cell.data_type = "s"  # never a formula, whatever the text starts with
         if looks_like_formula(value):
             cell.quotePrefix = True
+    else:
+        cell.value = value
     return cell
+
+
+def csv_bytes(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
+    """A table as the bytes of a safe CSV file (see :func:`write_csv`)."""
+    buffer = io.StringIO()
+    formula_safe(frame).to_csv(buffer, index=False, lineterminator="\r\n",
+                               quoting=csv.QUOTE_MINIMAL)
+    return buffer.getvalue().encode("utf-8-sig" if bom else "utf-8")
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *, bom: bool = False) -> Path:
+    """The one CSV writer of every output file: formula-safe cells, RFC 4180 records.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table; its index is not written.
+    path : str or Path
+        The file (written whole: a temporary file beside it, then moved over it).
+    bom : bool
+        Start with a UTF-8 byte-order mark (Excel then opens non-ASCII text correctly).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Notes
+    -----
+    Text cells go through :func:`formula_safe` (IDs stay text; a cell starting with
+    ``=`` ``+`` ``-`` ``@`` tab or carriage return gets a ``'``, and so does every line
+    inside a cell that would start with one). Records end with CR LF (RFC 4180), so the csv
+    module quotes every field holding a carriage return or a line feed: a line break inside
+    a field never ends a record.
+
+    References
+    ----------
+    Shafranovich, Y. (2005). Common Format and MIME Type for Comma-Separated Values (CSV)
+    Files. RFC 4180. OWASP Foundation. CSV Injection.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> csv_bytes(pd.DataFrame({"site_name": ["Lantern\\r=SUM(1+1)"]}))
+    b'site_name\\r\\n"Lantern\\r\\'=SUM(1+1)"\\r\\n'
+    """
+    return atomic_write_bytes(path, csv_bytes(frame, bom=bom))
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from ..errors import PROBLEM_COLUMNS, AnswerDataError, ParameterError
 from .read import read_column_map, read_table
 from ..limits import load_yaml
 from ..paths import project_paths
-from .._files import atomic_outputs, formula_safe, sha256_file
+from .._files import atomic_outputs, sha256_file, write_csv
 from ..privacy import checked_key, key_fingerprint, pseudonymise, read_withdrawn
 from .validate import long_schema, normalise_responses, read_site_register
 from .validation_report import write_validation_report
@@ -325,9 +325,9 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
              "codebook.yaml")
     with atomic_outputs(out_dir) as stage:
         long.to_parquet(stage / names[0], index=False)
-        formula_safe(long).to_csv(stage / names[1], index=False, encoding="utf-8")
+        write_csv(long, stage / names[1])
         reg = register.assign(aliases=register["aliases"].map(";".join))
-        formula_safe(reg).to_csv(stage / names[2], index=False, encoding="utf-8")
+        write_csv(reg, stage / names[2])
         (stage / names[3]).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
                                       encoding="utf-8")
         shutil.copyfile(cb.path, stage / names[4])  # reports use the codebook data was

@@ -20,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .._files import write_cell
 from ..codebook import HAPPENING, IMPORTANCE, Codebook, load_codebook
 from ..errors import ParameterError
 from ..paths import project_paths
@@ -127,8 +128,7 @@ def write_entry_template(out: str | Path | None = None, *, sites: str | Path | N
 
     # ---------------------------------------------------------------- instructions and lists
     for r, line in enumerate(_instructions(cb), start=1):
-        info.cell(row=r, column=1, value=line).alignment = Alignment(wrap_text=True,
-                                                                     vertical="top")
+        write_cell(info, r, 1, line).alignment = Alignment(wrap_text=True, vertical="top")
     info["A1"].font = Font(bold=True, size=14)
     info.column_dimensions["A"].width = 90
     list_ref: dict[str, str] = {}
@@ -139,14 +139,14 @@ def write_entry_template(out: str | Path | None = None, *, sites: str | Path | N
         letter = get_column_letter(col)
         info.cell(row=1, column=col, value=headings[key]).font = Font(bold=True)
         for r, value in enumerate(values, start=2):
-            info.cell(row=r, column=col, value=value)
+            write_cell(info, r, col, value)  # text from the codebook and register
         info.column_dimensions[letter].width = max(14, max(len(v) for v in values) + 2)
         list_ref[key] = (f"{quote_sheetname(INSTRUCTIONS_SHEET)}!${letter}$2:"
                          f"${letter}${len(values) + 1}")
     names_col = 4 + len(lists)
     info.cell(row=1, column=names_col, value="site_name").font = Font(bold=True)
     for r, name in enumerate(register["site_name"], start=2):
-        info.cell(row=r, column=names_col, value=str(name))
+        write_cell(info, r, names_col, str(name))
     info.column_dimensions[get_column_letter(names_col)].width = 40
 
     # ---------------------------------------------------------------- data-entry sheet

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import __version__
-from .._files import atomic_outputs, neutralise_formula
+from .._files import atomic_outputs, csv_bytes
 from ..errors import PROBLEM_COLUMNS, row_word
 
 __all__ = ["write_validation_report", "VALIDATION_FILES"]
@@ -34,9 +34,9 @@ def _csv_bytes(problems: pd.DataFrame) -> bytes:
     out = problems.copy()
     out["row"] = out["row"].astype("Int64")
     for col in ("file", "column", "value", "problem", "allowed"):
-        out[col] = [neutralise_formula("" if pd.isna(v) else str(v)) for v in out[col]]
+        out[col] = ["" if pd.isna(v) else str(v) for v in out[col]]
     # UTF-8 with a byte-order mark: Excel opens it with the right characters
-    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return csv_bytes(out, bom=True)
 
 
 _STYLE = """

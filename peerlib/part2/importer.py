@@ -60,7 +60,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._files import atomic_outputs, formula_safe, sha256_file
+from .._files import atomic_outputs, sha256_file, write_csv
 from ..errors import QDAError, QDAWarning
 from ..paths import project_paths
 from ..privacy import checked_key, key_fingerprint, pseudonymise, read_withdrawn
@@ -425,9 +425,9 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
              "qda_codebook.csv", "coded_segments_meta.json")
     with atomic_outputs(out_dir) as stage:
         segments.to_parquet(stage / names[0], index=False)
-        formula_safe(segments).to_csv(stage / names[1], index=False, encoding="utf-8")
+        write_csv(segments, stage / names[1])
         book.to_parquet(stage / names[2], index=False)
-        formula_safe(book).to_csv(stage / names[3], index=False, encoding="utf-8")
+        write_csv(book, stage / names[3])
         (stage / names[4]).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
                                       encoding="utf-8")
     return [out_dir / n for n in names]

@@ -1,0 +1,132 @@
+"""One CSV/XLSX writer for every output (peerlib._files): hostile values written through every
+output file can neither become a formula nor start a record (issue 10, item 4)."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from peerlib._files import FORMULA_PREFIXES, csv_bytes, neutralise_formula, write_cell
+from peerlib.cli import main
+
+#: Values an attacker (or an unlucky copy-paste) puts in a cell.
+HOSTILE = ["Lantern\r=SUM(1+1)", "\r=1+1", "=HYPERLINK(\"http://x\")", "+cmd", "-2+3",
+           "@SUM(A1)", "\t=1", "a\n=2", "b\r\n+3", "c\n@x", "x\r\r-4"]
+
+
+def _lines_are_safe(text: str, where: str) -> None:
+    """No physical line (split at every CR, LF or CR LF, as a careless reader would) starts
+    with a formula character."""
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
+        assert not line.startswith(FORMULA_PREFIXES), f"{where}: line {number}: {line!r}"
+
+
+def assert_safe_csv(path: Path) -> list[list[str]]:
+    """Check a CSV output: records parse back (RFC 4180), no physical line and no line inside
+    a field starts a formula; return the records."""
+    text = path.read_bytes().decode("utf-8-sig")
+    _lines_are_safe(text, path.name)
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows, path
+    width = len(rows[0])
+    for row in rows:
+        assert len(row) == width, f"{path.name}: a line break split a record: {row!r}"
+        for field in row:
+            _lines_are_safe(field, path.name)
+    return rows
+
+
+def assert_safe_xlsx(path: Path) -> None:
+    book = load_workbook(path)
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is None:
+                    continue
+                assert cell.data_type != "f", f"{path.name}!{ws.title}!{cell.coordinate}"
+                if isinstance(cell.value, str):
+                    if cell.value.startswith(FORMULA_PREFIXES):
+                        assert cell.quotePrefix, f"{ws.title}!{cell.coordinate}"
+                    for line in re.split(r"\r\n|\r|\n", cell.value)[1:]:
+                        assert not line.startswith(FORMULA_PREFIXES), (ws.title, cell.value)
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_neutralise_formula_covers_every_line(value):
+    safe = neutralise_formula(value)
+    _lines_are_safe(safe, "value")
+    assert safe.replace("'", "") == value.replace("'", "")  # nothing but quotes added
+
+
+def test_csv_bytes_quotes_line_breaks_and_round_trips():
+    frame = pd.DataFrame({"id": ["007", "P-1"], "text": ["Lantern\r=SUM(1+1)", "ok"],
+                          "n": [1, 2]})
+    data = csv_bytes(frame)
+    assert b'"Lantern\r\'=SUM(1+1)"' in data
+    back = pd.read_csv(io.BytesIO(data), dtype={"id": str})
+    assert back["id"].tolist() == ["007", "P-1"] and back["n"].tolist() == [1, 2]
+
+
+def test_write_cell_neutralises_every_line(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for i, value in enumerate(HOSTILE, start=1):
+        write_cell(book.active, i, 1, value)
+    book.save(tmp_path / "x.xlsx")
+    assert_safe_xlsx(tmp_path / "x.xlsx")
+
+
+def test_hostile_values_through_every_output_file(demo_project, monkeypatch, capsys):
+    """part1_long.csv, sites.csv, validation.csv, coded_segments.csv, qda_codebook.csv,
+    the data-entry template and the framework matrix workbook."""
+    raw = demo_project / "data" / "raw"
+    processed = demo_project / "data" / "processed"
+    sites = pd.read_csv(raw / "sites.csv", dtype=str, keep_default_na=False)
+    sites.loc[0, "site_name"] = "Lantern\r=SUM(1+1)"
+    sites.loc[1, "site_name"] = "=HYPERLINK(\"http://x\")\n@SUM(1)"
+    sites.loc[2, "site_name"] = "-2+3"
+    sites.to_csv(raw / "sites.csv", index=False, lineterminator="\r\n")
+
+    # a bad answer first: validation.csv quotes the value as typed
+    good = (raw / "part1_responses.csv").read_bytes()
+    responses = pd.read_csv(raw / "part1_responses.csv", dtype=str, keep_default_na=False)
+    responses.loc[0, "q2_1_happening"] = "\r=1+1"
+    responses.loc[1, "q2_2_happening"] = "x\n+cmd"
+    responses.to_csv(raw / "part1_responses.csv", index=False, lineterminator="\r\n")
+    assert main(["prepare"]) == 1
+    rows = assert_safe_csv(demo_project / "data" / "validation" / "validation.csv")
+    assert "'=1+1" in "".join(sum(rows, []))
+
+    (raw / "part1_responses.csv").write_bytes(good)
+    assert main(["prepare"]) == 0
+    for name in ("part1_long.csv", "sites.csv"):
+        rows = assert_safe_csv(processed / name)
+        assert any("Lantern\r'=SUM(1+1)" in field for row in rows for field in row), name
+    assert_safe_csv(demo_project / "data" / "validation" / "validation.csv")
+
+    taguette = raw / "taguette.csv"
+    pd.DataFrame({"id": [1, 2, 3], "document": ["=cmd|' /C calc'!A0", "Doc B", "Doc C"],
+                  "tag": ["+Role", "Role > @Boundaries", "Support"],
+                  "content": ["\r=1+1", "fine\n-2+3", "@SUM(A1)"]}).to_csv(
+        taguette, index=False, lineterminator="\r\n")
+    assert main(["import-codes", str(taguette), "--new-key"]) == 0
+    capsys.readouterr()
+    for name in ("coded_segments.csv", "qda_codebook.csv"):
+        assert_safe_csv(processed / name)
+
+    assert main(["template", "--out", str(demo_project / "entry.xlsx")]) == 0
+    assert_safe_xlsx(demo_project / "entry.xlsx")
+
+    from peerlib.reporting.excel import write_framework_workbook
+
+    sheet = pd.DataFrame({"site_id": ["S01"], "participant_id": ["=P"], "sector": ["NHS"],
+                          "organisation_type": ["NHS trust"], "role": ["+x"],
+                          "Boundaries": ["a\r=1+1 [doc, 1-5]"]})
+    path = write_framework_workbook({"=Role": sheet}, demo_project / "framework_matrix.xlsx")
+    assert_safe_xlsx(path)
