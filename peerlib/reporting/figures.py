@@ -29,6 +29,7 @@ __all__ = [
     "importance_bars_static",
     "ipa_chart_static",
     "save_static",
+    "mark_synthetic",
     "show",
     "PlotlyOutput",
 ]
@@ -368,11 +369,20 @@ def ipa_chart_static(ipa: pd.DataFrame, *, title: str = "", item: str = "item_id
     return fig
 
 
-def save_static(fig, folder: str | Path, name: str) -> list[Path]:
+def mark_synthetic(fig, text: str = "SYNTHETIC DEMO DATA: invented answers, not study "
+                   "results") -> None:
+    """Write a visible "synthetic demo data" line at the foot of a matplotlib figure, so a
+    figure copied into slides cannot pass for study results."""
+    fig.text(0.5, -0.01, text, ha="center", va="top", fontsize=8, color="#7a5600",
+             fontweight="bold")
+
+
+def save_static(fig, folder: str | Path, name: str, *, synthetic: bool = False) -> list[Path]:
     """Save a matplotlib figure as ``name.png`` (150 dpi) and ``name.svg`` and close it.
 
     Metadata that changes between runs (dates) is left out, so two runs on the same data
-    write identical files.
+    write identical files. With ``synthetic`` the figure is marked as synthetic demo data
+    (:func:`mark_synthetic`).
 
     Returns
     -------
@@ -380,6 +390,8 @@ def save_static(fig, folder: str | Path, name: str) -> list[Path]:
         The two files written.
     """
     plt, _ = _mpl()
+    if synthetic:
+        mark_synthetic(fig)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     png, svg = folder / f"{name}.png", folder / f"{name}.svg"

@@ -38,6 +38,10 @@ __all__ = [
     "note",
     "table",
     "dataset_header",
+    "is_synthetic",
+    "load_meta_dataset",
+    "site_size",
+    "item_wording",
     "item_labels",
     "prepared_codebook",
     "site_comparison_data",
@@ -143,26 +147,68 @@ def note(text: object):
     return HTML(f'<p class="peerwork-note">{html.escape(str(text))}</p>')
 
 
-def table(frame: pd.DataFrame, caption: str = ""):
-    """Show a display table as escaped HTML without the index (NA shown as "–")."""
+def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True):
+    """Show a display table as escaped HTML without the index (NA shown as "–").
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table as readers see it (already through the disclosure rules).
+    caption : str
+        Its caption, written as the table's ``<caption>`` (read out by screen readers).
+    download : str or bool
+        True (default): a link below the table saves the same cells as a CSV file named
+        after the caption (:mod:`peerlib.reporting.downloads`); a str names the file;
+        False: no link.
+
+    Returns
+    -------
+    IPython.display.HTML
+    """
     from IPython.display import HTML
+
+    from .downloads import csv_link_html
 
     body = frame.to_html(index=False, escape=True, na_rep=DASH, border=0,
                          classes="peerwork-table")
-    cap = f"<p class='peerwork-caption'>{html.escape(caption)}</p>" if caption else ""
-    return HTML(cap + body)
+    if caption:
+        body = body.replace(">", f"><caption class='peerwork-caption'>"
+                                 f"{html.escape(caption)}</caption>", 1)
+    link = ""
+    if download:
+        name = download if isinstance(download, str) else (caption or "table")
+        link = csv_link_html(frame.fillna(DASH), name, "Download this table (CSV)")
+    return HTML(body + link)
 
 
 def dataset_header(data_dir: str | Path | None = None):
-    """The data set's name and, for synthetic data, a warning, as escaped HTML."""
+    """The data set's name as escaped HTML.
+
+    Synthetic data is announced once, by the banner at the top of every exported report
+    (the report template), not here a second time.
+    """
     from IPython.display import HTML
 
     info = load_meta(data_dir or None)["dataset"]
-    parts = [f"<p><strong>Data set:</strong> {html.escape(info['name'])}</p>"]
-    if info.get("synthetic"):
-        parts.append('<p class="peerwork-synthetic"><strong>Synthetic demo data.</strong> '
-                     "Every answer here is invented; these are not study results.</p>")
-    return HTML("".join(parts))
+    return HTML(f"<p><strong>Data set:</strong> {html.escape(info['name'])}</p>")
+
+
+def load_meta_dataset(data_dir: str | Path | None = None) -> dict:
+    """The data set's description (``dataset.yaml`` as prepared): ``name``, ``synthetic``,
+    ``description``."""
+    return dict(load_meta(data_dir or None)["dataset"])
+
+
+def site_size(data: pd.DataFrame, site_id: str) -> int:
+    """Number of participants at a site in the prepared long table (0 when none)."""
+    return int(data.loc[data["site_id"].astype(str) == str(site_id),
+                        "participant_id"].nunique())
+
+
+def is_synthetic(data_dir: str | Path | None = None) -> bool:
+    """True when the prepared data set is the synthetic demo (``dataset.yaml``:
+    ``synthetic: true``): figures and the PDF pack are then marked as such."""
+    return bool(load_meta(data_dir or None)["dataset"].get("synthetic"))
 
 
 def _codebook(data: pd.DataFrame | None = None, data_dir: str | Path | None = None):
@@ -185,6 +231,13 @@ def item_labels(data_dir: str | Path | None = "", *, with_id: bool = False) -> d
     cb = _codebook(data_dir=data_dir)
     return {r.item_id: (f"{r.item_id} " if with_id else "") + r.label
             + (" (draft)" if r.draft else "") for r in cb.items.itertuples()}
+
+
+def item_wording(data_dir: str | Path | None = "") -> dict[str, str]:
+    """Item id -> the statement's full wording, from the codebook the data in ``data_dir``
+    was prepared with (hover text and the statements table of the reports)."""
+    cb = _codebook(data_dir=data_dir)
+    return dict(zip(cb.items["item_id"].astype(str), cb.items["wording"].astype(str)))
 
 
 def _display_name(column: str) -> str:

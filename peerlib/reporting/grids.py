@@ -1,0 +1,324 @@
+"""Grids for readers: one row per statement, one column per group, one short text per cell.
+
+A long list of item x group rows (48 rows for importance by role) is hard to compare; a
+grid puts the groups side by side. Every grid is built from a table the report already
+shows after the disclosure rules (hidden cells read "n<k"), so it shows nothing new, and
+its cells are text ready for display and for the CSV download beside it.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from ..disclosure import check_min_group_size, small_group_label
+from .keypoints import agreement_shares
+
+__all__ = ["role_names", "statements_table", "happening_grid", "importance_grid", "ipa_grid",
+           "site_interview_summary", "GLOSSARY_TERMS", "glossary"]
+
+DASH = "–"
+
+
+def statements_table(codebook, items: Sequence[str] | None = None) -> pd.DataFrame:
+    """The statements in full, as the interview schedule words them.
+
+    Parameters
+    ----------
+    codebook : peerlib.codebook.Codebook
+        The codebook the data was prepared with.
+    items : sequence of str, optional
+        Only these items (in codebook order); default every item.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Item`` (id), ``Short label`` (as on the charts; "(draft)" for draft wording) and
+        ``Statement`` (the full wording).
+    """
+    it = codebook.items
+    if items is not None:
+        it = it[it["item_id"].astype(str).isin([str(i) for i in items])]
+    return pd.DataFrame({
+        "Item": it["item_id"].astype(str).tolist(),
+        "Short label": [lab + (" (draft)" if d else "") for lab, d in
+                        zip(it["label"], it["draft"])],
+        "Statement": it["wording"].astype(str).tolist(),
+    })
+
+
+def _order(values: pd.Series, group_order: Sequence[str] | None) -> list[str]:
+    seen = list(dict.fromkeys(values.astype(str)))
+    if group_order:
+        return [g for g in group_order if g in seen]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return [str(g) for g in values.cat.categories if str(g) in seen]
+    return seen
+
+
+def _item_column(items: Sequence[str], labels: Mapping[str, str] | None) -> list[str]:
+    return [f"{i} {labels[i]}" if labels and i in labels else str(i) for i in items]
+
+
+def role_names(codebook) -> dict[str, str]:
+    """Role -> its short plural label from the codebook ("Peer workers", ...), for column
+    headers."""
+    return dict(zip(codebook.roles["role"].astype(str), codebook.roles["short"].astype(str)))
+
+
+def happening_grid(dist: pd.DataFrame, *, group: str, k: int,
+                   labels: Mapping[str, str] | None = None,
+                   group_order: Sequence[str] | None = None,
+                   names: Mapping[str, str] | None = None,
+                   item: str = "item_id") -> pd.DataFrame:
+    """"Yes or Partly" per statement and group: "5 of 7 (71%)".
+
+    Parameters
+    ----------
+    dist : pandas.DataFrame
+        A shown happening distribution (after the disclosure rules).
+    group : str
+        Its grouping column (the grid's columns).
+    k : int
+        Minimum group size: hidden cells read "n<k".
+    labels : dict, optional
+        Item id -> short label.
+    group_order : sequence of str, optional
+        Column order (default: categorical order, else first seen).
+    names : dict, optional
+        Group -> column header; default the group itself.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Statement`` ("2.1 Short label") and one text column per group: participants who
+        answered Yes or Partly "of" everyone asked (Missing included) with the percentage;
+        "n<k" where hidden, "–" where nobody was asked.
+    """
+    k = check_min_group_size(k)
+    groups = _order(dist[group], group_order)
+    items = list(dict.fromkeys(dist[item].astype(str)))
+    shares = agreement_shares(dist, group=group, item=item).set_index([item, group])
+    asked = dist.groupby([dist[item].astype(str), dist[group].astype(str)],
+                         observed=True)["n_asked"].first()
+    out = {"Statement": _item_column(items, labels)}
+    for g in groups:
+        col = []
+        for it in items:
+            if (it, g) in shares.index:
+                r = shares.loc[(it, g)]
+                col.append(f"{int(r['agree'])} of {int(r['n_asked'])} ({r['percent']:.0f}%)")
+            elif int(asked.get((it, g), 0) or 0) > 0:
+                col.append(small_group_label(k))
+            else:
+                col.append(DASH)
+        out[(names or {}).get(g, g)] = col
+    return pd.DataFrame(out)
+
+
+def importance_grid(summary: pd.DataFrame, *, group: str = "group", k: int,
+                    labels: Mapping[str, str] | None = None,
+                    group_order: Sequence[str] | None = None,
+                    names: Mapping[str, str] | None = None,
+                    item: str = "item_id") -> pd.DataFrame:
+    """Mean importance per statement and group: "3.43 (n = 7)".
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        A shown importance summary (:func:`peerlib.part1.scoring.importance_summary` after
+        the disclosure rules: ``mean`` NaN where hidden).
+    group : str
+        Its grouping column.
+    k : int
+        Minimum group size.
+    labels, group_order : optional
+        As :func:`happening_grid`.
+    names : dict, optional
+        Group -> column header (e.g. :func:`role_names`); default the group itself.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Statement`` and one text column per group: the mean on the 1-4 scale (2 dp) and
+        the number of answers; "n<k" where hidden; "–" where nobody answered.
+    """
+    k = check_min_group_size(k)
+    groups = _order(summary[group], group_order)
+    items = list(dict.fromkeys(summary[item].astype(str)))
+    cells = {(str(getattr(r, item)), str(getattr(r, group))): r
+             for r in summary.itertuples(index=False)}
+    out = {"Statement": _item_column(items, labels)}
+    for g in groups:
+        col = []
+        for it in items:
+            r = cells.get((it, g))
+            if r is None or int(r.n) == 0:
+                col.append(DASH)
+            elif pd.isna(r.mean) or bool(getattr(r, "suppressed", False)):
+                col.append(small_group_label(k))
+            else:
+                col.append(f"{r.mean:.2f} (n = {int(r.n)})")
+        out[(names or {}).get(g, g)] = col
+    return pd.DataFrame(out)
+
+
+def ipa_grid(ipa: pd.DataFrame, *, group: str, k: int,
+             labels: Mapping[str, str] | None = None,
+             group_order: Sequence[str] | None = None, item: str = "item_id") -> pd.DataFrame:
+    """Importance-Performance quadrants per statement and group.
+
+    Parameters
+    ----------
+    ipa : pandas.DataFrame
+        :func:`peerlib.part1.scoring.importance_performance` by ``group`` with ``min_n=k``
+        (hidden items have NaN values and no quadrant).
+    group : str
+        Its grouping column.
+    k : int
+        Minimum group size.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Statement`` and one text column per group: "Concentrate here (performance 40,
+        importance 3.50)"; "n<k" where hidden.
+    """
+    k = check_min_group_size(k)
+    groups = _order(ipa[group], group_order)
+    items = list(dict.fromkeys(ipa[item].astype(str)))
+    cells = {(str(getattr(r, item)), str(getattr(r, group))): r
+             for r in ipa.itertuples(index=False)}
+    out = {"Statement": _item_column(items, labels)}
+    for g in groups:
+        col = []
+        for it in items:
+            r = cells.get((it, g))
+            if r is None or pd.isna(r.performance) or pd.isna(r.importance):
+                col.append(small_group_label(k) if r is not None and max(
+                    int(r.n_performance), int(r.n_importance)) > 0 else DASH)
+            else:
+                col.append(f"{r.quadrant} (performance {r.performance:.0f}, importance "
+                           f"{r.importance:.2f})")
+        out[g] = col
+    return pd.DataFrame(out)
+
+
+def site_interview_summary(counts: pd.DataFrame, *, k: int) -> pd.DataFrame:
+    """Interviews per site in a readable form, from the masked per-site role counts.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        :func:`peerlib.reporting.tables.site_interview_counts` (one row per site: ``Site``,
+        ``Sector``, one text column per role holding "0", "<k" or a count, ``Total``).
+    k : int
+        Minimum group size.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Site``, ``Sector``, ``Interviews`` (shown as is: the site's total), ``Roles
+        interviewed`` (the roles with anyone, in the codebook's order, with the count only
+        where the rules show it) and ``Roles not interviewed`` ("–" when none). Counts
+        between 1 and k-1 are never written; the roles present are those the masked table
+        already shows as "<k" or a count.
+    """
+    k = check_min_group_size(k)
+    roles = [c for c in counts.columns if c not in ("Site", "Sector", "Total")]
+    rows = []
+    for r in counts.to_dict("records"):
+        present, absent = [], []
+        for role in roles:
+            value = str(r[role])
+            if value == "0":
+                absent.append(role)
+            elif value.startswith("<"):
+                present.append(role)
+            else:
+                present.append(f"{role} ({value})")
+        rows.append({"Site": r["Site"], "Sector": r["Sector"], "Interviews": r["Total"],
+                     "Roles interviewed": ("All roles" if len(present) == len(roles) and all(
+                         "(" not in p for p in present) else ", ".join(present) or DASH),
+                     "Roles not interviewed": ", ".join(absent) if absent else DASH})
+    return pd.DataFrame(rows)
+
+
+_GLOSSARY = {
+    "k": ("k (smallest group shown)", "To protect the people who took part, no result is "
+          "shown for a group of fewer than {k} people; such a cell reads \"n<{k}\". Where "
+          "a figure could be worked out from others (by subtracting a shown group from a "
+          "total), one more cell is hidden."),
+    "n": ("n", "The number of people behind a figure: those asked the statement for \"Is "
+          "this happening here?\" (no answer counts as Missing), those who answered for "
+          "importance."),
+    "yes_partly": ("Yes or Partly", "The share of everyone asked who answered Yes or Partly "
+                   "to \"Is this happening here?\"; the bars right of zero."),
+    "ci": ("95% confidence interval", "The range of mean importance that fits the answers "
+           "given; with few people it is wide, so small differences between groups may be "
+           "chance."),
+    "ipa": ("Importance-Performance analysis", "Each statement placed by how important "
+            "people rate it (mean, 1-4) and how often they say it is happening "
+            "(performance: Yes plus half of Partly, as a % of Yes, Partly and No answers). "
+            "The dashed lines are the averages over the statements (Martilla & James "
+            "1977)."),
+    "concentrate": ("Concentrate here", "Above-average importance, below-average "
+                    "performance: the statements to discuss first."),
+    "keep_up": ("Keep up the good work", "Above-average importance and performance."),
+    "low_priority": ("Low priority", "Below-average importance and performance."),
+    "overkill": ("Possible overkill", "Below-average importance, above-average "
+                 "performance."),
+    "p": ("p-value (exploratory)", "How often a difference at least this large would "
+          "arise by chance if the groups did not differ. The sample is small and chosen on "
+          "purpose, many statements are tested, so p-values here only point at differences "
+          "worth discussing; they are not findings."),
+    "holm": ("Holm-adjusted p", "The p-value raised to allow for testing many statements at "
+             "once (Holm 1979)."),
+    "kappa": ("Cohen's kappa", "Agreement between two coders beyond what chance would give: "
+              "1 is perfect agreement, 0 no better than chance (Cohen 1960)."),
+    "alpha": ("Krippendorff's alpha", "Like kappa, for two or more coders (Krippendorff "
+              "2011)."),
+    "units": ("Units", "What agreement is counted over: characters of transcript text "
+              "(or coded segments)."),
+    "synthetic": ("Synthetic demo data", "Invented answers used to show how the reports "
+                  "work; not study results."),
+}
+#: The glossary entries of each report.
+GLOSSARY_TERMS = {
+    "site": ("k", "n", "yes_partly", "ci", "ipa", "concentrate", "keep_up", "low_priority",
+             "overkill"),
+    "cross_site": ("k", "n", "yes_partly", "ci", "ipa", "concentrate", "keep_up",
+                   "low_priority", "overkill", "p", "holm", "kappa", "alpha", "units"),
+    "data_quality": ("k", "n"),
+}
+
+
+def glossary(report: str, *, k: int, synthetic: bool = False) -> pd.DataFrame:
+    """The short glossary at the end of a report.
+
+    Parameters
+    ----------
+    report : {"site", "cross_site", "data_quality"}
+        Which report (each gets the terms it uses, :data:`GLOSSARY_TERMS`).
+    k : int
+        Minimum group size, named in the entry for k.
+    synthetic : bool
+        Add an entry for synthetic demo data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Term`` and ``Meaning`` (plain language).
+
+    Raises
+    ------
+    ValueError
+        For an unknown report name.
+    """
+    k = check_min_group_size(k)
+    if report not in GLOSSARY_TERMS:
+        raise ValueError(f"glossary: report must be one of {', '.join(GLOSSARY_TERMS)}, "
+                         f"got {report!r}")
+    keys = list(GLOSSARY_TERMS[report]) + (["synthetic"] if synthetic else [])
+    return pd.DataFrame([{"Term": _GLOSSARY[key][0],
+                          "Meaning": _GLOSSARY[key][1].format(k=k)} for key in keys])

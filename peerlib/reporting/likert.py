@@ -1,0 +1,264 @@
+"""Diverging bars of "Is this happening here?", the way survey readers expect them.
+
+Yes and Partly are drawn to the right of zero and No to the left; Don't know, Not relevant
+and Missing, which are not answers on the Yes-No scale, stand in a separate panel beside
+them, so they neither push the bars sideways nor disappear (the layout of R's
+``ggstats::gglikert`` with its side panel of excluded answers, and of the ``likert``
+package; Heiberger & Robbins 2014). Every bar carries its group's n, the hover text gives
+the statement's full wording, and a hidden group (fewer than ``k`` people, or hidden by the
+disclosure rules) keeps its row with "n<k" and no bar.
+
+:func:`diverging_rows` shapes a shown distribution into one row per bar; the figure
+builders only draw that table: plotly (:func:`happening_diverging`) for the HTML reports,
+matplotlib (:func:`happening_diverging_static`) for PNG/SVG and the PDF feedback pack.
+
+References
+----------
+Heiberger, R. M., & Robbins, N. B. (2014). Design of diverging stacked bar charts for Likert
+scales and other applications. Journal of Statistical Software 57(5), 1-32.
+https://doi.org/10.18637/jss.v057.i05
+"""
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..disclosure import check_min_group_size, small_group_label
+from .figures import HAPPENING_COLOURS
+
+__all__ = ["AGREE", "DISAGREE", "SIDE", "diverging_rows", "happening_diverging",
+           "happening_diverging_static"]
+
+#: Answers drawn right of zero (nearest zero first), left of zero, and in the side panel.
+AGREE = ("Partly", "Yes")
+DISAGREE = ("No",)
+SIDE = ("Don't know", "Not relevant", "Missing")
+_FONT = dict(family="Arial, Helvetica, sans-serif", size=13)
+
+
+def diverging_rows(dist: pd.DataFrame, *, group: str | None = None, k: int,
+                   order: str = "study", item: str = "item_id", response: str = "happening",
+                   group_order: Sequence[str] | None = None,
+                   item_labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """One row per bar of the diverging chart, from a shown happening distribution.
+
+    Parameters
+    ----------
+    dist : pandas.DataFrame
+        :func:`peerlib.part1.scoring.happening_distribution` after the disclosure rules
+        (``count``/``percent`` NA and ``suppressed`` True where hidden).
+    group : str, optional
+        Grouping column (one bar per item and group); None for one bar per item.
+    k : int
+        Minimum group size, for the "n<k" label of hidden bars.
+    order : {"study", "agreement"}
+        Items in the codebook's order, or by the share answering Yes or Partly (highest
+        first; the first group's share decides, hidden bars last).
+    group_order : sequence of str, optional
+        Order of the groups within an item (default: categorical order, else first seen).
+    item_labels : dict, optional
+        Item id -> short label for the axis.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``item_id``, ``group`` ("All" without ``group``), ``label`` (the axis text:
+        "2.1 Short label"), ``bar`` ("group (n = 7)" or "group (n<5)"), ``n_asked`` (text,
+        "n<k" where hidden), ``hidden`` (bool), ``agree_percent`` (Yes + Partly, 0-100 of
+        everyone asked) and, for each answer option, its ``percent`` (0-100, NaN where
+        hidden) and ``count`` columns named ``"<answer> %"`` and ``"<answer> n"``.
+
+    Raises
+    ------
+    ValueError
+        For an ``order`` other than "study" or "agreement".
+    """
+    k = check_min_group_size(k)
+    if order not in ("study", "agreement"):
+        raise ValueError(f"order must be 'study' or 'agreement', got {order!r}")
+    data = dist.copy()
+    data["_group"] = data[group].astype(str) if group else "All"
+    if group_order:
+        groups = [g for g in group_order if g in set(data["_group"])]
+    elif group and isinstance(data[group].dtype, pd.CategoricalDtype):
+        groups = [str(g) for g in data[group].cat.categories if str(g) in set(data["_group"])]
+    else:
+        groups = list(dict.fromkeys(data["_group"]))
+    levels = [str(v) for v in (data[response].cat.categories if isinstance(
+        data[response].dtype, pd.CategoricalDtype) else HAPPENING_COLOURS)]
+    items = list(dict.fromkeys(data[item].astype(str)))
+    hidden_col = data["suppressed"].astype(bool) if "suppressed" in data else pd.Series(
+        False, index=data.index)
+    rows = []
+    for it in items:
+        for g in groups:
+            sub = data[(data[item].astype(str) == it) & (data["_group"] == g)]
+            if sub.empty:
+                continue
+            n = int(sub["n_asked"].iloc[0]) if pd.notna(sub["n_asked"].iloc[0]) else 0
+            hidden = bool(hidden_col[sub.index].any()) or sub["percent"].isna().all()
+            if n == 0:
+                continue  # nobody asked: no bar to draw
+            text = (item_labels or {}).get(it)
+            rec = {"item_id": it, "group": g, "label": f"{it} {text}" if text else it,
+                   "n_asked": small_group_label(k) if hidden else str(n), "hidden": hidden}
+            rec["bar"] = f"{g} ({small_group_label(k)})" if hidden else f"{g} (n = {n})"
+            by_level = {str(getattr(r, response)): r for r in sub.itertuples(index=False)}
+            for level in levels:
+                r = by_level.get(level)
+                rec[f"{level} %"] = (float("nan") if hidden or r is None or pd.isna(r.percent)
+                                     else float(r.percent))
+                rec[f"{level} n"] = (pd.NA if hidden or r is None or pd.isna(r.count)
+                                     else int(r.count))
+            rec["agree_percent"] = (float("nan") if hidden else
+                                    sum(rec.get(f"{a} %", 0.0) for a in AGREE))
+            rows.append(rec)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        return out
+    if order == "agreement":
+        first = out[out["group"] == groups[0]].set_index("item_id")["agree_percent"]
+        rank = {it: i for i, it in enumerate(
+            first.sort_values(ascending=False, na_position="last", kind="stable").index)}
+        out["_rank"] = out["item_id"].map(lambda i: rank.get(i, len(rank)))
+        out = out.sort_values("_rank", kind="stable").drop(columns="_rank")
+    return out.reset_index(drop=True)
+
+
+def _wrap(text: str, width: int = 60) -> str:
+    return "<br>".join(textwrap.wrap(str(text), width)) or ""
+
+
+def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None = None,
+                        title: str = "") -> go.Figure:
+    """Plotly diverging bars of "Is this happening here?" with a side panel.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        From :func:`diverging_rows`.
+    wording : dict, optional
+        Item id -> the statement's full wording (codebook), shown in the hover text.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two panels sharing the y axis (item, then "group (n = ...)"): left, No to the left
+        of zero and Partly then Yes to the right (x = % of everyone asked, shown unsigned);
+        right, Don't know, Not relevant and Missing stacked. Hidden bars have no trace
+        value and read "n<k: not shown". One trace per answer option, in scale order in
+        the legend; each bar is labelled with its percentage where it is at least 8.
+    """
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.72, 0.28],
+                        horizontal_spacing=0.03,
+                        subplot_titles=("No ← | → Yes or Partly", "Other answers"))
+    if rows.empty:
+        fig.update_layout(title=title, font=_FONT, template="plotly_white")
+        return fig
+    y = [rows["label"].tolist(), rows["bar"].tolist()]
+    words = [_wrap((wording or {}).get(i, "")) for i in rows["item_id"]]
+    legend_rank = {lvl: i for i, lvl in enumerate(["Yes", "Partly", "No", *SIDE])}
+    for col, levels, sign in ((1, DISAGREE, -1), (1, AGREE, 1), (2, SIDE, 1)):
+        for level in levels:
+            pct = rows[f"{level} %"]
+            counts = rows[f"{level} n"]
+            fig.add_trace(go.Bar(
+                name=level, orientation="h", x=(sign * pct).tolist(), y=y,
+                marker_color=HAPPENING_COLOURS.get(level, "#888888"),
+                text=[f"{p:.0f}%" if pd.notna(p) and p >= 8 else "" for p in pct],
+                textposition="inside", insidetextanchor="middle",
+                textfont=dict(color="white" if level in ("Yes", "No") else "#222222"),
+                customdata=list(zip(rows["label"], words, rows["group"], counts.astype(
+                    object).where(counts.notna(), ""), rows["n_asked"], pct.abs().round(0))),
+                hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
+                               f"%{{customdata[2]}}: {level} %{{customdata[3]}} of "
+                               "%{customdata[4]} (%{customdata[5]}%)<extra></extra>"),
+                legendrank=legend_rank.get(level, 99), showlegend=True,
+            ), row=1, col=col)
+    hidden = rows[rows["hidden"]]
+    if len(hidden):
+        fig.add_trace(go.Scatter(
+            x=[0] * len(hidden), y=[hidden["label"].tolist(), hidden["bar"].tolist()],
+            mode="text", text=[f"{n}: not shown" for n in hidden["n_asked"]],
+            textposition="middle center", showlegend=False, hoverinfo="skip"), row=1, col=1)
+    side_max = rows[[f"{s} %" for s in SIDE]].fillna(0).sum(axis=1).max()
+    fig.update_xaxes(range=[-100, 100], tickvals=[-100, -50, 0, 50, 100],
+                     ticktext=["100%", "50%", "0", "50%", "100%"], zeroline=True,
+                     zerolinecolor="#444444", row=1, col=1)
+    fig.update_xaxes(range=[0, max(50.0, float(side_max) + 5)], ticksuffix="%", row=1, col=2)
+    fig.update_yaxes(autorange="reversed", row=1, col=1)
+    fig.update_layout(
+        barmode="relative", title=title, font=_FONT, template="plotly_white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0, traceorder="normal"),
+        height=max(320, 110 + 28 * len(rows)), margin=dict(l=10, r=10, t=100, b=40),
+        uniformtext=dict(minsize=9, mode="hide"),
+    )
+    return fig
+
+
+def happening_diverging_static(rows: pd.DataFrame, *, title: str = "", width: float = 9.0):
+    """Matplotlib version of :func:`happening_diverging` for PNG/SVG and the PDF pack.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        From :func:`diverging_rows`.
+    title : str
+        Figure title.
+    width : float
+        Figure width in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Same panels, order and colours; each bar labelled with its percentage (where at
+        least 8) and its row with "group (n = ...)"; hidden rows read "n<k: not shown".
+    """
+    from .figures import _mpl  # the one matplotlib set-up (Agg, deterministic SVG)
+
+    plt, _ = _mpl()
+    height = 0.34 * max(len(rows), 1) + 1.6
+    fig, (ax, side) = plt.subplots(1, 2, sharey=True, figsize=(width, height),
+                                   gridspec_kw={"width_ratios": [3, 1], "wspace": 0.12})
+    labels = [f"{lab} · {bar}" for lab, bar in zip(rows.get("label", []), rows.get("bar", []))]
+    ypos = list(range(len(rows)))
+    handles = {}
+    for axis, levels, sign in ((ax, DISAGREE, -1), (ax, AGREE, 1), (side, SIDE, 1)):
+        left = [0.0] * len(rows)
+        for level in levels:
+            pct = rows[f"{level} %"].fillna(0).tolist() if len(rows) else []
+            colour = HAPPENING_COLOURS.get(level, "#888888")
+            bars = axis.barh(ypos, [sign * p for p in pct], left=left, color=colour,
+                             edgecolor="white", linewidth=0.5, label=level)
+            handles[level] = bars
+            for y, p, l0 in zip(ypos, pct, left):
+                if p >= 8:
+                    axis.text(l0 + sign * p / 2, y, f"{p:.0f}%", ha="center", va="center",
+                              fontsize=7, color="white" if level in ("Yes", "No") else "#222")
+            left = [l0 + sign * p for l0, p in zip(left, pct)]
+    for y, (hide, n) in enumerate(zip(rows.get("hidden", []), rows.get("n_asked", []))):
+        if hide:
+            ax.text(0, y, f"{n}: not shown", ha="center", va="center", fontsize=8,
+                    color="#333")
+    ax.set_yticks(ypos, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(-100, 100)
+    ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"])
+    ax.axvline(0, color="#444444", linewidth=0.8)
+    ax.set_xlabel("No ←   % of everyone asked   → Yes or Partly", fontsize=8)
+    side_max = rows[[f"{s} %" for s in SIDE]].fillna(0).sum(axis=1).max() if len(rows) else 0
+    side.set_xlim(0, max(50.0, float(side_max) + 5))
+    side.set_xlabel("Other answers (%)", fontsize=8)
+    ax.set_title(title, loc="left", fontsize=10)
+    order = [lvl for lvl in ("Yes", "Partly", "No", *SIDE) if lvl in handles]
+    fig.legend([handles[lvl] for lvl in order], order, ncol=6, loc="lower center",
+               bbox_to_anchor=(0.5, 0.22 / height), frameon=False, fontsize=7)
+    fig.subplots_adjust(bottom=1.15 / height)
+    return fig

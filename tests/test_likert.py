@@ -1,0 +1,60 @@
+"""Diverging "Is this happening here?" bars (peerlib.reporting.likert)."""
+from __future__ import annotations
+
+import pytest
+
+from peerlib.disclosure import suppress_small_groups
+from peerlib.part1 import scoring
+from peerlib.reporting import figures, likert
+
+
+def _dist(long_df, k):
+    return suppress_small_groups(scoring.happening_distribution(long_df, by="site_id"),
+                                 n="n_asked", k=k, values=["count", "percent"])
+
+
+def test_rows_carry_n_and_hide_small_groups(long_df):
+    rows = likert.diverging_rows(_dist(long_df, 2), group="site_id", k=2,
+                                 item_labels={"2.1": "Shared"})
+    s01 = rows[(rows["item_id"] == "2.1") & (rows["group"] == "S01")].iloc[0]
+    assert s01["bar"] == "S01 (n = 4)" and s01["label"] == "2.1 Shared"
+    assert s01["Yes %"] == pytest.approx(50.0) and s01["agree_percent"] == pytest.approx(75.0)
+    s02 = rows[rows["group"] == "S02"]
+    assert s02["hidden"].all() and (s02["bar"] == "S02 (n<2)").all()
+    assert s02["Yes %"].isna().all() and s02["Yes n"].isna().all()
+
+
+def test_order_by_agreement(long_df):
+    """S01 Yes or Partly: 2.1 75%, 2.2 50%, 2.3 50% -> 2.1 first; ties keep study order."""
+    rows = likert.diverging_rows(_dist(long_df, 1), group="site_id", k=1, order="agreement",
+                                 group_order=["S01", "S02"])
+    assert list(dict.fromkeys(rows["item_id"])) == ["2.1", "2.2", "2.3"]
+    rows = likert.diverging_rows(_dist(long_df, 1), group="site_id", k=1, order="agreement",
+                                 group_order=["S02", "S01"])
+    # S02: 2.1 Yes, 2.2 Don't know, 2.3 Partly -> 2.1 and 2.3 (100%) before 2.2 (0%)
+    assert list(dict.fromkeys(rows["item_id"])) == ["2.1", "2.3", "2.2"]
+    with pytest.raises(ValueError, match="order must be"):
+        likert.diverging_rows(_dist(long_df, 1), k=1, order="alphabet")
+
+
+def test_plotly_bars_diverge_with_a_side_panel(long_df):
+    rows = likert.diverging_rows(_dist(long_df, 2), group="site_id", k=2)
+    fig = likert.happening_diverging(rows, wording={"2.1": "There is a shared understanding"})
+    by_name = {t.name: t for t in fig.data if t.type == "bar"}
+    assert set(by_name) == {"Yes", "Partly", "No", "Don't know", "Not relevant", "Missing"}
+    assert all(x <= 0 for x in by_name["No"].x if x == x)  # left of zero
+    assert all(x >= 0 for x in by_name["Yes"].x if x == x)
+    assert by_name["Missing"].xaxis == "x2" and by_name["Yes"].xaxis == "x"
+    assert "There is a shared understanding" in str(by_name["Yes"].customdata[0])
+    assert fig.layout.barmode == "relative"
+    texts = [t for t in fig.data if t.type == "scatter"]
+    assert texts and all("n<2: not shown" in s for s in texts[0].text)
+    assert any("(n = 4)" in y for y in by_name["Yes"].y[1])
+
+
+def test_static_version_marks_synthetic_data(long_df, tmp_path):
+    rows = likert.diverging_rows(_dist(long_df, 2), group="site_id", k=2)
+    png, svg = figures.save_static(likert.happening_diverging_static(rows, title="t"),
+                                   tmp_path, "h", synthetic=True)
+    assert "SYNTHETIC DEMO DATA" in svg.read_text(encoding="utf-8")
+    assert png.stat().st_size > 0
