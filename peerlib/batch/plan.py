@@ -135,7 +135,10 @@ def plan_jobs(site_ids: list[str], *, data_dir: str, min_group_size: int,
         jobs.append(Job(site, "site", f"Site report {site_titles.get(site, site)}",
                         str(templates["site"]),
                         plain_parameters({"site_id": str(site), "data_dir": data_dir,
-                                          "min_group_size": min_group_size}),
+                                          "min_group_size": min_group_size,
+                                          "pack_path": "reports/" + output_path(
+                                              "sites", identifier=site,
+                                              suffix=".pdf").as_posix()}),
                         output_path("sites", identifier=site, suffix=".html").as_posix(),
                         output_path("notebooks/sites", identifier=site,
                                     suffix=".ipynb").as_posix()))

@@ -43,6 +43,13 @@ def _publish(job_list: list[Job], results: list[JobResult], stage: Path, out_dir
             if job.kind == "framework" and (stage / FRAMEWORK_XLSX).exists():
                 os.replace(stage / FRAMEWORK_XLSX, out_dir / FRAMEWORK_XLSX)
                 res.outputs.append(FRAMEWORK_XLSX)
+            if job.kind == "site":  # the PDF pack, made only for a site of k or more
+                pdf = Path(job.html).with_suffix(".pdf")
+                if (stage / pdf).exists():
+                    os.replace(stage / pdf, out_dir / pdf)
+                    res.outputs.append(pdf.as_posix())
+                else:
+                    (out_dir / pdf).unlink(missing_ok=True)
             if job.kind == "cross_site" and (stage / "figures").is_dir():
                 for fig in sorted((stage / "figures").iterdir()):
                     (out_dir / "figures").mkdir(exist_ok=True)

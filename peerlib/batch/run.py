@@ -86,6 +86,8 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
         params["figures_dir"] = str(stage_dir / "figures")
     if "excel_path" in params:  # so is the framework workbook
         params["excel_path"] = str(stage_dir / FRAMEWORK_XLSX)
+    if "pack_path" in params:  # and a site's PDF feedback pack, beside its HTML report
+        params["pack_path"] = str((stage_dir / job.html).with_suffix(".pdf"))
     # The kernel inherits this process's stderr: keep its chatter in a log file, not on the
     # user's terminal (where the progress bar is).
     log = stage_dir / "logs" / f"{job.name}.log"

@@ -1,0 +1,354 @@
+"""The printed feedback pack of a site: ``reports/sites/<site_id>.pdf``, at most 4 A4 pages.
+
+For a site's feedback workshop: key points, the site against all other sites, its
+Importance-Performance priorities, a few redacted quotes (attributed as the rules allow) and
+questions for discussion. It is built from the same masked tables as the site's HTML report
+(so it hides exactly what the report hides), with static SVG figures (matplotlib) and the
+``typst`` typesetter from PyPI: no browser, no network.
+
+Data text never enters typst markup: every string taken from data (site name, statement
+wording, quotes, attributions, key points) is passed to typst as JSON and placed as a typst
+string, which typst shows literally and never parses; the document's markup itself is fixed
+text in this module.
+"""
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .._files import atomic_write_bytes
+from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
+from ..part1 import scoring
+from . import grids, keypoints, likert, tables
+
+__all__ = ["MAX_QUOTES", "pack_content", "render_pack", "pack_path", "write_site_pack",
+           "pack_note"]
+
+#: Quotes in a pack at most (one per code, first codes of the codebook).
+MAX_QUOTES = 4
+_QUOTE_CHARS = 320
+
+_TEMPLATE = r"""
+#let d = json("content.json")
+#set document(title: d.title)
+#set page(paper: "a4", margin: (x: 16mm, top: 16mm, bottom: 18mm),
+  footer: context [#set text(8pt, fill: luma(90)); #d.footer #h(1fr) Page #counter(page).display() of #counter(page).final().first()])
+#set text(size: 9.5pt, lang: "en")
+#set par(justify: false, leading: 0.55em)
+#show heading.where(level: 1): set text(size: 15pt)
+#show heading.where(level: 2): set text(size: 11.5pt)
+#show heading: set block(above: 1.0em, below: 0.55em)
+#set table(stroke: 0.4pt + luma(180), inset: 4pt, align: left)
+#show table.cell.where(y: 0): set text(weight: "bold")
+
+#if d.synthetic [
+  #block(fill: rgb("#fff3cd"), stroke: 1.5pt + rgb("#b58100"), inset: 8pt, width: 100%)[
+    #text(weight: "bold", fill: rgb("#3d2b00"))[#d.synthetic_text]
+  ]
+]
+
+= #d.title
+#text(fill: luma(60))[#d.subtitle]
+
+== Key points
+#list(..d.key_points.map(p => [#p]))
+
+#text(size: 8.5pt, style: "italic", fill: luma(60))[#d.disclosure]
+
+== This site and all other sites
+#text(size: 8.5pt)[#d.happening_intro]
+#figure(image("happening.svg", width: 100%), caption: [#d.happening_caption])
+
+#let grid_table(t, widths) = table(
+  columns: widths,
+  ..t.header.map(h => [#h]),
+  ..t.rows.flatten().map(c => [#c]),
+)
+#figure(grid_table(d.happening_grid, (2.4fr, 1fr, 1fr)), caption: [#d.happening_grid_caption],
+  kind: table)
+#figure(grid_table(d.importance_grid, (2.4fr, 1fr, 1fr)), caption: [#d.importance_grid_caption],
+  kind: table)
+
+== Priorities: importance and performance
+#text(size: 8.5pt)[#d.ipa_intro]
+#figure(image("ipa.svg", width: 62%), caption: [#d.ipa_caption])
+#if d.concentrate.len() > 0 [
+  #figure(grid_table(d.concentrate_table, (0.5fr, 3fr, 0.9fr, 0.9fr)),
+    caption: [#d.concentrate_caption], kind: table)
+] else [#d.no_concentrate]
+
+== What people said
+#if d.quotes.rows.len() > 0 [
+  #figure(grid_table(d.quotes, (1fr, 3.6fr, 1fr)), caption: [#d.quotes_caption], kind: table)
+] else [#d.no_quotes]
+
+== Questions for discussion
+#enum(..d.questions.map(q => [#q]))
+
+#text(size: 8pt, fill: luma(60))[#d.notes]
+"""
+
+
+def pack_path(site_id: str, path: str | Path = "") -> Path:
+    """Where a site's pack goes: ``path``, or ``reports/sites/<site_id>.pdf`` of the
+    project (the site id is checked as a file name by :func:`peerlib.paths`)."""
+    if path:
+        return Path(path)
+    from ..paths import project_paths
+
+    return project_paths().reports / "sites" / f"{site_id}.pdf"
+
+
+def _table(frame: pd.DataFrame) -> dict:
+    return {"header": [str(c) for c in frame.columns],
+            "rows": [["–" if pd.isna(v) else str(v) for v in row]
+                     for row in frame.itertuples(index=False)]}
+
+
+def _questions(points: pd.DataFrame, concentrate: list[str], labels: dict[str, str]) -> list[str]:
+    qs = []
+    for item in concentrate[:2]:
+        qs.append(f"“{item} {labels.get(item, '')}” is rated important here but said to be "
+                  "happening less often than other statements. What would it look like if "
+                  "it were happening? What gets in the way?")
+    gaps = points[points["sentence"].str.contains("other sites")]
+    for items in gaps["items"].head(1):
+        if items and items.split(",")[0] not in concentrate:
+            item = items.split(",")[0]
+            qs.append(f"Answers about “{item} {labels.get(item, '')}” differ here from the "
+                      "other sites. Does that match your experience? What is different "
+                      "about how it works here?")
+    qs.append("Which of these results surprise you, and which do you recognise?")
+    qs.append("What is one thing this site could do in the next six months to support its "
+              "peer workers, and who would need to be involved?")
+    return qs[:5]
+
+
+def _quotes(data: pd.DataFrame, site_id: str, k: int, data_dir) -> pd.DataFrame:
+    from ..part2.framework import participants, quotes
+    from ..part2.segments import load_coded_segments
+
+    try:
+        segments = load_coded_segments(data_dir or None)
+    except FileNotFoundError:
+        return pd.DataFrame(columns=["Theme", "Quote", "Attribution"])
+    shown = quotes(segments, participants(data), k=k, site_id=str(site_id), per_code=1)
+    shown = shown.head(MAX_QUOTES)
+    text = [q if len(q) <= _QUOTE_CHARS else q[:_QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
+            for q in shown["quote"].astype(str)]
+    return pd.DataFrame({"Theme": shown["theme"].astype(str).tolist(), "Quote": text,
+                         "Attribution": shown["attribution"].astype(str).tolist()})
+
+
+def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP_SIZE,
+                 data_dir: str | Path = "") -> dict | None:
+    """Everything a site's pack shows, as plain data (the same masked tables as the report).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table (all sites).
+    site_id : str
+        The site.
+    k : int
+        Minimum group size.
+    data_dir : str or Path
+        The processed folder ("" = ``data/processed``): site register, codebook, data set
+        description and coded Part 2 segments.
+
+    Returns
+    -------
+    dict or None
+        None when the site has fewer than ``k`` participants (no pack). Otherwise the
+        texts and tables of the pack (JSON-ready: str, bool, lists) plus the tables
+        ``happening`` (:func:`peerlib.reporting.tables.site_happening`), ``ipa`` and
+        ``points`` (:func:`peerlib.reporting.keypoints.site_key_points`) under the key
+        ``"frames"`` for the figures.
+    """
+    k = check_min_group_size(k)
+    site = tables.check_site(site_id, data_dir)
+    sid = site["site_id"]
+    n_site = tables.site_size(data, sid)
+    if n_site < k:
+        return None
+    labels = tables.item_labels(data_dir)
+    cb = tables.prepared_codebook(data_dir)
+    happening = tables.site_happening(data, sid, k=k)
+    importance = tables.site_importance(data, sid, k=k)
+    comparison = tables.site_comparison_data(data, sid)
+    ipa = scoring.importance_performance(comparison[comparison["group"] == tables.THIS_SITE],
+                                         min_n=k)
+    points = keypoints.site_key_points(happening, importance, ipa, k=k, labels=labels,
+                                       n_site=n_site)
+    wording = dict(zip(cb.items["item_id"].astype(str), cb.items["wording"].astype(str)))
+    chosen = ipa.dropna(subset=["performance", "importance"])
+    chosen = chosen[chosen["quadrant"].astype(str) == "Concentrate here"]
+    concentrate = [str(i) for i in chosen["item_id"]]
+    conc_table = pd.DataFrame({
+        "Item": concentrate, "Statement": [wording.get(i, "") for i in concentrate],
+        "Performance (0-100)": [f"{p:.0f}" for p in chosen["performance"]],
+        "Importance (1-4)": [f"{m:.2f}" for m in chosen["importance"]]})
+    quotes = _quotes(data, sid, k, data_dir)
+    meta = tables.load_meta_dataset(data_dir)
+    synthetic = bool(meta.get("synthetic"))
+    return {
+        "title": f"Feedback pack: {sid} {site['site_name']}",
+        "subtitle": (f"Peer worker case study, Part 1 structured interviews: {n_site} people "
+                     f"took part at this site. Data set: {meta.get('name', '')}."),
+        "synthetic": synthetic,
+        "synthetic_text": ("SYNTHETIC DEMO DATA: every answer and quote in this pack is "
+                           "invented. These are not study results and the site names are "
+                           "fictional."),
+        "footer": f"{sid} feedback pack" + (" (synthetic demo data)" if synthetic else ""),
+        "key_points": points["sentence"].tolist(),
+        "disclosure": tables.disclosure_note(k),
+        "happening_intro": ("“Is this happening here?”: No to the left of zero, Yes and "
+                            "Partly to the right, other answers beside them; percentages "
+                            "of everyone asked. Each bar gives its number of people."),
+        "happening_caption": "Is this happening here? This site and all other sites.",
+        "happening_grid": _table(grids.happening_grid(happening, group="group", k=k,
+                                                      labels=labels)),
+        "happening_grid_caption": "People answering Yes or Partly, of everyone asked.",
+        "importance_grid": _table(grids.importance_grid(importance, k=k, labels=labels)),
+        "importance_grid_caption": "Mean importance (1 = not at all, 4 = extremely "
+                                   "important) and number of answers.",
+        "ipa_intro": ("Each statement by how important people here rate it (mean, 1-4) and "
+                      "how often they say it is happening (Yes plus half of Partly, % of Yes, "
+                      "Partly and No answers). The dashed lines are this site's averages."),
+        "ipa_caption": "Importance-Performance at this site.",
+        "concentrate": concentrate,
+        "concentrate_table": _table(conc_table),
+        "concentrate_caption": "“Concentrate here”: above-average importance, "
+                               "below-average performance.",
+        "no_concentrate": "No statement falls in the “Concentrate here” quadrant at this site.",
+        "quotes": _table(quotes),
+        "quotes_caption": ("Quotes from this site's interviews, redacted. A role is named "
+                           f"only where at least {k} people here share it."),
+        "no_quotes": "No coded Part 2 interview from this site has been imported yet.",
+        "questions": _questions(points, concentrate, labels),
+        "notes": (tables.small_numbers_note(data, sid, k=k) + " The full site report "
+                  f"({sid}.html) gives every statement's wording, the tables and the data "
+                  "behind them."),
+        "frames": {"happening": happening, "ipa": ipa, "points": points, "labels": labels},
+    }
+
+
+def render_pack(content: dict) -> bytes:
+    """Typeset a pack (:func:`pack_content`) to PDF bytes with typst.
+
+    Returns
+    -------
+    bytes
+        The PDF.
+
+    Raises
+    ------
+    typst.TypstError
+        When typesetting fails (a bug: the template is fixed text).
+    """
+    import typst
+
+    from .figures import _mpl, mark_synthetic
+
+    plt, _ = _mpl()
+    frames = content["frames"]
+    with tempfile.TemporaryDirectory(prefix="peerwork-pack-") as tmp:
+        folder = Path(tmp)
+        rows = likert.diverging_rows(frames["happening"], group="group",
+                                     k=_k_of(content), item_labels=frames["labels"])
+        figs = {"happening": likert.happening_diverging_static(rows, width=8.0),
+                "ipa": _ipa_figure(frames["ipa"])}
+        for name, fig in figs.items():
+            if content["synthetic"]:
+                mark_synthetic(fig, "SYNTHETIC DEMO DATA")
+            fig.savefig(folder / f"{name}.svg", metadata={"Date": None, "Creator": None},
+                        bbox_inches="tight")
+            plt.close(fig)
+        plain = {k: v for k, v in content.items() if k not in ("frames", "k")}
+        (folder / "content.json").write_text(json.dumps(plain, ensure_ascii=False),
+                                             encoding="utf-8")
+        (folder / "pack.typ").write_text(_TEMPLATE, encoding="utf-8")
+        # typst's own embedded fonts only: the same PDF on every machine
+        compiler = typst.Compiler(str(folder / "pack.typ"), root=str(folder),
+                                  ignore_system_fonts=True)
+        return compiler.compile(format="pdf", timestamp=0)
+
+
+def _k_of(content: dict) -> int:
+    return int(content.get("k", DEFAULT_MIN_GROUP_SIZE))
+
+
+def _ipa_figure(ipa: pd.DataFrame):
+    from .figures import ipa_chart_static
+
+    fig = ipa_chart_static(ipa)
+    fig.set_size_inches(5.5, 4.2)
+    return fig
+
+
+def write_site_pack(data: pd.DataFrame, site_id: str, path: str | Path = "", *,
+                    k: int = DEFAULT_MIN_GROUP_SIZE, data_dir: str | Path = "") -> Path | None:
+    """Write a site's PDF feedback pack (at most 4 A4 pages), replacing it whole.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table (all sites).
+    site_id : str
+        The site.
+    path : str or Path
+        The PDF to write; default ``reports/sites/<site_id>.pdf`` of the project. The
+        batch passes a path in its staging folder, so the pack is published with the
+        site's HTML report, or not at all.
+    k : int
+        Minimum group size.
+    data_dir : str or Path
+        The processed folder ("" = ``data/processed``).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The PDF written; None when the site has fewer than ``k`` participants, in which
+        case no pack is made and an earlier pack at ``path`` is removed (its figures may no
+        longer be publishable).
+
+    Raises
+    ------
+    peerlib.errors.ParameterError
+        For an unknown site.
+    """
+    k = check_min_group_size(k)
+    content = pack_content(data, site_id, k=k, data_dir=data_dir)
+    target = pack_path(str(site_id), path)
+    if content is None:
+        target.unlink(missing_ok=True)
+        return None
+    content["k"] = k
+    return atomic_write_bytes(target, render_pack(content))
+
+
+def pack_note(written: Path | None, site_id: str, *, k: int) -> str:
+    """What the site report says about its pack: the file name, or why there is none.
+
+    Parameters
+    ----------
+    written : pathlib.Path or None
+        The return value of :func:`write_site_pack`.
+    site_id : str
+        The site.
+    k : int
+        Minimum group size.
+
+    Returns
+    -------
+    str
+        Plain text for :func:`peerlib.reporting.tables.note`.
+    """
+    if written is None:
+        return (f"No feedback pack is made for this site: it has fewer than {k} "
+                "participants.")
+    return (f"The feedback pack is the file {site_id}.pdf beside this report (A4, at most "
+            "four pages).")

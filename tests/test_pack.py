@@ -1,0 +1,94 @@
+"""The PDF feedback pack of a site (peerlib.reporting.pack), read back with pypdf.
+
+Uses the prepared demo data of the session project (root conftest): every demo site has 6
+or 7 participants, so k = 5 gives packs and k = 8 gives none.
+"""
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from peerlib.part1.prepare import load_prepared
+from peerlib.reporting import pack
+
+
+def _text(path) -> tuple[int, str]:
+    reader = PdfReader(str(path))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return len(reader.pages), re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def s01_pack(tmp_path_factory):
+    data = load_prepared()
+    path = tmp_path_factory.mktemp("pack") / "S01.pdf"
+    content = pack.pack_content(data, "S01", k=5)
+    assert pack.write_site_pack(data, "S01", path, k=5) == path
+    return path, content
+
+
+def test_pack_is_short_names_the_site_and_carries_the_key_points(s01_pack):
+    path, content = s01_pack
+    pages, text = _text(path)
+    assert 1 <= pages <= 4
+    assert "S01 Ashwell Moor NHS Foundation Trust" in text
+    assert len(content["key_points"]) >= 3
+    for sentence in content["key_points"]:
+        assert re.sub(r"\s+", " ", sentence)[:40] in text
+    assert "Questions for discussion" in text and "What people said" in text
+
+
+def test_pack_of_demo_data_is_marked_synthetic(s01_pack):
+    path, content = s01_pack
+    assert content["synthetic"] is True
+    pages, text = _text(path)
+    assert "SYNTHETIC DEMO DATA" in text
+    reader = PdfReader(str(path))
+    assert all("synthetic demo data" in p.extract_text() for p in reader.pages)  # footer
+
+
+def test_no_pack_for_a_site_below_k(tmp_path):
+    data = load_prepared()
+    stale = tmp_path / "S01.pdf"
+    stale.write_bytes(b"%PDF old")
+    assert pack.write_site_pack(data, "S01", stale, k=8) is None
+    assert not stale.exists()  # an earlier pack is not left behind
+    assert "fewer than 8" in pack.pack_note(None, "S01", k=8)
+
+
+def test_pack_shows_no_figure_for_fewer_than_k_people(tmp_path):
+    """Blank three importance answers of 2.5 at S01 (7 -> 4 answers): the pack shows "n<5"
+    for 2.5 at the site and never its mean (hand computation of the hidden mean below),
+    and no statement's figure rests on fewer than 5 answers."""
+    data = load_prepared().copy()
+    rows = data.index[(data["site_id"] == "S01") & (data["item_id"] == "2.5")]
+    data.loc[rows[:3], "importance"] = pd.NA
+    kept = data.loc[rows[3:], "importance"].astype(float)
+    hidden_mean = f"{kept.mean():.2f} (n = 4)"
+    path = pack.write_site_pack(data, "S01", tmp_path / "S01.pdf", k=5)
+    pages, text = _text(path)
+    assert pages <= 4
+    assert "n<5" in text
+    assert hidden_mean not in text
+    assert not re.search(r"\(n = [1-4]\)", text)
+    assert not re.search(r"\b[1-4] of [1-4] \(", text)
+
+
+def test_data_text_never_becomes_typst_markup(tmp_path, monkeypatch):
+    """A site name full of typst markup is printed as it is, not run."""
+    data = load_prepared()
+    evil = '#import "x.typ": * = *bold* $x$ @ref <lab> [a] \\ #panic("boom")'
+    real = pack.tables.check_site
+
+    def fake_site(site_id, data_dir=None):
+        site = real(site_id, data_dir)
+        site["site_name"] = evil
+        return site
+
+    monkeypatch.setattr(pack.tables, "check_site", fake_site)
+    path = pack.write_site_pack(data, "S01", tmp_path / "S01.pdf", k=5)
+    pages, text = _text(path)
+    assert '#panic("boom")' in text and "*bold*" in text
