@@ -129,13 +129,14 @@ def _questions(points: pd.DataFrame, concentrate: list[str], labels: dict[str, s
 
 def _quotes(data: pd.DataFrame, site_id: str, k: int, data_dir) -> pd.DataFrame:
     from ..part2.framework import participants, quotes
-    from ..part2.segments import load_coded_segments
+    from ..part2.segments import load_coded_segments, load_qda_codebook
 
     try:
         segments = load_coded_segments(data_dir or None)
     except FileNotFoundError:
         return pd.DataFrame(columns=["Theme", "Quote", "Attribution"])
-    shown = quotes(segments, participants(data), k=k, site_id=str(site_id), per_code=1)
+    shown = quotes(segments, participants(data), k=k, site_id=str(site_id), per_code=1,
+                   codebook=load_qda_codebook(data_dir or None))
     shown = shown.head(MAX_QUOTES)
     text = [q if len(q) <= _QUOTE_CHARS else q[:_QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
             for q in shown["quote"].astype(str)]
