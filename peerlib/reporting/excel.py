@@ -11,7 +11,7 @@ from ..paths import project_paths
 from ..part2.framework import CASE_COLUMNS, mask_roles, theme_sheets
 from .sections import case_headers
 
-__all__ = ["write_framework_workbook", "workbook_path", "export_workbook"]
+__all__ = ["write_framework_workbook", "print_setup", "workbook_path", "export_workbook"]
 
 def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, *,
                              title: str = "", synthetic: bool = False) -> Path:
@@ -79,11 +79,63 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
                 write_cell(ws, i, j, None if pd.isna(value) else str(value)).alignment = \
                     Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = ws.cell(row=2, column=len(CASE_COLUMNS) + 1)
+        print_setup(ws)
+    print_setup(about)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     wb.save(tmp)
     tmp.replace(path)
     return path
+
+
+#: Points per line of wrapped 11 pt text, and Excel's largest row height.
+_LINE_HEIGHT, _MAX_ROW_HEIGHT = 15.0, 409.0
+
+
+def print_setup(ws, *, header_rows: int = 1) -> None:
+    """Make a worksheet print readably on A4: landscape, fitted to the page width, the
+    header row repeated on every page, wrapped cells given the row height they need.
+
+    Parameters
+    ----------
+    ws : openpyxl.worksheet.worksheet.Worksheet
+        A filled sheet (column widths already set).
+    header_rows : int
+        Rows repeated at the top of every printed page (0 for none).
+
+    Notes
+    -----
+    openpyxl cannot measure text, so a row's height is estimated: each cell's text is
+    broken into lines of the column's width in characters (a paragraph at least one
+    line), and the row gets 15 points per line of its fullest cell, up to Excel's maximum
+    of 409 points (longer cells still print, cut at that height; Excel shows the rest on
+    screen). Pages are numbered in the footer.
+    """
+    import math
+
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as needed
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.gridLines = True
+    if header_rows:
+        ws.print_title_rows = f"1:{header_rows}"
+    ws.oddFooter.center.text = "&A - page &P of &N"
+    for row in ws.iter_rows():
+        lines = 1
+        for cell in row:
+            if cell.value is None:
+                continue
+            width = ws.column_dimensions[cell.column_letter].width or 10
+            chars = max(int(width * 1.1), 1)
+            lines = max(lines, sum(max(1, math.ceil(len(part) / chars))
+                                   for part in str(cell.value).split("\n")))
+        if lines > 1:
+            ws.row_dimensions[row[0].row].height = min(_LINE_HEIGHT * lines,
+                                                       _MAX_ROW_HEIGHT)
 
 
 def workbook_path(excel_path: str | Path = "") -> Path:
