@@ -370,3 +370,41 @@ def test_a_hung_cell_times_out_and_publishes_nothing(tmp_path):
         "timeout" in info.value.failures[0].error.lower()
     assert not (out / "sites" / "S01.html").exists()
     assert (out / "notebooks" / "failed" / "S01.ipynb").exists()
+
+
+def test_site_packs_are_published_with_the_reports(batch):
+    """Every demo site has at least k = 5 interviews: its PDF pack sits beside its HTML."""
+    from pypdf import PdfReader
+
+    for site in SITES:
+        pdf = batch.out / "sites" / f"{site}.pdf"
+        assert pdf.exists(), site
+        reader = PdfReader(str(pdf))
+        assert len(reader.pages) <= 4
+        assert site in reader.pages[0].extract_text()
+    assert not list((batch.out / "sites").glob("*.tmp*"))
+
+
+def test_reports_open_with_key_points_and_one_synthetic_banner(batch):
+    for rel in ["cross_site.html"] + [f"sites/{s}.html" for s in SITES]:
+        page = _html(batch, rel)
+        assert page.count('class="peerwork-keypoints"') == 1, rel
+        body = page[page.index("<body"):]
+        assert body.index('id="key-points"') < body.index('id="happening"'), rel
+        for anchor in re.findall(r'class="peerwork-keypoint-link"', page):
+            assert anchor
+        for target in re.findall(r'href="#([^"]+)" class="peerwork-keypoint-link"', page):
+            assert f'id="{target}"' in page, (rel, target)
+    for rel in _report_paths(batch):
+        page = _html(batch, rel)
+        assert page.count("SYNTHETIC DEMO DATA") == 1, rel  # one banner, not two
+        assert "Synthetic demo data.</strong>" not in page, rel
+
+
+def test_every_table_has_a_caption_and_every_chart_its_data(batch):
+    for rel in _report_paths(batch):
+        page = _html(batch, rel)
+        tables = re.findall(r"<table[^>]*>\s*(<caption)?", page)
+        assert tables and all(tables), rel
+        n_charts = page.count("Plotly.newPlot")
+        assert page.count("Download the data behind this chart (CSV)") == n_charts, rel
