@@ -97,9 +97,9 @@ def pack_path(site_id: str, path: str | Path = "") -> Path:
     project (the site id is checked as a file name by :func:`peerlib.paths`)."""
     if path:
         return Path(path)
-    from ..paths import project_paths
+    from ..paths import output_path, project_paths
 
-    return project_paths().reports / "sites" / f"{site_id}.pdf"
+    return output_path(project_paths().reports, "sites", identifier=site_id, suffix=".pdf")
 
 
 def _table(frame: pd.DataFrame) -> dict:
