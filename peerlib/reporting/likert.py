@@ -157,7 +157,7 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
     from plotly.subplots import make_subplots
 
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.72, 0.28],
-                        horizontal_spacing=0.03,
+                        horizontal_spacing=0.06,
                         subplot_titles=("No ← | → Yes or Partly", "Other answers"))
     if rows.empty:
         fig.update_layout(title=title, font=_FONT, template="plotly_white")
