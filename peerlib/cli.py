@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ from . import __version__
 from .disclosure import DEFAULT_MIN_GROUP_SIZE
 from .errors import (
     EXIT_INTERNAL,
+    EXIT_INVALID_DATA,
     EXIT_OK,
     EXIT_USAGE,
     AnswerDataError,
@@ -199,8 +201,61 @@ def _run(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)  # argparse allows only the commands above
 
 
+#: errno values that mean "this folder cannot be written" (not a bug): read-only file system,
+#: no permission, disk or quota full.
+_WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+
+
+def _write_problem(err: OSError) -> str:
+    where = err.filename or "the output folder"
+    target = Path(str(where))
+    folder = target if target.is_dir() else target.parent
+    why = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
+           errno.EROFS: "it is on a read-only file system"}.get(
+        err.errno, "permission denied")
+    return (f"cannot write to {folder} ({why}: {err.strerror}). Nothing was replaced: "
+            "earlier outputs were left as they were. Free some space, fix the folder's "
+            "permissions, or choose another folder with --out.")
+
+
+def _report_exit_code(err: ReportError) -> int:
+    """A batch whose reports failed only for reasons a user can act on (a damaged or
+    mismatched file, a bad parameter, a timeout) exits with that reason's code; any other
+    failure in a notebook is a bug (exit 3)."""
+    from . import errors
+
+    codes = set()
+    for failure in err.failures:
+        name = str(getattr(failure, "error", "")).split(":", 1)[0].strip()
+        cls = getattr(errors, name, None)
+        if isinstance(cls, type) and issubclass(cls, PeerlibError):
+            codes.add(cls.exit_code)
+        elif name in ("CellTimeoutError", "TimeoutError"):
+            codes.add(EXIT_USAGE)
+        else:
+            codes.add(EXIT_INTERNAL)
+    return max(codes) if codes else err.exit_code
+
+
+def _crash_log() -> Path | None:
+    """Write the current exception's traceback to a file; return it (None if impossible)."""
+    import tempfile
+    import time
+
+    try:
+        fd, name = tempfile.mkstemp(prefix=f"peerlib-error-{time.strftime('%Y%m%d-%H%M%S')}-",
+                                    suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"peerlib {__version__}\n")
+            traceback.print_exc(file=fh)
+        return Path(name)
+    except OSError:
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code (see the module docstring)."""
+    """Run the command line; return the exit code (see the module docstring). No traceback
+    is printed: a bug's traceback goes to a file the message names."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -214,22 +269,39 @@ def main(argv: list[str] | None = None) -> int:
         return err.exit_code
     except ReportError as err:
         print(f"peerlib {args.command}: {err}", file=sys.stderr)
-        return err.exit_code
+        return _report_exit_code(err)
     except PeerlibError as err:
         print(f"peerlib {args.command}: {err}", file=sys.stderr)
         return err.exit_code
     except FileNotFoundError as err:
         print(f"peerlib {args.command}: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as err:
+        if err.errno not in _WRITE_ERRNOS:
+            return _internal(args.command)
+        print(f"peerlib {args.command}: {_write_problem(err)}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:
+        print(f"peerlib {args.command}: ran out of memory. An input is probably far larger "
+              "than expected; check it, or lower the size limits (--limit, see peerlib.limits)"
+              "; nothing was written.", file=sys.stderr)
+        return EXIT_INVALID_DATA
     except KeyboardInterrupt:
         print(f"peerlib {args.command}: interrupted; earlier outputs were left as they were",
               file=sys.stderr)
         return 130
-    except Exception:  # a bug: say so plainly, with the traceback
-        traceback.print_exc()
-        print(f"peerlib {args.command}: internal error (a bug in peerlib {__version__}); "
-              "please report it with the traceback above", file=sys.stderr)
-        return EXIT_INTERNAL
+    except Exception:  # a bug: say so plainly; the traceback goes to a file
+        return _internal(args.command)
+
+
+def _internal(command: str) -> int:
+    """Report the exception being handled as a bug: one line, the traceback in a file."""
+    kind, value, _ = sys.exc_info()
+    log = _crash_log()
+    print(f"peerlib {command}: internal error (a bug in peerlib {__version__}): "
+          f"{getattr(kind, '__name__', kind)}: {str(value)[:300]}\nPlease report it"
+          + (f" with the details in {log}." if log else "."), file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

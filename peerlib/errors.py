@@ -19,6 +19,7 @@ __all__ = [
     "UnsafePathError",
     "KeyMismatchError",
     "LimitError",
+    "ProcessedDataError",
     "PROBLEM_COLUMNS",
     "row_word",
     "EXIT_OK",
@@ -65,6 +66,34 @@ class ParameterError(PeerlibError, ValueError):
     """A parameter (site id, option value, notebook parameter) is not allowed."""
 
     exit_code = EXIT_USAGE
+
+
+class ProcessedDataError(ParameterError):
+    """A file in ``data/processed`` is damaged (cannot be read, or no longer holds what the
+    command that wrote it writes). The message names the file and the command that rebuilds
+    it. Exit code 1; a :class:`ParameterError` too, for callers that caught that before.
+
+    Parameters
+    ----------
+    path : str or Path
+        The damaged file.
+    detail : object
+        What went wrong (an exception or a phrase), shortened to 200 characters.
+    command : str
+        The command that rebuilds the file (``peerlib prepare``).
+    """
+
+    exit_code = EXIT_INVALID_DATA
+
+    def __init__(self, path, detail: object, command: str = "peerlib prepare"):
+        self.path = Path(str(path))
+        self.command = command
+        if isinstance(detail, BaseException):
+            detail = f"{type(detail).__name__}: {detail}"
+        text = " ".join(str(detail).split())[:200]
+        super().__init__(f"The processed file {self.path} is damaged and cannot be read "
+                         f"({text}). It is rebuilt by `{command}`: run that again (it does not "
+                         "change data/raw).")
 
 
 class LimitError(PeerlibError, ValueError):

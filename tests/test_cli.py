@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from pathlib import Path
 
@@ -96,3 +97,107 @@ def test_reports_warns_when_k_is_below_the_default(capsys, tmp_path):
     assert main(["reports", "--no-progress", "--out", str(tmp_path), "--min-group-size", "2",
                  "--sites", "S99"]) == 2
     assert "warning: --min-group-size 2 is below the default 5" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- faults (issue 10)
+import errno  # noqa: E402
+import tempfile  # noqa: E402
+
+
+@pytest.mark.parametrize("code, word", [(errno.EROFS, "read-only"), (errno.ENOSPC, "disk is full"),
+                                        (errno.EACCES, "permission denied")])
+def test_unwritable_output_folder_is_a_clear_error(demo_project, capsys, monkeypatch, code, word):
+    """A read-only, full or forbidden --out: exit 2 naming the folder, no traceback, the
+    previous outputs untouched."""
+    out = demo_project / "elsewhere"
+    assert main(["prepare", "--out", str(out)]) == 0
+    before = _digest(out)
+    capsys.readouterr()
+
+    def refuse(*args, dir=None, **kwargs):
+        raise OSError(code, os.strerror(code), str(dir))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    assert main(["prepare", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and word in err and str(demo_project) in err
+    assert _digest(out) == before
+
+
+def test_disk_full_while_writing_leaves_the_old_files(demo_project, capsys, monkeypatch):
+    import pandas as pd
+
+    assert main(["prepare"]) == 0
+    processed = demo_project / "data" / "processed"
+    before = _digest(processed)
+
+    def full(self, path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    assert main(["prepare"]) == 2
+    err = capsys.readouterr().err
+    assert "disk is full" in err and "Traceback" not in err
+    assert _digest(processed) == before
+    assert not [p for p in processed.parent.iterdir() if ".tmp-" in p.name]
+
+
+def _damage(path: Path, how: str) -> None:
+    if how == "truncate":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    else:
+        path.write_bytes(b"\x00\xff garbage {[: \xfe")
+
+
+@pytest.mark.parametrize("name, how, command", [
+    ("part1_long.parquet", "truncate", "peerlib prepare"),
+    ("part1_meta.json", "truncate", "peerlib prepare"),
+    ("codebook.yaml", "garbage", "peerlib prepare"),
+    ("codebook.yaml", "truncate", "peerlib prepare"),
+    ("sites.csv", "garbage", "peerlib prepare"),
+    ("coded_segments.parquet", "truncate", "peerlib import-codes"),
+])
+def test_damaged_processed_file_names_it_and_the_command_that_rebuilds_it(
+        tmp_path, capsys, name, how, command):
+    from peerlib.paths import project_paths
+
+    data = tmp_path / "processed"
+    shutil.copytree(project_paths().processed, data)
+    _damage(data / name, how)
+    code = main(["reports", "--data", str(data), "--out", str(tmp_path / "reports"),
+                 "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "Traceback" not in err
+    assert name in err and command in err and "damaged" in err
+    assert "Correct the file" not in err
+
+
+def test_a_bug_prints_no_traceback_but_names_a_file_holding_it(monkeypatch, capsys):
+    import peerlib.cli as cli
+
+    def boom(args):
+        raise RuntimeError("unexpected state")
+
+    monkeypatch.setattr(cli, "_run", boom)
+    assert main(["prepare"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "unexpected state" in err and "internal error" in err
+    log = Path(err.split("details in ")[1].split(".txt")[0] + ".txt")
+    assert "Traceback" in log.read_text() and "RuntimeError" in log.read_text()
+    log.unlink()
+
+
+def test_report_failures_with_a_clear_cause_are_not_called_bugs():
+    from peerlib.batch.plan import JobResult
+    from peerlib.cli import _report_exit_code
+    from peerlib.errors import ReportError
+
+    def failed(*errors):
+        return ReportError("x", [JobResult("S01", False, 0.0, e) for e in errors])
+
+    assert _report_exit_code(failed("ProcessedDataError: damaged")) == 1
+    assert _report_exit_code(failed("ParameterError: Unknown site_id")) == 2
+    assert _report_exit_code(failed("CellTimeoutError: cell timed out")) == 2
+    assert _report_exit_code(failed("ParameterError: x", "KeyError: 'a'")) == 3

@@ -29,6 +29,7 @@ from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..errors import ParameterError, ReportError
 from ..paths import project_paths
 from ..part1.prepare import load_meta, load_prepared, load_sites
+from ..part2.segments import load_coded_segments
 from ..privacy import check_processed_key
 from .export import export_html
 from .index import _digest_files, write_index
@@ -175,6 +176,8 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     meta = load_meta(data_dir)
     load_prepared(data_dir)  # fail now (exit 2, "run peerlib prepare"), not in every notebook
     check_processed_key(data_dir, paths.key_file)  # one key for Part 1 and Part 2
+    if (data_dir / "coded_segments.parquet").exists():  # damaged: say so once, not per report
+        load_coded_segments(data_dir)
     all_ids = list(register["site_id"].astype(str))
     site_ids = list(sites) if sites else all_ids
     unknown = [s for s in site_ids if s not in all_ids]

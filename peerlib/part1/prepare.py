@@ -20,7 +20,8 @@ import yaml
 
 from .. import __version__
 from ..codebook import Codebook, item_columns, load_codebook
-from ..errors import PROBLEM_COLUMNS, AnswerDataError, ParameterError
+from ..errors import (PROBLEM_COLUMNS, AnswerDataError, CodebookError, ParameterError,
+                      ProcessedDataError)
 from .read import read_column_map, read_table
 from ..limits import load_yaml
 from ..paths import project_paths
@@ -40,6 +41,7 @@ __all__ = [
     "load_sites",
     "load_meta",
     "prepared_codebook_path",
+    "load_prepared_codebook",
     "sha256_file",
     "atomic_outputs",
 ]
@@ -376,31 +378,30 @@ def load_prepared(data: str | Path | None = None, *, codebook: str | Path | None
     ------
     FileNotFoundError
         When the folder holds no prepared data: the message says to run ``peerlib prepare``.
-    ParameterError
-        When the file is damaged (cannot be read): the message says to run prepare again.
+    ProcessedDataError
+        When the file (or the codebook copy beside it) is damaged: cannot be read, or does
+        not hold the contract's columns and values; the message says to run prepare again.
     """
     path = _processed_dir(data) / "part1_long.parquet"
     if not path.exists():
         raise FileNotFoundError(f"No prepared data at {path}. Run `peerlib prepare` (or "
                                 "`make reports`) first.")
-    cb = load_codebook(codebook or prepared_codebook_path(data))
+    cb = load_codebook(codebook) if codebook else load_prepared_codebook(data)
     try:
         long = pd.read_parquet(path)
-    except Exception as err:  # pyarrow raises several types for a damaged file
-        raise ParameterError(f"The prepared data {path} cannot be read ({type(err).__name__}: "
-                             f"{str(err)[:200]}). Run `peerlib prepare` again to rebuild it."
-                             ) from err
-    for col in ("participant_id", "site_id", "site_name", "organisation_type", "sector",
-                "section"):
-        long[col] = long[col].astype("string")
-    long["item_id"] = pd.Categorical(long["item_id"].astype(str), categories=cb.item_ids,
-                                     ordered=True)
-    long["happening"] = pd.Categorical(long["happening"].astype(str),
-                                       dtype=cb.happening_dtype())
-    long["role"] = pd.Categorical(long["role"].astype(str), dtype=cb.role_dtype())
-    long["bme_focus"] = long["bme_focus"].astype("boolean")
-    long["importance"] = long["importance"].astype("Int64")
-    long = long_schema(cb).validate(long)
+        for col in ("participant_id", "site_id", "site_name", "organisation_type", "sector",
+                    "section"):
+            long[col] = long[col].astype("string")
+        long["item_id"] = pd.Categorical(long["item_id"].astype(str), categories=cb.item_ids,
+                                         ordered=True)
+        long["happening"] = pd.Categorical(long["happening"].astype(str),
+                                           dtype=cb.happening_dtype())
+        long["role"] = pd.Categorical(long["role"].astype(str), dtype=cb.role_dtype())
+        long["bme_focus"] = long["bme_focus"].astype("boolean")
+        long["importance"] = long["importance"].astype("Int64")
+        long = long_schema(cb).validate(long)
+    except Exception as err:  # pyarrow, pandas and pandera raise many types for a bad file
+        raise ProcessedDataError(path, err, "peerlib prepare") from err
     long.attrs["codebook_path"] = str(cb.path)
     return long
 
@@ -409,6 +410,28 @@ def prepared_codebook_path(data: str | Path | None = None) -> Path | None:
     """The copy of the codebook that :func:`prepare` wrote beside the data, if any."""
     path = _processed_dir(data) / "codebook.yaml"
     return path if path.exists() else None
+
+
+def load_prepared_codebook(data: str | Path | None = None):
+    """The codebook :func:`prepare` copied beside the data (else the shipped one).
+
+    Returns
+    -------
+    Codebook
+        As :func:`peerlib.codebook.load_codebook`.
+
+    Raises
+    ------
+    ProcessedDataError
+        When the copy in ``data/processed`` is damaged (run ``peerlib prepare`` again).
+    """
+    path = prepared_codebook_path(data)
+    try:
+        return load_codebook(path)
+    except CodebookError as err:
+        if path is None:
+            raise
+        raise ProcessedDataError(path, err, "peerlib prepare") from err
 
 
 def load_sites(data: str | Path | None = None) -> pd.DataFrame:
@@ -422,7 +445,13 @@ def load_sites(data: str | Path | None = None) -> pd.DataFrame:
     path = _processed_dir(data) / "sites.csv"
     if not path.exists():
         raise FileNotFoundError(f"No prepared site register at {path}. Run `peerlib prepare`.")
-    return read_site_register(path)
+    try:
+        return read_site_register(path)
+    except AnswerDataError as err:  # not "correct the file": prepare wrote it
+        raise ProcessedDataError(path, "; ".join(
+            f"row {'' if pd.isna(r.row) else int(r.row)} {r.column}: {str(r.value)[:40]!r} "
+            f"{r.problem}" for r in err.problems.head(3).itertuples(index=False)),
+            "peerlib prepare") from err
 
 
 def load_meta(data: str | Path | None = None) -> dict:
@@ -430,4 +459,10 @@ def load_meta(data: str | Path | None = None) -> dict:
     path = _processed_dir(data) / "part1_meta.json"
     if not path.exists():
         raise FileNotFoundError(f"No {path.name} in {path.parent}. Run `peerlib prepare`.")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict) or not isinstance(meta.get("dataset"), dict):
+            raise ValueError("not the mapping prepare writes")
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ProcessedDataError(path, err, "peerlib prepare") from err
+    return meta

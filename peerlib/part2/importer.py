@@ -61,7 +61,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._files import atomic_outputs, sha256_file, write_csv
-from ..errors import QDAError, QDAWarning
+from ..errors import ProcessedDataError, QDAError, QDAWarning
 from ..paths import project_paths
 from ..privacy import checked_key, key_fingerprint, pseudonymise, read_withdrawn
 from .redaction import REDACTION_FILE, read_redaction_list, redact, safe_text
@@ -170,8 +170,11 @@ def _site_lookup(processed: Path) -> dict[str, str] | None:
     path = processed / "part1_long.parquet"
     if not path.exists():
         return None
-    people = pd.read_parquet(path, columns=["participant_id", "site_id"]).drop_duplicates(
-        "participant_id")
+    try:
+        people = pd.read_parquet(path, columns=["participant_id", "site_id"]).drop_duplicates(
+            "participant_id")
+    except Exception as err:  # a damaged file
+        raise ProcessedDataError(path, err, "peerlib prepare") from err
     return dict(zip(people["participant_id"].astype(str), people["site_id"].astype(str)))
 
 

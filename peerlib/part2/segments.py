@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import AnswerDataError, QDAError
+from ..errors import AnswerDataError, ProcessedDataError, QDAError
 from ..part1.read import read_table
 from ..paths import project_paths
 
 __all__ = ["SEGMENT_COLUMNS", "CODEBOOK_COLUMNS", "PATH_SEPARATOR", "DOCUMENTS_FILE",
            "QDAExport", "ImportedSegments", "read_qda_table", "codebook_frame",
            "load_coded_segments", "load_qda_codebook"]
+
+_REIMPORT = "peerlib import-codes data/raw/<your export>"
 
 #: Columns of ``coded_segments`` in order (DESIGN.md, ``peerlib import-codes``).
 SEGMENT_COLUMNS = ["document", "participant_id", "site_id", "code", "code_path", "start",
@@ -142,16 +144,21 @@ def load_coded_segments(data: str | Path | None = None) -> pd.DataFrame:
     FileNotFoundError
         When no coded segments were imported: the message says to run
         ``peerlib import-codes``.
+    ProcessedDataError
+        When the file is damaged: the message says to import the coded transcripts again.
     """
     folder = Path(data) if data else project_paths().processed
     path = folder / "coded_segments.parquet"
     if not path.exists():
         raise FileNotFoundError(f"No coded segments at {path}. Run `peerlib import-codes "
                                 "data/raw/<export>.qdpx` (or `make reports`) first.")
-    frame = pd.read_parquet(path)
-    for col in SEGMENT_COLUMNS:
-        frame[col] = frame[col].astype("Int64" if col in ("start", "end") else "string")
-    return frame[SEGMENT_COLUMNS]
+    try:
+        frame = pd.read_parquet(path)
+        for col in SEGMENT_COLUMNS:
+            frame[col] = frame[col].astype("Int64" if col in ("start", "end") else "string")
+        return frame[SEGMENT_COLUMNS]
+    except Exception as err:  # pyarrow and pandas raise many types for a damaged file
+        raise ProcessedDataError(path, err, _REIMPORT) from err
 
 
 def load_qda_codebook(data: str | Path | None = None) -> pd.DataFrame | None:
@@ -172,5 +179,8 @@ def load_qda_codebook(data: str | Path | None = None) -> pd.DataFrame | None:
     book_path = folder / "qda_codebook.parquet"
     if not book_path.exists():
         return None
-    return codebook_frame(pd.read_parquet(book_path).to_dict("records"))
+    try:
+        return codebook_frame(pd.read_parquet(book_path).to_dict("records"))
+    except Exception as err:  # a damaged file
+        raise ProcessedDataError(book_path, err, _REIMPORT) from err
 

@@ -213,11 +213,11 @@ def is_synthetic(data_dir: str | Path | None = None) -> bool:
 
 def _codebook(data: pd.DataFrame | None = None, data_dir: str | Path | None = None):
     """The codebook the data was prepared with (see :func:`peerlib.load_prepared`)."""
-    from ..part1.prepare import prepared_codebook_path
+    from ..part1.prepare import load_prepared_codebook
 
     if data is not None and data.attrs.get("codebook_path"):
         return load_codebook(data.attrs["codebook_path"])
-    return load_codebook(prepared_codebook_path(data_dir or None))
+    return load_prepared_codebook(data_dir or None)
 
 
 def prepared_codebook(data_dir: str | Path | None = ""):
