@@ -130,3 +130,15 @@ def test_hostile_values_through_every_output_file(demo_project, monkeypatch, cap
                           "Boundaries": ["a\r=1+1 [doc, 1-5]"]})
     path = write_framework_workbook({"=Role": sheet}, demo_project / "framework_matrix.xlsx")
     assert_safe_xlsx(path)
+
+
+def test_report_downloads_use_the_same_safe_writer(tmp_path):
+    """The CSV downloads behind report tables and charts (peerlib.reporting.downloads)."""
+    from peerlib.reporting.downloads import csv_bytes as download_bytes
+
+    data = download_bytes(pd.DataFrame({"Site": ["Lantern\r=SUM(1+1)", "x\n@y"],
+                                        "n": ["n<5", "7"]}))
+    path = tmp_path / "download.csv"
+    path.write_bytes(data)
+    rows = assert_safe_csv(path)
+    assert rows[1][0] == "Lantern\r'=SUM(1+1)" and data.startswith(b"\xef\xbb\xbf")

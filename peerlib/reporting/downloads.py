@@ -3,8 +3,8 @@
 Readers get reports by email or on a shared drive, offline; a link to a server would not
 work. Each download is therefore a ``data:`` URI in an ``<a download>`` link: the browser
 saves it as a CSV file without any script or network. The table written is the one the
-page shows (already through the disclosure rules: hidden cells read "n<k"), made
-formula-safe (:func:`peerlib._files.formula_safe`) and encoded as UTF-8 with a byte order
+page shows (already through the disclosure rules: hidden cells read "n<k"), written
+by the one formula-safe CSV writer (:func:`peerlib._files.csv_bytes`) and encoded as UTF-8 with a byte order
 mark, so that Excel shows accents and curly quotes correctly.
 """
 from __future__ import annotations
@@ -15,13 +15,15 @@ import re
 
 import pandas as pd
 
-from .._files import formula_safe
+from .._files import csv_bytes as safe_csv_bytes
 
 __all__ = ["csv_bytes", "csv_filename", "csv_data_uri", "csv_link_html", "csv_link"]
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A display table as CSV bytes: formula-safe, UTF-8 with BOM, no index, CRLF-free.
+    """A display table as CSV bytes, by the one CSV writer of every output
+    (:func:`peerlib._files.csv_bytes`): formula-safe, UTF-8 with BOM, no index, RFC 4180
+    records (a cell holding a line break is quoted, and none of its lines starts a formula).
 
     Parameters
     ----------
@@ -33,8 +35,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     bytes
         The CSV file's content.
     """
-    safe = formula_safe(frame.reset_index(drop=True))
-    return ("\ufeff" + safe.to_csv(index=False, lineterminator="\n")).encode("utf-8")
+    return safe_csv_bytes(frame.reset_index(drop=True), bom=True)
 
 
 def csv_filename(text: str, *, default: str = "table") -> str:
