@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--out", help="output folder (default data/processed)")
     imp.add_argument("--new-key", action="store_true", help="import with the pseudonym key "
                      "now in use although data/processed was made with another")
+    imp.add_argument("--allow-empty", action="store_true",
+                     help="write an export with no coded segments (by default refused, so "
+                     "that the earlier import is kept)")
     return parser
 
 
@@ -191,7 +194,8 @@ def _run(args: argparse.Namespace) -> int:
             written = write_coded_segments(args.path, out=args.out, documents=args.documents,
                                            positions=args.positions,
                                            redactions=args.redactions, sheet=args.sheet,
-                                           codebook=args.codebook, new_key=args.new_key)
+                                           codebook=args.codebook, new_key=args.new_key,
+                                           allow_empty=args.allow_empty)
         meta = json.loads(written[-1].read_text(encoding="utf-8"))
         print(f"imported {meta['n_segments']} coded segments from {meta['n_documents']} "
               f"documents ({meta['n_participants']} participants; positions: "

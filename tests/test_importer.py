@@ -20,8 +20,8 @@ import pytest
 
 from peerlib.errors import ParameterError
 from peerlib.part2 import SEGMENT_COLUMNS, QDAError, QDAWarning, import_codes, load_coded_segments, load_qda_codebook, read_codebook, read_documents_map, read_qdpx, read_redaction_list, read_taguette, write_coded_segments
-from qda_helpers import CODEBOOK_NS, PROJECT_NS, Doc, Sel, codebook_xml, span, utf16_pos, \
-    write_qdpx
+from qda_helpers import CODEBOOK_NS, PROJECT_NS, Doc, Sel, codebook_xml, project_xml, span, \
+    utf16_pos, write_qdpx
 
 EMOJI = "\U0001F642"  # outside the Basic Multilingual Plane: 1 code point, 2 UTF-16 units
 TEXT_A = (f"Interviewer: How is the role seen here? {EMOJI}\r\n"
@@ -627,3 +627,122 @@ def test_unreadable_taguette_export_gets_advice_about_taguette_not_part1(demo_pr
     assert main(["import-codes", str(raw / "h.csv")]) == 1
     err = capsys.readouterr().err
     assert "is empty" in err and "participant_id" not in err and "alias" not in err
+
+
+# --------------------------------------------------------------------------- real-export shapes
+def _qc_project(path: Path) -> Path:
+    """A structural copy of a project exported by the ``qc`` tool (XSD-valid): a TextSource
+    without ``name`` and with a bare relative ``plainTextPath`` naming a file in sources/."""
+    docs = _docs()
+    xml = project_xml(docs)
+    xml = xml.replace(' name="Transcript 01" plainTextPath="internal://src-0.txt"',
+                      ' plainTextPath="board_2017.txt"')
+    assert 'plainTextPath="board_2017.txt"' in xml
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", xml.encode("utf-8"))
+        zf.writestr("sources/board_2017.txt", docs[0].text.encode("utf-8"))
+        zf.writestr("sources/src-1.txt", docs[1].text.encode("utf-8"))
+    return path
+
+
+def test_textsource_without_name_and_bare_relative_path_import(tmp_path):
+    seg = read_qdpx(_qc_project(tmp_path / "qc.qdpx")).segments
+    first = seg[seg["document"] == "board_2017.txt"]
+    assert first["text"].tolist()[0] == "The team agreed what the role is for."
+    assert set(seg["document"]) == {"board_2017.txt", "Transcript 02"}
+    # without a plainTextPath either (inline text), the guid names it
+    docs = _docs()
+    inline = [docs[0], Doc("", TEXT_B, docs[1].selections, inline=True)]
+    path = write_qdpx(tmp_path / "inline.qdpx", inline)
+    text = zipfile.ZipFile(path).read("project.qde").decode().replace(' name=""', "")
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", text)
+        zf.writestr("sources/src-0.txt", TEXT_A.encode())
+    assert "src-1" in set(read_qdpx(path).segments["document"])
+
+
+def _codebook_only(path: Path) -> Path:
+    """A codebook-only export (NVivo 15 codebook export, MAXQDA/ATLAS.ti projects without
+    codings): the code tree and sources, no selections."""
+    docs = [Doc(d.name, d.text, []) for d in _docs()]
+    return write_qdpx(path, docs)
+
+
+def test_empty_import_is_refused_and_keeps_the_previous_import(qda_project, capsys):
+    from peerlib.cli import main
+
+    _write_project_files(qda_project)
+    raw, processed = qda_project / "data" / "raw", qda_project / "data" / "processed"
+    assert main(["import-codes", str(write_qdpx(raw / "full.qdpx", _docs()))]) == 0
+    before = {p.name: p.read_bytes() for p in processed.iterdir()}
+    empty = _codebook_only(raw / "codebook_only.qdpx")
+    capsys.readouterr()
+    assert main(["import-codes", str(empty)]) == 1
+    err = capsys.readouterr().err
+    assert "codebook_only.qdpx: holds no coded segments (its codebook has 5 codes)" in err
+    assert "--allow-empty" in err and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in processed.iterdir()} == before
+    with pytest.raises(QDAError, match="holds no coded segments"):
+        write_coded_segments(empty)
+    assert main(["import-codes", str(empty), "--allow-empty"]) == 0
+    assert len(load_coded_segments()) == 0
+
+
+def test_qdc_with_flat_path_names_splits_them_like_csv(tmp_path):
+    """A Taguette .qdc writes each tag as one flat Code named "Theme > Code"."""
+    tags = [f"Theme {t} > Code {c}" for t in "ABCD" for c in (1, 2)] + [
+        "Theme A", "Theme B", "Theme C", "Theme D"]
+    codes = "".join(f'<Code guid="g{i}" name="{t.replace(">", "&gt;")}" isCodable="true"/>'
+                    for i, t in enumerate(tags))
+    qdc = tmp_path / "taguette.qdc"
+    qdc.write_text(f'<CodeBook xmlns="{CODEBOOK_NS}"><Codes>{codes}</Codes></CodeBook>')
+    csv = tmp_path / "codebook.csv"
+    csv.write_text("tag,description\n" + "".join(f"{t},\n" for t in tags))
+    from_qdc, from_csv = read_codebook(qdc), read_codebook(csv)
+    assert sorted(set(from_qdc["theme"])) == ["Theme A", "Theme B", "Theme C", "Theme D"]
+    pd.testing.assert_frame_equal(from_qdc, from_csv)
+    assert from_qdc["code"].tolist()[:2] == ["Code 1", "Code 2"]
+
+
+def test_codebook_sharing_no_code_is_a_warning_naming_both(qda_project):
+    _write_project_files(qda_project)
+    raw = qda_project / "data" / "raw"
+    path = write_qdpx(raw / "p.qdpx", _docs())
+    other = raw / "other.csv"
+    other.write_text("tag,description\nHousing > Tenancy,\nMoney,\n")
+    with pytest.warns(QDAWarning, match=r"codebook other\.csv shares no code with the "
+                      r"export p\.qdpx \(codebook: Housing > Tenancy, Money; "
+                      r"export: Role, Role > Boundaries"):
+        write_coded_segments(path, codebook=other)
+    same = raw / "same.csv"
+    same.write_text("tag,description\nRole > Boundaries,\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", QDAWarning)
+        warnings.filterwarnings("ignore", ".*not mapped to a participant", QDAWarning)
+        write_coded_segments(path, codebook=same)
+
+
+def test_zip_holding_a_project_is_read_and_qde_gets_advice(qda_project, capsys):
+    from peerlib.cli import main
+
+    _write_project_files(qda_project)
+    raw = qda_project / "data" / "raw"
+    qdpx = write_qdpx(raw / "p.qdpx", _docs())
+    renamed = raw / "p.zip"
+    shutil.copy2(qdpx, renamed)
+    pd.testing.assert_frame_equal(read_qdpx(renamed).segments, read_qdpx(qdpx).segments)
+    assert len(read_codebook(renamed)) == 5
+    assert main(["import-codes", str(renamed)]) == 0
+    other = raw / "other.zip"
+    with zipfile.ZipFile(other, "w") as zf:
+        zf.writestr("notes.txt", "x")
+    capsys.readouterr()
+    assert main(["import-codes", str(other)]) == 1
+    assert "other.zip: is a zip archive holding no project.qde" in capsys.readouterr().err
+    qde = raw / "project.qde"
+    qde.write_bytes(zipfile.ZipFile(qdpx).read("project.qde"))
+    assert main(["import-codes", str(qde)]) == 1
+    err = capsys.readouterr().err
+    assert "export the project from the QDA software as .qdpx with its sources" in err
+    with pytest.raises(QDAError, match="as .qdpx with its sources"):
+        read_codebook(qde)

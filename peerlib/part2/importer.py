@@ -65,7 +65,7 @@ from ..errors import ProcessedDataError, QDAError, QDAWarning
 from ..paths import project_paths
 from ..privacy import checked_key, key_fingerprint, pseudonymise, read_withdrawn
 from .redaction import REDACTION_FILE, read_redaction_list, redact, safe_text
-from .refi import read_codebook, read_qdpx
+from .refi import QDE_ADVICE, read_codebook, read_qdpx
 from .segments import (DOCUMENTS_FILE, PATH_SEPARATOR, SEGMENT_COLUMNS, ImportedSegments,
                        QDAExport, codebook_frame, read_qda_table)
 from .taguette import read_taguette
@@ -154,15 +154,17 @@ def read_documents_map(path: str | Path) -> pd.DataFrame:
 def _read_any(path: Path, positions: str, sheet: str | None,
               redactions: pd.DataFrame | None = None) -> QDAExport:
     suffix = path.suffix.lower()
-    if suffix == ".qdpx":
+    if suffix in (".qdpx", ".zip"):  # a .zip holding project.qde is a renamed .qdpx
         return read_qdpx(path, positions=positions, redactions=redactions)
+    if suffix == ".qde":
+        raise QDAError(path, "", QDE_ADVICE)
     if suffix in (".csv", ".xlsx", ".xlsm", ".tsv", ".txt"):
         return read_taguette(path, sheet=sheet)
     if suffix == ".qdc":
         raise QDAError(path, "", "is a codebook (.qdc), which holds no coded segments; use "
                        "it with --codebook, or import the project (.qdpx)")
-    raise QDAError(path, "", f"has an unsupported file type {suffix!r} (.qdpx, or a Taguette "
-                   "highlights export .csv/.xlsx)")
+    raise QDAError(path, "", f"has an unsupported file type {suffix!r} (.qdpx, a .zip "
+                   "holding project.qde, or a Taguette highlights export .csv/.xlsx)")
 
 
 def _site_lookup(processed: Path) -> dict[str, str] | None:
@@ -371,11 +373,30 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
                             key_fingerprint=key_fingerprint(key))
 
 
+def _check_codebook_overlap(book: pd.DataFrame, segments: pd.DataFrame, export: Path,
+                            codebook: Path) -> None:
+    """Warn when a ``--codebook`` shares no code (by path or by name) with the export."""
+    if not len(segments) or not len(book):
+        return
+    paths = set(book["code_path"].astype(str))
+    names = {str(n).casefold() for n in book["code"]}
+    used_paths = set(segments["code_path"].astype(str))
+    used_names = {str(n).casefold() for n in segments["code"]}
+    if paths & used_paths or names & used_names:
+        return
+    warnings.warn(f"the codebook {codebook.name} shares no code with the export "
+                  f"{export.name} (codebook: {', '.join(sorted(paths)[:5])}"
+                  f"{' ...' if len(paths) > 5 else ''}; export: "
+                  f"{', '.join(sorted(used_paths)[:5])}{' ...' if len(used_paths) > 5 else ''})"
+                  ": its themes will all be empty. Check that the two files belong to the "
+                  "same project.", QDAWarning, stacklevel=3)
+
+
 def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
                          documents: str | Path | None = None, positions: str = "auto",
                          redactions: str | Path | None = None, sheet: str | None = None,
                          codebook: str | Path | None = None,
-                         new_key: bool = False) -> list[Path]:
+                         new_key: bool = False, allow_empty: bool = False) -> list[Path]:
     """Import coded segments and write them atomically to ``data/processed``.
 
     Parameters
@@ -387,6 +408,11 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
     codebook : str or Path, optional
         A code tree (:func:`read_codebook`: ``.qdc`` or Taguette codebook CSV) to write
         beside the segments; default the ``.qdpx``'s own CodeBook, else the codes used.
+        One that shares no code with the export gives a warning naming both files.
+    allow_empty : bool
+        Write an import with no coded segments. By default such an import (a
+        codebook-only export, a project without codings) is refused, so that it never
+        replaces an earlier import with nothing.
 
     Returns
     -------
@@ -399,13 +425,32 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
     Raises
     ------
     QDAError, ParameterError, FileNotFoundError
-        As :func:`import_codes`; nothing in ``out`` has changed when any is raised.
+        As :func:`import_codes`; also (QDAError) when the export holds no coded segment
+        and ``allow_empty`` is False. Nothing in ``out`` has changed when any is raised.
+
+    Warns
+    -----
+    QDAWarning
+        As :func:`import_codes`; a ``codebook`` sharing no code with the export.
     """
     imported = import_codes(path, documents=documents, positions=positions,
                             redactions=redactions, sheet=sheet, new_key=new_key)
     segments = imported.segments
+    if not len(segments) and not allow_empty:
+        n_codes = len(imported.codebook) if imported.codebook is not None else 0
+        withdrawn = int(imported.n_withdrawn)
+        raise QDAError(path, "", "holds no coded segments"
+                       + (f" (its codebook has {n_codes} codes)" if n_codes else "")
+                       + (f"; the {withdrawn} segment(s) it had were all of withdrawn "
+                          "participants" if withdrawn else ""),
+                       "A codebook-only export, or a project exported without its codings, "
+                       "would replace the earlier import with nothing: the coded segments "
+                       "already in data/processed were kept. Export the project with its "
+                       "codings, or run again with --allow-empty to replace them with an "
+                       "empty import.")
     if codebook:
         book = read_codebook(codebook)
+        _check_codebook_overlap(book, segments, Path(path), Path(codebook))
     elif imported.codebook is not None:
         book = imported.codebook
     else:

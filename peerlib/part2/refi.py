@@ -23,13 +23,17 @@ import pandas as pd
 from ..errors import QDAError, QDAWarning
 from ..limits import check_file_size, limit, read_bytes, read_zip_entry
 from .redaction import safe_text
-from .segments import PATH_SEPARATOR, QDAExport, codebook_frame, read_qda_table
+from .segments import PATH_SEPARATOR, QDAExport, codebook_frame, read_qda_table, split_path
 
 _MIN_FIND_LENGTH = 8  # a name shorter than this is not searched for elsewhere in the text
 
-__all__ = ["POSITION_CONVENTIONS", "read_codebook", "read_qdpx"]
+__all__ = ["POSITION_CONVENTIONS", "QDE_ADVICE", "read_codebook", "read_qdpx"]
 
 POSITION_CONVENTIONS = ("auto", "codepoints", "utf16")
+
+#: What to do with a bare ``project.qde`` (its sources are not inside it).
+QDE_ADVICE = ("is a bare REFI-QDA project file (.qde) without its source texts: export the "
+              "project from the QDA software as .qdpx with its sources, and import that")
 
 
 def _local(tag: object) -> str:
@@ -88,7 +92,10 @@ def _walk_codes(parent: ET.Element, prefix: list[str], file: str, entry: str,
         guid = _guid(code.get("guid"))
         if not guid:
             raise QDAError(file, f"{entry}: {_describe(code)}", "a Code has no guid")
-        path = prefix + [name]
+        # A flat code named "Theme > Code" (Taguette's .qdc, tools without nesting) is a
+        # path, as in a CSV/XLSX codebook.
+        path = prefix + split_path(name)
+        name = path[-1]
         desc_el = _kid(code, "Description")
         out[guid] = {"code": name, "code_path": PATH_SEPARATOR.join(path),
                      "theme": path[0],
@@ -147,7 +154,9 @@ def read_codebook(path: str | Path) -> pd.DataFrame:
     if suffix == ".qdc":
         root = _parse_xml(read_bytes(path, "xml"), path.name, "")
         return codebook_frame(list(_codes_from(root, path.name, "").values()))
-    if suffix == ".qdpx":
+    if suffix == ".qde":
+        raise QDAError(path, "", QDE_ADVICE)
+    if suffix in (".qdpx", ".zip"):
         with _open_zip(path) as (zf, names):
             entry = _project_entry(path, names)
             root = _parse_xml(read_zip_entry(zf, entry, path, name="xml"), path.name, entry)
@@ -159,8 +168,7 @@ def read_codebook(path: str | Path) -> pd.DataFrame:
     for tag, desc in zip(table["tag"], table.get("description", [""] * len(table))):
         tag = str(tag).strip()
         if tag:
-            parts = [p.strip() for p in tag.split(PATH_SEPARATOR.strip())] \
-                if PATH_SEPARATOR in tag else [tag]
+            parts = split_path(tag)
             rows.append({"theme": parts[0], "code": parts[-1],
                          "code_path": PATH_SEPARATOR.join(parts),
                          "description": str(desc).strip()})
@@ -346,6 +354,10 @@ def _project_entry(path: Path, names: dict[str, str]) -> str:
     nested = [real for low, real in names.items() if low.endswith("/project.qde")]
     if len(nested) == 1:
         return nested[0]
+    if path.suffix.lower() == ".zip":
+        raise QDAError(path, "", "is a zip archive holding no project.qde, so it is not a "
+                       "REFI-QDA project: export the project from the QDA software as .qdpx "
+                       "(a .qdpx renamed to .zip is read as it is)")
     raise QDAError(path, "", "holds no project.qde (a .qdpx is a zip with project.qde "
                    "and a sources/ folder)")
 
@@ -381,8 +393,10 @@ def _source_text(src_el: ET.Element, path: Path, zf: zipfile.ZipFile, names: dic
     where = _describe(src_el, safe)
     if not ref:
         raise QDAError(path, where, "has neither plainTextPath nor PlainTextContent")
-    scheme, _, rest = ref.partition("://")
+    scheme, sep, rest = ref.partition("://")
     scheme = scheme.lower()
+    if not sep:  # a bare relative path ("board_2017.txt"), as the qc tool writes it
+        scheme, rest = "internal", ref.replace("\\", "/").lstrip("/")
     if scheme == "internal":
         key = ("sources/" + rest.lstrip("/")).lower()
         real = names.get(key) or names.get(rest.lstrip("/").lower())
@@ -412,6 +426,15 @@ def _source_text(src_el: ET.Element, path: Path, zf: zipfile.ZipFile, names: dic
         return _decode_source(read_bytes(target, "source"), path.name, target.name)
     raise QDAError(path, where, f"plainTextPath {ref!r} has an unknown scheme "
                    "(internal://, relative:// or absolute:// expected)")
+
+
+def _source_name(src_el: ET.Element) -> str:
+    """The name of a TextSource without one (the name is optional in REFI-QDA 1.5): its
+    text file's name, else its guid."""
+    ref = (src_el.get("plainTextPath") or "").strip()
+    tail = ref.partition("://")[2] if "://" in ref else ref
+    tail = tail.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return tail or _guid(src_el.get("guid"))
 
 
 def _int_attr(el: ET.Element, attr: str, path: Path, src_name: str, safe=None) -> int:
@@ -549,9 +572,10 @@ def read_qdpx(path: str | Path, *, positions: str = "auto",
                 if any(_local(c.tag).endswith("Selection") for c in src_el):
                     skipped.append(f"{_local(src_el.tag)} {src_el.get('name') or ''!r}")
                 continue
-            name = (src_el.get("name") or "").strip()
+            name = (src_el.get("name") or "").strip() or _source_name(src_el)
             if not name:
-                raise QDAError(path, _describe(src_el), "a TextSource has no name")
+                raise QDAError(path, _describe(src_el), "a TextSource has neither a name, "
+                               "a plainTextPath nor a guid to name it by")
             try:
                 text = _source_text(src_el, path, zf, names, root.get("basePath") or "",
                                     safe, budget)

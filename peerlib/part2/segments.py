@@ -14,7 +14,7 @@ from ..paths import project_paths
 
 __all__ = ["SEGMENT_COLUMNS", "CODEBOOK_COLUMNS", "PATH_SEPARATOR", "DOCUMENTS_FILE",
            "QDAExport", "ImportedSegments", "read_qda_table", "codebook_frame",
-           "load_coded_segments", "load_qda_codebook"]
+           "split_path", "load_coded_segments", "load_qda_codebook"]
 
 _REIMPORT = "peerlib import-codes data/raw/<your export>"
 
@@ -29,6 +29,24 @@ CODEBOOK_COLUMNS = ["theme", "code", "code_path", "description"]
 
 #: Separator of the levels of a code path ("Role > Boundaries").
 PATH_SEPARATOR = " > "
+
+
+def split_path(name: str) -> list[str]:
+    """The levels of a code path, as every codebook reader splits a name: "Role >
+    Boundaries" -> ["Role", "Boundaries"] when the name holds :data:`PATH_SEPARATOR`
+    (``" > "``; then any spacing around each ``>``, empty levels dropped), else one level
+    (so "Age>65" stays one code).
+
+    Examples
+    --------
+    >>> split_path("Role > Boundaries >Contact")
+    ['Role', 'Boundaries', 'Contact']
+    """
+    if PATH_SEPARATOR not in str(name):
+        return [str(name).strip()]
+    parts = [p.strip() for p in str(name).split(PATH_SEPARATOR.strip())]
+    parts = [p for p in parts if p]
+    return parts or [str(name).strip()]
 
 
 #: The default documents -> participants map in ``data/raw``.

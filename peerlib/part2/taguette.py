@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import QDAError
-from .segments import PATH_SEPARATOR, QDAExport, read_qda_table
+from .segments import PATH_SEPARATOR, QDAExport, read_qda_table, split_path
 
 __all__ = ["read_taguette"]
 
@@ -47,8 +47,7 @@ def read_taguette(path: str | Path, *, sheet: str | None = None) -> QDAExport:
         if not doc or not tag:
             problems.append(f"row {int(idx) + 2}: no {'document' if not doc else 'tag'}")
             continue
-        parts = [p.strip() for p in tag.split(PATH_SEPARATOR.strip())] \
-            if PATH_SEPARATOR in tag else [tag]
+        parts = split_path(tag)
         rows.append({"document": doc, "code": parts[-1],
                      "code_path": PATH_SEPARATOR.join(parts), "start": pd.NA, "end": pd.NA,
                      "text": str(rec["content"]), "coder": pd.NA,
