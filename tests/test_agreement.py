@@ -128,3 +128,74 @@ def test_pooled_row_leaves_out_unused_codes():
     padded = agreement(_seg(CASE), codes=["X", "Unused"]).set_index("code_path").loc[OVERALL]
     assert padded["n_units"] == plain["n_units"] == 10
     assert padded["cohen_kappa"] == pytest.approx(plain["cohen_kappa"])
+
+
+# ------------------------------------------------------------------ coded stretches, intervals
+def test_coded_stretches_leave_out_text_nobody_coded():
+    """CASE by hand over the coded stretches only: units coded by A or B are 0-3 and 9,
+    i.e. 5 units; they agree on 0, 1, 2 (both 1) and differ on 3 and 9: 3/5 = 60%, where
+    all text gave 80%. Kappa: A codes 4 of 5, B 4 of 5, p_o = .6, p_e = .8*.8 + .2*.2 =
+    .68, kappa = (.6 - .68) / .32 = -0.25."""
+    text = agreement(_seg(CASE)).set_index("code_path").loc["X"]
+    coded = agreement(_seg(CASE), scope="coded").set_index("code_path").loc["X"]
+    assert text["percent_agreement"] == pytest.approx(80.0)
+    assert coded["n_units"] == 5 and coded["percent_agreement"] == pytest.approx(60.0)
+    assert coded["cohen_kappa"] == pytest.approx(-0.25)
+    from peerlib.errors import ParameterError
+    with pytest.raises(ParameterError, match="scope must be one of text, coded"):
+        agreement(_seg(CASE), scope="all")
+
+
+def _three_documents():
+    return _seg(CASE + [("D2", "X", 0, 5, "A"), ("D2", "X", 0, 5, "B"),
+                        ("D2", "Y", 6, 9, "A"), ("D3", "X", 2, 8, "A"),
+                        ("D3", "X", 3, 8, "B"), ("D3", "Y", 0, 2, "B")])
+
+
+def test_bootstrap_intervals_are_seeded_and_bracket_the_estimate():
+    from peerlib.part2.agreement import agreement_intervals
+
+    seg = _three_documents()
+    one = agreement_intervals(seg, n_boot=300, seed=7)
+    assert one.equals(agreement_intervals(seg, n_boot=300, seed=7))
+    overall = one.set_index("code_path").loc[OVERALL]
+    for stat, short in (("percent_agreement", "percent"), ("cohen_kappa", "kappa"),
+                        ("krippendorff_alpha", "alpha")):
+        assert overall[f"{short}_low"] <= overall[stat] <= overall[f"{short}_high"]
+    assert overall["kappa_low"] < overall["kappa_high"]
+    none = agreement_intervals(seg, n_boot=0)
+    assert none["kappa_low"].isna().all()
+    with pytest.raises(ValueError, match="confidence"):
+        agreement_intervals(seg, confidence=1.5)
+
+
+def test_bootstrap_sums_give_the_library_statistics():
+    """A bootstrap sample is summarised by additive per-document sums; on the original
+    sample (every document once) they must give exactly the statistics computed by
+    percent_agreement, cohen_kappa and the krippendorff package."""
+    from peerlib.part2.agreement import _from_sufficient, _per_document
+
+    seg = _three_documents()
+    units = coding_units(seg)
+    coders = ["A", "B"]
+    table = agreement(seg).set_index("code_path")
+    sums = _per_document(units, coders, ["D1", "D2", "D3"]).sum(axis=0, keepdims=True)
+    got = _from_sufficient(sums, two_coders=True)
+    assert got["percent_agreement"][0] == pytest.approx(table.loc[OVERALL,
+                                                                  "percent_agreement"])
+    assert got["cohen_kappa"][0] == pytest.approx(table.loc[OVERALL, "cohen_kappa"])
+    assert got["krippendorff_alpha"][0] == pytest.approx(
+        table.loc[OVERALL, "krippendorff_alpha"])
+
+
+def test_disagreement_list_gives_each_stretch_with_both_codings():
+    from peerlib.part2.agreement import disagreements
+
+    seg = _seg(CASE)
+    seg["text"] = ["alpha beta", "alpha", "z"]
+    out = disagreements(seg)
+    assert out[["document", "code_path", "start", "end", "A", "B"]].values.tolist() == [
+        ["D1", "X", 3, 4, "coded", "not coded"], ["D1", "X", 9, 10, "not coded", "coded"]]
+    assert out["excerpts"].iloc[0] == "A: \u201calpha beta\u201d [0-4]"
+    assert out["excerpts"].iloc[1] == "B: \u201cz\u201d [9-10]"
+    assert disagreements(seg[seg["coder"] == "A"]).empty

@@ -746,3 +746,52 @@ def test_zip_holding_a_project_is_read_and_qde_gets_advice(qda_project, capsys):
     assert "export the project from the QDA software as .qdpx with its sources" in err
     with pytest.raises(QDAError, match="as .qdpx with its sources"):
         read_codebook(qde)
+
+
+# --------------------------------------------------------------------------- site documents
+def test_site_documents_map_to_a_site_never_to_a_person(qda_project):
+    from peerlib.part2.framework import coding_summary, participants, quotes
+
+    _write_project_files(qda_project)
+    raw = qda_project / "data" / "raw"
+    (raw / "qda_documents.csv").write_text(
+        "document,participant_id,site_id,kind\nTranscript 01,S01-P01,S01,\n"
+        "Transcript 02,,S01,job description\n", encoding="utf-8")
+    path = write_qdpx(raw / "p.qdpx", _docs())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", QDAWarning)  # a site document is not "unmapped"
+        seg = import_codes(path).segments
+    doc = seg[seg["document"] == "Transcript 02"]
+    assert doc["participant_id"].isna().all() and set(doc["site_id"]) == {"S01"}
+    assert set(doc["kind"]) == {"job description"}
+    assert set(seg.loc[seg["document"] == "Transcript 01", "kind"]) == {"transcript"}
+    people = pd.DataFrame({"participant_id": [_pseudo("S01-P01")], "site_id": ["S01"],
+                           "sector": ["NHS"], "organisation_type": ["NHS trust"],
+                           "role": ["Peer worker"]}).astype("string")
+    shown = quotes(seg, participants(people.assign(item_id="2.1")), k=1, per_code=None)
+    assert "Training came late for the new starters." not in set(shown["quote"])
+    summary = dict(zip(*coding_summary(seg).T.values))
+    assert summary["Site documents (documentary evidence)"] == "1"
+    assert summary["Documents not mapped to a participant"] == "0"
+    assert summary["Transcripts (documents)"] == "1"
+
+
+def test_documents_map_problems_with_site_documents(qda_project):
+    raw = qda_project / "data" / "raw"
+    bad = raw / "map.csv"
+    bad.write_text("document,participant_id,site_id,kind\nA,,,\nB,,S01,transcript\n"
+                   "C,S01-P01,S01,\nC,,S01,job description\n", encoding="utf-8")
+    with pytest.raises(QDAError) as err:
+        read_documents_map(bad)
+    text = str(err.value)
+    assert "row 2: document 'A' has neither a participant_id" in text
+    assert "row 3: document 'B' is a transcript without a participant_id" in text
+    assert "row 5: document 'C' is mapped to 'S01-P01' and to 'site S01'" in text
+    _write_project_files(qda_project)
+    (raw / "qda_documents.csv").write_text(
+        "document,participant_id,site_id,kind\nTranscript 01,S01-P01,S01,\n"
+        "Transcript 02,,S99,strategic plan\n", encoding="utf-8")
+    (qda_project / "data" / "processed" / "sites.csv").write_text("site_id,site_name\nS01,A\n")
+    with pytest.raises(QDAError, match=r"row 3: site document 'Transcript 02' is mapped to "
+                       r"site 'S99', which is not in the site register \(S01\)"):
+        import_codes(write_qdpx(raw / "p.qdpx", _docs()))

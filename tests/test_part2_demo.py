@@ -41,7 +41,7 @@ def test_deterministic_and_committed(files):
         assert hashlib.sha256(files[name]).hexdigest() == digest, name
     with zipfile.ZipFile(io.BytesIO(files["part2_demo.qdpx"])) as zf:
         names = zf.namelist()
-        assert names[0] == "project.qde" and len(names) == 69
+        assert names[0] == "project.qde" and len(names) == 72  # 68 transcripts, 3 documents
         first = zf.read(names[1])
         assert first.startswith(b"\xef\xbb\xbfSYNTHETIC DEMO TRANSCRIPT") and b"\r\n" in first
 
@@ -57,10 +57,16 @@ def test_round_trip_of_the_demo_qdpx(qda_demo_project):
     pd.testing.assert_frame_equal(got[cols].astype(object).reset_index(drop=True),
                                   want[cols].astype(object).reset_index(drop=True))
     seg = import_codes(raw / "part2_demo.qdpx").segments
-    expected_ids = pseudonymise(want["participant_id"], b"qda-demo-key-0123456789")
-    assert seg["participant_id"].tolist() == expected_ids.tolist()
+    talk = want["kind"] == "transcript"
+    expected_ids = pseudonymise(want.loc[talk, "participant_id"], b"qda-demo-key-0123456789")
+    assert seg.loc[talk.values, "participant_id"].tolist() == expected_ids.tolist()
     assert seg["site_id"].tolist() == want["site_id"].tolist()
     assert seg["participant_id"].nunique() == 68 and seg["coder"].notna().all()
+    documents = seg[~talk.values]  # the site documents: a site and a kind, nobody's words
+    assert documents["participant_id"].isna().all()
+    assert set(documents["kind"]) == {"job description", "service specification",
+                                      "strategic plan"}
+    assert set(documents["site_id"]) == {"S02", "S06", "S09"}
 
 
 def test_taguette_export_gives_the_same_first_coding(qda_demo_project):
@@ -84,7 +90,7 @@ def test_no_redaction_term_or_raw_id_survives_import(qda_demo_project):
         assert term not in text
     for label in ("[name]", "[place]", "[service]"):
         assert label in text
-    for pid in original["participant_id"].unique():
+    for pid in original["participant_id"].dropna().unique():
         assert pid not in text
 
 

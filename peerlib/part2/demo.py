@@ -14,7 +14,9 @@ Files written into ``data/raw`` by ``peerlib demo-data`` (beside the Part 1 demo
   a byte-order mark, Windows line endings; positions in code points, end exclusive);
 - ``part2_demo_taguette.csv``: the first coder's highlights as Taguette exports them
   (``id``, ``document``, ``tag``, ``content``; tags are code paths "Theme > Code");
-- ``qda_documents.csv``: document name -> raw participant ID and site;
+- ``qda_documents.csv``: document name -> raw participant ID and site; three invented site
+  documents (a job description, a service specification, a strategic plan) map to a site
+  with no participant and say their ``kind``;
 - ``redaction_list.csv``: the invented names, places and services (``term``, ``category``);
 - ``part2_demo.yaml``: marks these files (SHA-256) as written by the command, so it may
   replace them and refuses to replace anything else.
@@ -35,7 +37,7 @@ import yaml
 from ..part1.demo import csv_bytes as _csv
 from ..part1.demo import write_owned_files
 
-__all__ = ["QDA_DEMO_SEED", "DEMO_FRAMEWORK", "DEMO_CODERS", "DOUBLE_CODED",
+__all__ = ["QDA_DEMO_SEED", "DEMO_FRAMEWORK", "DEMO_CODERS", "DOUBLE_CODED", "SITE_DOCUMENTS",
            "demo_segments", "qda_demo_files", "write_qda_demo"]
 
 QDA_DEMO_SEED = 20_261_201
@@ -103,6 +105,32 @@ _TERMS = {
     "service": ["the Larchfield crisis team", "Brightwater Recovery College",
                 "the Stonebridge day service"],
 }
+#: Invented site documents (documentary evidence, mapped to a site, not a participant):
+#: (document, site_id, kind, [(theme, code, sentence), ...]).
+SITE_DOCUMENTS = [
+    ("Peer support worker job description (synthetic)", "S02", "job description", [
+        ("Role", "Distinct from other roles",
+         "The post holder uses their own lived experience of mental distress to support "
+         "people."),
+        ("Boundaries", "Contact and availability",
+         "Contact with people supported is within working hours, from a work phone."),
+        ("Support", "Supervision",
+         "Monthly supervision is provided by a peer support lead."),
+    ]),
+    ("Peer support service specification (synthetic)", "S06", "service specification", [
+        ("Role", "Shared understanding",
+         "All staff receive a briefing on what peer workers do and do not do."),
+        ("Support", "Training",
+         "Peer workers complete accredited peer support training within six months."),
+    ]),
+    ("Recovery strategy 2025-2028 (synthetic)", "S09", "strategic plan", [
+        ("Role", "Shared understanding",
+         "Peer roles are part of every community team by the end of the strategy."),
+        ("Disclosure", "Using lived experience",
+         "Lived experience is valued as expertise alongside professional training."),
+    ]),
+]
+
 #: The two demo coders (REFI-QDA Users).
 DEMO_CODERS = ("Coder A (synthetic)", "Coder B (synthetic)")
 #: Documents coded a second time by Coder B (by position in the document list).
@@ -155,7 +183,24 @@ def _transcripts(seed: int):
                           "end": len(text), "text": sentence})
             text += "\r\n"
         docs.append({"document": name, "participant_id": pid, "site_id": site, "role": role,
-                     "text": text, "spans": spans})
+                     "text": text, "spans": spans, "kind": "transcript"})
+    return docs + _site_documents()
+
+
+def _site_documents():
+    """The invented site documents, as :func:`_transcripts` gives transcripts."""
+    docs = []
+    for name, site, kind, parts in SITE_DOCUMENTS:
+        text = f"SYNTHETIC DEMO DOCUMENT: invented text ({kind}).\r\n"
+        spans = []
+        for theme, code, sentence in parts:
+            start = len(text)
+            text += sentence
+            spans.append({"theme": theme, "code": code, "code_path": f"{theme} > {code}",
+                          "start": start, "end": len(text), "text": sentence})
+            text += "\r\n"
+        docs.append({"document": name, "participant_id": None, "site_id": site,
+                     "role": None, "text": text, "spans": spans, "kind": kind})
     return docs
 
 
@@ -182,10 +227,11 @@ def demo_segments(seed: int = QDA_DEMO_SEED) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per coded segment in document order: ``document``, ``participant_id``
-        (raw, e.g. "S01-P01"), ``site_id``, ``code``, ``code_path``, ``start``, ``end``
-        (code points, end exclusive, CR+LF counting 2), ``text``, ``coder``; Coder A's
-        segments of a document before Coder B's. The round-trip test compares this with
+        One row per coded segment in document order (the transcripts, then the site
+        documents): ``document``, ``participant_id`` (raw, e.g. "S01-P01"; None for a site
+        document), ``site_id``, ``code``, ``code_path``, ``start``, ``end`` (code points,
+        end exclusive, CR+LF counting 2), ``text``, ``coder``, ``kind`` ("transcript", or
+        the site document's kind); Coder A's segments of a document before Coder B's. The round-trip test compares this with
         what :func:`peerlib.part2.refi.read_qdpx` reads from :func:`qda_demo_files`' project.
     """
     rows = []
@@ -199,7 +245,7 @@ def demo_segments(seed: int = QDA_DEMO_SEED) -> pd.DataFrame:
                              doc["participant_id"], "site_id": doc["site_id"],
                              "code": s["code"], "code_path": s["code_path"],
                              "start": s["start"], "end": s["end"], "text": s["text"],
-                             "coder": coder})
+                             "coder": coder, "kind": doc["kind"]})
     return pd.DataFrame(rows)
 
 
@@ -285,8 +331,9 @@ def qda_demo_files(seed: int = QDA_DEMO_SEED) -> dict[str, bytes]:
                     [[i, r.document, r.code_path, r.text]
                      for i, r in enumerate(first.itertuples(index=False), start=1)])
     docs = segments.drop_duplicates("document")
-    documents = _csv(["document", "participant_id", "site_id"],
-                     [[r.document, r.participant_id, r.site_id]
+    documents = _csv(["document", "participant_id", "site_id", "kind"],
+                     [[r.document, "" if pd.isna(r.participant_id) else r.participant_id, r.site_id,
+                       "" if r.kind == "transcript" else r.kind]
                       for r in docs.itertuples(index=False)])
     redactions = _csv(["term", "category"], [[t, cat] for cat, terms in _TERMS.items()
                                              for t in terms])

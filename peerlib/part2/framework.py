@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, suppress_small_groups
-from .segments import PATH_SEPARATOR
+from .segments import PATH_SEPARATOR, is_transcript
 
 __all__ = [
     "CASE_COLUMNS",
@@ -365,7 +365,8 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
     """
     k = check_min_group_size(k)
     order = {p: i for i, p in enumerate(codebook_paths(segments, codebook))}
-    seg = primary_coding(segments).copy()
+    seg = primary_coding(segments)
+    seg = seg[is_transcript(seg)].copy()  # site documents are never quoted as a person
     seg = seg.assign(_order=seg["code_path"].astype(str).map(order)).sort_values(
         "_order", kind="stable")
     if site_id is not None:
@@ -419,16 +420,20 @@ def coding_summary(segments: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``What``, ``Number``: documents, participants with coded transcripts, documents not
-        mapped to a participant, coded segments, coders named, themes and codes used,
-        documents coded by two or more coders.
+        ``What``, ``Number``: transcripts, participants with coded transcripts,
+        transcripts not mapped to a participant, site documents (documentary evidence, not
+        participants), coded segments, coders named, themes and codes used, documents
+        coded by two or more coders.
     """
     coders = segments.groupby("document")["coder"].nunique()
     paths = segments["code_path"].astype(str)
-    rows = [("Transcripts (documents)", segments["document"].nunique()),
+    talk = is_transcript(segments)
+    rows = [("Transcripts (documents)", segments.loc[talk, "document"].nunique()),
             ("Participants with coded transcripts", segments["participant_id"].nunique()),
             ("Documents not mapped to a participant",
-             segments.loc[segments["participant_id"].isna(), "document"].nunique()),
+             segments.loc[talk & segments["participant_id"].isna(), "document"].nunique()),
+            ("Site documents (documentary evidence)",
+             segments.loc[~talk, "document"].nunique()),
             ("Coded segments", len(segments)),
             ("Coders named in the export", segments["coder"].nunique()),
             ("Themes used", paths.str.split(PATH_SEPARATOR).str[0].nunique()),

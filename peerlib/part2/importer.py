@@ -66,8 +66,9 @@ from ..paths import project_paths
 from ..privacy import checked_key, key_fingerprint, pseudonymise, read_withdrawn
 from .redaction import REDACTION_FILE, read_redaction_list, redact, safe_text
 from .refi import QDE_ADVICE, read_codebook, read_qdpx
-from .segments import (DOCUMENTS_FILE, PATH_SEPARATOR, SEGMENT_COLUMNS, ImportedSegments,
-                       QDAExport, codebook_frame, read_qda_table)
+from .segments import (DOCUMENTS_FILE, PATH_SEPARATOR, SEGMENT_COLUMNS, SITE_DOCUMENT_KIND,
+                       TRANSCRIPT_KIND, ImportedSegments, QDAExport, codebook_frame,
+                       read_qda_table)
 from .taguette import read_taguette
 
 __all__ = ["read_documents_map", "import_codes", "write_coded_segments"]
@@ -100,52 +101,68 @@ def _doc_key(name: object) -> str:
 
 
 def read_documents_map(path: str | Path) -> pd.DataFrame:
-    """Read the file mapping QDA document names to raw participant IDs.
+    """Read the file mapping QDA document names to raw participant IDs, or to sites.
 
     Parameters
     ----------
     path : str or Path
         CSV or XLSX with columns ``document`` and ``participant_id`` (the raw ID of the Part 1
-        data, e.g. "S01-P03"), optionally ``site_id``. Document names match in any case and
-        with or without an extension such as ``.txt`` or ``.docx``.
+        data, e.g. "S01-P03"), optionally ``site_id`` and ``kind``. A *site document* (a
+        strategic plan, a service specification, a job description) has a ``site_id`` and
+        no ``participant_id``, and its ``kind`` says what it is (default "site document").
+        Document names match in any case and with or without an extension such as ``.txt``
+        or ``.docx``.
 
     Returns
     -------
     pandas.DataFrame
-        ``document``, ``participant_id``, ``site_id`` (string; NA where blank) and ``row``
-        (Int64: the entry's spreadsheet row, header = row 1, for messages), one row per
-        document.
+        ``document``, ``participant_id`` (NA for a site document), ``site_id`` (NA where
+        blank), ``kind`` (:data:`TRANSCRIPT_KIND` for a participant's transcript, else the
+        document's kind), all string, and ``row`` (Int64: the entry's spreadsheet row,
+        header = row 1, for messages), one row per document.
 
     Raises
     ------
     QDAError
-        An unreadable file, missing columns, a blank participant ID or a document listed
-        twice with different participants (every problem at once).
+        An unreadable file, missing columns, a row with neither a participant ID nor a
+        site, a row naming the transcript kind without a participant, or a document listed
+        twice with different participants or sites (every problem at once).
     """
     path = Path(path)
     table = read_qda_table(path, what="The documents map is a CSV or XLSX with the columns "
-                       "document, participant_id (and optionally site_id).",
-                       required=("document", "participant_id"), kind="a documents map")
+                           "document, participant_id (and optionally site_id, kind).",
+                           required=("document", "participant_id"), kind="a documents map")
+    def column(name):
+        if name not in table.columns:
+            return pd.Series("", index=table.index)
+        return table[name].astype(str).str.strip()
+
+    docs, pids, sites, kinds = (column(c) for c in ("document", "participant_id", "site_id",
+                                                    "kind"))
     problems, seen = [], {}
-    for idx, rec in table.iterrows():
-        doc, pid = str(rec["document"]).strip(), str(rec["participant_id"]).strip()
+    for idx in table.index:
+        doc, pid, site, kind = docs[idx], pids[idx], sites[idx], kinds[idx]
         row = int(idx) + 2
-        if not doc or not pid:
-            problems.append(f"row {row}: blank {'document' if not doc else 'participant_id'}")
-        elif _doc_key(doc) in seen and seen[_doc_key(doc)] != pid:
+        target = pid or f"site {site}"
+        if not doc:
+            problems.append(f"row {row}: blank document")
+        elif not pid and not site:
+            problems.append(f"row {row}: document {doc!r} has neither a participant_id (an "
+                            "interview transcript) nor a site_id (a site document)")
+        elif not pid and kind.casefold() == TRANSCRIPT_KIND:
+            problems.append(f"row {row}: document {doc!r} is a {TRANSCRIPT_KIND} without a "
+                            "participant_id")
+        elif _doc_key(doc) in seen and seen[_doc_key(doc)] != target:
             problems.append(f"row {row}: document {doc!r} is mapped to {seen[_doc_key(doc)]!r} "
-                            f"and to {pid!r}")
+                            f"and to {target!r}")
         else:
-            seen[_doc_key(doc)] = pid
+            seen[_doc_key(doc)] = target
     if problems:
         raise QDAError(path, "", problems)
-    out = pd.DataFrame({
-        "document": table["document"].astype(str).str.strip(),
-        "participant_id": table["participant_id"].astype(str).str.strip(),
-        "site_id": (table["site_id"].astype(str).str.strip() if "site_id" in table.columns
-                    else ""),
-    })
-    out = out.replace({"site_id": {"": pd.NA}}).astype("string")
+    kind = [TRANSCRIPT_KIND if p else (k or SITE_DOCUMENT_KIND) for p, k in zip(pids, kinds)]
+    out = pd.DataFrame({"document": docs, "participant_id": pids, "site_id": sites,
+                        "kind": kind})
+    out = out.replace({"site_id": {"": pd.NA}, "participant_id": {"": pd.NA}}).astype("string")
     out["row"] = pd.array([int(i) + 2 for i in table.index], dtype="Int64")
     return out.drop_duplicates("document").reset_index(drop=True)
 
@@ -180,6 +197,24 @@ def _site_lookup(processed: Path) -> dict[str, str] | None:
     return dict(zip(people["participant_id"].astype(str), people["site_id"].astype(str)))
 
 
+def _check_site_documents(mapping: pd.DataFrame, docs_path: Path, processed: Path,
+                          safe) -> None:
+    """Refuse site documents mapped to a site that is not in the prepared site register."""
+    register = processed / "sites.csv"
+    docs = mapping[mapping["participant_id"].isna()]
+    if not len(docs) or not register.exists():
+        return
+    known = {str(s).casefold(): str(s) for s in
+             pd.read_csv(register, dtype=str, usecols=["site_id"])["site_id"]}
+    problems = [f"row {rec.row}: site document {safe(rec.document)!r} is mapped to site "
+                f"{rec.site_id!r}, which is not in the site register ({', '.join(known.values())})"
+                for rec in docs.itertuples(index=False)
+                if str(rec.site_id).casefold() not in known]
+    if problems:
+        raise QDAError(docs_path, "", problems, "Correct the site_id and run again; nothing "
+                       "was written.")
+
+
 def _check_against_part1(export: Path, mapping: pd.DataFrame | None, docs_path: Path,
                          raw: pd.DataFrame, pid: pd.Series, site: pd.Series,
                          pseudo: pd.Series, lookup: dict[str, str], withdrawn: set,
@@ -189,8 +224,8 @@ def _check_against_part1(export: Path, mapping: pd.DataFrame | None, docs_path: 
     part1 = "the prepared Part 1 data (part1_long.parquet)"
     problems = []
     if mapping is not None:  # every entry of the map, used by this export or not
-        entries = mapping[mapping["site_id"].notna()
-                          & ~mapping["participant_id"].isin(withdrawn)]
+        entries = mapping[mapping["site_id"].notna() & mapping["participant_id"].notna()
+                          & ~mapping["participant_id"].isin(withdrawn).fillna(False)]
         if len(entries):
             ids = pseudonymise(entries["participant_id"], key).astype(str)
             for rec, p in zip(entries.itertuples(index=False), ids):
@@ -273,8 +308,10 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
         ``start``, ``end`` (Int64 positions as the file gives them, end exclusive; NA for
         Taguette), ``text`` (the selected text, redacted: terms of the list become
         ``[name]``/``[place]``/``[service]`` and mapped raw participant IDs ``[participant]``),
-        ``coder`` (NA when the export does not say). Segments of withdrawn participants are
-        left out. Beside it: ``positions``, ``producer``, ``n_checked``, ``n_withdrawn``
+        ``coder`` (NA when the export does not say), ``kind`` (:data:`TRANSCRIPT_KIND`
+        for an interview transcript; for a site document, mapped to a ``site_id`` with no
+        ``participant_id``, its kind from the map, e.g. "job description"). Segments of
+        withdrawn participants are left out; site documents are not "unmapped". Beside it: ``positions``, ``producer``, ``n_checked``, ``n_withdrawn``
         (segments dropped), ``unmapped`` (document names), ``codebook`` (when the source
         has one), ``source`` (file name), ``key_fingerprint``.
 
@@ -314,15 +351,20 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
 
     pid = raw["raw_participant_id"].astype("string")
     site = raw["raw_site_id"].astype("string")
+    kind = pd.Series(TRANSCRIPT_KIND, index=raw.index, dtype="string")
     mapping = None
     if docs_path.exists():
         mapping = read_documents_map(docs_path)
         keys = raw["document"].map(_doc_key)
         by_key = dict(zip(mapping["document"].map(_doc_key), mapping["participant_id"]))
         site_by_key = dict(zip(mapping["document"].map(_doc_key), mapping["site_id"]))
+        kind_by_key = dict(zip(mapping["document"].map(_doc_key), mapping["kind"]))
         pid = keys.map(by_key).astype("string")
         site = keys.map(site_by_key).astype("string").fillna(site)
-    unmapped = sorted(set(raw.loc[pid.isna(), "document"].astype(str)))
+        kind = keys.map(kind_by_key).astype("string").fillna(TRANSCRIPT_KIND)
+        _check_site_documents(mapping, docs_path, paths.processed, safe_text(terms))
+    site_doc = kind != TRANSCRIPT_KIND
+    unmapped = sorted(set(raw.loc[pid.isna() & ~site_doc, "document"].astype(str)))
     if unmapped:
         safe = safe_text(terms)
         warnings.warn(f"{path.name}: {len(unmapped)} document(s) not mapped to a participant "
@@ -333,7 +375,7 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
 
     withdrawn = read_withdrawn(paths.raw)
     gone = pid.isin(withdrawn).fillna(False).astype(bool)
-    raw, pid, site = raw[~gone], pid[~gone], site[~gone]
+    raw, pid, site, kind = raw[~gone], pid[~gone], site[~gone], kind[~gone]
 
     mapped_ids = sorted({str(v) for v in pid.dropna()}, key=len, reverse=True)
     key = checked_key(paths.processed, paths.key_file, command="import-codes",
@@ -366,7 +408,7 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
         "document": document.astype("string"), "participant_id": pseudo,
         "site_id": site.astype("string"), "code": raw["code"], "code_path": raw["code_path"],
         "start": raw["start"], "end": raw["end"], "text": text.astype("string"),
-        "coder": raw["coder"]})[SEGMENT_COLUMNS].reset_index(drop=True)
+        "coder": raw["coder"], "kind": kind})[SEGMENT_COLUMNS].reset_index(drop=True)
     return ImportedSegments(out, producer=export.producer, positions=export.positions,
                             n_checked=export.n_checked, codebook=export.codebook,
                             n_withdrawn=int(gone.sum()), unmapped=unmapped, source=path.name,
@@ -466,6 +508,8 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
             "n_segments": int(len(segments)),
             "n_documents": int(segments["document"].nunique()),
             "n_participants": int(segments["participant_id"].nunique()),
+            "n_site_documents": int(segments.loc[segments["kind"] != TRANSCRIPT_KIND,
+                                                 "document"].nunique()),
             "n_withdrawn_segments": int(imported.n_withdrawn),
             "n_unmapped_documents": len(imported.unmapped),
             "key_fingerprint": imported.key_fingerprint}

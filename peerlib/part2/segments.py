@@ -14,13 +14,14 @@ from ..paths import project_paths
 
 __all__ = ["SEGMENT_COLUMNS", "CODEBOOK_COLUMNS", "PATH_SEPARATOR", "DOCUMENTS_FILE",
            "QDAExport", "ImportedSegments", "read_qda_table", "codebook_frame",
-           "split_path", "load_coded_segments", "load_qda_codebook"]
+           "split_path", "TRANSCRIPT_KIND", "SITE_DOCUMENT_KIND", "is_transcript",
+           "load_coded_segments", "load_qda_codebook"]
 
 _REIMPORT = "peerlib import-codes data/raw/<your export>"
 
 #: Columns of ``coded_segments`` in order (DESIGN.md, ``peerlib import-codes``).
 SEGMENT_COLUMNS = ["document", "participant_id", "site_id", "code", "code_path", "start",
-                   "end", "text", "coder"]
+                   "end", "text", "coder", "kind"]
 
 
 #: Columns of a codebook table (:func:`read_codebook`).
@@ -47,6 +48,22 @@ def split_path(name: str) -> list[str]:
     parts = [p.strip() for p in str(name).split(PATH_SEPARATOR.strip())]
     parts = [p for p in parts if p]
     return parts or [str(name).strip()]
+
+
+#: ``kind`` of an interview transcript (a participant's document); site documents have the
+#: kind the documents map gives them ("job description", "service specification"...).
+TRANSCRIPT_KIND = "transcript"
+#: ``kind`` of a site document whose map row gives none.
+SITE_DOCUMENT_KIND = "site document"
+
+
+def is_transcript(segments: pd.DataFrame) -> pd.Series:
+    """True for the rows of interview transcripts, False for site documents (documentary
+    evidence, never attributed to a person). A table without a ``kind`` column (written
+    before site documents existed) holds transcripts only."""
+    if "kind" not in segments.columns:
+        return pd.Series(True, index=segments.index)
+    return (segments["kind"].fillna(TRANSCRIPT_KIND).astype(str) == TRANSCRIPT_KIND)
 
 
 #: The default documents -> participants map in ``data/raw``.
@@ -172,6 +189,8 @@ def load_coded_segments(data: str | Path | None = None) -> pd.DataFrame:
                                 "data/raw/<export>.qdpx` (or `make reports`) first.")
     try:
         frame = pd.read_parquet(path)
+        if "kind" not in frame.columns:  # written before site documents: transcripts only
+            frame["kind"] = TRANSCRIPT_KIND
         for col in SEGMENT_COLUMNS:
             frame[col] = frame[col].astype("Int64" if col in ("start", "end") else "string")
         return frame[SEGMENT_COLUMNS]
