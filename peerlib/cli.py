@@ -198,7 +198,8 @@ def _run(args: argparse.Namespace) -> int:
                                            allow_empty=args.allow_empty)
         meta = json.loads(written[-1].read_text(encoding="utf-8"))
         print(f"imported {meta['n_segments']} coded segments from {meta['n_documents']} "
-              f"documents ({meta['n_participants']} participants; positions: "
+              f"documents ({meta['n_participants']} participants, "
+              f"{meta.get('n_site_documents', 0)} site documents; positions: "
               f"{meta['positions']}, {meta['n_checked']} selections checked against the text)"
               f" -> {written[0].parent}")
         return EXIT_OK

@@ -62,7 +62,7 @@ def test_no_redaction_term_or_participant_id_in_any_output(batch):
     no raw participant ID, appears in the report, the executed notebook or the workbook."""
     raw = project_paths().raw
     terms = pd.read_csv(raw / "redaction_list.csv")["term"].tolist()
-    ids = pd.read_csv(raw / "qda_documents.csv")["participant_id"].tolist()
+    ids = pd.read_csv(raw / "qda_documents.csv")["participant_id"].dropna().tolist()
     texts = [html.unescape(_page(batch)),
              (batch.out / "notebooks" / "30_framework_matrix.ipynb").read_text(encoding="utf-8")]
     wb = load_workbook(batch.out / "framework_matrix.xlsx")
@@ -136,8 +136,8 @@ def test_cli_import_codes(demo_project, capsys):
     assert main(["prepare"]) == 0
     assert main(["import-codes", str(raw / "part2_demo.qdpx")]) == 0
     out = capsys.readouterr().out
-    assert "imported 280 coded segments from 68 documents (68 participants; positions: " \
-           "codepoints, 280 selections checked" in out
+    assert "imported 287 coded segments from 71 documents (68 participants, 3 site " \
+           "documents; positions: codepoints, 287 selections checked" in out
     processed = demo_project / "data" / "processed"
     seg = pd.read_parquet(processed / "coded_segments.parquet")
     assert seg["site_id"].notna().all()  # from the documents map

@@ -379,7 +379,8 @@ def test_documents_map_and_redaction_list_problems(tmp_path):
     with pytest.raises(QDAError) as err:
         read_documents_map(m)
     assert "row 3: document 'A' is mapped to 'S01-P01' and to 'S01-P02'" in str(err.value)
-    assert "row 4: blank participant_id" in str(err.value)
+    assert ("row 4: document 'B' has neither a participant_id (an interview transcript) "
+            "nor a site_id (a site document)") in str(err.value)
     r = tmp_path / "r.csv"
     r.write_text("term,category\nAsh Ward,ward\n,name\n")
     with pytest.raises(QDAError, match="row 2: category 'ward' is not one of name, place, "
