@@ -238,3 +238,30 @@ def test_xlsx_blank_rows_skipped_but_row_numbers_kept(tmp_path):
     frame = read_table(path)
     assert frame["participant_id"].tolist() == ["P1", "P2", "P3"]
     assert (frame.index + FIRST_DATA_ROW).tolist() == [2, 4, 6]
+
+
+# --------------------------------------------------------------------- issue 10: readings
+def test_sav_string_user_missing_values_follow_the_numeric_rules(demo_project, tmp_path):
+    """An SPSS string answer variable whose user-missing value is "NA" (no label): those
+    answers are no answer (Missing), not "Not relevant"; a declared-missing value WITH a
+    label is read through its label, as for numeric codes."""
+    import pyreadstat
+
+    from peerlib.part1.prepare import load_part1
+
+    raw = pd.read_csv(demo_project / "data" / "raw" / "part1_responses.csv", dtype=str,
+                      keep_default_na=False)
+    raw.loc[:15, "q2_1_happening"] = "NA"         # 16 answers: declared missing, no label
+    raw.loc[16:17, "q2_2_happening"] = "DK"       # declared missing, labelled Don't know
+    path = tmp_path / "part1_responses.sav"
+    pyreadstat.write_sav(raw, str(path), missing_ranges={"q2_1_happening": ["NA"],
+                                                         "q2_2_happening": ["DK"]},
+                         variable_value_labels={"q2_2_happening": {"DK": "Don't know"}})
+    frame = read_table(path)
+    assert frame.loc[:15, "q2_1_happening"].eq("").all()
+    assert frame.attrs["declared_missing"]["q2_1_happening"] == {i: "NA" for i in range(16)}
+    assert frame.loc[16, "q2_2_happening"] == "Don't know"
+    long = load_part1(path, pseudonymise_ids=False)
+    first16 = set(raw.loc[:15, "participant_id"])
+    hap = long[(long["item_id"] == "2.1") & long["participant_id"].isin(first16)]["happening"]
+    assert (hap == "Missing").sum() == 16 and (hap == "Not relevant").sum() == 0

@@ -40,6 +40,19 @@ def test_check_min_group_size_parameter():
         report.check_min_group_size_parameter(0)
 
 
+@pytest.mark.parametrize("value", [True, False, float("inf"), float("-inf"), float("nan"),
+                                   2.5, "5", "five", None, 0, -3])
+def test_min_group_size_parameter_refuses_booleans_infinities_and_fractions(value):
+    """Issue 10: `papermill ... -p min_group_size True` ran with k = 1; `inf` raised
+    OverflowError. Both are now a ParameterError naming the value."""
+    import numpy as np
+
+    with pytest.raises(ParameterError, match="min_group_size"):
+        report.check_min_group_size_parameter(value)
+    assert report.check_min_group_size_parameter(np.int64(6)) == 6
+    assert report.check_min_group_size_parameter(5.0) == 5
+
+
 def test_display_text_from_data_is_escaped():
     evil = '<script>alert(1)</script><img src=x onerror=alert(2)>'
     for obj in (report.heading(evil), report.note(evil),

@@ -178,7 +178,11 @@ def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | N
         ``attrs["unlabelled_codes"]`` maps column -> {index: (code as text, declared
         user-missing?)} for every numeric value that has no value label (validation reports
         those in answer, role and site columns, see
-        :func:`peerlib.validate.normalise_responses`).
+        :func:`peerlib.validate.normalise_responses`). A text value of a string variable
+        follows the same rule as a numeric code: its value label, if it has one, decides;
+        a value the file declares user-missing without a label is no answer (``""``; listed
+        in ``attrs["declared_missing"]``, column -> {index: value}); any other text is kept
+        as typed.
 
     Raises
     ------
@@ -306,6 +310,7 @@ def _read_sav(path: Path) -> pd.DataFrame:
                        allowed="a .sav file saved by SPSS, PSPP or pyreadstat") from err
     value_labels: dict[str, dict[str, str]] = {}
     unlabelled: dict[str, dict[int, tuple[str, bool]]] = {}
+    declared_missing: dict[str, dict[int, str]] = {}
     columns: dict[str, list[str]] = {}
     for name in data.columns:
         key = _header_name(name)
@@ -313,7 +318,13 @@ def _read_sav(path: Path) -> pd.DataFrame:
                   for code, label in (meta.variable_value_labels.get(name) or {}).items()}
         ranges = [(r["lo"], r["hi"]) for r in (meta.missing_ranges.get(name) or [])
                   if _is_number(r.get("lo")) and _is_number(r.get("hi"))]
-        cells, flagged = [], {}
+        # String variables: the values the file declares missing (discrete, lo == hi).
+        missing_text = {str(r["lo"]).strip() for r in (meta.missing_ranges.get(name) or [])
+                        if isinstance(r.get("lo"), str)}
+        missing_text |= {str(v).strip() for v in
+                         ((getattr(meta, "missing_user_values", None) or {}).get(name) or [])
+                         if isinstance(v, str)}
+        cells, flagged, declared = [], {}, {}
         for idx, value in enumerate(data[name].tolist()):
             if value is None or (isinstance(value, float) and math.isnan(value)) \
                     or value is pd.NaT:
@@ -329,19 +340,27 @@ def _read_sav(path: Path) -> pd.DataFrame:
                 cells.append(value.isoformat())
             else:
                 text = str(value)
-                cells.append(labels.get(text.strip(), text))
+                if text.strip() in labels:   # a label decides, declared missing or not
+                    cells.append(labels[text.strip()])
+                elif text.strip() in missing_text:
+                    cells.append("")         # declared missing, no label: no answer
+                    declared[idx] = text.strip()
+                else:
+                    cells.append(text)
         columns[key] = cells
         if labels:
             value_labels[key] = labels
         if flagged:
             unlabelled[key] = flagged
+        if declared:
+            declared_missing[key] = declared
     frame = pd.DataFrame(columns, index=pd.RangeIndex(len(data)), dtype=object)
     if len(columns) != len(data.columns):
         raise _problem(path, "has variable names that differ only in case",
                        allowed="each variable name once")
     frame.attrs.update(encoding=str(meta.file_encoding or ""), delimiter="",
                        first_data_row=SAV_FIRST_CASE, value_labels=value_labels,
-                       unlabelled_codes=unlabelled)
+                       unlabelled_codes=unlabelled, declared_missing=declared_missing)
     return frame
 
 

@@ -119,10 +119,38 @@ def check_site(site_id: object, data_dir: str | Path | None = None) -> dict:
 
 
 def check_min_group_size_parameter(k: object) -> int:
-    """Check the ``min_group_size`` parameter; raise ParameterError when not a whole number
-    >= 1."""
+    """Check the ``min_group_size`` notebook parameter.
+
+    Parameters
+    ----------
+    k : object
+        As papermill passes it: an int (``-p min_group_size 5``), or a float with a whole
+        value (``5.0``).
+
+    Returns
+    -------
+    int
+        ``k`` as an int, at least 1.
+
+    Raises
+    ------
+    ParameterError
+        When ``k`` is not a whole number >= 1: a bool (``-p min_group_size True`` would
+        otherwise run with k = 1), an infinity or NaN, a fraction, text, None, 0 or less.
+
+    Examples
+    --------
+    >>> check_min_group_size_parameter(5), check_min_group_size_parameter(7.0)
+    (5, 7)
+    """
+    ok_type = isinstance(k, (int, float, np.integer, np.floating)) \
+        and not isinstance(k, (bool, np.bool_))
+    if not ok_type or (isinstance(k, (float, np.floating))
+                       and not (np.isfinite(k) and float(k).is_integer())):
+        raise ParameterError(f"min_group_size must be a whole number >= 1 (e.g. -p "
+                             f"min_group_size 5), got {k!r} ({type(k).__name__})")
     try:
-        return check_min_group_size(k)
+        return check_min_group_size(int(k))
     except ValueError as err:
         raise ParameterError(str(err)) from err
 
