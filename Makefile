@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install reports test lab clean demo-data prepare import-codes benchmark
+.PHONY: install reports test test-slow lab clean demo-data prepare import-codes benchmark
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ reports: prepare import-codes
 
 test: install
 	$(BIN)/python -m pytest
+
+# Stress tests with 200 MB inputs (size limits; several minutes), excluded from `make test`.
+test-slow: install
+	$(BIN)/python -m pytest -m slow tests/
 
 lab: install
 	$(BIN)/jupyter lab notebooks/

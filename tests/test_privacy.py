@@ -144,9 +144,10 @@ def test_lost_key_is_refused_by_prepare_import_and_reports(demo_project, monkeyp
     assert not key_file.exists()  # nothing created behind the user's back
     assert (processed / "part1_long.parquet").read_bytes() == before
 
-    qdpx = demo_project / "data" / "raw" / "part2_demo.qdpx"
-    qdpx.write_bytes((Path(__file__).resolve().parents[1] / "data" / "raw"
-                      / "part2_demo.qdpx").read_bytes())
+    from peerlib.part2.demo import write_qda_demo
+
+    qdpx = next(p for p in write_qda_demo(demo_project / "data" / "raw")
+                if p.suffix == ".qdpx")
     assert main(["import-codes", str(qdpx)]) == 2
     assert "--new-key" in capsys.readouterr().err
     assert not (processed / "coded_segments.parquet").exists()
