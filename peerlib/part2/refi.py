@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import QDAError, QDAWarning
-from ..limits import check_file_size, limit, read_bytes, read_zip_entry
+from ..limits import limit, read_bytes, read_zip_entry
 from .redaction import safe_text
 from .segments import PATH_SEPARATOR, QDAExport, codebook_frame, read_qda_table, split_path
 
@@ -547,7 +547,8 @@ def read_qdpx(path: str | Path, *, positions: str = "auto",
                              f"got {positions!r}")
     if not path.exists():
         raise FileNotFoundError(f"QDA export not found: {path}")
-    check_file_size(path, "raw_file")
+    # the archive's own size is not limited (media files in it are never read); what is
+    # read from it is: entries are streamed within the source, xml and archive limits
     budget = [int(limit("archive") * 1_000_000)]
     with _open_zip(path) as (zf, names):
         entry = _project_entry(path, names)
