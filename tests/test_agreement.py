@@ -199,3 +199,20 @@ def test_disagreement_list_gives_each_stretch_with_both_codings():
     assert out["excerpts"].iloc[0] == "A: \u201calpha beta\u201d [0-4]"
     assert out["excerpts"].iloc[1] == "B: \u201cz\u201d [9-10]"
     assert disagreements(seg[seg["coder"] == "A"]).empty
+
+
+def test_note_names_every_undefined_coefficient_and_why():
+    """Issue 10: with both coders coding every unit, alpha is blank; the note must say so,
+    not only speak of kappa. By hand: both coders code all of [0, 6) with X, so every unit is
+    1 for both: agreement 100%, p_e = 1 (kappa 0/0) and no variation (alpha's expected
+    disagreement is 0)."""
+    x = agreement(_seg([("D1", "X", 0, 6, "A"), ("D1", "X", 0, 6, "B")])).set_index(
+        "code_path").loc["X"]
+    assert x["percent_agreement"] == pytest.approx(100.0)
+    assert math.isnan(x["cohen_kappa"]) and math.isnan(x["krippendorff_alpha"])
+    assert "Cohen's kappa undefined: chance agreement is 100%" in x["note"]
+    assert "Krippendorff's alpha undefined: every unit got the same value" in x["note"]
+    three = agreement(_seg([("D1", "X", 0, 3, "A"), ("D1", "X", 0, 4, "B"),
+                            ("D1", "X", 2, 6, "C")])).set_index("code_path").loc["X"]
+    assert "needs exactly two coders, here 3" in three["note"]
+    assert "alpha undefined" not in three["note"]

@@ -235,16 +235,38 @@ def _stats(matrix: np.ndarray, coders: list[str]) -> dict:
            "percent_agreement": percent_agreement(sub),
            "cohen_kappa": cohen_kappa(sub[0], sub[1]) if len(present) == 2 else float("nan"),
            "krippendorff_alpha": krippendorff_alpha(sub)}
-    notes = []
-    if out["n_units_coded"] == 0:
-        notes.append("no coder used this code in the double-coded documents: agreement is "
-                     "trivially 100%, kappa and alpha are undefined")
-    elif np.isnan(out["cohen_kappa"]) and len(present) == 2:
-        notes.append("kappa undefined: no variation")
-    if len(present) > 2:
-        notes.append("kappa needs exactly two coders; see alpha")
-    out["note"] = "; ".join(notes)
+    out["note"] = _undefined_note(out, sub)
     return out
+
+
+def _undefined_note(out: dict, sub: np.ndarray) -> str:
+    """Name every coefficient of ``out`` that is undefined (NaN), and why."""
+    notes = []
+    n_coders, pairable = out["n_coders"], out["n_units"]
+    if out["n_units_coded"] == 0 and pairable:
+        notes.append("no coder used this code in the double-coded documents, so agreement "
+                     "is trivially 100%")
+    if np.isnan(out["percent_agreement"]):
+        notes.append("percentage agreement undefined: no unit was coded by two coders")
+    if np.isnan(out["cohen_kappa"]):
+        if n_coders != 2:
+            notes.append(f"Cohen's kappa undefined: it needs exactly two coders, here "
+                         f"{n_coders}" + ("; see alpha" if n_coders > 2 else ""))
+        elif pairable == 0:
+            notes.append("Cohen's kappa undefined: no unit was coded by both coders")
+        else:
+            notes.append("Cohen's kappa undefined: chance agreement is 100% (each coder "
+                         "gave every unit the same value, e.g. both coded every unit or "
+                         "neither coded any), so there is no agreement beyond chance to "
+                         "measure")
+    if np.isnan(out["krippendorff_alpha"]):
+        if pairable == 0:
+            notes.append("Krippendorff's alpha undefined: no unit was coded by two coders")
+        else:
+            notes.append("Krippendorff's alpha undefined: every unit got the same value from "
+                         "every coder (e.g. both coded every unit), so the disagreement "
+                         "expected by chance is zero")
+    return "; ".join(notes)
 
 
 def agreement(segments: pd.DataFrame, *, unit: str = "character",
