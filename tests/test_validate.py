@@ -76,6 +76,19 @@ def test_site_register_valid(tmp_path):
     assert reg["aliases"].tolist() == [("Ashwell", "S1"), (), ("Wyndle",)]
 
 
+def test_site_register_keeps_extra_columns_for_cross_case_comparison(tmp_path):
+    """Attributes a study adds to the register (region, employment model) are kept, as
+    text, after the required columns; they never reach part1_long."""
+    header = SITE_HEADER + ["region", "employment_model"]
+    rows = [["S01", "Ashwell", "NHS trust", "NHS", "false", "", " North ", "Employed"],
+            ["S02", "Lantern", "Voluntary sector", "Voluntary", "true", "", "South", ""]]
+    reg = read_site_register(_write_csv(tmp_path / "sites.csv", header, rows))
+    assert list(reg.columns) == header
+    assert reg["region"].tolist() == ["North", "South"]
+    assert reg["employment_model"].tolist() == ["Employed", ""]
+    assert reg["region"].dtype == "string"
+
+
 def test_site_register_aliases_optional(tmp_path):
     reg = read_site_register(_write_csv(tmp_path / "sites.csv", SITE_HEADER[:5],
                                         [r[:5] for r in GOOD_SITES]))

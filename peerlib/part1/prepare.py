@@ -27,7 +27,7 @@ from ..limits import load_yaml
 from ..paths import project_paths
 from .._files import atomic_outputs, sha256_file, write_csv
 from ..privacy import checked_key, key_fingerprint, pseudonymise, read_withdrawn
-from .validate import long_schema, normalise_responses, read_site_register
+from .validate import SITE_COLUMNS, long_schema, normalise_responses, read_site_register
 from .validation_report import write_validation_report
 
 __all__ = [
@@ -109,7 +109,8 @@ def build_long(responses: pd.DataFrame, sites: pd.DataFrame, codebook: Codebook)
             "_order": range(len(responses)),
         }))
     long = pd.concat(frames, ignore_index=True)
-    long = long.merge(sites.drop(columns="aliases"), on="site_id", how="left")
+    core = [c for c in SITE_COLUMNS if c != "aliases"]  # extra register columns stay there
+    long = long.merge(sites[core], on="site_id", how="left")
     sections = codebook.items.set_index("item_id")["section"]
     long["section"] = long["item_id"].map(sections).astype("string")
     long["item_id"] = pd.Categorical(long["item_id"], categories=codebook.item_ids, ordered=True)

@@ -160,7 +160,9 @@ def read_site_register(path: str | Path) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per site in register order, columns :data:`SITE_COLUMNS`; ``site_id`` and
+        One row per site in register order, columns :data:`SITE_COLUMNS`, then any other
+        column of the register (attributes a study adds, such as ``region`` or
+        ``setting``, kept as ``string`` for cross-case comparison); ``site_id`` and
         names as ``string``, ``organisation_type`` and ``sector`` canonical spellings,
         ``bme_focus`` boolean, ``aliases`` a tuple of str.
 
@@ -231,7 +233,14 @@ def read_site_register(path: str | Path) -> pd.DataFrame:
     for col in ("site_id", "site_name", "organisation_type", "sector"):
         out[col] = out[col].astype("string")
     out["bme_focus"] = out["bme_focus"].astype("boolean")
-    return out.reset_index(drop=True)[SITE_COLUMNS]
+    # Columns a study adds (region, employment model, setting...) are site attributes that
+    # cases can be compared by (peerlib.part2.cases.cross_case): kept as text, in order.
+    extra = [c for c in raw.columns if c and c not in SITE_COLUMNS
+             and not str(c).startswith("Unnamed")]
+    for col in extra:
+        out[col] = raw[col].map(lambda v: "" if pd.isna(v) else str(v).strip()).astype(
+            "string")
+    return out.reset_index(drop=True)[SITE_COLUMNS + extra]
 
 
 def _unsafe_ids(ids: pd.Series, raw: pd.DataFrame, source: str) -> list[dict]:

@@ -1,0 +1,200 @@
+"""Part 1 x Part 2: the structured answers of those who spoke to a theme beside those who
+did not.
+
+The provisional framework was built from the evidence base, and several of its themes
+correspond to Part 1 statements (theme "Boundaries" to item 2.5, "Boundaries between Peer
+Workers and service users are clearly managed"). The framework codebook's link to Part 1 is
+a table ``theme_items.csv`` (``theme``, ``item_id``; one row per link) in ``data/raw``, read
+by ``peerlib import-codes`` and checked against the coding's themes and the Part 1 codebook.
+For each linked theme and item, the participants with a coded transcript split in two: those
+with an excerpt under the theme, and those without; their "Is this happening here?" answers
+and mean importance are set side by side.
+
+Disclosure
+----------
+Each of the two groups is shown only with at least ``k`` participants. Because the answers
+of everyone are published (the cross-site report), the participants *without* a coded
+transcript are everyone minus the two groups: when they are 1 to ``k - 1``, no comparison
+is shown. A theme is also withheld when one of its groups is contained in a group of an
+earlier shown theme and differs from it by 1 to ``k - 1`` participants (the difference of
+the two published distributions would describe those few).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
+from ..errors import QDAError
+from .framework import primary_coding, themes
+from .segments import PATH_SEPARATOR, is_transcript, read_qda_table
+
+__all__ = ["THEME_ITEMS_FILE", "SPOKE", "DID_NOT", "read_theme_items", "theme_groups",
+           "part1_by_theme"]
+
+#: The framework codebook's link to Part 1 statements, in ``data/raw`` and, checked, in
+#: ``data/processed``.
+THEME_ITEMS_FILE = "theme_items.csv"
+#: Names of the two groups compared.
+SPOKE = "Spoke to the theme"
+DID_NOT = "Did not"
+
+
+def read_theme_items(path: str | Path, *, themes_known: list[str] | None = None,
+                     items_known: list[str] | None = None) -> pd.DataFrame:
+    """Read and check the theme <-> Part 1 item links.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV or XLSX with columns ``theme`` (a top-level code of the framework) and
+        ``item_id`` (a Part 1 item such as "2.5"; read as text, so "2.10" stays 2.10).
+    themes_known, items_known : list of str, optional
+        The themes of the coding and the items of the Part 1 codebook; when given, a link
+        to anything else is an error.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``theme``, ``item_id`` (string), one row per link, in file order, duplicates dropped.
+
+    Raises
+    ------
+    QDAError
+        Missing columns, blank cells, unknown themes or items: every problem with its
+        spreadsheet row.
+    """
+    path = Path(path)
+    table = read_qda_table(path, what="The theme-item links are a CSV or XLSX with the "
+                           "columns theme, item_id.", required=("theme", "item_id"),
+                           kind="the theme-item links")
+    problems, rows = [], []
+    for idx, rec in table.iterrows():
+        theme, item = str(rec["theme"]).strip(), str(rec["item_id"]).strip()
+        row = int(idx) + 2
+        if not theme or not item:
+            problems.append(f"row {row}: blank {'theme' if not theme else 'item_id'}")
+            continue
+        if themes_known is not None and theme not in themes_known:
+            problems.append(f"row {row}: theme {theme!r} is not a theme of the coding "
+                            f"(themes: {', '.join(themes_known)})")
+            continue
+        if items_known is not None and item not in items_known:
+            problems.append(f"row {row}: item_id {item!r} is not an item of the Part 1 "
+                            f"codebook (items: {', '.join(items_known)})")
+            continue
+        rows.append((theme, item))
+    if problems:
+        raise QDAError(path, "", problems, "Correct the file and run again; nothing was "
+                       "written.")
+    out = pd.DataFrame(rows, columns=["theme", "item_id"]).drop_duplicates()
+    return out.astype("string").reset_index(drop=True)
+
+
+def theme_groups(segments: pd.DataFrame, people: pd.DataFrame) -> dict[str, set[str]]:
+    """Theme -> the participants (with a coded transcript and in the Part 1 data) who have
+    an excerpt under it (first coder's coding; site documents left out)."""
+    seg = primary_coding(segments)
+    seg = seg[is_transcript(seg)].dropna(subset=["participant_id"])
+    known = set(people["participant_id"].astype(str))
+    seg = seg[seg["participant_id"].astype(str).isin(known)]
+    theme = seg["code_path"].astype(str).str.split(PATH_SEPARATOR).str[0]
+    return {t: set(sub.astype(str)) for t, sub in seg["participant_id"].groupby(theme.values)}
+
+
+def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFrame, *,
+                   k: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+    """Part 1 answers of participants who spoke to a theme beside those who did not.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared Part 1 long table (participant x item).
+    segments : pandas.DataFrame
+        Coded segments.
+    links : pandas.DataFrame
+        :func:`read_theme_items` (``theme``, ``item_id``).
+    k : int
+        Minimum group size (module docstring).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per link x group (:data:`SPOKE`, :data:`DID_NOT`) x answer option of "Is
+        this happening here?": ``theme``, ``item_id``, ``group``, ``n`` (participants in the
+        group), ``answer`` (ordered as the scale, Missing included), ``count``, ``percent``
+        (0-100 of ``n``), ``mean_importance`` (1-4 scale, no answer left out),
+        ``n_importance`` (answers behind the mean), ``suppressed`` (bool: the counts,
+        percentages and mean are NA) and ``reason`` (why, "" when shown).
+
+    Raises
+    ------
+    ValueError
+        When ``k`` is not a whole number >= 1.
+
+    References
+    ----------
+    Gale et al. (2013) on comparing cases within and between groups in the framework
+    matrix; the answer scale and means as in :mod:`peerlib.part1.scoring`.
+    """
+    from ..part1.scoring import happening_distribution, importance_summary
+
+    k = check_min_group_size(k)
+    columns = ["theme", "item_id", "group", "n", "answer", "count", "percent",
+               "mean_importance", "n_importance", "suppressed", "reason"]
+    people = data.drop_duplicates("participant_id")
+    groups = theme_groups(segments, people)
+    coded = set().union(*groups.values()) if groups else set()
+    coded |= set(segments[is_transcript(segments)]["participant_id"].dropna().astype(str)) \
+        & set(people["participant_id"].astype(str))
+    uncoded = len(set(people["participant_id"].astype(str)) - coded)
+    shown_sets: list[set[str]] = []
+    reasons: dict[str, str] = {}
+    for theme in dict.fromkeys(links["theme"].astype(str)):
+        spoke = groups.get(theme, set())
+        other = coded - spoke
+        if 0 < uncoded < k:
+            reasons[theme] = (f"the {uncoded} participant(s) without a coded transcript are "
+                              f"fewer than {k}")
+        elif len(spoke) < k or len(other) < k:
+            reasons[theme] = f"a group has fewer than {k} participants"
+        elif any((a < b or b < a) and 0 < len(a ^ b) < k
+                 for a in (spoke, other) for b in shown_sets):
+            reasons[theme] = (f"its groups differ from those of another theme by fewer "
+                              f"than {k} participants")
+        else:
+            reasons[theme] = ""
+            shown_sets += [spoke, other]
+    frames = []
+    for rec in links.itertuples(index=False):
+        theme, item = str(rec.theme), str(rec.item_id)
+        spoke = groups.get(theme, set())
+        for name, members in ((SPOKE, spoke), (DID_NOT, coded - spoke)):
+            sub = data[(data["participant_id"].astype(str).isin(members))
+                       & (data["item_id"].astype(str) == item)]
+            dist = happening_distribution(sub, by=None)
+            imp = importance_summary(sub, by=None)
+            mean = float(imp["mean"].iloc[0]) if len(imp) else float("nan")
+            n_imp = int(imp["n"].iloc[0]) if len(imp) else 0
+            dist = dist[dist["item_id"].astype(str) == item] if len(sub) else dist.iloc[0:0]
+            answers = list(data["happening"].cat.categories)
+            counts = dict(zip(dist["happening"].astype(str), dist["count"]))
+            for answer in answers:
+                c = int(counts.get(answer, 0))
+                frames.append({"theme": theme, "item_id": item, "group": name,
+                               "n": len(members), "answer": answer, "count": c,
+                               "percent": 100.0 * c / len(members) if members else
+                               float("nan"), "mean_importance": mean,
+                               "n_importance": n_imp, "suppressed": bool(reasons[theme]),
+                               "reason": reasons[theme]})
+    out = pd.DataFrame(frames, columns=columns)
+    if len(out):
+        out["answer"] = pd.Categorical(out["answer"], categories=list(
+            data["happening"].cat.categories), ordered=True)
+        hide = out["suppressed"].astype(bool)
+        out["count"] = out["count"].astype("Int64").mask(hide)
+        for col in ("percent", "mean_importance"):
+            out[col] = out[col].astype(float).mask(hide)
+        out["n_importance"] = out["n_importance"].astype("Int64").mask(hide)
+    return out

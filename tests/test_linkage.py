@@ -1,0 +1,84 @@
+"""Part 1 x Part 2 (peerlib.part2.linkage): answers of those who spoke to a theme beside
+those who did not, with disclosure. Counts by hand from tests/part2_fixtures.py."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from part2_fixtures import SPOKE, segments
+from peerlib.errors import QDAError
+from peerlib.part2.linkage import DID_NOT, SPOKE as SPOKE_GROUP, part1_by_theme, \
+    read_theme_items
+
+
+def _part1(codebook, extra=()):
+    """Every coded participant answers item 2.5: A1-A3 'Yes' (importance 4), the others
+    'No' (importance 2); ``extra`` participants without a coded transcript answer 'Yes'."""
+    rows = []
+    for pid in list(SPOKE) + list(extra):
+        yes = pid in ("A1", "A2", "A3") or pid in extra
+        rows.append({"participant_id": pid, "item_id": "2.5",
+                     "happening": "Yes" if yes else "No", "importance": 4 if yes else 2})
+    data = pd.DataFrame(rows)
+    data["happening"] = pd.Categorical(data["happening"], dtype=codebook.happening_dtype())
+    data["item_id"] = pd.Categorical(data["item_id"], categories=["2.5"], ordered=True)
+    data["importance"] = data["importance"].astype("Int64")
+    return data
+
+
+def test_spoke_beside_did_not(codebook):
+    """Boundaries: spoke A1-A5, B3 (6; Yes: A1-A3 = 3, mean (3*4 + 3*2)/6 = 3.0); did not:
+    A6, B1, B2 (3; all No, mean 2.0)."""
+    links = pd.DataFrame({"theme": ["Boundaries"], "item_id": ["2.5"]})
+    out = part1_by_theme(_part1(codebook), segments(), links, k=3)
+    spoke = out[(out["group"] == SPOKE_GROUP)].set_index("answer")
+    assert spoke.loc["Yes", "n"] == 6 and spoke.loc["Yes", "count"] == 3
+    assert spoke.loc["Yes", "percent"] == pytest.approx(50.0)
+    assert spoke.loc["Yes", "mean_importance"] == pytest.approx(3.0)
+    other = out[(out["group"] == DID_NOT)].set_index("answer")
+    assert other.loc["No", "count"] == 3 and other.loc["Yes", "mean_importance"] == 2.0
+    assert not out["suppressed"].any()
+
+
+def test_small_groups_and_small_remainders_are_hidden(codebook):
+    links = pd.DataFrame({"theme": ["Boundaries"], "item_id": ["2.5"]})
+    small = part1_by_theme(_part1(codebook), segments(), links, k=5)
+    assert small["suppressed"].all() and small["count"].isna().all()
+    assert "fewer than 5" in small["reason"].iloc[0]
+    # two participants without a coded transcript: everyone minus both groups gives them
+    rem = part1_by_theme(_part1(codebook, extra=("C1", "C2")), segments(), links, k=3)
+    assert rem["suppressed"].all()
+    assert "without a coded transcript" in rem["reason"].iloc[0]
+
+
+def test_nested_groups_differing_by_few_are_hidden(codebook):
+    """Boundaries: spoke A1-A5, B3 (6), did not A6, B1, B2 (3). A theme "Extra" coded for
+    A1-A5 only: spoke 5, did not 4 (both >= k = 3), but its spoke group lies inside
+    Boundaries' and differs by one person (B3), whose answers the difference of the two
+    published distributions would give: Extra is withheld, Boundaries shown."""
+    seg = segments()
+    extra = seg[seg["code_path"] == "Boundaries > Contact"].copy()
+    extra = extra[extra["participant_id"].isin(["A1", "A2", "A3", "A4", "A5"])]
+    extra["code_path"] = "Extra"
+    seg = pd.concat([seg, extra], ignore_index=True)
+    links = pd.DataFrame({"theme": ["Boundaries", "Extra"], "item_id": ["2.5", "2.5"]})
+    out = part1_by_theme(_part1(codebook), seg, links, k=3)
+    assert not out.loc[out["theme"] == "Boundaries", "suppressed"].any()
+    withheld = out[out["theme"] == "Extra"]
+    assert withheld["suppressed"].all() and withheld["mean_importance"].isna().all()
+    assert "differ from those of another theme by fewer than 3" in withheld["reason"].iloc[0]
+
+
+def test_read_theme_items_checks_themes_and_items(tmp_path):
+    path = tmp_path / "theme_items.csv"
+    path.write_text("theme,item_id\nBoundaries,2.5\nHousing,2.1\nRole,9.9\nRole,\n")
+    with pytest.raises(QDAError) as err:
+        read_theme_items(path, themes_known=["Boundaries", "Role"],
+                         items_known=["2.1", "2.5"])
+    text = str(err.value)
+    assert "row 3: theme 'Housing' is not a theme of the coding" in text
+    assert "row 4: item_id '9.9' is not an item of the Part 1 codebook" in text
+    assert "row 5: blank item_id" in text
+    path.write_text("theme,item_id\nBoundaries,2.5\nBoundaries,2.5\nRole,2.10\n")
+    ok = read_theme_items(path)
+    assert ok.values.tolist() == [["Boundaries", "2.5"], ["Role", "2.10"]]
