@@ -99,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--allow-empty", action="store_true",
                      help="write an export with no coded segments (by default refused, so "
                      "that the earlier import is kept)")
+    summ = sub.add_parser("import-summaries", help="read the summaries analysts wrote in "
+                          "the framework workbook into data/processed (charting)")
+    summ.add_argument("path", help="the filled framework workbook (framework_matrix.xlsx "
+                      "with its Summary columns filled in)")
+    summ.add_argument("--data", help="processed folder (default data/processed)")
+    summ.add_argument("--redactions", help="redaction list, columns term, category (default "
+                      "data/raw/redaction_list.csv)")
     return parser
 
 
@@ -202,6 +209,21 @@ def _run(args: argparse.Namespace) -> int:
               f"{meta.get('n_site_documents', 0)} site documents; positions: "
               f"{meta['positions']}, {meta['n_checked']} selections checked against the text)"
               f" -> {written[0].parent}")
+        return EXIT_OK
+    if args.command == "import-summaries":
+        from .errors import QDAWarning
+        from .part1.prepare import load_prepared
+        from .part2.framework import participants
+        from .part2.summaries import load_summaries, write_summaries
+
+        people = participants(load_prepared(args.data or None))
+        with _plain_warnings(args.command, QDAWarning):
+            written = write_summaries(args.path, people, data=args.data,
+                                      redactions=args.redactions)
+        table = load_summaries(written.parent)
+        n_sites = int(table["participant_id"].isna().sum())
+        print(f"imported {len(table)} summaries ({len(table) - n_sites} of participants, "
+              f"{n_sites} of sites) -> {written}")
         return EXIT_OK
     raise AssertionError(args.command)  # argparse allows only the commands above
 

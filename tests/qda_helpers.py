@@ -181,6 +181,8 @@ QDA_SHA256 = {
         "c8f56be68810bbc9baafcc4413b89c173d11bdd40ecc134a271d8d266a1b61c4",
     "redaction_list.csv":
         "b33b159e26059bb404254e2da9c3bbcaa2f5e5306cc8f3260e424ad2c7142f5a",
+    "theme_items.csv":
+        "78d7f31233dfdbdd6ec4e3dee9a873040b189001ee436f576c638eeaedb18d27",
     "part2_demo.yaml":
-        "d96933282242a32dc11eb84933343b7dc9c0cb4e85e299e8f19ac9f778e3f734",
+        "30b7c83cb6f59434f4b017d47d1f891ae415a9302536fd4d4ea22304841025d6",
 }

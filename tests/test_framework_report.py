@@ -24,7 +24,7 @@ from peerlib.part1.prepare import load_prepared
 
 REPO = Path(__file__).resolve().parents[1]
 QDA_FILES = ("part2_demo.qdpx", "part2_demo_taguette.csv", "qda_documents.csv",
-             "redaction_list.csv")
+             "redaction_list.csv", "theme_items.csv")
 
 
 def _page(batch) -> str:

@@ -18,6 +18,8 @@ Files written into ``data/raw`` by ``peerlib demo-data`` (beside the Part 1 demo
   documents (a job description, a service specification, a strategic plan) map to a site
   with no participant and say their ``kind``;
 - ``redaction_list.csv``: the invented names, places and services (``term``, ``category``);
+- ``theme_items.csv``: the demo framework's links to Part 1 statements (theme "Boundaries"
+  to item 2.5, ...), for the Part 1 x Part 2 comparison;
 - ``part2_demo.yaml``: marks these files (SHA-256) as written by the command, so it may
   replace them and refuses to replace anything else.
 """
@@ -337,8 +339,11 @@ def qda_demo_files(seed: int = QDA_DEMO_SEED) -> dict[str, bytes]:
                       for r in docs.itertuples(index=False)])
     redactions = _csv(["term", "category"], [[t, cat] for cat, terms in _TERMS.items()
                                              for t in terms])
+    links = _csv(["theme", "item_id"], [["Role", "2.1"], ["Role", "2.2"],
+                                        ["Disclosure", "2.4"], ["Boundaries", "2.5"]])
     files = {"part2_demo.qdpx": qdpx, "part2_demo_taguette.csv": taguette,
-             "qda_documents.csv": documents, "redaction_list.csv": redactions}
+             "qda_documents.csv": documents, "redaction_list.csv": redactions,
+             "theme_items.csv": links}
     manifest = {"generated_by": "peerlib demo-data", "synthetic": True, "seed": seed,
                 "description": "Synthetic Part 2 demo: invented transcripts and codings.",
                 "demo_files": {n: hashlib.sha256(d).hexdigest() for n, d in files.items()}}

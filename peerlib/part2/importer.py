@@ -69,6 +69,8 @@ from .refi import QDE_ADVICE, read_codebook, read_qdpx
 from .segments import (DOCUMENTS_FILE, PATH_SEPARATOR, SEGMENT_COLUMNS, SITE_DOCUMENT_KIND,
                        TRANSCRIPT_KIND, ImportedSegments, QDAExport, codebook_frame,
                        read_qda_table)
+from .framework import themes
+from .linkage import THEME_ITEMS_FILE, read_theme_items
 from .taguette import read_taguette
 
 __all__ = ["read_documents_map", "import_codes", "write_coded_segments"]
@@ -462,7 +464,10 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
         ``coded_segments.parquet``, ``coded_segments.csv`` (IDs as text, spreadsheet
         formulas neutralised), ``qda_codebook.parquet`` and ``.csv`` (the code tree,
         :data:`CODEBOOK_COLUMNS`) and ``coded_segments_meta.json``
-        (source file, SHA-256, producer, position convention, counts).
+        (source file, SHA-256, producer, position convention, counts); and, when
+        ``data/raw/theme_items.csv`` exists, its checked copy ``theme_items.csv`` (the
+        framework's links to Part 1 statements, :func:`~peerlib.part2.linkage.read_theme_items`:
+        an unknown theme or item is an error and nothing is written).
 
     Raises
     ------
@@ -513,6 +518,13 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
             "n_withdrawn_segments": int(imported.n_withdrawn),
             "n_unmapped_documents": len(imported.unmapped),
             "key_fingerprint": imported.key_fingerprint}
+    links_path = project_paths().raw / THEME_ITEMS_FILE
+    links = None
+    if links_path.exists():  # the framework codebook's links to Part 1 statements
+        from ..codebook import load_codebook
+
+        links = read_theme_items(links_path, themes_known=themes(segments, book),
+                                 items_known=list(load_codebook().item_ids))
     names = ("coded_segments.parquet", "coded_segments.csv", "qda_codebook.parquet",
              "qda_codebook.csv", "coded_segments_meta.json")
     with atomic_outputs(out_dir) as stage:
@@ -520,6 +532,8 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
         write_csv(segments, stage / names[1])
         book.to_parquet(stage / names[2], index=False)
         write_csv(book, stage / names[3])
+        if links is not None:
+            write_csv(links, stage / THEME_ITEMS_FILE)
         (stage / names[4]).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n",
                                       encoding="utf-8")
     return [out_dir / n for n in names]

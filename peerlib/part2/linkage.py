@@ -30,8 +30,8 @@ from ..errors import QDAError
 from .framework import primary_coding, themes
 from .segments import PATH_SEPARATOR, is_transcript, read_qda_table
 
-__all__ = ["THEME_ITEMS_FILE", "SPOKE", "DID_NOT", "read_theme_items", "theme_groups",
-           "part1_by_theme"]
+__all__ = ["THEME_ITEMS_FILE", "SPOKE", "DID_NOT", "read_theme_items", "load_theme_items",
+           "theme_groups", "part1_by_theme"]
 
 #: The framework codebook's link to Part 1 statements, in ``data/raw`` and, checked, in
 #: ``data/processed``.
@@ -90,6 +90,17 @@ def read_theme_items(path: str | Path, *, themes_known: list[str] | None = None,
                        "written.")
     out = pd.DataFrame(rows, columns=["theme", "item_id"]).drop_duplicates()
     return out.astype("string").reset_index(drop=True)
+
+
+def load_theme_items(data: str | Path | None = None) -> pd.DataFrame:
+    """The checked theme-item links that ``peerlib import-codes`` wrote beside the coded
+    segments (``theme``, ``item_id``, string); an empty table when there are none."""
+    from ..paths import project_paths
+
+    path = (Path(data) if data else project_paths().processed) / THEME_ITEMS_FILE
+    if not path.exists():
+        return pd.DataFrame({"theme": [], "item_id": []}, dtype="string")
+    return pd.read_csv(path, dtype=str).astype("string")[["theme", "item_id"]]
 
 
 def theme_groups(segments: pd.DataFrame, people: pd.DataFrame) -> dict[str, set[str]]:

@@ -9,6 +9,8 @@ from .._files import write_cell
 from ..disclosure import DEFAULT_MIN_GROUP_SIZE
 from ..paths import project_paths
 from ..part2.framework import CASE_COLUMNS, mask_roles, theme_sheets
+from ..part2.summaries import (FINGERPRINT_HEADER, INDEX_SHEET, SUMMARY_HEADER,
+                               charting_sheets)
 from .sections import case_headers
 
 __all__ = ["write_framework_workbook", "print_setup", "workbook_path", "export_workbook"]
@@ -55,13 +57,22 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
              "code of the theme; each cell holds the participant's coded excerpts with "
              "references [document, start-end positions].",
              "Roles are shown only where at least k participants of a site share the role.",
+             "Charting: write a summary of each participant's excerpts in the Summary column "
+             "(and of each site in its '(site summary)' row). Save the filled workbook outside "
+             "reports/ (e.g. data/raw/framework_summaries.xlsx: the next batch rewrites this "
+             "copy) and run: peerlib import-summaries data/raw/framework_summaries.xlsx. The "
+             "framework report then shows them, and every later workbook keeps them.",
              "Method: framework method (Gale et al. 2013, BMC Med Res Methodol 13:117)."]
     for i, line in enumerate([x for x in lines if x], start=1):
         write_cell(about, i, 1, line)
     about["A1"].font = Font(bold=True, size=14)
     about.column_dimensions["A"].width = 110
     used: set[str] = set()
-    headers = case_headers()
+    headers = {**case_headers(), "summary": SUMMARY_HEADER, "fingerprint": FINGERPRINT_HEADER}
+    index = wb.create_sheet(INDEX_SHEET)
+    index.sheet_state = "hidden"
+    write_cell(index, 1, 1, "sheet")
+    write_cell(index, 1, 2, "theme")
     for theme, frame in sheets.items():
         name = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(theme))[:31] or "Theme"
         base, n = name, 2
@@ -70,10 +81,14 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
             name, n = base[: 31 - len(suffix)] + suffix, n + 1
         used.add(name.casefold())
         ws = wb.create_sheet(name)
+        write_cell(index, index.max_row + 1, 1, name)
+        write_cell(index, index.max_row, 2, str(theme))
         for j, col in enumerate(frame.columns, start=1):
             write_cell(ws, 1, j, headers.get(col, str(col))).font = Font(bold=True)
-            ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = (
-                16 if col in CASE_COLUMNS else 60)
+            letter = ws.cell(row=1, column=j).column_letter
+            ws.column_dimensions[letter].width = 16 if col in CASE_COLUMNS else 60
+            if col == "fingerprint":  # for import-summaries; not for readers
+                ws.column_dimensions[letter].hidden = True
         for i, rec in enumerate(frame.itertuples(index=False), start=2):
             for j, value in enumerate(rec, start=1):
                 write_cell(ws, i, j, None if pd.isna(value) else str(value)).alignment = \
@@ -148,10 +163,14 @@ def workbook_path(excel_path: str | Path = "") -> Path:
 
 def export_workbook(segments: pd.DataFrame, people: pd.DataFrame, path: str | Path, *,
                     k: int = DEFAULT_MIN_GROUP_SIZE, title: str = "",
-                    synthetic: bool = False, codebook: pd.DataFrame | None = None) -> Path:
+                    synthetic: bool = False, codebook: pd.DataFrame | None = None,
+                    summaries: pd.DataFrame | None = None) -> Path:
     """Write the publishable framework workbook: :func:`theme_sheets` with roles masked
     (:func:`mask_roles`), one sheet per theme (:func:`write_framework_workbook`), themes
-    and codes in the order of ``codebook`` (:func:`~peerlib.part2.segments.load_qda_codebook`).
+    and codes in the order of ``codebook`` (:func:`~peerlib.part2.segments.load_qda_codebook`),
+    with a Summary column per participant and a site summary row per site for charting
+    (:func:`~peerlib.part2.summaries.charting_sheets`), filled with ``summaries``
+    (:func:`~peerlib.part2.summaries.load_summaries`) so that a re-export keeps them.
 
     Returns
     -------
@@ -160,5 +179,6 @@ def export_workbook(segments: pd.DataFrame, people: pd.DataFrame, path: str | Pa
     """
     sheets = {theme: mask_roles(sheet, people, k=k)
               for theme, sheet in theme_sheets(segments, people, codebook=codebook).items()}
+    sheets = charting_sheets(sheets, segments, summaries)
     return write_framework_workbook(sheets, path, title=title, synthetic=synthetic)
 

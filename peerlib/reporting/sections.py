@@ -16,7 +16,10 @@ from ..part2.segments import load_coded_segments, load_qda_codebook
 from .tables import DISPLAY_NAMES, note, table
 
 __all__ = ["quotes_display", "case_headers", "matrix_html", "patterns_display",
-           "site_quotes_section", "agreement_display", "agreement_report", "agreement_section"]
+           "site_quotes_section", "agreement_display", "agreement_report", "agreement_section",
+           "synthesis_display", "evidence_display", "cross_case_display", "cooccurrence_display",
+           "linkage_display", "summaries_display", "agreement_intervals_display",
+           "disagreements_display"]
 
 def quotes_display(shown: pd.DataFrame) -> pd.DataFrame:
     """:func:`quotes` with readers' headers (:data:`QUOTE_HEADERS`: ``Theme``, ``Code``,
@@ -200,3 +203,154 @@ def agreement_section(data_dir: str | Path = "", *, unit: str = "character"):
     return table(shown, caption="Inter-coder agreement on the Part 2 transcripts coded by "
                                 "two or more coders")
 
+
+
+# ----------------------------------------------------------------------- cases, charting
+def _count_text(n, total, suppressed: bool, k: int) -> str:
+    if int(total) == 0:
+        return "–"
+    if suppressed or pd.isna(n):
+        return f"n<{k}" if int(total) < k else "hidden"
+    return f"{int(n)} of {int(total)}"
+
+
+def synthesis_display(synthesis: pd.DataFrame, *, k: int) -> pd.DataFrame:
+    """:func:`~peerlib.part2.cases.site_theme_synthesis` for a report: ``Site``,
+    ``Theme``, ``Participants who spoke to it`` ("5 of 7"; "n<k" for a site with fewer
+    than k coded participants; "hidden" where the count could be worked out from totals
+    shown elsewhere), ``Site summary`` and ``Documentary evidence`` (documents, kinds,
+    number of excerpts)."""
+    k = check_min_group_size(k)
+    return pd.DataFrame({
+        "Site": synthesis["site_id"].astype(str),
+        "Theme": synthesis["theme"].astype(str),
+        "Participants who spoke to it": [
+            _count_text(n, t, s, k) for n, t, s in zip(
+                synthesis["n_spoke"], synthesis["n_participants"], synthesis["suppressed"])],
+        "Site summary": synthesis["site_summary"].fillna("").astype(str),
+        "Documentary evidence": [f"{d} ({int(n)} excerpt{'s' if int(n) != 1 else ''})"
+                                 if int(n) else "" for d, n in
+                                 zip(synthesis["documents"], synthesis["n_document_excerpts"])],
+    })
+
+
+def evidence_display(evidence: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~peerlib.part2.cases.documentary_evidence` with readers' headers: ``Site``,
+    ``Document``, ``Kind``, ``Theme``, ``Code``, ``Excerpt``, ``Reference`` (no person is
+    named: these are documents)."""
+    return evidence.rename(columns={"site_id": "Site", "document": "Document", "kind": "Kind",
+                                    "theme": "Theme", "code": "Code", "text": "Excerpt",
+                                    "reference": "Reference"})
+
+
+def cross_case_display(table: pd.DataFrame, *, k: int) -> pd.DataFrame:
+    """:func:`~peerlib.part2.cases.cross_case` as text: one row per group, ``Sites``
+    (sites with coded transcripts), ``Participants``, then per theme "3 of 7 (43%)", or
+    "n<k" / "hidden"."""
+    k = check_min_group_size(k)
+    text = []
+    for r in table.itertuples(index=False):
+        if int(r.n_participants) == 0:
+            text.append("–")
+        elif bool(r.suppressed):
+            text.append(f"n<{k}" if int(r.n_participants) < k else "hidden")
+        else:
+            text.append(f"{int(r.n_spoke)} of {int(r.n_participants)} ({float(r.percent):.0f}%)")
+    frame = table.assign(_text=text)
+    wide = frame.pivot_table(index="group", columns="theme", values="_text", aggfunc="first",
+                             sort=False).reindex(columns=list(dict.fromkeys(table["theme"])))
+    sizes = table.drop_duplicates("group").set_index("group")
+    wide.insert(0, "Participants", [str(int(sizes.loc[g, "n_participants"])) for g in wide.index])
+    wide.insert(0, "Sites", [str(int(sizes.loc[g, "n_sites"])) for g in wide.index])
+    by = str(table["by"].iloc[0]) if len(table) else "Group"
+    label = {**DISPLAY_NAMES, "bme_focus": "BME focus"}.get(by, by.replace("_", " ").capitalize())
+    wide = wide.reset_index().rename(columns={"group": label})
+    wide.columns.name = None
+    return wide
+
+
+def cooccurrence_display(table: pd.DataFrame, *, k: int) -> pd.DataFrame:
+    """:func:`~peerlib.part2.cooccurrence.cooccurrence` as a square table of text: the
+    number of participants coded with both, "<k" where fewer than k (or nothing shown at
+    all when fewer than k participants have coded transcripts)."""
+    k = check_min_group_size(k)
+    text = ["0" if not s and int(n) == 0 else (f"<{k}" if s else str(int(n)))
+            for n, s in zip(table["n_both"].fillna(0), table["suppressed"])]
+    wide = table.assign(_t=text).pivot_table(index="a", columns="b", values="_t",
+                                             aggfunc="first", sort=False)
+    order = list(dict.fromkeys(table["a"]))
+    wide = wide.reindex(index=order, columns=order).reset_index().rename(columns={"a": ""})
+    wide.columns.name = None
+    return wide
+
+
+def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None = None
+                    ) -> pd.DataFrame:
+    """:func:`~peerlib.part2.linkage.part1_by_theme` as text: one row per theme x item x
+    group with ``n``, the percentage of each "Is this happening here?" answer and the mean
+    importance (n answers); "withheld" and the reason where the comparison is not shown."""
+    rows = []
+    keys = ["theme", "item_id", "group"]
+    for (theme, item, group), sub in table.groupby(keys, sort=False, observed=True):
+        first = sub.iloc[0]
+        row = {"Theme": theme, "Statement": (item_labels or {}).get(str(item), str(item)),
+               "Group": group}
+        if bool(first["suppressed"]):
+            row["n"] = "withheld"
+            row.update({str(a): "" for a in sub["answer"]})
+            row["Mean importance"] = f"withheld: {first['reason']}"
+        else:
+            row["n"] = str(int(first["n"]))
+            row.update({str(a): f"{p:.0f}%" for a, p in zip(sub["answer"], sub["percent"])})
+            row["Mean importance"] = ("–" if pd.isna(first["mean_importance"]) else
+                                      f"{first['mean_importance']:.2f} "
+                                      f"(n={int(first['n_importance'])})")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summaries_display(summaries: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+    """The analysts' summaries (:func:`~peerlib.part2.summaries.load_summaries`) with the
+    references of the excerpts that support each: ``Site``, ``Participant`` ("Site
+    summary" for a site's row), ``Theme``, ``Summary``, ``Supporting excerpts``."""
+    from ..part2.summaries import supporting_references
+
+    return pd.DataFrame({
+        "Site": summaries["site_id"].astype(str),
+        "Participant": ["Site summary" if pd.isna(p) else str(p)
+                        for p in summaries["participant_id"]],
+        "Theme": summaries["theme"].astype(str),
+        "Summary": summaries["summary"].astype(str),
+        "Supporting excerpts": ["" if pd.isna(p) else supporting_references(segments, p, t)
+                                for p, t in zip(summaries["participant_id"],
+                                                summaries["theme"])],
+    })
+
+
+def agreement_intervals_display(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~peerlib.part2.agreement.agreement_intervals` as text: each statistic with
+    its 95% interval, "0.85 (0.74–0.92)"."""
+    def f(v, lo, hi, fmt):
+        if pd.isna(v):
+            return "–"
+        text = format(v, fmt)
+        return text if pd.isna(lo) else f"{text} ({format(lo, fmt)}–{format(hi, fmt)})"
+
+    scope = {"text": "all text", "coded": "coded stretches"}.get(
+        str(table["scope"].iloc[0]) if len(table) else "", "")
+    return pd.DataFrame({
+        "Code": table["code_path"], "Units": [f"{int(n)} ({scope})" for n in table["n_units"]],
+        "Agreement (%)": [f(v, lo, hi, ".0f") for v, lo, hi in zip(
+            table["percent_agreement"], table["percent_low"], table["percent_high"])],
+        "Cohen's kappa": [f(v, lo, hi, ".2f") for v, lo, hi in zip(
+            table["cohen_kappa"], table["kappa_low"], table["kappa_high"])],
+        "Krippendorff's alpha": [f(v, lo, hi, ".2f") for v, lo, hi in zip(
+            table["krippendorff_alpha"], table["alpha_low"], table["alpha_high"])],
+        "Note": table["note"]})
+
+
+def disagreements_display(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~peerlib.part2.agreement.disagreements` with readers' headers."""
+    return table.rename(columns={"document": "Document", "code_path": "Code",
+                                 "start": "From", "end": "To",
+                                 "excerpts": "Codings (redacted excerpts)"})
