@@ -27,7 +27,7 @@ def pytest_configure(config):
     raw = _TEST_PROJECT / "data" / "raw"
     raw.mkdir(parents=True)
     for name in ("dataset.yaml", "sites.csv", "part1_responses.csv", "part2_demo.qdpx",
-                 "qda_documents.csv", "redaction_list.csv"):
+                 "qda_documents.csv", "redaction_list.csv", "theme_items.csv"):
         shutil.copy2(REPO_ROOT / "data" / "raw" / name, raw / name)
     _plant_identifiers(raw / "part1_responses.csv")
     os.environ["PEERLIB_PROJECT_DIR"] = str(_TEST_PROJECT)

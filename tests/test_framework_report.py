@@ -205,3 +205,43 @@ def test_site_section_without_coded_transcripts_says_so(tmp_path, long_df):
 
     shown = site_quotes_section(long_df, "S01", k=5, data_dir=tmp_path)
     assert "No coded Part 2 transcripts have been imported" in shown.data
+
+
+def test_summaries_filled_in_the_workbook_reach_the_next_framework_report(batch, tmp_path,
+                                                                          capsys):
+    """Charting end to end: the analysts fill the published workbook, import it, the batch
+    runs again, and the framework report (and its new workbook) carry their summaries; a
+    summary naming an unknown participant is refused with its sheet and row."""
+    from peerlib.batch import run_reports
+
+    data = tmp_path / "processed"
+    shutil.copytree(project_paths().processed, data)
+    filled = tmp_path / "framework_summaries.xlsx"
+    shutil.copy2(batch.out / "framework_matrix.xlsx", filled)
+    wb = load_workbook(filled)
+    ws = wb["Boundaries"]
+    header = [c.value for c in ws[1]]
+    col = header.index("Summary") + 1
+    ws.cell(2, col).value = "CHARTED-SUMMARY-7 keeps limits clear."
+    site_row = next(r for r in range(2, ws.max_row + 1)
+                    if ws.cell(r, 2).value == "(site summary)")
+    ws.cell(site_row, col).value = "CHARTED-SITE-8 boundaries are discussed openly."
+    wb.save(filled)
+    assert main(["import-summaries", str(filled), "--data", str(data)]) == 0
+    assert "imported 2 summaries (1 of participants, 1 of sites)" in capsys.readouterr().out
+    out = tmp_path / "reports"
+    run_reports(data=data, out=out, sites=["S01"], jobs=2, notebooks=REPO / "notebooks",
+                progress=False)
+    page = html.unescape((out / "framework_matrix.html").read_text(encoding="utf-8"))
+    assert "CHARTED-SUMMARY-7 keeps limits clear." in page
+    assert "CHARTED-SITE-8 boundaries are discussed openly." in page
+    again = load_workbook(out / "framework_matrix.xlsx")["Boundaries"]
+    assert again.cell(2, col).value == "CHARTED-SUMMARY-7 keeps limits clear."
+    ws.cell(3, 2).value = "P-000000000000"
+    ws.cell(3, col).value = "Someone else."
+    wb.save(filled)
+    before = (data / "framework_summaries.parquet").read_bytes()
+    assert main(["import-summaries", str(filled), "--data", str(data)]) == 1
+    assert ("sheet 'Boundaries', row 3: participant 'P-000000000000' has no coded "
+            "transcript") in capsys.readouterr().err
+    assert (data / "framework_summaries.parquet").read_bytes() == before
