@@ -233,7 +233,8 @@ def demo_segments(seed: int = QDA_DEMO_SEED) -> pd.DataFrame:
         documents): ``document``, ``participant_id`` (raw, e.g. "S01-P01"; None for a site
         document), ``site_id``, ``code``, ``code_path``, ``start``, ``end`` (code points,
         end exclusive, CR+LF counting 2), ``text``, ``coder``, ``kind`` ("transcript", or
-        the site document's kind); Coder A's segments of a document before Coder B's. The round-trip test compares this with
+        the site document's kind); Coder A's segments of a document before Coder B's.
+        The round-trip test compares this with
         what :func:`peerlib.part2.refi.read_qdpx` reads from :func:`qda_demo_files`' project.
     """
     rows = []

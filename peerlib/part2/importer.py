@@ -313,7 +313,8 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
         ``coder`` (NA when the export does not say), ``kind`` (:data:`TRANSCRIPT_KIND`
         for an interview transcript; for a site document, mapped to a ``site_id`` with no
         ``participant_id``, its kind from the map, e.g. "job description"). Segments of
-        withdrawn participants are left out; site documents are not "unmapped". Beside it: ``positions``, ``producer``, ``n_checked``, ``n_withdrawn``
+        withdrawn participants are left out; site documents are not "unmapped". Beside
+        it: ``positions``, ``producer``, ``n_checked``, ``n_withdrawn``
         (segments dropped), ``unmapped`` (document names), ``codebook`` (when the source
         has one), ``source`` (file name), ``key_fingerprint``.
 

@@ -179,8 +179,10 @@ def read_summaries(path: str | Path, segments: pd.DataFrame, people: pd.DataFram
                     if name in header}
             if SUMMARY_HEADER not in cols or _SITE_HEADER not in cols \
                     or _PARTICIPANT_HEADER not in cols:
+                lacking = [n for n in (_SITE_HEADER, _PARTICIPANT_HEADER, SUMMARY_HEADER)
+                           if n not in cols]
                 problems.append(f"sheet {sheet!r}: the header row lacks "
-                                f"{', '.join(n for n in (_SITE_HEADER, _PARTICIPANT_HEADER, SUMMARY_HEADER) if n not in cols)}")
+                                f"{', '.join(lacking)}")
                 continue
             seen = {}
             for r, rec in enumerate(values[1:], start=2):
@@ -215,8 +217,9 @@ def read_summaries(path: str | Path, segments: pd.DataFrame, people: pd.DataFram
                     pid_value = pid
                 key = (site, pid_value)
                 if key in seen:
-                    problems.append(f"{where}: {'site ' + site if pid_value is None else 'participant ' + pid} "
-                                    f"is summarised twice on this sheet (also row {seen[key]})")
+                    who = f"site {site}" if pid_value is None else f"participant {pid}"
+                    problems.append(f"{where}: {who} is summarised twice on this sheet "
+                                    f"(also row {seen[key]})")
                     continue
                 seen[key] = r
                 fp = cell(FINGERPRINT_HEADER)
