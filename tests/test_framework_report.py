@@ -50,10 +50,12 @@ def test_framework_report_and_workbook_are_published(batch):
     index = (batch.out / "index.html").read_text(encoding="utf-8")
     assert 'href="framework_matrix.html"' in index and 'href="framework_matrix.xlsx"' in index
     wb = load_workbook(batch.out / "framework_matrix.xlsx")
-    assert wb.sheetnames == ["About", "Role", "Disclosure", "Boundaries", "Support"]
+    assert wb.sheetnames == ["About", "Role", "Disclosure", "Boundaries", "Support",
+                             "peerlib_index"]  # the last one hidden (for import-summaries)
+    assert wb["peerlib_index"].sheet_state == "hidden"
     assert [c.value for c in wb["Role"][1][:5]] == ["Site", "Participant", "Sector",
                                                     "Organisation type", "Participant's role"]
-    assert wb["Role"].max_row == 69
+    assert wb["Role"].max_row == 79  # header, 68 participants, a summary row per site
     assert not list((batch.out).glob(".staging-*"))
 
 

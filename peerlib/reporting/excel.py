@@ -69,10 +69,7 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
     about.column_dimensions["A"].width = 110
     used: set[str] = set()
     headers = {**case_headers(), "summary": SUMMARY_HEADER, "fingerprint": FINGERPRINT_HEADER}
-    index = wb.create_sheet(INDEX_SHEET)
-    index.sheet_state = "hidden"
-    write_cell(index, 1, 1, "sheet")
-    write_cell(index, 1, 2, "theme")
+    names: list[tuple[str, str]] = []
     for theme, frame in sheets.items():
         name = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(theme))[:31] or "Theme"
         base, n = name, 2
@@ -81,8 +78,7 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
             name, n = base[: 31 - len(suffix)] + suffix, n + 1
         used.add(name.casefold())
         ws = wb.create_sheet(name)
-        write_cell(index, index.max_row + 1, 1, name)
-        write_cell(index, index.max_row, 2, str(theme))
+        names.append((name, str(theme)))
         for j, col in enumerate(frame.columns, start=1):
             write_cell(ws, 1, j, headers.get(col, str(col))).font = Font(bold=True)
             letter = ws.cell(row=1, column=j).column_letter
@@ -96,6 +92,11 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
         ws.freeze_panes = ws.cell(row=2, column=len(CASE_COLUMNS) + 1)
         print_setup(ws)
     print_setup(about)
+    index = wb.create_sheet(INDEX_SHEET)  # last, hidden: which theme each sheet charts
+    index.sheet_state = "hidden"
+    for i, (name, theme) in enumerate([("sheet", "theme"), *names], start=1):
+        write_cell(index, i, 1, name)
+        write_cell(index, i, 2, theme)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     wb.save(tmp)
