@@ -153,11 +153,14 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     if args.command == "prepare":
+        from .errors import DataWarning
         from .part1.prepare import prepare
 
-        result = prepare(args.responses, args.sites, out=args.out, codebook=args.codebook,
-                         sheet=args.sheet, delimiter=args.delimiter, encoding=args.encoding,
-                         column_map=args.column_map, new_key=args.new_key)
+        with _plain_warnings(args.command, DataWarning):
+            result = prepare(args.responses, args.sites, out=args.out,
+                             codebook=args.codebook, sheet=args.sheet,
+                             delimiter=args.delimiter, encoding=args.encoding,
+                             column_map=args.column_map, new_key=args.new_key)
         print(f"prepared {result.n_participants} participants, {result.n_rows} rows "
               f"(participant x item) -> {result.out}")
         print(f"validation report (no problems; columns left behind): "

@@ -20,6 +20,7 @@ __all__ = [
     "KeyMismatchError",
     "LimitError",
     "ProcessedDataError",
+    "DataWarning",
     "PROBLEM_COLUMNS",
     "row_word",
     "EXIT_OK",
@@ -205,6 +206,11 @@ class QDAError(PeerlibError, ValueError):
             if len(self.problems) > 50:
                 text += f"\n  ... and {len(self.problems) - 50} more"
         super().__init__(text + (f"\n{hint}" if hint else ""))
+
+
+class DataWarning(UserWarning):
+    """A reading of the input that is a judgement a data manager should see (IDs that look
+    like dates Excel made, missing-value words of other software); data are still prepared."""
 
 
 class QDAWarning(UserWarning):

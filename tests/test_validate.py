@@ -410,3 +410,32 @@ def test_alias_advice_only_for_answer_role_or_site_problems():
     for column in ("", "participant_id", "tag"):
         assert "alias" not in str(error(column))
         assert str(error(column)).endswith("Correct the file and run again.")
+
+
+# --------------------------------------------------------------------- issue 10: readings
+def test_readings_that_are_judgements_are_visible(demo_project, capsys):
+    """IDs that look like Excel dates are a warning naming the rows; "NA" and other
+    software's missing-value words get a warning saying how they were read and where to
+    change it; the validation report lists every raw spelling mapped to a canonical answer,
+    role or site with its count ("sometimes" -> Partly x 3)."""
+    from peerlib.cli import main
+
+    raw = demo_project / "data" / "raw"
+    frame = pd.read_csv(raw / "part1_responses.csv", dtype=str, keep_default_na=False)
+    frame.loc[3, "participant_id"] = "2024-03-01 00:00:00"     # spreadsheet row 5
+    frame.loc[7, "participant_id"] = "1-Mar"                   # spreadsheet row 9
+    frame.loc[0:2, "q2_1_happening"] = "sometimes"
+    frame.loc[4:5, "q2_2_happening"] = "NA"
+    frame.loc[6, "q2_3_happening"] = "N/A"
+    frame.to_csv(raw / "part1_responses.csv", index=False)
+    assert main(["prepare"]) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "participant_id looks like a date in rows 5, 9" in err
+    assert "'NA' (2 cells, in q2_2_happening) was read as Not relevant" in err
+    assert "'N/A' (1 cell, in q2_3_happening) was read as Not relevant" in err
+    assert "change the alias in the codebook" in err
+    page = (demo_project / "data" / "validation" / "validation.html").read_text()
+    assert "Spellings read as another value" in page
+    assert "<td>Is this happening here?</td><td class=\"value\">&#x27;sometimes&#x27;</td>" \
+           "<td>Partly</td><td>3</td>" in page

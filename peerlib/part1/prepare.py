@@ -27,7 +27,8 @@ from ..limits import load_yaml
 from ..paths import project_paths
 from .._files import atomic_outputs, sha256_file, write_csv
 from ..privacy import checked_key, key_fingerprint, pseudonymise, read_withdrawn
-from .validate import SITE_COLUMNS, long_schema, normalise_responses, read_site_register
+from .validate import (SITE_COLUMNS, long_schema, mapped_spellings, normalise_responses,
+                       read_site_register)
 from .validation_report import write_validation_report
 
 __all__ = [
@@ -200,9 +201,12 @@ def load_part1(responses: str | Path | None = None, sites: str | Path | None = N
 
 
 def _read_part1(responses, sites, *, codebook, sheet, delimiter, encoding, column_map,
-                pseudonymise_ids, key: bytes | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`load_part1`, also returning the validated site register it read (``key``: the
-    checked pseudonym key; default the project's, checked against ``data/processed``)."""
+                pseudonymise_ids, key: bytes | None = None
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`load_part1`, also returning the validated site register it read and the
+    spellings mapped to canonical values (:func:`peerlib.part1.validate.mapped_spellings`;
+    ``key``: the checked pseudonym key; default the project's, checked against
+    ``data/processed``)."""
     paths = project_paths()
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     responses_path = Path(responses) if responses else paths.responses()
@@ -225,6 +229,7 @@ def _read_part1(responses, sites, *, codebook, sheet, delimiter, encoding, colum
     if register_problems is not None:
         raise AnswerDataError(register_problems)
     dropped = list(wide.attrs.get("dropped_columns", []))
+    mapped = mapped_spellings(raw, wide)
     withdrawn = read_withdrawn(paths.raw)
     keep = ~wide["participant_id"].astype(str).isin(withdrawn)
     n_withdrawn = int((~keep).sum())
@@ -236,7 +241,7 @@ def _read_part1(responses, sites, *, codebook, sheet, delimiter, encoding, colum
     long = build_long(wide, register, cb)
     long.attrs["n_withdrawn"] = n_withdrawn
     long.attrs["dropped_columns"] = dropped
-    return long, register
+    return long, register, mapped
 
 
 @dataclass(frozen=True)
@@ -304,9 +309,9 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
     key = checked_key(out_dir, paths.key_file, command="prepare", new_key=new_key)
     try:
         info = read_dataset_info(dataset_path)
-        long, register = _read_part1(responses_path, sites_path, codebook=cb, sheet=sheet,
-                                     delimiter=delimiter, encoding=encoding,
-                                     column_map=column_map, pseudonymise_ids=True, key=key)
+        long, register, mapped = _read_part1(
+            responses_path, sites_path, codebook=cb, sheet=sheet, delimiter=delimiter,
+            encoding=encoding, column_map=column_map, pseudonymise_ids=True, key=key)
     except AnswerDataError as err:
         err.validation_report = _try_validation_report(report_dir, problems=err.problems,
                                                        inputs=checked)
@@ -337,6 +342,7 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
         # prepared with, so labels and scale order always match the data
         # last step before the outputs move in: a report that cannot be written fails the run
         write_validation_report(report_dir, dropped=long.attrs.get("dropped_columns", []),
+                                mapped=mapped,
                                 inputs=checked, dataset_name=info["name"],
                                 n_participants=meta["n_participants"])
     return PreparedFiles(out=out_dir, files=tuple(out_dir / n for n in names),

@@ -8,13 +8,16 @@ and every row has been checked.
 from __future__ import annotations
 
 import difflib
+import re
+import warnings
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
 from ..codebook import HAPPENING, IMPORTANCE, Codebook, item_columns, normalise_label
-from ..errors import PROBLEM_COLUMNS, AnswerDataError
+from ..errors import row_word
+from ..errors import PROBLEM_COLUMNS, AnswerDataError, DataWarning
 from ..paths import IDENTIFIER_RULE, identifier_problem
 from .read import _header_name, first_data_row, read_table
 
@@ -27,7 +30,17 @@ __all__ = [
     "response_columns",
     "long_schema",
     "problems_frame",
+    "mapped_spellings",
+    "MISSING_TOKENS",
 ]
+
+#: Words other software writes for a missing value (R, SAS, SQL, Excel, survey tools).
+MISSING_TOKENS = ("na", "n/a", "nan", "null", "-99")
+#: Text Excel makes of an ID it took for a date: 2024-03-01 (00:00:00), 01/03/2024, 1-Mar,
+#: Mar-01, 01-Mar-24.
+_DATE_LIKE = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?|\d{1,2}/\d{1,2}/\d{2,4}|"
+    r"\d{1,2}-[A-Za-z]{3}(-\d{2,4})?|[A-Za-z]{3}-\d{1,4})$")
 
 #: Allowed organisation types of the site register (DESIGN.md).
 ORGANISATION_TYPES = ("NHS trust", "Partnership", "Voluntary sector")
@@ -551,6 +564,7 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
         frame = frame.sort_values(["_file", "row", "_col"], na_position="first", kind="stable")
         raise AnswerDataError(frame.drop(columns=["_col", "_file"]))
     out = pd.DataFrame({c: canonical[c] for c in present})
+    _warn_about_readings(raw, out, source)
     known = columns.set_index("column")["kind"]
     renamed = raw.attrs.get("renamed_from", {})
     why = {"identifier": "identifier (listed in the codebook's identifier_columns)",
@@ -560,6 +574,95 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
          why.get(known.get(c), "not in the processed contract"))
         for c in raw.columns if c not in required]
     return out
+
+
+def _warn_about_readings(raw: pd.DataFrame, out: pd.DataFrame, source: str) -> None:
+    """Warn (:class:`~peerlib.errors.DataWarning`) about readings that are a judgement: IDs
+    that look like dates Excel made of them, and answers typed as another software's
+    missing-value word ("NA", "N/A", "NaN", "NULL", "-99"), saying how they were read."""
+    first = first_data_row(raw)
+    for column in ("participant_id", "site_id"):
+        if column not in raw.columns:
+            continue
+        text = raw[column].astype(str).str.strip()
+        rows = [int(i) + first for i in raw.index[text.str.match(_DATE_LIKE)]]
+        if rows:
+            shown = ", ".join(map(str, rows[:20])) + (" ..." if len(rows) > 20 else "")
+            warnings.warn(
+                f"{source}: {column} looks like a date in {row_word(source)}s {shown} "
+                f"(e.g. {text[raw.index[text.str.match(_DATE_LIKE)][0]]!r}): Excel turns IDs "
+                "such as 1-3 or 3/10 into dates. Check them against the original IDs; format "
+                "the column as Text in Excel before typing IDs.", DataWarning, stacklevel=3)
+    found: dict[tuple[str, str], list] = {}
+    for column in out.columns:
+        if column in ("participant_id",) or column not in raw.columns:
+            continue
+        typed = raw[column].astype(str).str.strip()
+        keys = typed.map(normalise_label)
+        for idx in raw.index[keys.isin(MISSING_TOKENS)]:
+            value = out.at[idx, column]
+            read = "no answer" if pd.isna(value) or value == "Missing" else str(value)
+            entry = found.setdefault((typed[idx], read), [0, set()])
+            entry[0] += 1
+            entry[1].add(column)
+    for (token, read), (count, cols) in sorted(found.items()):
+        where = ", ".join(sorted(cols)[:5]) + (" ..." if len(cols) > 5 else "")
+        warnings.warn(
+            f"{source}: {token!r} ({count} cell{'s' if count != 1 else ''}, in {where}) was "
+            f"read as {read}. Other software writes {token!r} for a missing value; if that is "
+            "what it means here, change the alias in the codebook (the scale's aliases in "
+            "peerlib/schedules/part1.yaml, or your copy given with --codebook) and prepare "
+            "again.", DataWarning, stacklevel=3)
+
+
+def mapped_spellings(raw: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
+    """Every raw spelling that was read as a different canonical value, with its count.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        The responses as read (:func:`peerlib.part1.read.read_table`).
+    out : pandas.DataFrame
+        :func:`normalise_responses` of it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (column kind, spelling, canonical value): ``what`` ("site", "role",
+        "Is this happening here?", "How important is this to you?"), ``spelling`` (as typed,
+        outer spaces stripped; "(blank)" for an empty cell), ``read_as`` (the canonical
+        value; "no answer" for Missing/NA) and ``count`` (cells), sorted by what, read_as
+        and spelling. Spellings equal to their canonical value are left out.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"role": ["PW", "Peer worker", "pw"]})
+    >>> out = pd.DataFrame({"role": ["Peer worker"] * 3})
+    >>> mapped_spellings(raw, out).values.tolist()
+    [['role', 'PW', 'Peer worker', 1], ['role', 'pw', 'Peer worker', 1]]
+    """
+    rows = []
+    for column in out.columns:
+        if column == "participant_id" or column not in raw.columns:
+            continue
+        what = ("site" if column == "site_id" else "role" if column == "role" else
+                "Is this happening here?" if column.endswith("_happening") else
+                "How important is this to you?")
+        typed = raw[column].astype(str).str.strip()
+        read = out[column].astype(object).map(
+            lambda v: "no answer" if pd.isna(v) or v == "Missing" else str(v))
+        if column.endswith("_importance"):
+            read = out[column].astype(object).map(lambda v: "no answer" if pd.isna(v)
+                                                  else str(int(v)))
+        pairs = pd.DataFrame({"what": what, "spelling": typed.replace("", "(blank)"),
+                              "read_as": read})
+        rows.append(pairs[pairs["spelling"] != pairs["read_as"]])
+    if not rows:
+        return pd.DataFrame(columns=["what", "spelling", "read_as", "count"])
+    table = pd.concat(rows).groupby(["what", "spelling", "read_as"], sort=False).size()
+    table = table.rename("count").reset_index()
+    table = table[~((table["spelling"] == "(blank)") & (table["read_as"] == "no answer"))]
+    return table.sort_values(["what", "read_as", "spelling"]).reset_index(drop=True)
 
 
 def _spss_codes(problems: list[dict], raw: pd.DataFrame, codebook: Codebook, source: str,

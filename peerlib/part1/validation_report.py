@@ -52,7 +52,8 @@ td.value { font-family: ui-monospace, monospace; white-space: pre-wrap; }
 
 
 def _html(problems: pd.DataFrame, dropped: list[tuple[str, str]], inputs: list[str],
-          dataset_name: str, n_participants: int | None, run_date: str) -> str:
+          dataset_name: str, n_participants: int | None, run_date: str,
+          mapped: pd.DataFrame | None = None) -> str:
     e = html.escape
     parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
              f"<title>Validation of the Part 1 input: {e(dataset_name)}</title>",
@@ -98,6 +99,22 @@ def _html(problems: pd.DataFrame, dropped: list[tuple[str, str]], inputs: list[s
         parts.append("<p>None: the raw file holds only the contract's columns.</p>")
     else:
         parts.append("<p>Listed once the problems above are fixed.</p>")
+    if mapped is not None and not n:
+        parts.append("<h2>Spellings read as another value</h2>")
+        if len(mapped):
+            parts.append("<p>Every spelling in the responses that was read as a different "
+                         "answer, role or site, with how many cells had it. Check that each "
+                         "reading is what was meant; to read a spelling otherwise, change its "
+                         "alias in the codebook (or the site register's aliases).</p>"
+                         "<table><thead><tr><th>Column</th><th>As typed</th><th>Read as</th>"
+                         "<th>Cells</th></tr></thead><tbody>")
+            parts += [f"<tr><td>{e(str(r.what))}</td><td class=\"value\">"
+                      f"{e(repr(str(r.spelling)))}</td><td>{e(str(r.read_as))}</td>"
+                      f"<td>{int(r.count)}</td></tr>" for r in mapped.itertuples(index=False)]
+            parts.append("</tbody></table>")
+        else:
+            parts.append("<p>None: every answer, role and site was typed as its canonical "
+                         "label.</p>")
     parts.append('<p class="note">This report quotes values from the raw files so that they '
                  "can be found and fixed: keep it with the raw data and do not circulate "
                  "it.</p></body></html>")
@@ -107,7 +124,8 @@ def _html(problems: pd.DataFrame, dropped: list[tuple[str, str]], inputs: list[s
 def write_validation_report(out: str | Path, *, problems: pd.DataFrame | None = None,
                             dropped: list[tuple[str, str]] | None = None,
                             inputs: list[str] | tuple[str, ...] = (), dataset_name: str = "",
-                            n_participants: int | None = None) -> tuple[Path, Path]:
+                            n_participants: int | None = None,
+                            mapped: pd.DataFrame | None = None) -> tuple[Path, Path]:
     """Write ``validation.html`` and ``validation.csv`` into ``out``, replacing both at once.
 
     Parameters
@@ -126,6 +144,9 @@ def write_validation_report(out: str | Path, *, problems: pd.DataFrame | None = 
         The data set's name (``dataset.yaml``).
     n_participants : int, optional
         Participants prepared (shown on success).
+    mapped : pandas.DataFrame, optional
+        :func:`peerlib.part1.validate.mapped_spellings`: every raw spelling read as another
+        canonical answer, role or site, with its count (listed on success).
 
     Returns
     -------
@@ -152,7 +173,7 @@ def write_validation_report(out: str | Path, *, problems: pd.DataFrame | None = 
     table = _problems(problems)
     run_date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = _html(table, list(dropped or []), list(inputs), dataset_name, n_participants,
-                 run_date)
+                 run_date, mapped)
     targets = (out / VALIDATION_FILES[0], out / VALIDATION_FILES[1])
     with atomic_outputs(out) as stage:
         (stage / VALIDATION_FILES[0]).write_bytes(text.encode("utf-8"))
