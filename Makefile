@@ -4,15 +4,28 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install reports test test-slow lab clean demo-data prepare import-codes benchmark
+LOCK   := requirements.lock
+
+.PHONY: install reports test test-slow lab clean demo-data prepare import-codes benchmark lock
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The exact versions (and hashes) of every library come from the lock file committed with the
+# project: installed with uv (itself a pinned package of the lock, installed from PyPI).
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,lab]"
+	$(BIN)/python -m pip install --quiet "$$(grep -m1 '^uv==' $(LOCK) | cut -d' ' -f1)"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r $(LOCK)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
+
+# Refresh the lock after changing the dependencies in pyproject.toml (then commit it; also
+# keep environment.yml in step: tests/test_packaging.py checks both).
+lock:
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra lab --extra lock \
+	    --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	    --no-header --quiet -o $(LOCK)
 
 prepare: install
 	$(BIN)/peerlib prepare

@@ -1,118 +1,392 @@
-"""Benchmark: the report batch against the naive way an analyst would run it.
+"""Benchmark: the report batch against the naive loop, the previous batch and the floor.
 
-The naive way is a shell loop that calls the ``papermill`` command once per notebook (data
-quality, each site, cross-site) and then ``jupyter nbconvert --to html --no-input`` on each
-executed notebook, one after the other. The batch is ``peerlib reports`` on the same prepared
-data. Both run in a temporary copy of the project with the demo data. The script prints both
-wall times, their ratio (target: the batch at least 3x faster on a 2-core machine) and the
-size of every report (target: each site report under 6 MB).
+Printed side by side from one run, alternating the contenders round by round (medians):
 
-Run: ``make benchmark`` or ``.venv/bin/python benchmarks/batch.py [--repeat N]``.
-This is a benchmark, not a test: it asserts nothing and is never run by ``make test``.
+- **naive**: what an analyst would type: the ``papermill`` command once per notebook (data
+  quality, each site, cross-site, framework matrix), then ``jupyter nbconvert --to html
+  --no-input`` on each, one after the other;
+- **previous**: ``peerlib reports --force`` of the batch before warm kernels (the commit
+  ``PREVIOUS`` below, checked out into a temporary folder);
+- **new**: ``peerlib reports --force`` of this checkout (warm kernels, one per worker);
+- **rerun**: ``peerlib reports`` again with nothing changed (every report reused);
+- **floor**: imports once per worker + the cells' own work + one export per report, divided
+  by the workers (measured in one warm kernel: kernel CPU per notebook, export CPU here).
+
+Wall seconds, CPU seconds of the whole process tree (``getrusage`` of waited-for children:
+the batch, its workers and their kernels) and peak memory (sum of the tree's resident
+memory, sampled every 0.1 s). The machine is shared, so wall times are noisy: compare the
+CPU seconds and the ratios measured side by side in the same run.
+
+The trial set (``benchmarks/trial.py``: 200 sites x 50 participants x 30 items) gets the
+same table: ``prepare``, the new batch once, the previous batch and the naive loop
+extrapolated from a sample of sites, the floor, and the site report's own work at 10 and at
+200 sites.
+
+Run: ``make benchmark`` or ``.venv/bin/python benchmarks/batch.py [--rounds N] [--no-trial]``.
+A benchmark, not a test: it asserts nothing and never runs in ``make test``.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+#: The last commit of the batch before warm kernels (the split into modules, code unchanged).
+PREVIOUS = "f3ac5d3"
+KEY = "benchmark-only-key-0123456789"
 
 
-def _project(root: Path) -> dict[str, str]:
+# --------------------------------------------------------------------------- measuring
+def _tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc] + proc.children(recursive=True)
+    except psutil.Error:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def measure(cmd: list[str], env: dict, cwd: Path | None = None) -> dict:
+    """Run ``cmd``; its wall seconds, CPU seconds (process tree) and peak tree memory."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    peak = [0]
+
+    def sample():
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            time.sleep(0.1)
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - start
+    watcher.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.decode()[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": wall, "cpu": cpu, "peak_mb": peak[0] / 2**20}
+
+
+def _sum(parts: list[dict]) -> dict:
+    return {"wall": sum(p["wall"] for p in parts), "cpu": sum(p["cpu"] for p in parts),
+            "peak_mb": max(p["peak_mb"] for p in parts)}
+
+
+# --------------------------------------------------------------------------- projects
+def demo_project(root: Path) -> dict[str, str]:
     raw = root / "data" / "raw"
     raw.mkdir(parents=True)
-    for name in ("dataset.yaml", "sites.csv", "part1_responses.csv"):
-        shutil.copy2(REPO / "data" / "raw" / name, raw / name)
-    env = dict(os.environ, PEERLIB_PROJECT_DIR=str(root), MPLBACKEND="Agg",
-               PEERLIB_KEY=os.environ.get("PEERLIB_KEY", "benchmark-only-key"))
+    for name in ("dataset.yaml", "sites.csv", "part1_responses.csv", "part2_demo.qdpx",
+                 "qda_documents.csv", "redaction_list.csv"):
+        if (REPO / "data" / "raw" / name).exists():
+            shutil.copy2(REPO / "data" / "raw" / name, raw / name)
+    env = _env(root)
     subprocess.run([str(BIN / "peerlib"), "prepare"], env=env, check=True,
                    stdout=subprocess.DEVNULL)
+    if (raw / "part2_demo.qdpx").exists():
+        subprocess.run([str(BIN / "peerlib"), "import-codes", str(raw / "part2_demo.qdpx")],
+                       env=env, check=True, stdout=subprocess.DEVNULL)
     return env
 
 
-def _site_ids(root: Path) -> list[str]:
+def _env(root: Path, pythonpath: Path | None = None) -> dict[str, str]:
+    env = dict(os.environ, PEERLIB_PROJECT_DIR=str(root), MPLBACKEND="Agg",
+               PEERLIB_KEY=os.environ.get("PEERLIB_KEY", KEY))
+    env.pop("PYTHONPATH", None)
+    if pythonpath:
+        env["PYTHONPATH"] = str(pythonpath)
+    return env
+
+
+def previous_tree(tmp: Path) -> Path | None:
+    """The previous batch's code, checked out into ``tmp`` (None outside a git checkout)."""
+    dest = tmp / "previous"
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", PREVIOUS, "peerlib",
+                              "notebooks"], capture_output=True, check=False)
+    if archive.returncode != 0:
+        return None
+    dest.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest
+
+
+def site_ids(root: Path) -> list[str]:
     import csv
 
     with open(root / "data" / "processed" / "sites.csv", encoding="utf-8") as fh:
         return [row["site_id"] for row in csv.DictReader(fh)]
 
 
-def naive(root: Path, env: dict[str, str]) -> float:
-    """The shell loop: papermill CLI then nbconvert CLI, once per notebook, in turn."""
+# --------------------------------------------------------------------------- contenders
+def naive(root: Path, env: dict, sites: list[str]) -> dict:
+    """papermill CLI then nbconvert CLI, once per notebook, in turn."""
     out = root / "naive"
     out.mkdir(exist_ok=True)
     runs = [("00_prepare_data", "data_quality", [])]
-    runs += [("10_site_report", site, ["-p", "site_id", site]) for site in _site_ids(root)]
+    runs += [("10_site_report", s, ["-p", "site_id", s]) for s in sites]
     runs += [("20_cross_site", "cross_site", ["-p", "figures_dir", str(out / "figures")])]
-    start = time.perf_counter()
+    if (root / "data" / "processed" / "coded_segments.parquet").exists():
+        runs += [("30_framework_matrix", "framework",
+                  ["-p", "excel_path", str(out / "framework.xlsx")])]
+    parts = []
     for template, name, params in runs:
         executed = out / f"{name}.ipynb"
-        subprocess.run([str(BIN / "papermill"), str(REPO / "notebooks" / f"{template}.ipynb"),
-                        str(executed), *params, "--cwd", str(root), "--no-progress-bar"],
-                       env=env, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-                        str(executed)], env=env, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+        parts.append(measure([str(BIN / "papermill"), str(REPO / "notebooks" /
+                                                          f"{template}.ipynb"),
+                              str(executed), *params, "--cwd", str(root),
+                              "--no-progress-bar"], env))
+        parts.append(measure([str(BIN / "jupyter"), "nbconvert", "--to", "html",
+                              "--no-input", str(executed)], env))
+    return _sum(parts)
 
 
-def batch(root: Path, env: dict[str, str], jobs: int | None) -> float:
-    """``peerlib reports`` (parallel papermill, in-process HTML export)."""
-    cmd = [str(BIN / "peerlib"), "reports", "--no-progress", "--out", str(root / "reports"),
-           "--notebooks", str(REPO / "notebooks")]
+def batch(root: Path, env: dict, out: Path, notebooks: Path, *, force: bool = True,
+          jobs: int | None = None, sites: list[str] | None = None) -> dict:
+    cmd = [sys.executable, "-m", "peerlib", "reports", "--no-progress", "--out", str(out),
+           "--notebooks", str(notebooks)]
+    if force:
+        cmd.append("--force")
     if jobs:
         cmd += ["--jobs", str(jobs)]
-    start = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    if sites:
+        cmd += ["--sites", ",".join(sites)]
+    return measure(cmd, env)
+
+
+def previous(root: Path, env: dict, tree: Path, out: Path, *, jobs: int | None = None,
+             sites: list[str] | None = None) -> dict:
+    """The previous batch (no --force there: it rebuilt everything anyway)."""
+    cmd = [sys.executable, "-c", "import sys; from peerlib.cli import main; "
+           "sys.exit(main(sys.argv[1:]))", "reports", "--no-progress", "--out", str(out),
+           "--notebooks", str(tree / "notebooks")]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    if sites:
+        cmd += ["--sites", ",".join(sites)]
+    return measure(cmd, dict(env, PYTHONPATH=str(tree)))
+
+
+def floor(root: Path, sites: list[str], workers: int) -> dict:
+    """Imports once per worker + each notebook's own work in a warm kernel + one export
+    each, divided by the workers (run in a subprocess so this process stays light)."""
+    code = f"""
+import json, os, resource, sys, time
+import psutil
+t0 = resource.getrusage(resource.RUSAGE_SELF)
+import nbformat, papermill
+from peerlib.batch import TEMPLATES, export_html
+from peerlib.batch.kernel import WarmKernel, worker_environment
+worker_environment({str(root)!r})
+t1 = resource.getrusage(resource.RUSAGE_SELF)
+worker_imports = (t1.ru_utime + t1.ru_stime) - (t0.ru_utime + t0.ru_stime)
+root = {str(root)!r}
+k = WarmKernel(root)
+k.start()
+kproc = psutil.Process(k.km.provisioner.pid)
+def kcpu():
+    c = kproc.cpu_times(); return c.user + c.system
+nbs = {{kind: nbformat.read(os.path.join({str(REPO / 'notebooks')!r}, name), as_version=4)
+       for kind, name in TEMPLATES.items()}}
+imports = "\\n".join(nbs[kind].cells[next(i for i, c in enumerate(nbs[kind].cells)
+                     if c.cell_type == 'code')].source for kind in nbs)
+k.reset()
+msg = k.kc.execute(imports, silent=True)
+while True:
+    r = k._run(k.kc.get_shell_msg(timeout=600))
+    if r['parent_header'].get('msg_id') == msg: break
+kernel_imports = kcpu()
+jobs = [("data_quality", {{}})] + [("site", {{"site_id": s}}) for s in {sites!r}]
+jobs += [("cross_site", {{"figures_dir": os.path.join(root, 'floor-figures')}})]
+if os.path.exists(os.path.join(root, 'data', 'processed', 'coded_segments.parquet')):
+    jobs += [("framework", {{"excel_path": os.path.join(root, 'floor.xlsx')}})]
+cells = export = 0.0
+per = {{}}
+for kind, params in jobs:
+    before = kcpu()
+    nb = k.execute(nbs[kind], params, timeout=600)
+    used = kcpu() - before
+    cells += used
+    per.setdefault(kind, []).append(used)
+    e0 = resource.getrusage(resource.RUSAGE_SELF)
+    export_html(nb, provenance={{"dataset_name": "x", "synthetic": True, "run_date": "x",
+                "version": "x", "git_commit": "x", "parameters": [], "inputs": []}}, title="x")
+    e1 = resource.getrusage(resource.RUSAGE_SELF)
+    export += (e1.ru_utime + e1.ru_stime) - (e0.ru_utime + e0.ru_stime)
+k.shutdown()
+print(json.dumps({{"worker_imports": worker_imports, "kernel_imports": kernel_imports,
+                  "cells": cells, "export": export, "per_kind": per}}))
+"""
+    env = _env(root)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
+    parts = json.loads(out.stdout.strip().splitlines()[-1])
+    cpu = workers * (parts["worker_imports"] + parts["kernel_imports"]) + parts["cells"] + \
+        parts["export"]
+    return {"wall": cpu / workers, "cpu": cpu, "peak_mb": float("nan"), "parts": parts}
+
+
+# --------------------------------------------------------------------------- printing
+def table(title: str, rows: dict[str, dict], base: str = "new") -> None:
+    print(f"\n{title}")
+    print(f"  {'':<44}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}{'wall/new':>10}"
+          f"{'CPU/new':>9}")
+    ref = rows.get(base)
+    for name, r in rows.items():
+        ratio_w = r["wall"] / ref["wall"] if ref and ref["wall"] else float("nan")
+        ratio_c = r["cpu"] / ref["cpu"] if ref and ref["cpu"] else float("nan")
+        print(f"  {name:<44}{r['wall']:>9.1f}{r['cpu']:>9.1f}{r['peak_mb']:>9.0f}"
+              f"{ratio_w:>10.2f}{ratio_c:>9.2f}")
+
+
+def _median(runs: list[dict]) -> dict:
+    return {k: statistics.median(r[k] for r in runs) for k in ("wall", "cpu", "peak_mb")}
+
+
+def sizes(out: Path) -> None:
+    files = sorted(out.rglob("*.html"))
+    print(f"\nreport sizes ({out.name}):")
+    site = [p.stat().st_size for p in files if p.parent.name == "sites"]
+    for p in files:
+        if p.parent.name != "sites":
+            print(f"  {p.relative_to(out)}: {p.stat().st_size / 2**20:.2f} MB")
+    if site:
+        print(f"  sites/*.html: {len(site)} files, largest {max(site) / 2**20:.2f} MB, "
+              f"median {statistics.median(site) / 2**20:.2f} MB")
+
+
+# --------------------------------------------------------------------------- main
+def demo(rounds: int, jobs: int, tmp: Path, tree: Path | None) -> dict:
+    root = tmp / "demo"
+    env = demo_project(root)
+    sites = site_ids(root)
+    runs: dict[str, list] = {"naive": [], "previous": [], "new": [], "rerun": []}
+    for i in range(rounds):  # alternating, so that load changes hit every contender alike
+        runs["naive"].append(naive(root, env, sites))
+        if tree:
+            runs["previous"].append(previous(root, env, tree, root / "reports-previous",
+                                             jobs=jobs))
+        runs["new"].append(batch(root, env, root / "reports", REPO / "notebooks", jobs=jobs))
+        runs["rerun"].append(batch(root, env, root / "reports", REPO / "notebooks",
+                                   force=False, jobs=jobs))
+    fl = floor(root, sites, jobs)
+    rows = {"naive loop (papermill + nbconvert CLI each)": _median(runs["naive"])}
+    if runs["previous"]:
+        rows[f"previous batch ({PREVIOUS})"] = _median(runs["previous"])
+    rows["new"] = _median(runs["new"])
+    rows["unchanged rerun (every report reused)"] = _median(runs["rerun"])
+    rows[f"floor (imports x{jobs} + cells + export) / {jobs}"] = fl
+    table(f"DEMO: {len(sites) + 3} reports, {jobs} workers, {rounds} rounds (medians)", rows)
+    new = rows["new"]
+    naive_row = rows["naive loop (papermill + nbconvert CLI each)"]
+    print(f"  naive / new wall: {naive_row['wall'] / new['wall']:.1f}x (target >= 6x); "
+          f"new CPU {new['cpu']:.1f} s (target <= 20 s); new / floor wall: "
+          f"{new['wall'] / fl['wall']:.2f}x, CPU: {new['cpu'] / fl['cpu']:.2f}x (target "
+          f"<= 1.3x); unchanged rerun {rows['unchanged rerun (every report reused)']['wall']:.1f}"
+          f" s wall (target < 3 s)")
+    p = fl["parts"]
+    print(f"  floor parts (CPU s): worker imports {p['worker_imports']:.2f}, kernel start + "
+          f"imports {p['kernel_imports']:.2f}, cells {p['cells']:.2f}, export {p['export']:.2f}")
+    sizes(root / "reports")
+    return rows
+
+
+def trial(jobs: int, tmp: Path, tree: Path | None, sample: int, n_sites: int) -> dict:
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from trial import write_trial
+
+    root = tmp / "trial"
+    codebook = write_trial(root, n_sites=n_sites)
+    env = _env(root)
+    prep = measure([str(BIN / "peerlib"), "prepare", "--codebook", str(codebook)], env)
+    sites = site_ids(root)
+    few = sites[:sample]
+    rows = {"prepare (target <= 3 s wall)": prep}
+    nv = naive(root, env, few)
+    per_site = (nv["cpu"], nv["wall"])
+    # naive: data quality + cross-site + sample sites measured; the other sites extrapolated
+    # from the sample's mean (the all-site notebooks are inside the sample run)
+    base = naive(root, env, [])
+    site_cpu = (nv["cpu"] - base["cpu"]) / len(few)
+    site_wall = (nv["wall"] - base["wall"]) / len(few)
+    rows[f"naive loop (extrapolated from {sample} sites)"] = {
+        "wall": base["wall"] + site_wall * len(sites), "cpu": base["cpu"] + site_cpu *
+        len(sites), "peak_mb": nv["peak_mb"]}
+    del per_site
+    if tree:
+        pb = previous(root, env, tree, root / "reports-previous-base", jobs=jobs,
+                      sites=few[:1])
+        ps = previous(root, env, tree, root / "reports-previous", jobs=jobs, sites=few)
+        extra_cpu = (ps["cpu"] - pb["cpu"]) / (len(few) - 1)
+        extra_wall = (ps["wall"] - pb["wall"]) / (len(few) - 1)
+        rows[f"previous batch (extrapolated from {sample} sites)"] = {
+            "wall": pb["wall"] + extra_wall * (len(sites) - 1),
+            "cpu": pb["cpu"] + extra_cpu * (len(sites) - 1), "peak_mb": ps["peak_mb"]}
+    new = batch(root, env, root / "reports", REPO / "notebooks", jobs=jobs)
+    rows["new"] = new
+    rows["unchanged rerun"] = batch(root, env, root / "reports", REPO / "notebooks",
+                                    force=False, jobs=jobs)
+    fl = floor(root, few, jobs)
+    per = fl["parts"]["per_kind"]
+    site_cells = statistics.median(per["site"])
+    fl_cpu = (jobs * (fl["parts"]["worker_imports"] + fl["parts"]["kernel_imports"]) +
+              sum(sum(v) for k, v in per.items() if k != "site") + site_cells * len(sites) +
+              fl["parts"]["export"] / (len(few) + 3) * (len(sites) + 3))
+    rows[f"floor (site work from {sample} sites)"] = {"wall": fl_cpu / jobs, "cpu": fl_cpu,
+                                                     "peak_mb": float("nan")}
+    table(f"TRIAL: {len(sites)} sites x 50 participants x 30 items, {len(sites) + 3} "
+          f"reports, {jobs} workers", rows)
+    print(f"  whole batch {new['wall']:.0f} s wall (target <= 120 s), peak memory "
+          f"{new['peak_mb']:.0f} MB (target <= 2048 MB); prepare {prep['wall']:.1f} s wall, "
+          f"{prep['cpu']:.1f} s CPU, {prep['peak_mb']:.0f} MB")
+    print(f"  cross-site notebook's own work (scoring + charts + tables, kernel CPU): "
+          f"{statistics.median(per['cross_site']):.2f} s (target <= 1 s for scoring and "
+          f"charts); a site report's own work: {site_cells:.2f} s at {len(sites)} sites")
+    sizes(root / "reports")
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=1, help="runs of each (median taken)")
-    parser.add_argument("--jobs", type=int, help="--jobs for the batch (default: cores)")
-    parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--rounds", type=int, default=3, help="demo rounds (medians)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2,
+                        help="workers (default: cores)")
+    parser.add_argument("--no-trial", action="store_true", help="skip the 200-site trial")
+    parser.add_argument("--trial-sites", type=int, default=200)
+    parser.add_argument("--trial-sample", type=int, default=4,
+                        help="sites run by the naive loop and the previous batch at trial "
+                             "size (the rest extrapolated)")
+    parser.add_argument("--no-previous", action="store_true",
+                        help="skip the previous batch")
     args = parser.parse_args()
-
+    print(f"cores: {os.cpu_count()}; CPU = user + system seconds of the whole process tree; "
+          "the machine may be shared: compare CPU seconds and same-run ratios")
     with tempfile.TemporaryDirectory(prefix="peerwork-bench-") as tmp:
-        root = Path(tmp)
-        env = _project(root)
-        naive_times, batch_times = [], []
-        for _ in range(args.repeat):
-            naive_times.append(naive(root, env))
-            batch_times.append(batch(root, env, args.jobs))
-        sizes = {str(p.relative_to(root / "reports")): p.stat().st_size
-                 for p in sorted((root / "reports").rglob("*.html"))}
-        naive_s, batch_s = statistics.median(naive_times), statistics.median(batch_times)
-        result = {
-            "cores": os.cpu_count(),
-            "notebooks": 2 + len(_site_ids(root)),
-            "naive_seconds": round(naive_s, 2),
-            "batch_seconds": round(batch_s, 2),
-            "ratio": round(naive_s / batch_s, 2),
-            "largest_site_report_mb": round(max(v for k, v in sizes.items()
-                                                if k.startswith("sites/")) / 2**20, 2),
-            "report_sizes_bytes": sizes,
-        }
-    print(f"cores: {result['cores']}, notebooks: {result['notebooks']}, runs: {args.repeat}")
-    print(f"naive loop (papermill CLI + nbconvert CLI per notebook): {naive_s:.1f} s")
-    print(f"peerlib reports:                                        {batch_s:.1f} s")
-    print(f"ratio naive / batch: {result['ratio']:.2f}x (target >= 3x)")
-    print(f"largest site report: {result['largest_site_report_mb']:.2f} MB (target < 6 MB)")
-    for name, size in sizes.items():
-        print(f"  {name}: {size / 2**20:.2f} MB")
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2), encoding="utf-8")
+        tree = None if args.no_previous else previous_tree(Path(tmp))
+        demo(args.rounds, args.jobs, Path(tmp), tree)
+        if not args.no_trial:
+            trial(args.jobs, Path(tmp), tree, args.trial_sample, args.trial_sites)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="seconds a notebook cell may run (default 600)")
     rep.add_argument("--notebooks", help="folder of the report templates (default notebooks)")
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+    rep.add_argument("--force", action="store_true",
+                     help="build every report again, also those whose data, template and "
+                          "code are unchanged (default: those are reused)")
+    rep.add_argument("--scheduler", default=os.environ.get("PEERLIB_SCHEDULER") or None,
+                     help="address of a Dask scheduler (tcp://host:8786) to run the reports "
+                          "on (default: PEERLIB_SCHEDULER, else local worker processes)")
 
     tpl = sub.add_parser("template", help="write the Excel data-entry workbook (drop-down "
                          "lists from the codebook and site register)")
@@ -130,6 +136,17 @@ def _plain_warnings(command: str, category: type[Warning]):
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
+def _mark_outdated(command: str, reports: Path, data: Path) -> None:
+    """After the prepared data changed: mark the published reports made from earlier data as
+    outdated now, not after the next batch."""
+    from .batch import mark_outdated
+
+    marked = mark_outdated(reports, data)
+    if marked:
+        print(f"peerlib {command}: {len(marked)} published reports are now marked outdated "
+              "(made from earlier data); run peerlib reports to update them.")
+
+
 def _run(args: argparse.Namespace) -> int:
     from .paths import project_paths
 
@@ -165,6 +182,7 @@ def _run(args: argparse.Namespace) -> int:
               f"(participant x item) -> {result.out}")
         print(f"validation report (no problems; columns left behind): "
               f"{paths.validation / 'validation.html'}")
+        _mark_outdated(args.command, paths.reports, result.out)
         return EXIT_OK
 
     if args.command == "template":
@@ -193,8 +211,11 @@ def _run(args: argparse.Namespace) -> int:
                   "team.", file=sys.stderr)
         batch = run_reports(args.data, args.out, jobs=args.jobs, sites=sites,
                             min_group_size=args.min_group_size, timeout=args.timeout,
-                            notebooks=args.notebooks, progress=not args.no_progress)
-        print(f"{len(batch.results)} reports written; open {batch.index}")
+                            notebooks=args.notebooks, progress=not args.no_progress,
+                            force=args.force, scheduler=args.scheduler)
+        reused = sum(r.reused for r in batch.results)
+        print(f"{len(batch.results) - reused} reports written, {reused} reused (nothing they "
+              f"are made from changed); open {batch.index}")
         return EXIT_OK
     if args.command == "import-codes":
         from .errors import QDAWarning
@@ -212,6 +233,7 @@ def _run(args: argparse.Namespace) -> int:
               f"{meta.get('n_site_documents', 0)} site documents; positions: "
               f"{meta['positions']}, {meta['n_checked']} selections checked against the text)"
               f" -> {written[0].parent}")
+        _mark_outdated(args.command, paths.reports, written[0].parent)
         return EXIT_OK
     if args.command == "import-summaries":
         from .errors import QDAWarning

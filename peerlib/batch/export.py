@@ -1,6 +1,7 @@
 """Export an executed notebook to one self-contained offline HTML page (nbconvert)."""
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -9,6 +10,16 @@ import nbformat
 __all__ = ["export_html"]
 
 _TEMPLATE_DIR = Path(__file__).parent.parent / "reporting" / "templates"
+
+
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """One HTML exporter per process: building one loads and compiles its Jinja templates."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="peerwork", extra_template_basedirs=[str(_TEMPLATE_DIR)],
+                        exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True)
 
 
 def export_html(nb, *, provenance: dict, title: str) -> str:
@@ -31,11 +42,7 @@ def export_html(nb, *, provenance: dict, title: str) -> str:
         The HTML. plotly.js is embedded once when the notebook shows a plotly chart; no
         script or stylesheet is loaded from the network.
     """
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="peerwork", extra_template_basedirs=[
-        str(_TEMPLATE_DIR)], exclude_input=True, exclude_input_prompt=True,
-        exclude_output_prompt=True)
+    exporter = _exporter()
     info = dict(provenance)
     text = json.dumps(nb.get("cells", []))
     if "Plotly.newPlot" in text:

@@ -2,6 +2,7 @@
 made before anything runs (one ``parameters`` cell per template, plain parameter values)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,8 +12,8 @@ import numpy as np
 from ..errors import ParameterError, ReportError
 from ..paths import output_path
 
-__all__ = ["TEMPLATES", "FRAMEWORK_XLSX", "Job", "JobResult", "check_template",
-           "plain_parameters", "plan_jobs"]
+__all__ = ["TEMPLATES", "FRAMEWORK_XLSX", "Job", "JobResult", "check_template", "code_digest",
+           "job_keys", "plain_parameters", "plan_jobs"]
 
 #: Report templates (in ``notebooks/``) by kind.
 TEMPLATES = {
@@ -47,7 +48,8 @@ class Job:
 @dataclass
 class JobResult:
     """How one job ended: ``ok``; on failure the error and the failing cell (1-based
-    execution count when papermill knows it)."""
+    execution count when papermill knows it); ``reused`` when the published report was
+    kept because nothing it is made from changed."""
 
     name: str
     ok: bool
@@ -55,6 +57,7 @@ class JobResult:
     error: str = ""
     cell: int | None = None
     outputs: list[str] = field(default_factory=list)
+    reused: bool = False
 
 
 def check_template(path: str | Path) -> None:
@@ -155,3 +158,79 @@ def plan_jobs(site_ids: list[str], *, data_dir: str, min_group_size: int,
                                           "excel_path": f"reports/{FRAMEWORK_XLSX}"}),
                         "framework_matrix.html", "notebooks/30_framework_matrix.ipynb"))
     return jobs
+
+
+def code_digest() -> str:
+    """SHA-256 over peerlib's own code and package data (modules, report templates, the
+    codebook): a report made by other code is built again."""
+    import hashlib
+
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and path.suffix not in (".pyc",) and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode("utf-8"))
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def job_keys(job_list: list[Job], data_dir: str | Path, *, shared: str = "") -> dict[str, str]:
+    """What each report is made from, as one SHA-256 per job: its template, peerlib's code,
+    its parameters, and the prepared data it reads.
+
+    Every report reads the whole Part 1 table (a site report compares the site with all
+    other sites, and one disclosure mask protects the batch), the codebook and the register.
+    Of the coded Part 2 segments a site report reads only its own site's (its quotes); the
+    other reports read them all. So a re-import that changes one site's transcripts rebuilds
+    that site's report and the reports on all sites, and reuses the other site reports.
+
+    Parameters
+    ----------
+    job_list : list of Job
+        From :func:`plan_jobs`.
+    data_dir : str or Path
+        The prepared data folder.
+    shared : str
+        Anything else every report depends on (e.g. a digest of batch-wide results).
+
+    Returns
+    -------
+    dict
+        ``{job name: hex digest}``.
+    """
+    import hashlib
+
+    data_dir = Path(data_dir)
+
+    def files(*names: str) -> str:
+        digest = hashlib.sha256()
+        for name in names:
+            path = data_dir / name
+            digest.update(name.encode("utf-8"))
+            digest.update(path.read_bytes() if path.exists() else b"<absent>")
+        return digest.hexdigest()
+
+    part1 = files("part1_long.parquet", "part1_meta.json", "codebook.yaml", "sites.csv")
+    part2_all = files("coded_segments.parquet", "coded_segments_meta.json",
+                      "qda_codebook.parquet")
+    part2_site: dict[str, str] = {}
+    if (data_dir / "coded_segments.parquet").exists():
+        import pandas as pd
+
+        segments = pd.read_parquet(data_dir / "coded_segments.parquet")
+        codes = files("qda_codebook.parquet")
+        for site, rows in segments.groupby(segments["site_id"].astype(str), sort=True):
+            rows_hash = pd.util.hash_pandas_object(rows.reset_index(drop=True), index=True)
+            part2_site[site] = hashlib.sha256(rows_hash.values.tobytes() +
+                                              codes.encode()).hexdigest()
+    code = code_digest()
+    keys = {}
+    for job in job_list:
+        part2 = (part2_site.get(str(job.parameters.get("site_id")), "none")
+                 if job.kind == "site" else part2_all)
+        template = hashlib.sha256(Path(job.template).read_bytes()).hexdigest()
+        text = json.dumps([template, code, job.parameters, part1, part2, shared, job.html,
+                           job.notebook],
+                          sort_keys=True, default=str)
+        keys[job.name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return keys

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
-import json
 import multiprocessing
+import multiprocessing.util
 import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +29,13 @@ from .. import __version__
 from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..errors import ParameterError, ReportError
 from ..paths import project_paths
-from ..part1.prepare import load_meta, load_prepared, load_sites
+from ..part1.prepare import load_prepared, load_sites
 from ..part2.segments import load_coded_segments
 from ..privacy import check_processed_key
 from .export import export_html
-from .index import _digest_files, write_index
-from .plan import _EXPECTED_ORDER, FRAMEWORK_XLSX, Job, JobResult, plan_jobs
-from .publish import _publish, _remove_orphan_staging
+from .index import data_provenance, load_status, record_results, render_index
+from .plan import _EXPECTED_ORDER, FRAMEWORK_XLSX, Job, JobResult, job_keys, plan_jobs
+from .publish import plan_moves, publish, recover
 
 __all__ = ["BatchResult", "run_reports"]
 
@@ -72,16 +73,65 @@ def _shown_path(value: object, root: str) -> object:
     return value
 
 
+#: The worker's warm kernel and parsed templates (per worker thread: a Dask worker may run
+#: several threads, each with its own kernel).
+_LOCAL = threading.local()
+
+
+def _worker_state() -> dict:
+    if not hasattr(_LOCAL, "state"):
+        _LOCAL.state = {}
+    return _LOCAL.state
+
+
+def _worker_kernel(root: str, log: Path):
+    """This worker's kernel (see :mod:`peerlib.batch.kernel`), created on first use."""
+    from .kernel import WarmKernel, worker_environment
+
+    state = _worker_state()
+    kernel = state.get("kernel")
+    if state.get("batch") != str(log.parent):  # a new batch (a Dask worker serves many):
+        state["batch"] = str(log.parent)       # a new kernel, so that it imports the code
+        state.pop("templates", None)           # of now
+        if kernel is not None:
+            kernel.shutdown()
+            kernel = None
+    if kernel is None or kernel.cwd != root:
+        if kernel is not None:
+            kernel.shutdown()
+        worker_environment(root)
+        log.parent.mkdir(parents=True, exist_ok=True)
+        kernel = state["kernel"] = WarmKernel(root, log=str(log))
+        # pool workers leave through os._exit: atexit would not run, this does
+        multiprocessing.util.Finalize(kernel, kernel.shutdown, exitpriority=10)
+    return kernel
+
+
+def _template(path: str):
+    """A template notebook, parsed once per worker (re-read when the file changes)."""
+    stamp = os.stat(path).st_mtime_ns
+    templates = _worker_state().setdefault("templates", {})
+    cached = templates.get(path)
+    if cached is None or cached[0] != stamp:
+        cached = templates[path] = (stamp, nbformat.read(path, as_version=4))
+    return cached[1]
+
+
 def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) -> JobResult:
-    """Worker: execute one notebook with papermill and export it (runs in a subprocess)."""
+    """Worker: execute one notebook in the worker's warm kernel (papermill) and export it.
+
+    Runs in a worker process (local pool or Dask). Writes the executed notebook and the HTML
+    page into ``stage`` (a failed run: only the partial notebook, failing cell marked),
+    each file atomically.
+    """
     import papermill as pm
+
+    from .._files import atomic_write_text
 
     start = time.monotonic()
     stage_dir = Path(stage)
     nb_out = stage_dir / job.notebook
     nb_out.parent.mkdir(parents=True, exist_ok=True)
-    os.environ["PEERLIB_PROJECT_DIR"] = root
-    os.environ.setdefault("MPLBACKEND", "Agg")
     params = dict(job.parameters)
     if "figures_dir" in params:  # figures are staged too and published with the report
         params["figures_dir"] = str(stage_dir / "figures")
@@ -89,42 +139,45 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
         params["excel_path"] = str(stage_dir / FRAMEWORK_XLSX)
     if "pack_path" in params:  # and a site's PDF feedback pack, beside its HTML report
         params["pack_path"] = str((stage_dir / job.html).with_suffix(".pdf"))
-    # The kernel inherits this process's stderr: keep its chatter in a log file, not on the
-    # user's terminal (where the progress bar is).
-    log = stage_dir / "logs" / f"{job.name}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
+    # papermill's warnings and the kernel's chatter go to a log file, not to the user's
+    # terminal (where the progress bar is).
+    log = stage_dir / "logs" / f"worker-{os.getpid()}.log"
+    kernel = _worker_kernel(root, log)
     saved_fd = os.dup(2)
-    with open(log, "wb") as log_fh:
+    failure = None
+    with open(log, "ab") as log_fh:
         os.dup2(log_fh.fileno(), 2)
         try:
-            pm.execute_notebook(job.template, str(nb_out), parameters=params,
-                                kernel_name="python3", cwd=root, progress_bar=False,
-                                execution_timeout=timeout, start_timeout=120, log_output=False,
-                                # saved after every cell, so that a notebook stopped by a
-                                # timeout is still kept, partial, for debugging
-                                request_save_on_cell_execute=True)
+            nb = kernel.execute(_template(job.template), params, timeout=timeout)
         except pm.PapermillExecutionError as err:
-            return JobResult(job.name, False, time.monotonic() - start,
-                             f"{err.ename}: {err.evalue}", err.exec_count)
+            failure = JobResult(job.name, False, 0.0, f"{err.ename}: {err.evalue}",
+                                err.exec_count)
         except Exception as err:  # a timeout, a dead kernel...: record it, keep going
-            return JobResult(job.name, False, time.monotonic() - start,
-                             f"{type(err).__name__}: {err}".strip()[:2000])
+            failure = JobResult(job.name, False, 0.0,
+                                f"{type(err).__name__}: {err}".strip()[:2000])
         finally:
             os.dup2(saved_fd, 2)
             os.close(saved_fd)
-    nb = nbformat.read(nb_out, as_version=4)
+    if failure is not None:
+        partial = kernel.notebook
+        if partial is not None:  # kept for debugging, failing cell marked
+            atomic_write_text(nb_out, nbformat.writes(partial))
+        failure.seconds = time.monotonic() - start
+        return failure
+    atomic_write_text(nb_out, nbformat.writes(nb))
     info = dict(provenance, parameters=sorted((k, str(_shown_path(v, root)))
                                               for k, v in job.parameters.items()))
     html_out = stage_dir / job.html
     html_out.parent.mkdir(parents=True, exist_ok=True)
-    html_out.write_text(export_html(nb, provenance=info, title=job.title), encoding="utf-8")
+    atomic_write_text(html_out, export_html(nb, provenance=info, title=job.title))
     return JobResult(job.name, True, time.monotonic() - start)
 
 
 def run_reports(data: str | Path | None = None, out: str | Path | None = None, *,
                 jobs: int | None = None, sites: list[str] | None = None,
                 min_group_size: int = DEFAULT_MIN_GROUP_SIZE, timeout: int = 600,
-                notebooks: str | Path | None = None, progress: bool = True) -> BatchResult:
+                notebooks: str | Path | None = None, progress: bool = True,
+                force: bool = False, scheduler: str | None = None) -> BatchResult:
     """Run every report and write ``reports/`` (see the module docstring).
 
     Parameters
@@ -145,6 +198,13 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         Folder of the templates; default ``notebooks/`` of the project.
     progress : bool
         Show a progress bar on stderr.
+    force : bool
+        Build every report, also those whose inputs, template and code are unchanged
+        (by default those are reused: see :func:`peerlib.batch.plan.job_keys`).
+    scheduler : str, optional
+        Address of a Dask distributed scheduler (``tcp://host:8786``) to send the report
+        runs to instead of local worker processes; the project folder must be reachable
+        at the same path from every Dask worker.
 
     Returns
     -------
@@ -173,8 +233,6 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     if n_jobs < 1:
         raise ParameterError(f"--jobs must be at least 1, got {n_jobs}")
     register = load_sites(data_dir)
-    meta = load_meta(data_dir)
-    load_prepared(data_dir)  # fail now (exit 2, "run peerlib prepare"), not in every notebook
     check_processed_key(data_dir, paths.key_file)  # one key for Part 1 and Part 2
     if (data_dir / "coded_segments.parquet").exists():  # damaged: say so once, not per report
         load_coded_segments(data_dir)
@@ -188,61 +246,67 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     job_list = plan_jobs(site_ids, data_dir=str(data_dir), min_group_size=k, notebooks=nb_dir,
                          site_titles=titles)
 
-    run_date = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    provenance = {"dataset_name": meta["dataset"]["name"],
-                  "synthetic": bool(meta["dataset"]["synthetic"]),
-                  "run_date": run_date, "version": __version__,
-                  "git_commit": _git_commit(paths.root), "inputs": meta["inputs"]}
-    qda_meta = data_dir / "coded_segments_meta.json"  # Part 2: the QDA export imported
-    if qda_meta.exists():
-        source = json.loads(qda_meta.read_text(encoding="utf-8")).get("source")
-        if source:
-            provenance["inputs"] = list(meta["inputs"]) + [source]
-
-    # What the reports are made from, beyond the raw inputs: withdrawals, redactions and
-    # pseudonyms change the prepared files without changing the raw ones. Used only to tell
-    # outdated reports (not shown: a hash of a withdrawal list could be guessed back).
-    provenance["data_digest"] = _digest_files(
-        data_dir / name for name in ("part1_long.parquet", "coded_segments.parquet",
-                                     "codebook.yaml"))
+    now = dt.datetime.now(dt.timezone.utc)
+    run_date = now.strftime("%Y-%m-%d %H:%M UTC")
+    run_id = now.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    provenance = dict(data_provenance(data_dir), run_date=run_date, version=__version__,
+                      git_commit=_git_commit(paths.root))
     out_dir.mkdir(parents=True, exist_ok=True)
-    _remove_orphan_staging(out_dir)
-    stage = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
+    recover(out_dir)  # a batch killed while publishing is completed first; old stages go
+    status = load_status(out_dir)
+    keys = job_keys(job_list, data_dir)
     results: list[JobResult] = []
-    pool = cf.ProcessPoolExecutor(max_workers=min(n_jobs, len(job_list)),
-                                  mp_context=multiprocessing.get_context("spawn"),
-                                  initializer=_worker_init, initargs=(os.getpid(),))
+    to_run = []
+    for job in job_list:
+        if not force and _reusable(job, status, keys[job.name], out_dir):
+            results.append(JobResult(job.name, True, 0.0, reused=True))
+        else:
+            to_run.append(job)
+    if to_run:  # fail now (exit 2, "run peerlib prepare"), not in every notebook
+        load_prepared(data_dir)
+    stage = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
     restore = _terminate_as_interrupt()
+    pool = None
     try:
-        # Longest notebooks first, so that no core idles at the end waiting for them.
-        longest_first = sorted(job_list, key=lambda j: _EXPECTED_ORDER.get(j.kind, 9))
-        futures = {pool.submit(_run_job, job, str(stage), str(paths.root), timeout,
-                               provenance): job for job in longest_first}
-        bar = _progress(len(job_list), progress)
-        for fut in cf.as_completed(futures):
-            job = futures[fut]
-            try:
-                res = fut.result()
-            except Exception as err:  # the worker process itself died
-                res = JobResult(job.name, False, 0.0, f"{type(err).__name__}: {err}")
-            results.append(res)
-            bar.set_postfix_str(f"{job.name} {'ok' if res.ok else 'FAILED'}")
-            bar.update(1)
-        bar.close()
-        pool.shutdown(wait=True)
-        _publish(job_list, results, stage, out_dir)
+        if to_run:
+            pool = _pool(min(n_jobs, len(to_run)), scheduler)
+            # Longest notebooks first, so that no core idles at the end waiting for them.
+            longest_first = sorted(to_run, key=lambda j: _EXPECTED_ORDER.get(j.kind, 9))
+            futures = {pool.submit(_run_job, job, str(stage), str(paths.root), timeout,
+                                   provenance): job for job in longest_first}
+            bar = _progress(len(job_list), progress)
+            bar.update(len(job_list) - len(to_run))
+            for fut in cf.as_completed(futures):
+                job = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as err:  # the worker process itself died
+                    res = JobResult(job.name, False, 0.0, f"{type(err).__name__}: {err}")
+                results.append(res)
+                bar.set_postfix_str(f"{job.name} {'ok' if res.ok else 'FAILED'}")
+                bar.update(1)
+            bar.close()
+            pool.shutdown(wait=True)
+        order = {j.name: i for i, j in enumerate(job_list)}
+        results.sort(key=lambda r: order[r.name])
+        moves, removals = plan_moves(job_list, results, stage, out_dir)
+        record_results(status, job_list, results, provenance=provenance, keys=keys,
+                       run_id=run_id)
+        page, banners = render_index(out_dir, status, register=register,
+                                     provenance=provenance,
+                                     will_exist={dst for _, dst in moves})
+        publish(out_dir, stage, moves=moves, removals=removals, banners=banners,
+                status=status, page=page, run_id=run_id, run_date=run_date)
     except BaseException:
         # Ctrl-C, SIGTERM or a bug: stop the workers (each stops its kernel), publish nothing.
-        _stop_pool(pool)
+        if pool is not None:
+            _stop_pool(pool)
         raise
     finally:
         restore()
         shutil.rmtree(stage, ignore_errors=True)
 
-    order = {j.name: i for i, j in enumerate(job_list)}
-    results.sort(key=lambda r: order[r.name])
-    index = write_index(out_dir, job_list, results, register=register, provenance=provenance)
-    batch = BatchResult(out_dir, results, index)
+    batch = BatchResult(out_dir, results, out_dir / "index.html")
     if batch.failures:
         lines = [f"{len(batch.failures)} of {len(results)} reports failed:"]
         for r in batch.failures:
@@ -252,6 +316,27 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
                      "reports of failed sites were kept and are marked stale in the index.")
         raise ReportError("\n".join(lines), failures=batch.failures)
     return batch
+
+
+def _reusable(job: Job, status: dict, key: str, out_dir: Path) -> bool:
+    """Whether the published report of ``job`` was made from exactly what it would be made
+    from now (same key) and all its files are still there."""
+    entry = status.get("reports", {}).get(job.html, {})
+    if entry.get("status") != "ok" or entry.get("key") != key:
+        return False
+    needed = [job.html, job.notebook] + ([FRAMEWORK_XLSX] if job.kind == "framework" else [])
+    return all((out_dir / rel).exists() for rel in needed)
+
+
+def _pool(workers: int, scheduler: str | None):
+    """A local pool of spawned worker processes, or a Dask cluster's executor."""
+    if scheduler:
+        from .cluster import dask_executor
+
+        return dask_executor(scheduler)
+    return cf.ProcessPoolExecutor(max_workers=workers,
+                                  mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_worker_init, initargs=(os.getpid(),))
 
 
 def _kill_children() -> None:

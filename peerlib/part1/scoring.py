@@ -386,19 +386,27 @@ def compare_two_groups(data: pd.DataFrame, *, by: str = "sector",
     answers = data[response].astype(object)
     substantive = answers.isin(list(_PERFORMANCE_SCORES))
     answered = data[value].notna()
+    measures = (
+        ('Yes among Yes/Partly/No ("Is this happening here?")', substantive,
+         answers == "Yes"),
+        ('"Extremely important" among importance answers', answered,
+         data[value].fillna(0) == 4),
+    )
+    # One pass over the table per measure (not one full-table mask per item and group).
+    tallies = []
+    for _, base, outcome in measures:
+        frame = pd.DataFrame({"item": data[item][base], "group": data[by][base].astype(object),
+                              "x": outcome[base].astype(bool)})
+        agg = frame.groupby(["item", "group"], observed=True, sort=False)["x"].agg(
+            ["size", "sum"])
+        tallies.append({key: (int(n), int(x)) for key, n, x in
+                        zip(agg.index, agg["size"], agg["sum"])})
     for item_id in _levels(data[item]):
-        at_item = data[item] == item_id
-        for measure, base, outcome in (
-            ('Yes among Yes/Partly/No ("Is this happening here?")', substantive,
-             answers == "Yes"),
-            ('"Extremely important" among importance answers', answered,
-             data[value].fillna(0) == 4),
-        ):
+        for (measure, _, _), tally in zip(measures, tallies):
             row = {item: item_id, "measure": measure}
             table = []
             for tag, group in zip("ab", levels):
-                mask = at_item & (data[by] == group) & base
-                n, x = int(mask.sum()), int((mask & outcome).sum())
+                n, x = tally.get((item_id, group), (0, 0))
                 row.update({f"group_{tag}": group, f"n_{tag}": n, f"x_{tag}": x,
                             f"percent_{tag}": 100.0 * x / n if n else np.nan})
                 table.append([x, n - x])

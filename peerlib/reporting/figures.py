@@ -25,6 +25,7 @@ __all__ = [
     "importance_bars",
     "ipa_chart",
     "theme_heatmap",
+    "reset_figure_ids",
     "happening_bars_static",
     "importance_bars_static",
     "ipa_chart_static",
@@ -403,6 +404,16 @@ def save_static(fig, folder: str | Path, name: str, *, synthetic: bool = False) 
 
 # ---------------------------------------------------------------------- notebook display
 _counter = itertools.count(1)
+
+
+def reset_figure_ids() -> None:
+    """Restart the figure ids (``peerwork-fig-1`` ...) of :func:`show` at 1.
+
+    A batch worker reuses one kernel for many reports (:mod:`peerlib.batch.kernel`) and
+    calls this between them, so that a report's ids never depend on the reports before it.
+    """
+    global _counter
+    _counter = itertools.count(1)
 
 
 class PlotlyOutput:

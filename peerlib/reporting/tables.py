@@ -155,9 +155,36 @@ def check_min_group_size_parameter(k: object) -> int:
         raise ParameterError(str(err)) from err
 
 
+#: Prepared tables already read and validated in this process, by folder and file state.
+_PREPARED: dict = {}
+
+
 def load_report_data(data_dir: str | Path | None = None) -> pd.DataFrame:
-    """The prepared long table for a report (``data_dir`` "" means ``data/processed``)."""
-    return load_prepared(data_dir or None)
+    """The prepared long table for a report (``data_dir`` "" means ``data/processed``).
+
+    Read and validated once per process while the prepared files are unchanged (a batch
+    worker's kernel runs report after report): each call returns its own copy.
+
+    Raises
+    ------
+    FileNotFoundError, ParameterError
+        As :func:`peerlib.part1.prepare.load_prepared` (no or damaged prepared data).
+    """
+    from ..paths import project_paths
+
+    folder = Path(data_dir) if data_dir else project_paths().processed
+    state = []
+    for name in ("part1_long.parquet", "codebook.yaml", "sites.csv", "part1_meta.json"):
+        try:
+            info = (folder / name).stat()
+            state.append((name, info.st_mtime_ns, info.st_size))
+        except OSError:
+            state.append((name, None, None))
+    key = (str(folder.resolve()), tuple(state))
+    if key not in _PREPARED:
+        _PREPARED.clear()
+        _PREPARED[key] = load_prepared(data_dir or None)
+    return _PREPARED[key].copy()
 
 
 # ---------------------------------------------------------------------- display

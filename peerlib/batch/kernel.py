@@ -1,0 +1,258 @@
+"""A warmed Jupyter kernel kept by a batch worker across reports, run through papermill.
+
+Starting a kernel and importing pandas, plotly and peerlib costs more CPU than a site
+report's own cells. A batch worker therefore keeps one kernel (jupyter_client's
+``AsyncKernelManager`` and its async client: with a blocking client nbclient's per-cell
+timeout never fires) and runs notebook after notebook in it through papermill's
+``execute_notebook`` with the engine below, so papermill's semantics are unchanged: the
+``parameters`` cell, the injected-parameters cell, the executed notebook with the failing
+cell marked, the per-cell timeout.
+
+Between reports the kernel is reset (:data:`RESET_CODE`): the user namespace and execution
+counter start afresh (``InteractiveShell.reset(new_session=True)``), warnings already shown
+are shown again, open matplotlib figures are closed and its settings restored, figure ids
+restart at 1 (:func:`peerlib.reporting.figures.reset_figure_ids`). Modules stay
+imported: that is the saving. A report that fails or times out discards the kernel; the next
+report gets a fresh one. The batch's tests check that a report built by a reused kernel is
+identical, apart from the run date, to one built by a fresh kernel, for every template.
+"""
+from __future__ import annotations
+
+import asyncio
+import atexit
+import os
+import signal
+import threading
+import time
+
+__all__ = ["WarmKernel", "RESET_CODE", "ENGINE_NAME", "worker_environment"]
+
+#: Name under which the reusing engine is registered with papermill.
+ENGINE_NAME = "peerwork-warm"
+
+#: Run silently in the kernel before it is handed to a notebook (the first time too, so that
+#: every report starts from the same state).
+RESET_CODE = """\
+import sys as _pw_sys, warnings as _pw_warnings
+_pw_state = _pw_sys.modules.setdefault('_peerwork_kernel_state',
+                                       type(_pw_sys)('_peerwork_kernel_state'))
+if not hasattr(_pw_state, 'filters'):
+    _pw_state.filters = list(_pw_warnings.filters)
+_pw_warnings.resetwarnings()
+_pw_warnings.filters[:] = _pw_state.filters
+if 'matplotlib.pyplot' in _pw_sys.modules:
+    _pw_sys.modules['matplotlib.pyplot'].close('all')
+if 'matplotlib' in _pw_sys.modules:
+    _pw_sys.modules['matplotlib'].rc_file_defaults()
+if 'peerlib.reporting.figures' in _pw_sys.modules:
+    _pw_sys.modules['peerlib.reporting.figures'].reset_figure_ids()
+get_ipython().reset(new_session=True, aggressive=False)
+"""
+
+_current: "WarmKernel | None" = None
+
+
+def _engine():
+    """The papermill engine that runs a notebook in the current worker's warm kernel
+    (built lazily so that importing this module does not import papermill)."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    class WarmEngine(NBClientEngine):
+        """papermill's nbclient engine, given the worker's running kernel."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False,
+                                     stdout_file=None, stderr_file=None, start_timeout=60,
+                                     execution_timeout=None, **kwargs):
+            warm = _current
+            warm.nb_man = nb_man
+            client = PapermillNotebookClient(
+                nb_man, km=warm.km, timeout=execution_timeout, startup_timeout=start_timeout,
+                kernel_name=kernel_name, log=logger, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file)
+            client.kc = warm.kc
+            try:
+                return client.execute()
+            finally:
+                atexit.unregister(client._cleanup_kernel)  # the worker shuts it down
+                warm.restore_signals()
+
+    papermill_engines.register(ENGINE_NAME, WarmEngine)
+    return WarmEngine
+
+
+class WarmKernel:
+    """One kernel kept by one worker process, reset between notebooks.
+
+    Parameters
+    ----------
+    cwd : str
+        Working directory of the kernel (the project directory: every job of a batch runs
+        there).
+    start_timeout : float
+        Seconds to wait for a new kernel to answer.
+    kernel_name : str
+        Jupyter kernel spec name.
+    log : str, optional
+        File that receives the kernel's own stdout and stderr (appended), so that its chatter
+        never reaches the terminal where the progress bar is.
+    """
+
+    def __init__(self, cwd: str, *, start_timeout: float = 120,
+                 kernel_name: str = "python3", log: str | None = None) -> None:
+        self.cwd = cwd
+        self.log = log
+        self.start_timeout = start_timeout
+        self.kernel_name = kernel_name
+        self.km = None
+        self.kc = None
+        self.nb_man = None
+        self.runs = 0
+        self._signals: dict[int, object] = {}
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def _run(self, coro):
+        from jupyter_core.utils import run_sync
+
+        async def wrap():
+            return await coro
+        return run_sync(wrap)()
+
+    def start(self) -> None:
+        """Start a new kernel (after shutting down any previous one)."""
+        from jupyter_client.manager import AsyncKernelManager
+
+        self.shutdown()
+        self._signals = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        if self.log:
+            with open(self.log, "ab") as log:
+                self._run(km.start_kernel(cwd=self.cwd, stdout=log, stderr=log))
+        else:
+            self._run(km.start_kernel(cwd=self.cwd))
+        kc = km.client()
+        kc.start_channels()
+        self._run(kc.wait_for_ready(timeout=self.start_timeout))
+        self.km, self.kc, self.runs = km, kc, 0
+
+    def shutdown(self) -> None:
+        """Stop the kernel now (no-op when none is running)."""
+        km, kc = self.km, self.kc
+        self.km = self.kc = None
+        if kc is not None:
+            try:
+                kc.stop_channels()
+            except Exception:  # noqa: BLE001 - a dead kernel's channels may already be gone
+                pass
+        if km is not None:
+            try:
+                self._run(km.shutdown_kernel(now=True))
+            except Exception:  # noqa: BLE001 - already dead
+                pass
+
+    def restore_signals(self) -> None:
+        """Give SIGINT/SIGTERM back to the worker's own handlers (nbclient installs event
+        loop handlers that would otherwise outlive the notebook)."""
+        if threading.current_thread() is not threading.main_thread():
+            return  # (a Dask worker thread) no signal handlers were installed
+        try:
+            loop = asyncio.get_event_loop()
+            for sig in self._signals:
+                loop.remove_signal_handler(sig)
+        except (RuntimeError, ValueError):
+            pass
+        for sig, handler in self._signals.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+
+    def reset(self) -> None:
+        """Reset the kernel's state (see :data:`RESET_CODE`); start a kernel if none is
+        running or the last one died.
+
+        Raises
+        ------
+        RuntimeError
+            When the reset code fails in the kernel (the caller then starts a new one).
+        """
+        if self.km is None or not self._run(self.km.is_alive()):
+            self.start()
+        msg_id = self.kc.execute(RESET_CODE, silent=True, store_history=False)
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            reply = self._run(self.kc.get_shell_msg(timeout=max(1.0, deadline -
+                                                                 time.monotonic())))
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError("kernel reset failed: " + str(reply["content"].get("evalue")))
+
+    # -- running ------------------------------------------------------------------------
+    def execute(self, template, parameters: dict, *, timeout: int, start_timeout: float = 120):
+        """Run one notebook through papermill in this kernel.
+
+        Parameters
+        ----------
+        template : nbformat.NotebookNode or str
+            The template notebook (a node is copied by papermill, never changed).
+        parameters : dict
+            Injected after the cell tagged ``parameters``.
+        timeout : int
+            Seconds any one cell may run.
+
+        Returns
+        -------
+        nbformat.NotebookNode
+            The executed notebook.
+
+        Raises
+        ------
+        papermill.PapermillExecutionError
+            A cell raised; :attr:`notebook` holds the notebook with the failing cell marked.
+        Exception
+            A timeout or a dead kernel; :attr:`notebook` holds the partial notebook. In
+            either case the kernel has been discarded.
+        """
+        import papermill as pm
+
+        global _current
+        _engine()
+        self.nb_man = None
+        try:
+            self.reset()
+        except Exception:  # noqa: BLE001 - a broken kernel: take a new one
+            self.start()
+            self.reset()
+        _current = self
+        try:
+            nb = pm.execute_notebook(
+                template, None, parameters=parameters, engine_name=ENGINE_NAME,
+                kernel_name=self.kernel_name, cwd=self.cwd, progress_bar=False,
+                execution_timeout=timeout, start_timeout=start_timeout, log_output=False,
+                request_save_on_cell_execute=False)
+        except BaseException:
+            self.shutdown()  # a failed or timed-out report never leaves its kernel behind
+            raise
+        finally:
+            _current = None
+        self.runs += 1
+        return nb
+
+    @property
+    def notebook(self):
+        """The notebook of the last run (also after a failure: partial, failing cell
+        marked), or None before any cell ran."""
+        return None if self.nb_man is None else self.nb_man.nb
+
+
+def worker_environment(root: str) -> None:
+    """Environment of a batch worker and the kernels it starts: the project directory,
+    matplotlib's Agg backend, and no import of ``rfc3987_syntax`` (jsonschema's optional
+    checker for the ``iri`` formats, which notebook validation never uses; importing it
+    builds a grammar and costs most of a second per process)."""
+    import sys
+
+    os.environ["PEERLIB_PROJECT_DIR"] = root
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]

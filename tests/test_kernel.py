@@ -1,0 +1,153 @@
+"""The warmed kernel of a batch worker (peerlib.batch.kernel): a report built by a reused
+kernel is identical, apart from the run date, to one built by a fresh kernel, for every
+template; a failure or a timeout discards the kernel.
+
+The session project of the root conftest holds the prepared demo data and the imported demo
+QDA export, so all four templates run.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+from peerlib.batch import TEMPLATES, export_html
+from peerlib.batch.kernel import WarmKernel
+from peerlib.paths import project_paths
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = REPO / "notebooks"
+DATE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
+PROVENANCE = {"dataset_name": "test", "synthetic": True, "run_date": "2026-01-01 00:00 UTC",
+              "version": "test", "git_commit": "test", "parameters": [], "inputs": []}
+
+
+def _params(kind: str, tmp: Path, site: str = "S01") -> dict:
+    params = {"data_dir": "", "min_group_size": 5}
+    if kind == "site":
+        params["site_id"] = site
+    if kind == "cross_site":
+        params["figures_dir"] = str(tmp / "figures")
+    if kind == "framework":
+        params["excel_path"] = str(tmp / "framework_matrix.xlsx")
+    return params
+
+
+def _template(kind: str):
+    return nbformat.read(NOTEBOOKS / TEMPLATES[kind], as_version=4)
+
+
+def _comparable(nb) -> tuple[str, list]:
+    """The exported page (run date blanked) and every code cell's source, execution count
+    and outputs (papermill's timing metadata differs between any two runs)."""
+    page = DATE.sub("DATE", export_html(nb, provenance=PROVENANCE, title="t"))
+    cells = [(c.source, c.get("execution_count"), c.get("outputs"))
+             for c in nb.cells if c.cell_type == "code"]
+    return page, cells
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    """Each template (the site template for S02) run in a kernel of its own."""
+    tmp = tmp_path_factory.mktemp("fresh")
+    root = str(project_paths().root)
+    built = {}
+    for kind in TEMPLATES:
+        kernel = WarmKernel(root)
+        try:
+            built[kind] = _comparable(kernel.execute(
+                _template(kind), _params(kind, tmp, "S02"), timeout=300))
+        finally:
+            kernel.shutdown()
+    return tmp, built
+
+
+def test_reused_kernel_builds_the_same_reports_as_fresh_kernels(fresh):
+    """One kernel runs S01's site report first, then every template in turn: each later
+    report equals the one a fresh kernel built (page, execution counts, outputs)."""
+    tmp_path, fresh = fresh  # the same output paths, so the injected parameters match
+    kernel = WarmKernel(str(project_paths().root))
+    try:
+        kernel.execute(_template("site"), _params("site", tmp_path, "S01"), timeout=300)
+        pid = kernel.km.provisioner.pid
+        for kind in ("framework", "cross_site", "data_quality", "site"):
+            nb = kernel.execute(_template(kind), _params(kind, tmp_path, "S02"), timeout=300)
+            page, cells = _comparable(nb)
+            assert cells == fresh[kind][1], kind
+            assert page == fresh[kind][0], kind
+        assert kernel.km.provisioner.pid == pid  # one kernel throughout
+        assert kernel.runs == 5
+    finally:
+        kernel.shutdown()
+
+
+def test_failure_discards_the_kernel_and_the_next_report_is_clean(fresh):
+    """A failing notebook leaves a variable and a changed setting behind in its kernel; the
+    kernel is discarded (its notebook keeps the failing cell marked) and the next report,
+    in a new kernel, equals the fresh one."""
+    tmp_path, fresh = fresh
+    broken = _template("site")
+    check = next(i for i, c in enumerate(broken.cells)
+                 if "parameters" in c.metadata.get("tags", [])) + 1
+    broken.cells[check].source += ("\nimport pandas as _pd\n_pd.set_option('display.precision', 1)"
+                                   "\nleftover = 1\nraise RuntimeError('planted failure')")
+    kernel = WarmKernel(str(project_paths().root))
+    try:
+        with pytest.raises(pm.PapermillExecutionError, match="planted failure"):
+            kernel.execute(broken, _params("site", tmp_path), timeout=300)
+        assert kernel.km is None
+        marked = nbformat.writes(kernel.notebook)
+        assert "An Exception was encountered" in marked and "planted failure" in marked
+        nb = kernel.execute(_template("site"), _params("site", tmp_path, "S02"), timeout=300)
+        assert _comparable(nb) == fresh["site"]
+    finally:
+        kernel.shutdown()
+
+
+def test_reset_clears_the_namespace_but_keeps_imports(tmp_path):
+    """Between two notebooks the user namespace and execution counter start afresh, while
+    modules stay imported (the point of a warm kernel)."""
+    first = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import peerlib.reporting.tables\nleft = 'over'")])
+    second = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import sys\nprint('left' in dir(), "
+                                  "'peerlib.reporting.tables' in sys.modules)")])
+    for nb in (first, second):
+        nb.metadata["kernelspec"] = {"name": "python3", "language": "python",
+                                     "display_name": "Python 3"}
+    kernel = WarmKernel(str(tmp_path))
+    try:
+        kernel.execute(first, {"x": 2}, timeout=60)
+        nb = kernel.execute(second, {"x": 3}, timeout=60)
+    finally:
+        kernel.shutdown()
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == [1, 2, 3]  # parameters, injected, last
+    assert code[-1].outputs[0]["text"] == "False True\n"
+
+
+def test_timeout_fires_in_a_reused_kernel(tmp_path):
+    """The async client lets nbclient's per-cell timeout fire; the kernel is then
+    discarded and a new one serves the next notebook."""
+    hung = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("t = 60", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import time\ntime.sleep(t)")])
+    hung.metadata["kernelspec"] = {"name": "python3", "language": "python",
+                                   "display_name": "Python 3"}
+    kernel = WarmKernel(str(tmp_path))
+    try:
+        kernel.execute(hung, {"t": 0}, timeout=30)
+        with pytest.raises(Exception, match="(?i)timed? ?out"):
+            kernel.execute(hung, {"t": 60}, timeout=2)
+        assert kernel.km is None and kernel.notebook is not None
+        nb = kernel.execute(hung, {"t": 0}, timeout=30)
+        assert nb.cells[-1].execution_count == 3
+    finally:
+        kernel.shutdown()
+    shutil.rmtree(tmp_path, ignore_errors=True)
