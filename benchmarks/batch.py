@@ -373,6 +373,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2,
                         help="workers (default: cores)")
     parser.add_argument("--no-trial", action="store_true", help="skip the 200-site trial")
+    parser.add_argument("--no-demo", action="store_true", help="skip the demo batch")
     parser.add_argument("--trial-sites", type=int, default=200)
     parser.add_argument("--trial-sample", type=int, default=4,
                         help="sites run by the naive loop and the previous batch at trial "
@@ -384,7 +385,8 @@ def main() -> None:
           "the machine may be shared: compare CPU seconds and same-run ratios")
     with tempfile.TemporaryDirectory(prefix="peerwork-bench-") as tmp:
         tree = None if args.no_previous else previous_tree(Path(tmp))
-        demo(args.rounds, args.jobs, Path(tmp), tree)
+        if not args.no_demo:
+            demo(args.rounds, args.jobs, Path(tmp), tree)
         if not args.no_trial:
             trial(args.jobs, Path(tmp), tree, args.trial_sample, args.trial_sites)
 
