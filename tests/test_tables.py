@@ -153,3 +153,49 @@ def test_site_hidden_for_one_item_hides_a_complement_site_in_the_same_report_log
                     if report.site_importance(data, s, k=5).query("item_id == '2.5'")
                     ["mean"].isna().all()]
     assert "S01" in hidden_sites and len(hidden_sites) >= 2
+
+
+def test_site_ipa_hides_what_the_other_tables_hide_and_never_prints_small_n():
+    """The issue's bug: cut one demo site to 3 interviews; every site report's IPA table
+    must hide an item exactly where that report's importance or happening table hides it,
+    and never print an n under k."""
+    from peerlib.disclosure import DisclosureMask, batch_mask, get_policy
+
+    data = load_prepared()
+    keep = data["participant_id"].drop_duplicates()
+    small_site = data.loc[data["site_id"] == "S03", "participant_id"].drop_duplicates()[:3]
+    data = data[(data["site_id"] != "S03") | data["participant_id"].isin(small_site)]
+    data = data.reset_index(drop=True)
+    assert keep.size > 3
+    policy = get_policy()
+    mask = DisclosureMask(batch_mask(data, policy), policy)
+    labels = {"n<5", "hidden"}
+    hidden_somewhere = 0
+    for site in sorted(data["site_id"].astype(str).unique()):
+        imp = report.site_importance(data, site, mask=mask)
+        hap = report.site_happening(data, site, mask=mask)
+        ipa = report.site_ipa(data, site, mask=mask)
+        here = imp[imp["group"] == report.THIS_SITE]
+        here = here.set_index(here["item_id"].astype(str))
+        there = hap[hap["group"] == report.THIS_SITE].drop_duplicates("item_id")
+        there = there.set_index(there["item_id"].astype(str))
+        for rec in ipa.itertuples(index=False):
+            item = str(rec.item_id)
+            expect = bool(here.loc[item, "suppressed"] or there.loc[item, "suppressed"])
+            assert bool(rec.suppressed) or not expect, (site, item)
+            hidden_somewhere += expect
+        shown = report.ipa_table(ipa, policy=policy)
+        for col in ("n (performance)", "n (importance)"):
+            for value in shown[col]:
+                assert value in labels or int(value) >= 5, (site, col, value)
+        assert (shown.loc[ipa["suppressed"].to_numpy(), "Importance (1-4)"].isin(labels)).all()
+    assert hidden_somewhere  # the small site (and its partner) are hidden somewhere
+
+
+def test_one_sector_skips_the_comparison_with_a_sentence():
+    data = load_prepared()
+    nhs = data[data["sector"] == "NHS"].reset_index(drop=True)
+    html = report.sector_comparison_section(nhs, labels={})
+    assert "no comparison" in html.data
+    html = report.sector_comparison_section(data, labels={})
+    assert "<table" in html.data

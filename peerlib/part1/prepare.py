@@ -53,7 +53,8 @@ LONG_COLUMNS = ["participant_id", "site_id", "site_name", "organisation_type", "
 
 
 def read_dataset_info(path: str | Path) -> dict:
-    """Read ``data/raw/dataset.yaml``: ``name``, ``synthetic`` (bool), ``description``.
+    """Read ``data/raw/dataset.yaml``: ``name``, ``synthetic`` (bool), ``description`` and,
+    when given, ``disclosure`` (a policy name of :mod:`peerlib.disclosure.policy`).
 
     A missing file gives ``{"name": "<folder name>", "synthetic": False, "description": ""}``.
 
@@ -74,9 +75,20 @@ def read_dataset_info(path: str | Path) -> dict:
             [[path.name, pd.NA, "synthetic", str(spec)[:80],
               "dataset.yaml must be a mapping with name, synthetic (true/false), description",
               "synthetic: true | false"]], columns=PROBLEM_COLUMNS))
-    return {"name": str(spec.get("name") or path.parent.parent.parent.name),
+    info = {"name": str(spec.get("name") or path.parent.parent.parent.name),
             "synthetic": bool(spec.get("synthetic", False)),
             "description": str(spec.get("description") or "")}
+    if spec.get("disclosure") is not None:
+        from ..disclosure import POLICIES
+
+        name = str(spec["disclosure"]).strip().casefold()
+        if name not in POLICIES:
+            raise AnswerDataError(pd.DataFrame(
+                [[path.name, pd.NA, "disclosure", str(spec["disclosure"])[:80],
+                  "unknown disclosure policy", " | ".join(POLICIES)]],
+                columns=PROBLEM_COLUMNS))
+        info["disclosure"] = name
+    return info
 
 
 def build_long(responses: pd.DataFrame, sites: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:

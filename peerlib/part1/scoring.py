@@ -19,6 +19,7 @@ __all__ = [
     "happening_distribution",
     "importance_summary",
     "importance_performance",
+    "ipa_quadrants",
     "compare_two_groups",
 ]
 
@@ -312,6 +313,31 @@ def importance_performance(data: pd.DataFrame, *, by: str | Sequence[str] | None
     out = out[[*keys, item, "n_performance", "performance", "n_importance", "importance"]]
     hidden = np.minimum(out["n_performance"], out["n_importance"]) < min_n
     out.loc[hidden, ["performance", "importance"]] = np.nan
+    return ipa_quadrants(out, by=keys)
+
+
+def ipa_quadrants(ipa: pd.DataFrame, *, by: str | Sequence[str] | None = None
+                  ) -> pd.DataFrame:
+    """(Re)compute the cross-hairs and quadrants of an Importance-Performance table.
+
+    Parameters
+    ----------
+    ipa : pandas.DataFrame
+        Columns ``performance`` and ``importance`` (NaN for an item not shown, e.g. hidden
+        by disclosure control) and the ``by`` columns.
+    by : str, sequence of str or None
+        Grouping columns: each group gets its own reference means.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``performance_reference`` and ``importance_reference`` (unweighted
+        means over the group's items with a value) and ``quadrant`` (text; NA where either
+        value is NaN), as in :func:`importance_performance`. Items without a value are
+        left out of the means, which would otherwise let a reader work a hidden value out.
+    """
+    keys = _by(by)
+    out = ipa.copy()
     if keys:
         ref = out.groupby(keys, observed=True)[["performance", "importance"]].transform("mean")
     else:
@@ -321,7 +347,7 @@ def importance_performance(data: pd.DataFrame, *, by: str | Sequence[str] | None
     out["importance_reference"] = ref["importance"]
     quadrant = [
         QUADRANTS[(bool(i >= ir), bool(p >= pr))] if not (np.isnan(p) or np.isnan(i)) else pd.NA
-        for p, i, pr, ir in zip(out["performance"], out["importance"],
+        for p, i, pr, ir in zip(out["performance"].astype(float), out["importance"].astype(float),
                                 out["performance_reference"], out["importance_reference"])
     ]
     out["quadrant"] = pd.array(quadrant, dtype="string")

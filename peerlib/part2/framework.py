@@ -23,7 +23,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size, suppress_small_groups
+from ..disclosure import (DEFAULT_MIN_GROUP_SIZE, DisclosureMask, check_min_group_size,
+                          suppress_small_groups, union_key)
 from .segments import PATH_SEPARATOR, is_transcript
 
 __all__ = [
@@ -217,25 +218,41 @@ def theme_sheets(segments: pd.DataFrame, people: pd.DataFrame, *,
 
 
 def mask_roles(table: pd.DataFrame, people: pd.DataFrame, *,
-               k: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+               k: int = DEFAULT_MIN_GROUP_SIZE, mask: DisclosureMask | None = None
+               ) -> pd.DataFrame:
     """Hide the role of each row whose role has fewer than ``k`` participants at its site.
 
     A matrix lists each participant with their site, so a role shown beside a site whose
     role group is small points at a person. Used for every published copy of the matrix
     (HTML and Excel); the unmasked matrix is for analysts working inside the project.
 
+    With the batch's ``mask``, a role is shown where the mask shows that role at that site
+    for Part 2 (``themes``): small role groups are hidden and, at a site where only one role
+    would be hidden, another one too, so that the site's other labels cannot point at it.
+
     Returns
     -------
     pandas.DataFrame
         A copy; ``role`` is kept where at least ``k`` participants of the Part 1 data have
-        that role at that site, else "not shown (<k at site)".
+        that role at that site (or the mask shows it), else "not shown".
     """
-    k = check_min_group_size(k)
-    counts = people.groupby(["site_id", "role"], observed=True).size()
     out = table.copy()
-    hidden = f"not shown (<{k} at site)"
+    if mask is not None:
+        def shown(site, role):
+            try:
+                return not mask.hidden("themes", union_key("site_role", site, role))
+            except KeyError:
+                return False
+        hidden = "not shown"
+    else:
+        k = check_min_group_size(k)
+        counts = people.groupby(["site_id", "role"], observed=True).size()
+        hidden = f"not shown (<{k} at site)"
+
+        def shown(site, role):
+            return counts.get((site, role), 0) >= k
     out["role"] = pd.array([
-        role if not pd.isna(role) and counts.get((site, role), 0) >= k else hidden
+        role if not pd.isna(role) and shown(str(site), str(role)) else hidden
         for site, role in zip(out["site_id"], out["role"])], dtype="string")
     return out
 
@@ -243,7 +260,8 @@ def mask_roles(table: pd.DataFrame, people: pd.DataFrame, *,
 def theme_patterns(segments: pd.DataFrame, people: pd.DataFrame, *,
                    by: Sequence[str] = ("sector", "organisation_type", "role"),
                    k: int = DEFAULT_MIN_GROUP_SIZE,
-                   codebook: pd.DataFrame | None = None) -> pd.DataFrame:
+                   codebook: pd.DataFrame | None = None,
+                   mask: DisclosureMask | None = None) -> pd.DataFrame:
     """How many participants (not segments) spoke to each theme, by group, with disclosure.
 
     Parameters
@@ -259,6 +277,10 @@ def theme_patterns(segments: pd.DataFrame, people: pd.DataFrame, *,
         transcripts shows no count or percentage.
     codebook : pandas.DataFrame, optional
         For the theme order (and themes nobody spoke to, kept with 0).
+    mask : DisclosureMask, optional
+        The batch's mask: a group is hidden where the mask hides it (primary and
+        secondary suppression across every report of the batch); without it, groups under
+        ``k`` are hidden.
 
     Returns
     -------
@@ -305,12 +327,29 @@ def theme_patterns(segments: pd.DataFrame, people: pd.DataFrame, *,
                              "percent": 100.0 * s / n if n else float("nan")})
     out = pd.DataFrame(rows, columns=["by", "group", "theme", "n_participants", "n_spoke",
                                       "percent"])
-    return suppress_small_groups(out, n="n_participants", k=k, values=["n_spoke", "percent"])
+    if mask is None:
+        return suppress_small_groups(out, n="n_participants", k=k,
+                                     values=["n_spoke", "percent"])
+    kinds = {"sector": "sector", "organisation_type": "orgtype", "role": "role"}
+    hidden = []
+    for attr, group in zip(out["by"], out["group"]):
+        try:
+            hidden.append(mask.hidden("themes", union_key(kinds.get(attr, attr), group)))
+        except KeyError:  # a breakdown the batch does not publish: primary rule only
+            hidden.append(None)
+    small = (out["n_participants"] > 0) & (out["n_participants"] < k)
+    hide = pd.Series([small.iloc[i] if h is None else h for i, h in enumerate(hidden)],
+                     index=out.index, dtype=bool)
+    out = out.astype({"n_spoke": "Int64"})
+    out.loc[hide, ["n_spoke", "percent"]] = [pd.NA, float("nan")]
+    out["suppressed"] = hide.to_numpy()
+    return out
 
 
 def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN_GROUP_SIZE,
            site_id: str | None = None, theme: str | None = None,
-           per_code: int | None = 2, codebook: pd.DataFrame | None = None) -> pd.DataFrame:
+           per_code: int | None = 2, codebook: pd.DataFrame | None = None,
+           mask: DisclosureMask | None = None) -> pd.DataFrame:
     """Quotes for a report, each with an attribution that cannot single anyone out.
 
     Parameters
@@ -328,6 +367,10 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
         (None): cross-site, every site's quotes (see Notes for the attribution).
     theme : str, optional
         Only quotes coded under this theme.
+    mask : DisclosureMask, optional
+        The batch's mask: a quote names a role only where the framework matrix shows that
+        role at the speaker's site (the mask's ``themes`` decision), which also protects
+        role groups that other labels would give away.
     per_code : int or None
         At most this many quotes per code, taking turns between sectors (the first of each
         sector in document order, then the second...); None for all. Quotes come in
@@ -384,8 +427,15 @@ def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN
             return A_PARTICIPANT
         rec = info.loc[str(pid)]
         role, sector = str(rec["role"]), str(rec["sector"])
-        role_shown = (not pd.isna(rec["role"])
-                      and at_site.get((str(rec["site_id"]), role), 0) >= k)
+        if mask is not None:  # the framework matrix's label for this role at this site
+            try:
+                role_shown = not pd.isna(rec["role"]) and not mask.hidden(
+                    "themes", union_key("site_role", str(rec["site_id"]), role))
+            except KeyError:
+                role_shown = False
+        else:
+            role_shown = (not pd.isna(rec["role"])
+                          and at_site.get((str(rec["site_id"]), role), 0) >= k)
         if site_id is not None:
             return role if role_shown else A_PARTICIPANT
         if pd.isna(rec["sector"]):

@@ -165,9 +165,9 @@ def workbook_path(excel_path: str | Path = "") -> Path:
 def export_workbook(segments: pd.DataFrame, people: pd.DataFrame, path: str | Path, *,
                     k: int = DEFAULT_MIN_GROUP_SIZE, title: str = "",
                     synthetic: bool = False, codebook: pd.DataFrame | None = None,
-                    summaries: pd.DataFrame | None = None) -> Path:
+                    summaries: pd.DataFrame | None = None, mask=None) -> Path:
     """Write the publishable framework workbook: :func:`theme_sheets` with roles masked
-    (:func:`mask_roles`), one sheet per theme (:func:`write_framework_workbook`), themes
+    (:func:`mask_roles`, with the batch's ``mask`` when given, as in the HTML matrix), one sheet per theme (:func:`write_framework_workbook`), themes
     and codes in the order of ``codebook`` (:func:`~peerlib.part2.segments.load_qda_codebook`),
     with a Summary column per participant and a site summary row per site for charting
     (:func:`~peerlib.part2.summaries.charting_sheets`), filled with ``summaries``
@@ -178,7 +178,7 @@ def export_workbook(segments: pd.DataFrame, people: pd.DataFrame, path: str | Pa
     pathlib.Path
         The workbook.
     """
-    sheets = {theme: mask_roles(sheet, people, k=k)
+    sheets = {theme: mask_roles(sheet, people, k=k, mask=mask)
               for theme, sheet in theme_sheets(segments, people, codebook=codebook).items()}
     sheets = charting_sheets(sheets, segments, summaries)
     return write_framework_workbook(sheets, path, title=title, synthetic=synthetic)

@@ -13,18 +13,20 @@ from ..part2.agreement import agreement, check_unit
 from ..part2.framework import (CASE_COLUMNS, QUOTE_HEADERS, _EXCERPT_SEP, codebook_paths,
                                participants, quotes)
 from ..part2.segments import load_coded_segments, load_qda_codebook
-from .tables import DISPLAY_NAMES, note, table
+from ..disclosure import union_key
+from .tables import DISPLAY_NAMES, _cell, disclosure_block, note, table, with_cells
 
-__all__ = ["quotes_display", "case_headers", "matrix_html", "patterns_display",
-           "site_quotes_section", "agreement_display", "agreement_report", "agreement_section",
-           "synthesis_display", "evidence_display", "cross_case_display", "cooccurrence_display",
-           "linkage_display", "summaries_display", "agreement_intervals_display",
-           "disagreements_display"]
+__all__ = ["quotes_display", "coding_summary_display", "participants_roles", "case_headers",
+           "matrix_html", "patterns_display", "site_quotes_section", "agreement_display",
+           "agreement_report", "agreement_section", "synthesis_display", "evidence_display",
+           "cross_case_display", "cooccurrence_display", "linkage_display",
+           "summaries_display", "agreement_intervals_display", "disagreements_display"]
+
 
 def quotes_display(shown: pd.DataFrame) -> pd.DataFrame:
     """:func:`quotes` with readers' headers (:data:`QUOTE_HEADERS`: ``Theme``, ``Code``,
     ``Quote``, ``Attribution``); same rows and values."""
-    return shown.rename(columns=QUOTE_HEADERS)
+    return with_cells(shown.rename(columns=QUOTE_HEADERS), [])  # no numbers
 
 
 def case_headers() -> dict[str, str]:
@@ -53,8 +55,36 @@ def matrix_html(matrix: pd.DataFrame, *, caption: str = ""):
                          + "</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<p class='peerwork-caption'>{e(caption)}</p>" if caption else ""
+    # what the matrix publishes about groups: each site's rows, and the roles it labels
+    cells = []
+    sites = matrix["site_id"].astype("string").fillna("")
+    for site, count in sites.value_counts(sort=False).items():
+        cells.append(_cell(union_key("site", site), "themes", n=count, public=True))
+    roles = matrix.get("role", pd.Series(pd.NA, index=matrix.index)).astype("string")
+    labelled = matrix.assign(_site=sites, _role=roles)[roles.isin(
+        set(participants_roles()))]
+    for (site, role), count in labelled.groupby(["_site", "_role"]).size().items():
+        cells.append(_cell(union_key("site_role", site, role), "themes", n=count))
+    cap = disclosure_block(cells, caption) + cap
     return HTML(f"{cap}<table class='peerwork-table peerwork-matrix'><thead><tr>{head}</tr>"
                 f"</thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def participants_roles() -> list[str]:
+    """The roles of the codebook (a matrix label that is one of them names a role)."""
+    from ..codebook import load_codebook
+
+    return list(load_codebook().role_labels)
+
+
+def coding_summary_display(segments: pd.DataFrame) -> pd.DataFrame:
+    """:func:`~peerlib.part2.framework.coding_summary` for a report, with its disclosure
+    metadata (the number of participants with coded transcripts is the framework matrix's
+    row count, published anyway)."""
+    from ..part2.framework import coding_summary
+
+    n = segments["participant_id"].dropna().nunique()
+    return with_cells(coding_summary(segments), [_cell("all", "themes", n=n, public=True)])
 
 
 def patterns_display(patterns: pd.DataFrame, *, k: int) -> pd.DataFrame:
@@ -77,6 +107,10 @@ def patterns_display(patterns: pd.DataFrame, *, k: int) -> pd.DataFrame:
         else:
             value = f"{int(r.n_spoke)} of {int(r.n_participants)} ({float(r.percent):.0f}%)"
         text.append(value)
+    kinds = {"sector": "sector", "organisation_type": "orgtype", "role": "role"}
+    cells = [_cell(union_key(kinds.get(r.by, r.by), r.group), "themes", "", r.n_participants,
+                   rule="primary" if bool(r.suppressed) and int(r.n_participants) else "")
+             for r in patterns.itertuples(index=False)]
     frame = patterns.assign(_text=text)
     wide = frame.pivot_table(index=["by", "group"], columns="theme", values="_text",
                              aggfunc="first", sort=False)
@@ -84,11 +118,11 @@ def patterns_display(patterns: pd.DataFrame, *, k: int) -> pd.DataFrame:
     wide = wide.reset_index()
     wide.columns.name = None
     wide["by"] = wide["by"].map(lambda b: labels.get(b, b))
-    return wide.rename(columns={"by": "Breakdown", "group": "Group"})
+    return with_cells(wide.rename(columns={"by": "Breakdown", "group": "Group"}), cells)
 
 
 def site_quotes_section(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP_SIZE,
-                        data_dir: str | Path = "", per_code: int | None = 1):
+                        data_dir: str | Path = "", per_code: int | None = 1, mask=None):
     """The qualitative section of a site report: quotes from this site's coded transcripts.
 
     Parameters
@@ -105,6 +139,8 @@ def site_quotes_section(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MI
         The processed folder ("" = ``data/processed``) holding ``coded_segments.parquet``.
     per_code : int or None
         At most this many quotes per code.
+    mask : DisclosureMask, optional
+        The batch's mask (a role is named only where the framework matrix shows it).
 
     Returns
     -------
@@ -118,7 +154,8 @@ def site_quotes_section(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MI
         return note("No coded Part 2 transcripts have been imported yet (peerlib "
                     "import-codes), so this report has no quotes.")
     shown = quotes(segments, participants(data), k=k, site_id=str(site_id),
-                   per_code=per_code, codebook=load_qda_codebook(data_dir or None))
+                   per_code=per_code, codebook=load_qda_codebook(data_dir or None),
+                   mask=mask)
     if not len(shown):
         return note("No coded Part 2 transcript from this site has been imported.")
     return table(quotes_display(shown),
@@ -132,7 +169,7 @@ def agreement_display(table: pd.DataFrame) -> pd.DataFrame:
     def f(v, fmt):
         return "–" if pd.isna(v) else format(v, fmt)
 
-    return pd.DataFrame({
+    return with_cells(pd.DataFrame({
         "Code": table["code_path"],
         "Documents": table["n_documents"].astype(str),
         "Coders": table["coders"],
@@ -141,7 +178,7 @@ def agreement_display(table: pd.DataFrame) -> pd.DataFrame:
         "Cohen's kappa": [f(v, ".2f") for v in table["cohen_kappa"]],
         "Krippendorff's alpha": [f(v, ".2f") for v in table["krippendorff_alpha"]],
         "Note": table["note"],
-    })
+    }), [])  # counts of documents and coders, not results about groups of people
 
 
 def agreement_report(segments: pd.DataFrame, *, unit: str = "character",

@@ -19,11 +19,15 @@ from ..part1 import scoring
 from ..codebook import load_codebook
 from ..disclosure import (
     DEFAULT_MIN_GROUP_SIZE,
-    hidden_cells,
+    DisclosureMask,
+    DisclosurePolicy,
+    batch_mask,
     check_min_group_size,
-    mask_small_counts,
+    get_policy,
+    read_mask,
     small_group_label,
     suppress_small_groups,
+    union_key,
 )
 from ..errors import ParameterError
 from ..part1.prepare import load_meta, load_prepared, load_sites
@@ -37,6 +41,9 @@ __all__ = [
     "heading",
     "note",
     "table",
+    "disclosure_block",
+    "with_cells",
+    "DISCLOSURE_ATTR",
     "dataset_header",
     "is_synthetic",
     "load_meta_dataset",
@@ -51,11 +58,20 @@ __all__ = [
     "importance_table",
     "ipa_table",
     "comparison_table",
+    "sector_comparison_section",
     "missing_answers_table",
     "suppressed",
     "site_happening",
     "site_importance",
     "importance_with_overall",
+    "group_happening",
+    "ipa_view",
+    "site_ipa",
+    "check_disclosure",
+    "report_mask",
+    "batch_mask_table",
+    "short_sites",
+    "coded_participants",
     "site_interview_counts",
     "small_numbers_note",
     "figures_folder",
@@ -159,6 +175,143 @@ def check_min_group_size_parameter(k: object) -> int:
 _PREPARED: dict = {}
 
 
+def check_disclosure(disclosure: object = "default", min_group_size: object = 0
+                     ) -> DisclosurePolicy:
+    """Check the ``disclosure`` and ``min_group_size`` notebook parameters.
+
+    Parameters
+    ----------
+    disclosure : str
+        A policy name (:data:`peerlib.disclosure.POLICIES`: ``default``, ``nhs``).
+    min_group_size : int
+        Overrides the policy's ``k``; 0 or None keeps it.
+
+    Returns
+    -------
+    DisclosurePolicy
+
+    Raises
+    ------
+    ParameterError
+        For an unknown policy or a ``min_group_size`` that is not a whole number >= 0.
+    """
+    k = None if min_group_size in (0, None, "", "0") else min_group_size
+    try:
+        return get_policy(disclosure, k=k)
+    except ValueError as err:
+        raise ParameterError(str(err)) from err
+
+
+def coded_participants(data_dir: str | Path | None):
+    """Pseudonyms with a coded Part 2 transcript, or None when none were imported."""
+    from ..part2.segments import load_coded_segments
+
+    try:
+        segments = load_coded_segments(data_dir or None)
+    except FileNotFoundError:
+        return None
+    return list(dict.fromkeys(segments["participant_id"].dropna().astype(str)))
+
+
+def report_mask(data: pd.DataFrame, policy: DisclosurePolicy | None = None, *,
+                mask_path: str | Path = "", data_dir: str | Path | None = "") -> DisclosureMask:
+    """The disclosure mask a report reads: the batch's (``mask_path``, written once per
+    batch by ``peerlib reports``) or, for a notebook run on its own, the same mask
+    computed from the prepared data (every site, every report of a batch).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table.
+    policy : DisclosurePolicy, optional
+        The report's policy (default: the ``default`` preset).
+    mask_path : str or Path
+        The batch's mask file; "" computes it.
+    data_dir : str or Path
+        The processed folder ("" = ``data/processed``), for the Part 2 participants.
+
+    Returns
+    -------
+    DisclosureMask
+
+    Raises
+    ------
+    ParameterError
+        When the mask file was made with another policy than the report's.
+    """
+    policy = policy or get_policy()
+    if mask_path:
+        mask = read_mask(mask_path)
+        if (mask.policy.name, mask.k) != (policy.name, policy.k):
+            raise ParameterError(f"The disclosure mask {Path(mask_path).name} was made with "
+                                 f"policy {mask.policy.name} (k = {mask.k}), not "
+                                 f"{policy.name} (k = {policy.k})")
+        return mask
+    return DisclosureMask(batch_mask(data, policy, coded=coded_participants(data_dir)),
+                          policy)
+
+
+def batch_mask_table(data_dir: str | Path, policy: DisclosurePolicy,
+                     site_ids: Sequence[str], *, framework: bool = True) -> pd.DataFrame:
+    """The mask table of a whole batch, computed once (``peerlib reports`` writes it for
+    every notebook to read): every site of ``site_ids`` has a site report, and the Part 2
+    framework report is included when ``framework`` and coded transcripts exist.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`peerlib.disclosure.batch_mask` output.
+    """
+    data = load_prepared(data_dir or None)
+    coded = coded_participants(data_dir) if framework else None
+    return batch_mask(data, policy, site_ids=[str(s) for s in site_ids], coded=coded)
+
+
+def short_sites(mask: pd.DataFrame, policy: DisclosurePolicy) -> list[str]:
+    """Sites of a batch's mask with fewer than ``k`` participants (none included): their
+    report is the short one that says so (``notebooks/11_site_short.ipynb``).
+
+    Returns
+    -------
+    list of str
+        Site ids, in the mask's order.
+    """
+    sites = mask[(mask["statistic"] == "participants") & (mask["table"] == "sample")
+                 & (mask["group"] == "Total") & mask["report"].str.startswith("site:")]
+    return [r.split(":", 1)[1] for r, n in zip(sites["report"], sites["n"])
+            if int(n) < policy.k]
+
+
+_MASKS: dict[int, tuple] = {}
+
+
+def _mask_for(data: pd.DataFrame, mask: DisclosureMask | None, k: object | None
+              ) -> DisclosureMask:
+    """``mask``, or the batch mask of ``data`` under the default policy with ``k`` (cached
+    while ``data`` lives: the views of one notebook share it)."""
+    if mask is not None:
+        return mask
+    import weakref
+
+    policy = get_policy(k=k)
+    entry = _MASKS.get(id(data))
+    if entry is None or entry[0]() is not data:
+        entry = (weakref.ref(data, lambda _, key=id(data): _MASKS.pop(key, None)), {})
+        _MASKS[id(data)] = entry
+    if policy not in entry[1]:
+        entry[1][policy] = DisclosureMask(batch_mask(data, policy), policy)
+    return entry[1][policy]
+
+
+def _policy_for(policy: DisclosurePolicy | None, k: object | None,
+                mask: DisclosureMask | None = None) -> DisclosurePolicy:
+    if mask is not None:
+        return mask.policy
+    if policy is not None:
+        return policy
+    return get_policy(k=k)
+
+
 def load_report_data(data_dir: str | Path | None = None) -> pd.DataFrame:
     """The prepared long table for a report (``data_dir`` "" means ``data/processed``).
 
@@ -202,6 +355,43 @@ def note(text: object):
     return HTML(f'<p class="peerwork-note">{html.escape(str(text))}</p>')
 
 
+#: Key of a display table's ``attrs`` holding what each of its numbers describes.
+DISCLOSURE_ATTR = "peerwork_disclosure"
+
+
+def disclosure_block(cells: list[dict] | None, caption: str = "") -> str:
+    """The hidden metadata block that goes with a published table: for every number, the
+    group it describes (``union``, ``statistic``, ``item``) and that group's size ``n``
+    (hidden cells name their group and rule, never a size). The batch's publish-time audit
+    (:mod:`peerlib.disclosure.audit`) reads it; "" when ``cells`` is None."""
+    import json
+
+    if cells is None:
+        return ""
+    text = json.dumps({"caption": caption, "cells": cells}, ensure_ascii=True)
+    text = text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return f'<script type="application/json" class="peerwork-disclosure">{text}</script>'
+
+
+def with_cells(frame: pd.DataFrame, cells: list[dict]) -> pd.DataFrame:
+    """Attach the disclosure metadata of a display table (see :func:`disclosure_block`)."""
+    frame.attrs[DISCLOSURE_ATTR] = cells
+    return frame
+
+
+def _cell(union: str | None, statistic: str, item: object = "", n: object = None, *,
+          rule: str = "", public: bool = False) -> dict:
+    """One number's metadata: a shown group with its size, or a hidden one with its rule."""
+    rec = {"union": union, "statistic": statistic, "item": "" if item is None else str(item)}
+    if rule in ("primary", "secondary"):
+        rec["hidden"] = rule
+    else:
+        rec["n"] = int(n)
+        if public or rule == "public":
+            rec["public"] = True
+    return rec
+
+
 def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True):
     """Show a display table as escaped HTML without the index (NA shown as "–").
 
@@ -219,6 +409,8 @@ def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True
     Returns
     -------
     IPython.display.HTML
+        The table, preceded by its disclosure metadata (:func:`disclosure_block`) when the
+        frame carries it: a published table without it is refused by the batch's audit.
     """
     from IPython.display import HTML
 
@@ -233,7 +425,7 @@ def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True
     if download:
         name = download if isinstance(download, str) else (caption or "table")
         link = csv_link_html(frame.fillna(DASH), name, "Download this table (CSV)")
-    return HTML(body + link)
+    return HTML(disclosure_block(frame.attrs.get(DISCLOSURE_ATTR), caption) + body + link)
 
 
 def dataset_header(data_dir: str | Path | None = None):
@@ -299,13 +491,17 @@ def _display_name(column: str) -> str:
     return DISPLAY_NAMES.get(column, column)
 
 
-def disclosure_note(k: int) -> str:
-    """Plain-language statement of the small-group rule with its threshold ``k``."""
-    k = check_min_group_size(k)
+def disclosure_note(k: int | DisclosurePolicy) -> str:
+    """Plain-language statement of the small-group rules (a policy, or just ``k``)."""
+    policy = k if isinstance(k, DisclosurePolicy) else get_policy(k=k)
+    k = policy.k
     return (f"To protect the people who took part, no result is shown for any group of fewer "
-            f"than {k} participants: such cells read \"{small_group_label(k)}\". Counts of "
-            f"people by role at a site are shown as \"<{k}\" when they are between 1 and "
-            f"{k - 1}.")
+            f"than {k} participants: such cells read \"{small_group_label(k)}\". Cells "
+            f"reading \"hidden\" are withheld so that a small group cannot be worked out by "
+            f"adding or subtracting figures published anywhere in these reports. Counts of "
+            f"people by role at a site show \"{small_group_label(k)}\" when they are between "
+            f"1 and {k - 1}; zero is a real count and is shown. " + policy.describe()
+            + (f" (disclosure policy: {policy.name})" if policy.name != "default" else ""))
 
 
 def data_dictionary_table(codebook) -> pd.DataFrame:
@@ -318,12 +514,12 @@ def data_dictionary_table(codebook) -> pd.DataFrame:
         ""), ``Raw columns``.
     """
     dd = codebook.data_dictionary()
-    return pd.DataFrame({
+    return with_cells(pd.DataFrame({
         "Item": dd["item_id"], "Section": dd["section"] + " " + dd["section_title"],
         "Short label": dd["label"], "Wording": dd["wording"],
         "Draft wording": dd["draft"].map({True: "yes", False: ""}),
         "Raw columns": dd["happening_column"] + ", " + dd["importance_column"],
-    })
+    }), [])  # no figures about people
 
 
 def scale_display(codebook) -> pd.DataFrame:
@@ -341,20 +537,20 @@ def scale_display(codebook) -> pd.DataFrame:
         parts = [p.strip().strip("'") for p in str(text).split(",")] if text else []
         return ", ".join("(blank)" if p == "" else p for p in parts)
 
-    return pd.DataFrame({
+    return with_cells(pd.DataFrame({
         "Question": sc["question"],
         "Code": sc["code"].map(lambda c: DASH if pd.isna(c) else str(int(c))),
         "Label": sc["label"], "Also accepted": sc["aliases"].map(spellings),
         "Meaning": sc["meaning"],
-    })
+    }), [])  # no figures about people
 
 
 def sections_table(codebook) -> pd.DataFrame:
     """The schedule's sections for readers: ``Section``, ``Title``, ``Draft``, ``Note``."""
     sec = codebook.sections
-    return pd.DataFrame({"Section": sec["section"], "Title": sec["title"],
-                         "Draft": sec["draft"].map({True: "yes", False: ""}),
-                         "Note": sec["note"]})
+    return with_cells(pd.DataFrame({"Section": sec["section"], "Title": sec["title"],
+                                    "Draft": sec["draft"].map({True: "yes", False: ""}),
+                                    "Note": sec["note"]}), [])  # no figures about people
 
 
 # ---------------------------------------------------------------------- data shaping
@@ -374,44 +570,115 @@ def site_comparison_data(data: pd.DataFrame, site_id: str) -> pd.DataFrame:
 
 
 def sample_table_display(data: pd.DataFrame, *, column_order: Sequence[str] = ("Voluntary",
-                                                                                "NHS")
-                         ) -> pd.DataFrame:
+                                                                                "NHS"),
+                         policy: DisclosurePolicy | None = None) -> pd.DataFrame:
     """The study's sample table (role x sector with totals), with the roles' plural labels.
 
-    Shown as is: sector level and above is published composition (DESIGN.md).
+    Shown as is (counts, int): sector level and above is published composition
+    (DESIGN.md). A policy that rounds or suppresses every count (``nhs``) gives text cells
+    under its rules. Sectors not in the data are left out.
     """
     cb = _codebook(data)
-    out = scoring.sample_table(data, column_order=list(column_order))
+    present = set(data["sector"].astype(str))
+    order = [c for c in column_order if c in present] + sorted(
+        present - set(column_order))
+    out = scoring.sample_table(data, column_order=order)
+    cells = []
+    for rec in out.itertuples(index=False):
+        role = str(rec[0])
+        for sector, value in zip(out.columns[1:], rec[1:]):
+            if role == "Total" and sector == "Total":
+                union = "all"
+            elif role == "Total":
+                union = union_key("sector", sector)
+            elif sector == "Total":
+                union = union_key("role", role)
+            else:
+                union = union_key("sector_role", sector, role)
+            cells.append(_cell(union, "participants", n=value, public=True))
+    if policy is not None and (policy.rounding or policy.suppress_small_counts):
+        for col in out.columns[1:]:
+            out[col] = [policy.count_text(v) for v in out[col]]
     plural = dict(zip(cb.roles["role"], cb.roles["short"]))
     out["role"] = out["role"].map(lambda r: plural.get(r, r))
-    return out.rename(columns={"role": "Role"})
+    return with_cells(out.rename(columns={"role": "Role"}), cells)
 
 
-def site_sample_table(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP_SIZE
-                      ) -> pd.DataFrame:
-    """Participants at one site by role, role counts below ``k`` shown as "<k".
+def site_sample_table(data: pd.DataFrame, site_id: str, *, k: int | None = None,
+                      mask: DisclosureMask | None = None) -> pd.DataFrame:
+    """Participants at one site by role, as the batch's disclosure mask allows.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table (every site).
+    site_id : str
+        The site.
+    k : int, optional
+        Threshold when no ``mask`` is given (the default policy's otherwise).
+    mask : DisclosureMask, optional
+        The batch's mask (:func:`report_mask`).
 
     Returns
     -------
     pandas.DataFrame
-        One row per role and a total row: ``Role``, ``This site`` (text: count, "0" or
-        "<k", with secondary suppression) and ``All sites`` (the whole study's counts, as
-        published in the cross-site report). "All other sites" is deliberately not shown:
-        the study's count minus it would give the site's hidden role counts away.
+        One row per role and a total row: ``Role``, ``This site`` (text: count, "0", "<k"
+        for a role of 1 to k-1 people, "hidden" where a published figure would give a hidden
+        one away) and ``All sites`` (the whole study's counts, as published in the
+        cross-site report). "All other sites" is deliberately not shown: the study's count
+        minus it would give the site's hidden role counts away.
     """
-    k = check_min_group_size(k)
+    mask = _mask_for(data, mask, k)
+    policy = mask.policy
     cb = _codebook(data)
     comp = site_comparison_data(data, site_id)
     people = comp.drop_duplicates("participant_id")
     counts = pd.crosstab(people["role"], people["group"], dropna=False).reindex(
         index=cb.role_labels, columns=[THIS_SITE, OTHER_SITES], fill_value=0)
-    out = pd.DataFrame({"Role": list(dict(zip(cb.roles["role"], cb.roles["short"])).values())})
-    out[THIS_SITE] = mask_small_counts(counts[THIS_SITE].reset_index(drop=True), k=k).values
     everyone = counts[THIS_SITE] + counts[OTHER_SITES]
-    out[ALL_SITES] = everyone.astype(int).astype(str).values
-    total = pd.DataFrame({"Role": ["Total"], THIS_SITE: [str(int(counts[THIS_SITE].sum()))],
-                          ALL_SITES: [str(int(everyone.sum()))]})
-    return pd.concat([out, total], ignore_index=True)
+    plural = dict(zip(cb.roles["role"], cb.roles["short"]))
+    rows, cells = [], []
+    for role in cb.role_labels:
+        here = int(counts.loc[role, THIS_SITE])
+        key = union_key("site_role", site_id, role)
+        rows.append({"Role": plural.get(role, role),
+                     THIS_SITE: _count_cell(mask, "participants", key, here),
+                     ALL_SITES: policy.count_text(int(everyone[role]))})
+        cells += [_meta(mask, "participants", key, here),
+                  _cell(union_key("role", role), "participants", n=everyone[role],
+                        public=True)]
+    key = union_key("site", site_id)
+    rows.append({"Role": "Total",
+                 THIS_SITE: _count_cell(mask, "participants", key,
+                                        int(counts[THIS_SITE].sum())),
+                 ALL_SITES: policy.count_text(int(everyone.sum()))})
+    cells += [_meta(mask, "participants", key, int(counts[THIS_SITE].sum())),
+              _cell("all", "participants", n=everyone.sum(), public=True)]
+    return with_cells(pd.DataFrame(rows), cells)
+
+
+def _meta(mask: DisclosureMask, statistic: str, union: str, value: int,
+          item: object = "") -> dict:
+    """The metadata of a count shown through :func:`_count_cell`."""
+    try:
+        hidden, rule, _ = mask.decision(statistic, union, item)
+    except KeyError:
+        hidden, rule = 0 < value < mask.k, "primary"
+    return _cell(union, statistic, item, value, rule=rule if hidden and value else "")
+
+
+def _count_cell(mask: DisclosureMask, statistic: str, union: str, value: int,
+                item: object = "") -> str:
+    """A count as the mask allows: the (rounded) count, "0", "<k" (a group of 1 to k-1) or
+    "hidden" (secondary). A group no report publishes (not in the mask) with 1 to k-1
+    people shows "<k" too."""
+    try:
+        hidden, rule, _ = mask.decision(statistic, union, item)
+    except KeyError:
+        hidden, rule = 0 < value < mask.k, "primary"
+    if hidden and value != 0:
+        return f"<{mask.k}" if rule == "primary" else mask.policy.hidden_label(rule)
+    return mask.policy.count_text(value)
 
 
 def _fmt_pct(count: object, pct: object) -> str:
@@ -420,33 +687,48 @@ def _fmt_pct(count: object, pct: object) -> str:
     return f"{int(count)} ({pct:.0f}%)"
 
 
-def distribution_table(dist: pd.DataFrame, *, group: str | None, k: int,
+def _hidden_columns(frame: pd.DataFrame, n: str, k: int, values: list[str]) -> pd.DataFrame:
+    """``suppressed`` and ``rule`` of a view; a raw result table (no ``suppressed``
+    column) gets primary suppression on ``n``."""
+    if "suppressed" not in frame.columns:
+        frame = suppress_small_groups(frame, n=n, k=k, values=values)
+    if "rule" not in frame.columns:
+        frame = frame.assign(rule=np.where(frame["suppressed"], "primary", ""))
+    return frame
+
+
+def distribution_table(dist: pd.DataFrame, *, group: str | None, k: int | None = None,
                        labels: dict[str, str] | None = None,
-                       response: str = "happening") -> pd.DataFrame:
+                       response: str = "happening",
+                       policy: DisclosurePolicy | None = None) -> pd.DataFrame:
     """Wide display of a happening distribution: "count (percent)" per answer option.
 
     Parameters
     ----------
     dist : pandas.DataFrame
-        Output of :func:`peerlib.scoring.happening_distribution`.
+        A view from :func:`site_happening` / :func:`group_happening` (its ``suppressed``
+        and ``rule`` columns decide), or a raw :func:`peerlib.scoring.happening_distribution`
+        (then a group with ``n_asked < k`` is hidden).
     group : str or None
         Its grouping column.
-    k : int
-        Minimum group size: a group with ``n_asked < k`` shows "n<k" in every cell.
+    k : int, optional
+        Minimum group size of a raw distribution (default: the policy's).
     labels : dict, optional
         Item id -> label.
+    policy : DisclosurePolicy, optional
+        Display rules (rounding; default: the ``default`` preset with ``k``).
 
     Returns
     -------
     pandas.DataFrame
         One row per item x group: ``Item``, the group, ``n asked`` and one text column per
         answer option in scale order ("3 (43%)"; percentages of everyone asked, Missing
-        included; "–" when nobody was asked).
+        included; "–" when nobody was asked; "n<k" or "hidden" for a hidden group).
     """
-    k = check_min_group_size(k)
-    shown = suppress_small_groups(dist, n="n_asked", k=k, values=["count", "percent"])
+    policy = _policy_for(policy, k)
+    shown = _hidden_columns(dist, "n_asked", policy.k, ["count", "percent"])
     keys = ["item_id"] + ([group] if group else [])
-    rows = []
+    rows, cells = [], []
     for key, sub in shown.groupby(keys, observed=True, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         item = str(key[0])
@@ -455,19 +737,36 @@ def distribution_table(dist: pd.DataFrame, *, group: str | None, k: int,
             rec[_display_name(group)] = str(key[1])
         n = int(sub["n_asked"].iloc[0])
         hidden = bool(sub["suppressed"].iloc[0]) and n > 0  # nobody asked: nothing to hide
-        rec["n asked"] = small_group_label(k) if hidden else str(n)
+        label = policy.hidden_label(str(sub["rule"].iloc[0]))
+        rec["n asked"] = label if hidden else policy.count_text(n)
         for r in sub.itertuples(index=False):
             level = str(getattr(r, response))
-            rec[level] = small_group_label(k) if hidden else _fmt_pct(r.count, r.percent)
+            rec[level] = (label if hidden else DASH if n == 0 else
+                          policy.count_percent_text(r.count, n))
         rows.append(rec)
-    return pd.DataFrame(rows)
+        cells.append(_cell(_union_of(sub.iloc[0], group), "happening", item, n,
+                           rule=str(sub["rule"].iloc[0]) if hidden else ""))
+    return with_cells(pd.DataFrame(rows), cells)
 
 
-def importance_table(summary: pd.DataFrame, *, group: str | None, k: int,
-                     labels: dict[str, str] | None = None) -> pd.DataFrame:
+def _union_of(row: pd.Series, group: str | None) -> str | None:
+    """The mask key of a result row: its ``union`` column, or from its group column."""
+    if "union" in row.index and isinstance(row["union"], str):
+        return row["union"]
+    if group is None:
+        return "all"
+    if group in _KINDS:
+        return union_key(_KINDS[group], row[group])
+    return None
+
+
+def importance_table(summary: pd.DataFrame, *, group: str | None, k: int | None = None,
+                     labels: dict[str, str] | None = None,
+                     policy: DisclosurePolicy | None = None) -> pd.DataFrame:
     """Display of an importance summary: n, mean, SD, median and 95% CI per item x group.
 
-    A group with fewer than ``k`` answers shows "n<k" and no statistics.
+    A hidden group (a view's ``suppressed``; for a raw summary, fewer than the policy's
+    ``mean_k`` answers) shows "n<k" (or "hidden") and no statistics.
 
     Returns
     -------
@@ -475,82 +774,158 @@ def importance_table(summary: pd.DataFrame, *, group: str | None, k: int,
         Text columns ``Item``, the group, ``n``, ``Mean (1-4)``, ``SD``, ``Median``,
         ``95% CI``.
     """
-    k = check_min_group_size(k)
-    shown = suppress_small_groups(summary, n="n", k=k,
-                                  values=["mean", "sd", "median", "ci_low", "ci_high"])
-    rows = []
-    for r in shown.itertuples(index=False):
+    policy = _policy_for(policy, k)
+    shown = _hidden_columns(summary, "n", policy.mean_k,
+                            ["mean", "sd", "median", "ci_low", "ci_high"])
+    rows, cells = [], []
+    for (_, row), r in zip(shown.iterrows(), shown.itertuples(index=False)):
         rec = {"Item": (labels or {}).get(str(r.item_id), str(r.item_id))}
         if group:
             rec[_display_name(group)] = str(getattr(r, group))
         hidden = bool(r.suppressed) and int(r.n) > 0  # no answers: nothing to hide
-        rec["n"] = small_group_label(k) if hidden else str(int(r.n))
+        cells.append(_cell(_union_of(row, group), "importance", r.item_id, r.n,
+                           rule=str(r.rule) if hidden else ""))
+        rec["n"] = policy.hidden_label(str(r.rule)) if hidden else policy.count_text(int(r.n))
 
         def f(v, digits=2):
-            return DASH if pd.isna(v) else f"{v:.{digits}f}"
+            return DASH if hidden or pd.isna(v) else f"{v:.{digits}f}"
 
         rec["Mean (1-4)"] = f(r.mean)
         rec["SD"] = f(r.sd)
         rec["Median"] = f(r.median, 1)
-        rec["95% CI"] = (DASH if pd.isna(r.ci_low) else f"{r.ci_low:.2f} to {r.ci_high:.2f}")
+        rec["95% CI"] = (DASH if hidden or pd.isna(r.ci_low)
+                         else f"{r.ci_low:.2f} to {r.ci_high:.2f}")
         rows.append(rec)
-    return pd.DataFrame(rows)
+    return with_cells(pd.DataFrame(rows), cells)
 
 
-def ipa_table(ipa: pd.DataFrame, *, k: int, labels: dict[str, str] | None = None,
-              group: str | None = None) -> pd.DataFrame:
-    """Display of an Importance-Performance table; items whose performance or importance
-    rests on fewer than ``k`` answers show "n<k" and no quadrant."""
-    k = check_min_group_size(k)
-    rows = []
-    for r in ipa.itertuples(index=False):
+def ipa_table(ipa: pd.DataFrame, *, k: int | None = None,
+              labels: dict[str, str] | None = None, group: str | None = None,
+              policy: DisclosurePolicy | None = None) -> pd.DataFrame:
+    """Display of an Importance-Performance table.
+
+    A point hidden by the mask (a view from :func:`ipa_view` / :func:`site_ipa`: its
+    ``suppressed`` column), or resting on fewer than ``k`` answers, shows "n<k" (or
+    "hidden") in place of its values and of its n: no n under ``k`` is ever printed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Item``, the group, ``n (performance)``, ``Performance (0-100)``,
+        ``n (importance)``, ``Importance (1-4)``, ``Quadrant``.
+    """
+    policy = _policy_for(policy, k)
+    rows, cells = [], []
+    has_mask = "suppressed" in ipa.columns
+    for (_, row), r in zip(ipa.iterrows(), ipa.itertuples(index=False)):
         rec = {"Item": (labels or {}).get(str(r.item_id), str(r.item_id))}
         if group:
             rec[_display_name(group)] = str(getattr(r, group))
-        small = min(int(r.n_performance), int(r.n_importance)) < k  # hidden by scoring too
-        rec["n (performance)"] = str(int(r.n_performance))
-        rec["Performance (0-100)"] = (small_group_label(k) if small else
-                                      DASH if pd.isna(r.performance) else
-                                      f"{r.performance:.0f}")
-        rec["n (importance)"] = str(int(r.n_importance))
-        rec["Importance (1-4)"] = (small_group_label(k) if small else
-                                   DASH if pd.isna(r.importance) else f"{r.importance:.2f}")
-        rec["Quadrant"] = DASH if small or pd.isna(r.quadrant) else str(r.quadrant)
+        small = (int(r.n_performance) < policy.k or int(r.n_importance) < policy.mean_k)
+        hidden = (bool(r.suppressed) if has_mask else False) or small
+        label = policy.hidden_label(str(getattr(r, "rule", "primary")) if has_mask and
+                                    not small else "primary")
+        rec["n (performance)"] = label if hidden else policy.count_text(int(r.n_performance))
+        rec["Performance (0-100)"] = (label if hidden else DASH if pd.isna(r.performance)
+                                      else f"{r.performance:.0f}")
+        rec["n (importance)"] = label if hidden else policy.count_text(int(r.n_importance))
+        rec["Importance (1-4)"] = (label if hidden else DASH if pd.isna(r.importance)
+                                   else f"{r.importance:.2f}")
+        rec["Quadrant"] = DASH if hidden or pd.isna(r.quadrant) else str(r.quadrant)
         rows.append(rec)
-    return pd.DataFrame(rows)
+        union = _union_of(row, group)
+        rule = (str(getattr(r, "rule", "")) or "primary") if hidden else ""
+        cells += [_cell(union, "happening", r.item_id, r.n_performance, rule=rule),
+                  _cell(union, "importance", r.item_id, r.n_importance, rule=rule)]
+    return with_cells(pd.DataFrame(rows), cells)
 
 
-def comparison_table(comp: pd.DataFrame, *, k: int, labels: dict[str, str] | None = None
-                     ) -> pd.DataFrame:
-    """Display of :func:`peerlib.scoring.compare_two_groups` (exploratory p-values)."""
-    k = check_min_group_size(k)
-    rows = []
+def comparison_table(comp: pd.DataFrame, *, k: int | None = None,
+                     labels: dict[str, str] | None = None,
+                     mask: DisclosureMask | None = None, by: str = "sector") -> pd.DataFrame:
+    """Display of :func:`peerlib.scoring.compare_two_groups` (exploratory p-values).
+
+    A group hidden by the ``mask`` (its "Is this happening here?" answers for the first
+    measure, its importance answers for the second), or with a denominator under ``k``,
+    shows "n<k" (or "hidden"), and the row has no p-values.
+    """
+    policy = _policy_for(None, k, mask)
+    kind = {"sector": "sector", "role": "role", "organisation_type": "orgtype"}.get(by, by)
+    rows, meta = [], []
     for r in comp.itertuples(index=False):
-        small = min(r.n_a, r.n_b) < k
+        stat = "happening" if str(r.measure).startswith("Yes") else "importance"
+        cells = {}
+        for tag in "ab":
+            group, n, x = getattr(r, f"group_{tag}"), getattr(r, f"n_{tag}"), getattr(
+                r, f"x_{tag}")
+            hidden, rule = n < (policy.k if stat == "happening" else policy.mean_k), "primary"
+            if mask is not None and not hidden:
+                hidden, rule, _ = mask.decision(stat, union_key(kind, group), r.item_id)
+            meta.append(_cell(union_key(kind, group), stat, r.item_id, n,
+                              rule=rule if hidden and n > 0 else ""))
+            cells[tag] = (policy.hidden_label(rule) if hidden and n > 0 else
+                          DASH if n == 0 else
+                          f"{policy.count_text(x)}/{policy.count_text(n)} "
+                          f"({getattr(r, f'percent_{tag}'):.0f}%)", hidden or n == 0)
+        small = cells["a"][1] or cells["b"][1]
         rows.append({
             "Item": (labels or {}).get(str(r.item_id), str(r.item_id)),
             "Measure": r.measure,
-            str(r.group_a): small_group_label(k) if r.n_a < k else
-            f"{r.x_a}/{r.n_a} ({r.percent_a:.0f}%)",
-            str(r.group_b): small_group_label(k) if r.n_b < k else
-            f"{r.x_b}/{r.n_b} ({r.percent_b:.0f}%)",
+            str(r.group_a): cells["a"][0],
+            str(r.group_b): cells["b"][0],
             "Fisher exact p (exploratory)": DASH if small or pd.isna(r.p_exact)
             else f"{r.p_exact:.3f}",
             "Holm-adjusted p": DASH if small or pd.isna(r.p_holm) else f"{r.p_holm:.3f}",
         })
-    return pd.DataFrame(rows)
+    return with_cells(pd.DataFrame(rows), meta)
 
 
-def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id") -> pd.DataFrame:
+def sector_comparison_section(data: pd.DataFrame, *, mask: DisclosureMask | None = None,
+                              k: int | None = None, labels: dict[str, str] | None = None,
+                              by: str = "sector",
+                              caption: str = "Sector differences (exploratory)"):
+    """The cross-site report's exploratory comparison of the two sectors, or a sentence.
+
+    Returns
+    -------
+    IPython.display.HTML
+        :func:`comparison_table` of :func:`peerlib.scoring.compare_two_groups` as an escaped
+        table; a note instead when the data has not exactly two sectors (one sector only:
+        there is nothing to compare) or when a sector is hidden by the mask for every item.
+    """
+    mask = _mask_for(data, mask, k)
+    levels = sorted(set(data[by].astype(str)))
+    if len(levels) != 2:
+        return note(f"The data has {len(levels)} {'sector' if by == 'sector' else by}"
+                    f"{'' if len(levels) == 1 else 's'} ({', '.join(levels) or 'none'}), so "
+                    "there is no comparison between two groups to show.")
+    shown = comparison_table(scoring.compare_two_groups(data, by=by), mask=mask,
+                             labels=labels, by=by)
+    return table(shown, caption=caption)
+
+
+def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id",
+                          mask: DisclosureMask | None = None) -> pd.DataFrame:
     """Answers and missing answers per item and site (data-quality report).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table.
+    by : str
+        The grouping column (``site_id``).
+    mask : DisclosureMask, optional
+        The batch's mask: a site whose answers are hidden elsewhere shows its label here
+        too (the counts of answers and no answers would give them away). Without a mask,
+        counts are shown as they are (for analysts).
 
     Returns
     -------
     pandas.DataFrame
         One row per site x item: ``Site`` (the ``by`` column, renamed for readers), ``Item``,
         ``Participants`` (asked), ``Happening: answered``, ``Happening: no answer``,
-        ``Importance: answered``, ``Importance: no answer`` (counts of records, not
-        results, so they are shown as they are).
+        ``Importance: answered``, ``Importance: no answer``: counts (int) without a mask,
+        text with one.
     """
     frame = data.assign(_hm=data["happening"].astype(str) == "Missing",
                         _im=data["importance"].isna())
@@ -564,6 +939,36 @@ def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id") -> pd.Data
     out["importance answered"] = out["participants"] - out["importance missing"]
     out = out[[by, "item_id", "participants", "happening answered", "happening missing",
                "importance answered", "importance missing"]]
+    cells = []
+    for group, item, asked, answered in zip(out[by], out["item_id"], out["participants"],
+                                            out["importance answered"]):
+        site = union_key("site", group)
+        if mask is None:
+            cells += [_cell(site, "participants", "", asked),
+                      _cell(site, "happening", item, asked),
+                      _cell(site, "importance", item, answered)]
+        else:
+            cells += [_meta(mask, "participants", site, asked)]
+            for stat, n in (("happening", asked), ("importance", answered)):
+                hidden, rule, _ = mask.decision(stat, site, item)
+                cells.append(_cell(site, stat, item, n,
+                                   rule=rule if hidden and asked > 0 else ""))
+    if mask is not None:
+        text = out.astype(object)
+        for i, r in enumerate(out.itertuples(index=False)):
+            site = union_key("site", getattr(r, by))
+            people = _count_cell(mask, "participants", site, r.participants)
+            text.iat[i, 2] = people
+            hap = mask.decision("happening", site, r.item_id)
+            imp = mask.decision("importance", site, r.item_id)
+            for col, (hidden, rule, _) in ((3, hap), (4, hap), (5, imp), (6, imp)):
+                value = int(out.iat[i, col])
+                text.iat[i, col] = (mask.policy.hidden_label(rule) if hidden and
+                                    r.participants > 0 else mask.policy.count_text(value))
+        text[by] = out[by].astype(str)
+        text["item_id"] = out["item_id"].astype(str)
+        out = text
+    out = with_cells(out, cells)
     return out.rename(columns={by: _display_name(by), "item_id": "Item",
                                "participants": "Participants",
                                "happening answered": "Happening: answered",
@@ -574,89 +979,185 @@ def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id") -> pd.Data
 
 def suppressed(table: pd.DataFrame, *, n: str, k: int, group: str | None = None,
                within: Sequence[str] = ("item_id",)) -> pd.DataFrame:
-    """:func:`peerlib.disclosure.suppress_small_groups` for notebooks: small groups hidden
-    and, when ``group`` names a partition of the sample (sectors, roles), secondary
-    suppression per item so that a published total cannot give a hidden group away."""
+    """:func:`peerlib.disclosure.suppress_small_groups` for analysts' own tables: small
+    groups hidden and, when ``group`` names a partition of the sample (sectors, roles),
+    secondary suppression per item. Reports use the batch's mask instead
+    (:func:`group_happening`, :func:`site_happening`...)."""
     return suppress_small_groups(table, n=n, k=k, group=group,
                                  within=within if group else ())
 
 
 _STATISTICS = {"n_asked": ["count", "percent"],
                "n": ["mean", "sd", "median", "ci_low", "ci_high"]}
+_KINDS = {"sector": "sector", "role": "role", "organisation_type": "orgtype",
+          "site_id": "site"}
 
 
-def _site_view(data: pd.DataFrame, site_id: str, compute, *, n: str, k: int) -> pd.DataFrame:
-    """``compute(frame, by=...)`` for "This site" against "All other sites", suppressed so
-    that no report (nor the cross-site totals) gives a hidden site result away: the site
-    is hidden for an item where it is small or is the complement chosen for another small
-    site (the same rule in every site report), and "All other sites" goes with it."""
-    k = check_min_group_size(k)
-    values = _STATISTICS[n]
-    per_site = compute(data, by="site_id")
-    hide = hidden_cells(per_site, n=n, k=k, group="site_id", within=["item_id"])
-    hidden_items = set(per_site.loc[hide & (per_site["site_id"].astype(str) == str(site_id)),
-                                    "item_id"].astype(str))
-    out = suppress_small_groups(compute(site_comparison_data(data, site_id), by="group"),
-                                n=n, k=k, values=values, group="group", within=["item_id"])
-    extra = out["item_id"].astype(str).isin(hidden_items)
+def _apply_mask(frame: pd.DataFrame, mask: DisclosureMask, statistic: str,
+                values: list[str]) -> pd.DataFrame:
+    """Blank the ``values`` of the rows whose ``union`` the mask hides; add ``suppressed``
+    (bool) and ``rule``."""
+    out = frame.copy()
+    dec = [mask.decision(statistic, u, i) for u, i in zip(out["union"],
+                                                          out["item_id"].astype(str))]
+    hidden = np.array([d[0] for d in dec], dtype=bool)
     for col in values:
-        out.loc[extra, col] = np.nan
-    out["suppressed"] = out["suppressed"] | extra.to_numpy()
+        if col in out.columns:
+            out[col] = out[col].astype(float)
+            out.loc[hidden, col] = np.nan
+    out["suppressed"] = hidden
+    out["rule"] = [d[1] for d in dec]
     return out
 
 
-def site_happening(data: pd.DataFrame, site_id: str, *, k: int) -> pd.DataFrame:
-    """"Is this happening here?" at one site and at all other sites, suppressed.
+def _site_view(data: pd.DataFrame, site_id: str, compute, *, n: str, k: int | None,
+               mask: DisclosureMask | None) -> pd.DataFrame:
+    """``compute(frame, by="group")`` for "This site" against "All other sites", hidden as
+    the batch's mask says (the same decisions in every report of the batch)."""
+    mask = _mask_for(data, mask, k)
+    out = compute(site_comparison_data(data, site_id), by="group")
+    out["union"] = np.where(out["group"].astype(str) == THIS_SITE,
+                            union_key("site", site_id), union_key("others", site_id))
+    statistic = "happening" if n == "n_asked" else "importance"
+    return _apply_mask(out, mask, statistic, _STATISTICS[n])
+
+
+def site_happening(data: pd.DataFrame, site_id: str, *, k: int | None = None,
+                   mask: DisclosureMask | None = None) -> pd.DataFrame:
+    """"Is this happening here?" at one site and at all other sites, as the mask allows.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table (every site).
+    site_id : str
+        The site.
+    k : int, optional
+        Threshold when no ``mask`` is given.
+    mask : DisclosureMask, optional
+        The batch's mask (:func:`report_mask`); default computed from ``data``.
 
     Returns
     -------
     pandas.DataFrame
         :func:`peerlib.scoring.happening_distribution` by ``group`` ("This site", "All
-        other sites") with ``count`` and ``percent`` NA and ``suppressed`` True where the
-        results must not be shown (see :func:`peerlib.disclosure.hidden_cells`).
+        other sites") with ``union`` (the group's key in the mask), ``count`` and
+        ``percent`` NaN where hidden, ``suppressed`` (bool) and ``rule`` ("", "primary",
+        "secondary").
     """
-    return _site_view(data, site_id, scoring.happening_distribution, n="n_asked", k=k)
+    return _site_view(data, site_id, scoring.happening_distribution, n="n_asked", k=k,
+                      mask=mask)
 
 
-def site_importance(data: pd.DataFrame, site_id: str, *, k: int) -> pd.DataFrame:
-    """Importance at one site and at all other sites, suppressed like
-    :func:`site_happening` (columns of :func:`peerlib.scoring.importance_summary` by
-    ``group``; statistics NaN where hidden)."""
-    return _site_view(data, site_id, scoring.importance_summary, n="n", k=k)
+def site_importance(data: pd.DataFrame, site_id: str, *, k: int | None = None,
+                    mask: DisclosureMask | None = None) -> pd.DataFrame:
+    """Importance at one site and at all other sites, hidden as the mask says (columns
+    of :func:`peerlib.scoring.importance_summary` by ``group``, plus ``union``,
+    ``suppressed`` and ``rule``; statistics NaN where hidden)."""
+    return _site_view(data, site_id, scoring.importance_summary, n="n", k=k, mask=mask)
 
 
-def importance_with_overall(data: pd.DataFrame, *, by: str = "sector", k: int,
-                            overall_label: str = "All") -> pd.DataFrame:
+def group_happening(data: pd.DataFrame, *, by: str = "sector", k: int | None = None,
+                    mask: DisclosureMask | None = None) -> pd.DataFrame:
+    """"Is this happening here?" by sector or role (cross-site report), as the mask allows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`peerlib.scoring.happening_distribution` by ``by``, plus ``union``,
+        ``suppressed`` and ``rule``; ``count`` and ``percent`` NaN where hidden.
+    """
+    mask = _mask_for(data, mask, k)
+    out = scoring.happening_distribution(data, by=by)
+    out["union"] = [union_key(_KINDS[by], v) for v in out[by].astype(str)]
+    return _apply_mask(out, mask, "happening", _STATISTICS["n_asked"])
+
+
+def importance_with_overall(data: pd.DataFrame, *, by: str = "sector", k: int | None = None,
+                            overall_label: str = "All",
+                            mask: DisclosureMask | None = None) -> pd.DataFrame:
     """Importance summaries for everyone and for each level of ``by``, in one table.
 
     Returns
     -------
     pandas.DataFrame
         :func:`peerlib.scoring.importance_summary` rows with a ``group`` column ("All",
-        then the levels of ``by``), statistics of groups with ``n < k`` suppressed.
+        then the levels of ``by``), ``union``, ``suppressed`` and ``rule``; statistics NaN
+        where the mask hides them.
     """
-    overall = scoring.importance_summary(data, by=None).assign(group=overall_label)
+    mask = _mask_for(data, mask, k)
+    overall = scoring.importance_summary(data, by=None).assign(group=overall_label,
+                                                              union="all")
     parts = scoring.importance_summary(data, by=by)
-    parts = parts.assign(group=parts[by].astype(str)).drop(columns=by)
-    values = ["mean", "sd", "median", "ci_low", "ci_high"]
-    parts = suppress_small_groups(parts, n="n", k=k, values=values, group="group",
-                                  within=["item_id"])  # "All" is their published total
-    overall = suppress_small_groups(overall, n="n", k=k, values=values)
-    return pd.concat([overall, parts], ignore_index=True)
+    parts = parts.assign(group=parts[by].astype(str),
+                         union=[union_key(_KINDS[by], v) for v in parts[by].astype(str)]
+                         ).drop(columns=by)
+    both = pd.concat([overall, parts], ignore_index=True)
+    return _apply_mask(both, mask, "importance", _STATISTICS["n"])
 
 
-def site_interview_counts(data: pd.DataFrame, *, k: int = DEFAULT_MIN_GROUP_SIZE
-                          ) -> pd.DataFrame:
-    """Interviews per site and role (data-quality report), role counts below ``k`` as "<k".
+def ipa_view(data: pd.DataFrame, *, by: str | None = None, k: int | None = None,
+             mask: DisclosureMask | None = None) -> pd.DataFrame:
+    """Importance-Performance for everyone (or by ``by``), hidden as the mask says.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`peerlib.scoring.importance_performance` columns plus ``union``,
+        ``suppressed`` and ``rule``. A point is hidden where the mask hides the group's
+        "Is this happening here?" or importance answers for the item, or where it rests on
+        fewer than ``k`` substantive answers (``mean_k`` importance answers); hidden items
+        are left out of the cross-hairs, which are recomputed.
+    """
+    mask = _mask_for(data, mask, k)
+    ipa = scoring.importance_performance(data, by=by)
+    unions = (["all"] * len(ipa) if by is None else
+              [union_key(_KINDS[by], v) for v in ipa[by].astype(str)])
+    return _mask_ipa(ipa.assign(union=unions), mask, by)
+
+
+def site_ipa(data: pd.DataFrame, site_id: str, *, k: int | None = None,
+             mask: DisclosureMask | None = None) -> pd.DataFrame:
+    """Importance-Performance at one site, hidden as the mask says (as :func:`ipa_view`):
+    an item hidden in the site's other tables is hidden here too."""
+    mask = _mask_for(data, mask, k)
+    here = data[data["site_id"].astype(str) == str(site_id)]
+    ipa = scoring.importance_performance(here)
+    return _mask_ipa(ipa.assign(union=union_key("site", site_id)), mask, None)
+
+
+def _mask_ipa(ipa: pd.DataFrame, mask: DisclosureMask, by: str | None) -> pd.DataFrame:
+    items = ipa["item_id"].astype(str)
+    hap = [mask.decision("happening", u, i) for u, i in zip(ipa["union"], items)]
+    imp = [mask.decision("importance", u, i) for u, i in zip(ipa["union"], items)]
+    policy = mask.policy
+    small = ((ipa["n_performance"].to_numpy() < policy.k)
+             | (ipa["n_importance"].to_numpy() < policy.mean_k))
+    hidden = np.array([a[0] or b[0] for a, b in zip(hap, imp)], dtype=bool) | small
+    rule = np.where(small, "primary",
+                    np.array([a[1] if a[0] else b[1] for a, b in zip(hap, imp)], dtype=object))
+    out = ipa.copy()
+    out["performance"] = out["performance"].astype(float)
+    out["importance"] = out["importance"].astype(float)
+    out.loc[hidden, ["performance", "importance"]] = np.nan
+    out = scoring.ipa_quadrants(out, by=by)
+    out["suppressed"] = hidden
+    out["rule"] = np.where(hidden, rule, "")
+    return out
+
+
+def site_interview_counts(data: pd.DataFrame, *, k: int | None = None,
+                          mask: DisclosureMask | None = None) -> pd.DataFrame:
+    """Interviews per site and role (data-quality report), as the batch's mask allows.
 
     Returns
     -------
     pandas.DataFrame
         One row per site with data, in register order: ``Site``, ``Sector``, one text column
-        per role (count, "0" or "<k", with secondary suppression within the site) and
-        ``Total`` (interviews at the site, shown as is).
+        per role (count, "0", "<k" or "hidden") and ``Total`` (interviews at the site;
+        "<k" for a site of 1 to k-1, "hidden" where it would give a hidden count away).
     """
-    k = check_min_group_size(k)
+    mask = _mask_for(data, mask, k)
     cb = _codebook(data)
     people = data.drop_duplicates("participant_id")
     counts = pd.crosstab(people["site_id"].astype(str), people["role"], dropna=False)
@@ -664,37 +1165,52 @@ def site_interview_counts(data: pd.DataFrame, *, k: int = DEFAULT_MIN_GROUP_SIZE
     order = list(dict.fromkeys(people["site_id"].astype(str)))
     sector = people.drop_duplicates("site_id").set_index(
         people.drop_duplicates("site_id")["site_id"].astype(str))["sector"].astype(str)
-    rows = []
+    rows, cells = [], []
     plural = dict(zip(cb.roles["role"], cb.roles["short"]))
     for site in order:
-        masked = mask_small_counts(counts.loc[site].reset_index(drop=True), k=k)
         rec = {"Site": site, "Sector": sector[site]}
-        rec.update({plural[r]: v for r, v in zip(cb.role_labels, masked)})
-        rec["Total"] = str(int(counts.loc[site].sum()))
+        for role in cb.role_labels:
+            key, value = union_key("site_role", site, role), int(counts.loc[site, role])
+            rec[plural[role]] = _count_cell(mask, "participants", key, value)
+            cells.append(_meta(mask, "participants", key, value))
+        key, value = union_key("site", site), int(counts.loc[site].sum())
+        rec["Total"] = _count_cell(mask, "participants", key, value)
+        cells.append(_meta(mask, "participants", key, value))
         rows.append(rec)
-    return pd.DataFrame(rows)
+    return with_cells(pd.DataFrame(rows), cells)
 
 
-def small_numbers_note(data: pd.DataFrame, site_id: str, *, k: int) -> str:
+def small_numbers_note(data: pd.DataFrame, site_id: str, *, k: int | None = None,
+                       mask: DisclosureMask | None = None) -> str:
     """Plain-language note on the numbers behind a site report.
 
     Returns
     -------
     str
-        How many took part at the site, that results of groups under ``k`` are hidden,
-        that the site is never broken down by role, and how wide intervals are at this size.
+        How many took part at the site (or that it was fewer than ``k``), that results of
+        groups under ``k`` are hidden, that the site is never broken down by role, and how
+        wide intervals are at this size.
     """
-    k = check_min_group_size(k)
+    mask = _mask_for(data, mask, k)
+    k = mask.k
     n = int(data.loc[data["site_id"].astype(str) == str(site_id), "participant_id"].nunique())
-    text = (f"{n} people took part at this site. With so few, one person changes a "
-            f"percentage by about {100 / max(n, 1):.0f} points, and confidence intervals are "
-            f"wide: read differences from the other sites as prompts for discussion, not as "
-            f"findings. Results are never broken down by role within a site, and any group of "
-            f"fewer than {k} participants shows \"{small_group_label(k)}\" instead of results.")
-    if n < k:
-        text += (f" This site has fewer than {k} participants, so none of its results are "
-                 "shown.")
-    return text
+    hidden, rule, _ = mask.decision("participants", union_key("site", site_id))
+    if n == 0:
+        return ("Nobody from this site has been interviewed yet (or every interview has been "
+                "withdrawn), so this report has no results.")
+    if hidden and n < k:
+        return (f"Fewer than {k} people took part at this site, so none of its results are "
+                "shown: with so few, anyone who knows who took part could work out what they "
+                "said. Its answers do count in the study's totals in the cross-site report.")
+    who = (f"{mask.policy.count_text(n)} people took part at this site." if not hidden else
+           "The number of people who took part at this site is withheld (it would give "
+           "a smaller site's number away).")
+    return (f"{who} With so few, one person changes a percentage by several points, and "
+            f"confidence intervals are wide: read differences from the other sites as "
+            f"prompts for discussion, not as findings. Results are never broken down by "
+            f"role within a site, and any group of fewer than {k} participants shows "
+            f"\"{small_group_label(k)}\" instead of results; \"hidden\" marks a result "
+            f"withheld so that a small group cannot be worked out by subtraction.")
 
 
 def figures_folder(figures_dir: str | Path = "") -> Path:

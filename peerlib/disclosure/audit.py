@@ -1,0 +1,280 @@
+"""The publish-time audit: the batch's reports checked together before any is published.
+
+Every published table carries hidden metadata (a ``<script type="application/json"
+class="peerwork-disclosure">`` block written by :func:`peerlib.reporting.tables.table`): for
+each number, the group it describes and that group's size (hidden cells name their group
+and rule, never a size). Before publishing, the batch reads the metadata of every staged
+report and checks the whole set:
+
+1. every table of a report carries metadata (a table without it cannot be checked: the
+   report is refused);
+2. no shown number describes a group of 1 to ``k - 1`` people (``mean_k`` for importance),
+   apart from the sample composition the study publishes as is (marked ``public``);
+3. no hidden group, no set of small cells (site x role) of one site, and no sector, role or
+   organisation type of 1 to ``k - 1`` people can be worked out by adding and subtracting the numbers shown anywhere in the batch
+   (the same exact linear check as :mod:`.mask`, run on what the reports actually show).
+
+A report that fails is not published; the message names the report, the table and the
+cell. :func:`audit_summary` gives, per report and table, how many cells were hidden and by
+which rule (never the hidden values), for ``reports/disclosure_audit.csv``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from itertools import combinations
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .mask import _Members, _RowSpace, atoms_table
+from .policy import DisclosurePolicy
+
+__all__ = ["AuditResult", "read_metadata", "audit_reports", "audit_summary", "write_audit",
+           "AUDIT_COLUMNS"]
+
+_BLOCK = re.compile(r"""<script\b[^>]*\bclass=["']peerwork-disclosure["'][^>]*>(.*?)"""
+                    r"</script>", re.S | re.I)
+_TABLE = re.compile(r"<table\b", re.I)
+#: Columns of ``reports/disclosure_audit.csv``.
+AUDIT_COLUMNS = ["report", "table", "cells_shown", "hidden_primary", "hidden_secondary",
+                 "shown_public", "audit"]
+
+
+@dataclass
+class AuditResult:
+    """The audit of one batch: ``failures`` maps a report to its problems (report, table
+    and cell named in each message); ``checked`` lists the reports read; ``unchecked``
+    counts, per report, tables that carry no metadata (when not required)."""
+
+    checked: list[str]
+    failures: dict[str, list[str]] = field(default_factory=dict)
+    unchecked: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def fail(self, report: str, message: str) -> None:
+        self.failures.setdefault(report, [])
+        if message not in self.failures[report]:
+            self.failures[report].append(message)
+
+
+def read_metadata(text: str) -> tuple[list[dict], int]:
+    """The disclosure metadata blocks of one HTML report and the number of its tables that
+    carry none.
+
+    Returns
+    -------
+    (list of dict, int)
+        One dict per block (``caption``, ``cells``), and how many ``<table>`` elements of
+        the page are not covered by a block (each block covers one table).
+
+    Raises
+    ------
+    ValueError
+        When a block is not valid JSON (a damaged report).
+    """
+    blocks = [json.loads(b.replace("<\\/", "</").replace("<\\!--", "<!--"))
+              for b in _BLOCK.findall(text)]
+    return blocks, max(0, len(_TABLE.findall(text)) - len(blocks))
+
+
+def _family(statistic: str, item: str) -> tuple[str, str]:
+    return (statistic, item if statistic == "importance" else "")
+
+
+def _describe(cell: dict) -> str:
+    item = f", item {cell['item']}" if cell.get("item") else ""
+    return f"{cell.get('union')} ({cell.get('statistic')}{item})"
+
+
+def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
+                  policy: DisclosurePolicy, *, mask: pd.DataFrame | None = None,
+                  coded: list[str] | None = None,
+                  require_metadata: bool = True) -> AuditResult:
+    """Audit the reports of one batch together (see the module docstring).
+
+    Parameters
+    ----------
+    reports : mapping of str to str or Path
+        Report name (as in the mask: ``data_quality``, ``site:S01``, ``cross_site``,
+        ``framework``) -> its staged HTML file.
+    data : pandas.DataFrame
+        The prepared long table the reports were made from.
+    policy : DisclosurePolicy
+        The batch's policy.
+    mask : pandas.DataFrame, optional
+        The batch's mask (:func:`peerlib.disclosure.batch_mask`): the groups it hides are
+        checked too, and the groups it shows in reports not in ``reports`` (a ``--sites``
+        run) count as published.
+    coded : list of str, optional
+        Participants with a coded Part 2 transcript (sizes of the ``themes`` family).
+    require_metadata : bool
+        Refuse a report with a table that carries no metadata (rule 1); False records
+        them in ``AuditResult.unchecked`` instead.
+
+    Returns
+    -------
+    AuditResult
+    """
+    result = AuditResult(checked=list(reports))
+    shown: dict[tuple, dict[str, list[tuple[str, str]]]] = {}
+    hidden: dict[tuple, set[str]] = {}
+    forced: dict[tuple, set[str]] = {}
+    expected = None
+    if mask is not None:
+        per_item = np.where(mask["statistic"] == "importance", mask["item"], "")
+        expected = {(s, i, u) for s, i, u, h in zip(mask["statistic"], per_item,
+                                                   mask["union"], mask["hidden"]) if not h}
+        for s, i, u, h, rep in zip(mask["statistic"], per_item, mask["union"], mask["hidden"],
+                                   mask["report"]):
+            if h:
+                hidden.setdefault((s, i), set()).add(u)
+            elif rep not in reports:  # published by a report this run does not rebuild
+                shown.setdefault((s, i), {}).setdefault(u, []).append((rep, ""))
+    for name, path in reports.items():
+        text = Path(path).read_text(encoding="utf-8")
+        blocks, bare = read_metadata(text)
+        if bare and not require_metadata:
+            result.unchecked[name] = bare
+        elif bare:
+            result.fail(name, f"{name}: {bare} table(s) carry no disclosure metadata (every "
+                              "published table must come from peerlib.reporting.tables.table)")
+        for block in blocks:
+            caption = block.get("caption") or "(no caption)"
+            for cell in block.get("cells") or []:
+                stat, item = str(cell.get("statistic")), str(cell.get("item") or "")
+                fam, union = _family(stat, item), cell.get("union")
+                if "hidden" in cell:
+                    if union:
+                        hidden.setdefault(fam, set()).add(union)
+                    continue
+                n = int(cell.get("n", 0))
+                need = policy.mean_k if stat == "importance" else policy.k
+                if 0 < n < need and not cell.get("public"):
+                    result.fail(name, f"{name}: table '{caption}': {_describe(cell)} shows a "
+                                      f"figure for fewer than {need} people")
+                if union is None:
+                    continue
+                shown.setdefault(fam, {}).setdefault(union, []).append((name, caption))
+                if cell.get("public"):
+                    forced.setdefault(fam, set()).add(union)
+                if expected is not None and (fam[0], fam[1], union) not in expected:
+                    # shown here though the batch's mask hides it (or never planned it)
+                    shown[fam][union].append((name, "!" + caption))
+    _check_recoverable(result, data, policy, shown, hidden, forced, coded)
+    return result
+
+
+def _check_recoverable(result: AuditResult, data: pd.DataFrame, policy: DisclosurePolicy,
+                       shown: dict, hidden: dict, forced: dict, coded) -> None:
+    """Rule 3 of the module docstring, family by family."""
+    atoms = atoms_table(data, coded=coded)
+    member = _Members(atoms)
+    for fam, groups in shown.items():
+        stat, item = fam
+        col = {"participants": "participants", "happening": "participants",
+               "themes": "themes"}.get(stat, f"importance:{item}")
+        if col not in atoms.columns:
+            continue
+        sizes = atoms[col].to_numpy().astype(float)
+        nz = sizes > 0
+        if not nz.any():
+            continue
+        need = policy.mean_k if stat == "importance" else policy.k
+        keys = list(groups)
+        mat = np.array([member(key)[nz] for key in keys], dtype=float).reshape(len(keys), -1)
+        space = _RowSpace(mat)
+        public = _RowSpace(np.array([member(key)[nz] for key in forced.get(fam, ())],
+                                    dtype=float).reshape(-1, int(nz.sum())))
+        s = sizes[nz]
+        targets: list[tuple[str, np.ndarray]] = []
+        for key in sorted(hidden.get(fam, set()) - set(keys)):
+            v = member(key)[nz].astype(float)
+            if v.any():
+                targets.append((f"hidden group {key}", v))
+        eye = np.eye(len(s))
+        site = atoms["site_id"].to_numpy()[nz]
+        role = atoms["role"].to_numpy()[nz]
+        small = np.flatnonzero(s < need)
+        by_site: dict[str, list[int]] = {}
+        for j in small:
+            by_site.setdefault(str(site[j]), []).append(int(j))
+        for where, cells in by_site.items():  # every set of small cells of one site
+            for size in range(1, len(cells) + 1):
+                for combo in combinations(cells, size):
+                    if s[list(combo)].sum() < need:
+                        names = " and ".join(str(role[j]) for j in combo)
+                        targets.append((f"the {names} group{'s' if size > 1 else ''} at "
+                                        f"site {where}", eye[list(combo)].sum(axis=0)))
+        for kind, values in (("sector", atoms["sector"]), ("role", atoms["role"]),
+                             ("orgtype", atoms["organisation_type"])):
+            for value in dict.fromkeys(values.astype(str)):
+                v = member(f"{kind}:{value}")[nz].astype(float)
+                if 0 < v @ s < need:
+                    targets.append((f"{kind} {value}", v))
+        if not targets:
+            continue
+        vectors = np.array([v for _, v in targets])
+        leaks = space.contains(vectors) & ~public.contains(vectors)
+        for (what, v), leak in zip(targets, leaks):
+            if not leak:
+                continue
+            coef = space.combination(v)
+            used = [keys[r] for r in np.flatnonzero(np.abs(coef) > 1e-9)]
+            places = [(rep, cap) for key in used for rep, cap in groups[key]]
+            unexpected = [(rep, cap[1:], key) for key in used for rep, cap in groups[key]
+                          if cap.startswith("!")]
+            label = f"{stat}{', item ' + item if item else ''}"
+            if unexpected:
+                for rep, cap, key in unexpected:
+                    result.fail(rep, f"{rep}: table '{cap}': {key} ({label}) lets a reader "
+                                     f"work out {what} by adding and subtracting published "
+                                     "figures")
+            else:
+                for rep, cap in places:
+                    if rep in result.checked:
+                        result.fail(rep, f"{rep}: table '{cap or '(mask)'}': the figures of "
+                                         f"{', '.join(used)} ({label}) together give away "
+                                         f"{what}")
+
+
+def audit_summary(mask: pd.DataFrame, result: AuditResult | None = None) -> pd.DataFrame:
+    """Per report and table: cells shown, hidden (by rule) and shown as public composition,
+    and whether the report passed the audit. Counts of cells only, never their values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`AUDIT_COLUMNS`, one row per report x table of the mask.
+    """
+    frame = mask.assign(
+        cells_shown=(~mask["hidden"]).astype(int),
+        hidden_primary=(mask["hidden"] & (mask["rule"] == "primary")).astype(int),
+        hidden_secondary=(mask["hidden"] & (mask["rule"] == "secondary")).astype(int),
+        shown_public=(~mask["hidden"] & (mask["rule"] == "public")).astype(int))
+    out = frame.groupby(["report", "table"], sort=False)[
+        ["cells_shown", "hidden_primary", "hidden_secondary", "shown_public"]].sum()
+    out = out.reset_index()
+    failures = result.failures if result is not None else {}
+    checked = set(result.checked) if result is not None else set()
+    unchecked = result.unchecked if result is not None else {}
+    out["audit"] = [("refused: " + failures[r][0]) if r in failures else
+                    ("passed" if r in checked or result is None else "not rebuilt")
+                    + (f" ({unchecked[r]} table(s) without metadata not checked)"
+                       if r in unchecked and r not in failures else "")
+                    for r in out["report"]]
+    return out[AUDIT_COLUMNS]
+
+
+def write_audit(summary: pd.DataFrame, path: str | Path) -> Path:
+    """Write :func:`audit_summary` as CSV (atomically, formula-safe cells)."""
+    from .._files import atomic_write_text, formula_safe
+
+    text = formula_safe(summary).to_csv(index=False, lineterminator="\n")
+    return atomic_write_text(Path(path), text)

@@ -1,0 +1,671 @@
+"""One disclosure mask for the whole batch: which published figures are hidden, and why.
+
+Every figure the batch publishes about people is a sum over *atoms*: the participants of one
+site with one role (for importance, the answers of one item in that cell; for Part 2, the
+participants with a coded transcript). A published *group* (a site, "all other sites", a
+sector, "All", a role, a role at a site, an organisation type) is a union of atoms. For each
+*family* of figures that add up over the same atoms (participant counts; the answers to
+"Is this happening here?" of every item; the importance answers of one item; the Part 2
+theme counts), this module collects every group that any report of the batch publishes (the
+*catalogue*), then decides:
+
+- **primary suppression**: a group of 1 to ``k - 1`` (for means, ``policy.mean_k - 1``) is
+  hidden; a group of 0 is shown (zero is a real count, see :mod:`.policy`);
+- **secondary suppression**: no hidden group, no single small atom and no pair of small atoms
+  of one site may lie in the linear span of the published groups (the figures a reader could
+  add and subtract: site against all other sites, sector and "All" totals, roles, the
+  data-quality report's per-site counts, the framework matrix's role labels...). Atoms known
+  to be zero count as published. A fast first pass hides, in every published partition (a
+  total and its parts) that has exactly one hidden part, the smallest other part; then an
+  exact check (the indicator vector of each protected set projected on the row space of the
+  published groups, by SVD) finds what is still recoverable, and the smallest published group
+  that the recovery needs is hidden, until nothing small is recoverable.
+
+Groups that are published whatever the mask says (*forced*: the study's sample composition
+at sector level, which DESIGN.md shows as is; the framework matrix's rows, which list every
+coded participant with their site) are never hidden; a small set recoverable from them alone
+is recorded with the rule ``public`` instead of failing.
+
+Libraries evaluated
+-------------------
+Statistical offices protect linked tables with tau-ARGUS (its modular and hypercube
+secondary-suppression methods) or R's sdcTable (``protectTable``). ``pytauargus`` (PyPI) only
+writes batch files for, and runs, the tau-ARGUS executable, a Windows/Java program that
+cannot be installed from PyPI, Debian or npm here; sdcTable is an R package (and would bring
+R and GLPK into a Python workbench). Both also model tables as hierarchies of one cross-
+classification, while our batch publishes many overlapping views (every site against its
+complement, sectors, roles, per-site counts, matrix labels) that are easiest to express as
+unions of atoms. So the linear-algebra audit above is our own, kept small and vectorised
+(numpy); it checks exact recoverability (what addition and subtraction give away), not the
+feasibility intervals an LP-based audit would add.
+
+References
+----------
+Hundepool, A. et al. (2012). Statistical Disclosure Control, ch. 4 (magnitude and frequency
+tables, secondary suppression, linked tables). Wiley.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .policy import DEFAULT_POLICY, DisclosurePolicy
+
+__all__ = [
+    "STATISTICS",
+    "MASK_COLUMNS",
+    "union_key",
+    "atoms_table",
+    "protect",
+    "catalogue",
+    "batch_mask",
+    "DisclosureMask",
+    "write_mask",
+    "read_mask",
+]
+
+#: Families of figures: participant counts, "Is this happening here?" answers (every item),
+#: importance answers (per item), Part 2 theme counts (participants with coded transcripts).
+STATISTICS = ("participants", "happening", "importance", "themes")
+#: Columns of the tidy mask table.
+MASK_COLUMNS = ["report", "table", "group", "union", "item", "statistic", "n", "hidden",
+                "rule", "policy", "k"]
+_ATOM_KEYS = ["site_id", "role"]
+_TOL = 1e-8
+
+
+# ---------------------------------------------------------------------- unions of atoms
+def union_key(kind: str, *values: object) -> str:
+    """The key of a published group: ``all``, ``site:S01``, ``others:S01``,
+    ``sector:NHS``, ``role:Peer worker``, ``orgtype:Partnership``,
+    ``site_role:S01|Peer worker`` or ``sector_role:NHS|Peer worker``."""
+    if kind == "all":
+        return "all"
+    return f"{kind}:" + "|".join(str(v) for v in values)
+
+
+class _Members:
+    """Which atoms each union key covers (bool rows), computed once per key."""
+
+    def __init__(self, atoms: pd.DataFrame):
+        self.n = len(atoms)
+        self._index: dict[tuple[str, str], np.ndarray] = {}
+        for col, kind in (("site_id", "site"), ("sector", "sector"), ("role", "role"),
+                          ("organisation_type", "orgtype")):
+            codes, uniques = pd.factorize(atoms[col].astype(str))
+            for code, value in enumerate(uniques):
+                self._index[(kind, str(value))] = codes == code
+        self._cache: dict[str, np.ndarray] = {}
+
+    def _get(self, kind: str, value: str) -> np.ndarray:
+        return self._index.get((kind, value), np.zeros(self.n, dtype=bool))
+
+    def __call__(self, key: str) -> np.ndarray:
+        if key in self._cache:
+            return self._cache[key]
+        if key == "all":
+            row = np.ones(self.n, dtype=bool)
+        else:
+            kind, _, value = key.partition(":")
+            if kind in ("site", "sector", "role", "orgtype"):
+                row = self._get(kind, value)
+            elif kind == "others":
+                row = ~self._get("site", value)
+            elif kind in ("site_role", "sector_role"):
+                first, _, role = value.rpartition("|")
+                row = self._get("site" if kind == "site_role" else "sector", first) & \
+                    self._get("role", role)
+            else:
+                raise ValueError(f"Unknown kind of published group {key!r}")
+        self._cache[key] = row
+        return row
+
+
+def atoms_table(data: pd.DataFrame, *, coded: Iterable[str] | None = None) -> pd.DataFrame:
+    """The atoms of a data set: one row per site x role that has participants.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table (participant x item).
+    coded : iterable of str, optional
+        Pseudonyms of the participants with a coded Part 2 transcript.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``site_id``, ``role``, ``sector``, ``organisation_type`` (text), ``participants``
+        (count), ``themes`` (participants with a coded transcript; 0 without ``coded``) and
+        one column ``importance:<item>`` per item (importance answers given).
+    """
+    frame = data.assign(site_id=data["site_id"].astype(str), role=data["role"].astype(str),
+                        sector=data["sector"].astype(str),
+                        organisation_type=data["organisation_type"].astype(str),
+                        item_id=data["item_id"].astype(str))
+    people = frame.drop_duplicates("participant_id")
+    atoms = (people.groupby(_ATOM_KEYS, sort=False)
+             .agg(sector=("sector", "first"), organisation_type=("organisation_type", "first"),
+                  participants=("participant_id", "size")).reset_index())
+    ids = set(str(c) for c in coded) if coded is not None else set()
+    themes = people[people["participant_id"].astype(str).isin(ids)].groupby(
+        _ATOM_KEYS).size()
+    atoms["themes"] = [int(themes.get((s, r), 0)) for s, r in
+                       zip(atoms["site_id"], atoms["role"])]
+    answered = frame[frame["importance"].notna()].groupby(
+        [*_ATOM_KEYS, "item_id"]).size().unstack("item_id", fill_value=0)
+    answered = answered.reindex(pd.MultiIndex.from_frame(atoms[_ATOM_KEYS]), fill_value=0)
+    for item in _items(data):
+        values = answered[item].to_numpy() if item in answered.columns else 0
+        atoms[f"importance:{item}"] = np.asarray(values, dtype=int) * np.ones(len(atoms), int)
+    return atoms
+
+
+def _items(data: pd.DataFrame) -> list[str]:
+    col = data["item_id"]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        present = set(col.astype(str))
+        return [str(c) for c in col.cat.categories if str(c) in present]
+    return sorted(col.astype(str).unique().tolist())
+
+
+# ---------------------------------------------------------------------- the solver
+class _RowSpace:
+    """The row space of a 0/1 matrix (published groups x atoms), for recoverability tests.
+
+    Computed through the Gram matrix (groups x groups, symmetric eigen-decomposition), which
+    is small whatever the number of atoms: ``basis`` is an orthonormal basis (atoms x rank).
+    A vector ``v`` lies in the row space exactly when its projection keeps its length.
+    """
+
+    def __init__(self, matrix: np.ndarray):
+        self.matrix = matrix
+        if matrix.size == 0 or not matrix.any():
+            self.basis = np.zeros((matrix.shape[1], 0))
+            self._coef = np.zeros((len(matrix), 0))
+            return
+        gram = matrix @ matrix.T
+        vals, vecs = np.linalg.eigh(gram)
+        keep = vals > 1e-9 * max(1.0, float(vals[-1]))
+        vals, vecs = vals[keep], vecs[:, keep]
+        self._coef = vecs / vals  # groups x rank: coefficients giving A^T c = projection
+        self._vecs = vecs
+        self.basis = matrix.T @ (vecs / np.sqrt(vals))
+
+    def contains(self, vectors: np.ndarray) -> np.ndarray:
+        """Which rows of ``vectors`` (k x atoms) lie in the row space."""
+        if len(vectors) == 0:
+            return np.zeros(0, dtype=bool)
+        proj = vectors @ self.basis
+        return np.abs((proj * proj).sum(axis=1) - (vectors * vectors).sum(axis=1)) < 1e-7
+
+    def contains_atoms(self, atoms: np.ndarray) -> np.ndarray:
+        """Which single atoms (indices) lie in the row space."""
+        rows = self.basis[atoms]
+        return np.abs((rows * rows).sum(axis=1) - 1.0) < 1e-7
+
+    def contains_pairs(self, pairs: np.ndarray) -> np.ndarray:
+        """Which pairs of atoms (indices, shape p x 2), as one set, lie in the row space."""
+        if len(pairs) == 0:
+            return np.zeros(0, dtype=bool)
+        rows = self.basis[pairs[:, 0]] + self.basis[pairs[:, 1]]
+        return np.abs((rows * rows).sum(axis=1) - 2.0) < 1e-7
+
+    def combination(self, vector: np.ndarray) -> np.ndarray:
+        """Coefficients ``c`` (one per group, minimum norm) with ``matrix.T @ c`` = the
+        vector's projection."""
+        if self._coef.shape[1] == 0:
+            return np.zeros(len(self.matrix))
+        return self._coef @ (self._vecs.T @ (self.matrix @ vector))
+
+
+def protect(sizes: Sequence[int], members: np.ndarray, *, k: int,
+            forced: Sequence[bool] | None = None,
+            partitions: Sequence[tuple[int, Sequence[int]]] = (),
+            atom_site: Sequence[object] | None = None,
+            prefer: Sequence[bool] | None = None,
+            max_rounds: int = 10_000) -> tuple[np.ndarray, np.ndarray]:
+    """Primary and secondary suppression of published groups over atoms (one family).
+
+    Parameters
+    ----------
+    sizes : sequence of int, length a
+        People (or answers) in each atom.
+    members : numpy.ndarray of bool, shape (m, a)
+        Row g: the atoms that published group g adds up.
+    k : int
+        Groups of 1 to ``k - 1`` are hidden; so are small sets of atoms recoverable from
+        the published groups.
+    forced : sequence of bool, length m, optional
+        Groups that are published whatever happens (never hidden).
+    partitions : sequence of (int, sequence of int)
+        Published totals and their parts (row indices), for the fast first pass.
+    atom_site : sequence, length a, optional
+        The site of each atom: pairs of small atoms of one site are protected too.
+    prefer : sequence of bool, length m, optional
+        Groups to hide first when a choice is needed (e.g. those another family already
+        hides, so that readers see the same groups hidden across tables).
+    max_rounds : int
+        Safety bound on the rounds of the exact check.
+
+    Returns
+    -------
+    hidden : numpy.ndarray of bool, shape (m,)
+    rule : numpy.ndarray of str, shape (m,)
+        "" (shown), "primary", "secondary" or "public" (a small group that is forced:
+        shown). A hidden group whose figures follow from the forced groups alone stays
+        hidden, but no more is hidden to protect it (nothing could).
+
+    Raises
+    ------
+    RuntimeError
+        When ``max_rounds`` rounds did not protect every small set (a bug).
+
+    Notes
+    -----
+    Atoms of size 0 are dropped: they add nothing to any sum (a reader who knows they are
+    empty learns nothing more). A protected set (a hidden group, a small atom, two small
+    atoms of one site) is recoverable when its indicator vector lies in the row space of
+    the shown groups. The greedy repair hides, for each recoverable set, the smallest
+    shown group that its minimum-norm combination uses; it may hide more than an optimal
+    (LP) solution would, never less than needed.
+    """
+    from threadpoolctl import threadpool_limits
+
+    sizes = np.asarray(sizes, dtype=float)
+    members = np.asarray(members, dtype=bool).reshape(-1, len(sizes))
+    m = len(members)
+    forced = np.zeros(m, bool) if forced is None else np.asarray(forced, dtype=bool)
+    n = members.astype(float) @ sizes
+    rule = np.full(m, "", dtype=object)
+    small = (n > 0) & (n < k)
+    hidden = small & ~forced
+    rule[hidden] = "primary"
+    rule[small & forced] = "public"
+    hideable = ~forced & (n > 0)
+    rank = np.zeros(m, int) if prefer is None else (~np.asarray(prefer, bool)).astype(int)
+
+    # fast first pass: in a shown total with exactly one hidden part, hide the smallest other
+    changed = True
+    while changed and partitions:
+        changed = False
+        for parent, children in partitions:
+            children = [c for c in children if n[c] > 0]
+            if hidden[parent] or len(children) < 2:
+                continue
+            if sum(hidden[c] for c in children) != 1:
+                continue
+            options = [c for c in children if not hidden[c] and hideable[c]]
+            if options:
+                pick = min(options, key=lambda c: (rank[c], n[c], c))
+                hidden[pick], rule[pick] = True, "secondary"
+                changed = True
+
+    nz = sizes > 0
+    if not nz.any():
+        return hidden, rule.astype(str)
+    mat = members[:, nz].astype(float)
+    s = sizes[nz]
+    n_atoms = int(nz.sum())
+    small_atoms = np.flatnonzero(s < k)
+    pairs = np.zeros((0, 2), dtype=int)
+    if atom_site is not None and len(small_atoms) > 1:
+        codes = pd.factorize(pd.Series(np.asarray(atom_site, dtype=object)[nz]))[0]
+        by_site: dict[int, list[int]] = {}
+        for j in small_atoms:
+            by_site.setdefault(int(codes[j]), []).append(int(j))
+        found = [(i, j) for group in by_site.values() for a, i in enumerate(group)
+                 for j in group[a + 1:] if s[i] + s[j] < k]
+        if found:
+            pairs = np.array(found, dtype=int)
+    with threadpool_limits(1):  # small matrices: threads only contend
+        public = _RowSpace(mat[forced])
+        small_atoms = small_atoms[~public.contains_atoms(small_atoms)]
+        pairs = pairs[~public.contains_pairs(pairs)]
+        public_group = np.zeros(m, bool)
+        for _ in range(max_rounds):
+            space = _RowSpace(mat[~hidden])
+            groups = np.flatnonzero(hidden & (n > 0) & ~public_group)
+            leaks: list[np.ndarray] = []
+            for g in groups[space.contains(mat[groups])]:
+                if public.contains(mat[g][None])[0]:
+                    public_group[g] = True  # follows from forced groups alone
+                else:
+                    leaks.append(mat[g])
+            eye = np.eye(n_atoms)
+            leaks += [eye[j] for j in small_atoms[space.contains_atoms(small_atoms)]]
+            leaks += [eye[i] + eye[j] for i, j in pairs[space.contains_pairs(pairs)]]
+            if not leaks:
+                return hidden, rule.astype(str)
+            shown_rows = np.flatnonzero(~hidden)
+            picked = False
+            for v in leaks:
+                coef = space.combination(v)
+                used = shown_rows[np.abs(coef) > 1e-9]
+                if any(hidden[r] for r in used):
+                    continue  # a group hidden this round may already protect it: re-check
+                options = [r for r in used if hideable[r]]
+                if options:
+                    pick = min(options, key=lambda r: (rank[r], n[r], r))
+                    hidden[pick], rule[pick] = True, "secondary"
+                    picked = True
+            if not picked:  # pragma: no cover - every leak involves a hideable group
+                raise RuntimeError("disclosure: secondary suppression made no progress")
+    raise RuntimeError(f"disclosure: secondary suppression needed more than {max_rounds} "
+                       "rounds")
+
+
+# ---------------------------------------------------------------------- the catalogue
+def catalogue(data: pd.DataFrame, *, site_ids: Sequence[str] | None = None,
+              coded: Iterable[str] | None = None, cross_site: bool = True,
+              data_quality: bool = True) -> pd.DataFrame:
+    """Every group the batch's reports publish, table by table.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table.
+    site_ids : sequence of str, optional
+        The sites with a site report (default: every site in ``data``). Reports of sites
+        not in the batch are protected too when given as part of ``site_ids``.
+    coded : iterable of str, optional
+        Participants with a coded Part 2 transcript; None when there is no framework report.
+    cross_site, data_quality : bool
+        Whether those reports are part of the batch.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``report`` (``data_quality``, ``site:<id>``, ``cross_site``, ``framework``),
+        ``table``, ``group`` (as readers see it), ``union`` (:func:`union_key`), ``item``
+        ("" when the figure is not per item), ``statistic`` (:data:`STATISTICS`) and
+        ``forced`` (published whatever the mask says).
+    """
+    people = data.drop_duplicates("participant_id")
+    sites = list(dict.fromkeys(people["site_id"].astype(str)))
+    report_sites = [str(s) for s in site_ids] if site_ids is not None else sites
+    roles = list(dict.fromkeys(people["role"].astype(str)))
+    sectors = list(dict.fromkeys(people["sector"].astype(str)))
+    orgtypes = list(dict.fromkeys(people["organisation_type"].astype(str)))
+    items = _items(data)
+    pairs = people[["site_id", "role"]].astype(str).drop_duplicates()
+    rows: list[tuple] = []
+
+    def add(report, table, group, union, item, statistic, forced=False):
+        rows.append((report, table, group, union, item, statistic, forced))
+
+    if data_quality:
+        for s in sites:
+            add("data_quality", "interview_counts", s, union_key("site", s), "", "participants")
+            for r in roles:
+                add("data_quality", "interview_counts", f"{s} {r}",
+                    union_key("site_role", s, r), "", "participants")
+            for i in items:
+                for stat in ("happening", "importance"):
+                    add("data_quality", "missing_answers", s, union_key("site", s), i, stat)
+    for s in report_sites:
+        rep = f"site:{s}"
+        add(rep, "sample", "Total", union_key("site", s), "", "participants")
+        for r in roles:
+            add(rep, "sample", r, union_key("site_role", s, r), "", "participants")
+            add(rep, "sample", f"All sites {r}", union_key("role", r), "", "participants",
+                True)
+        add(rep, "sample", "All sites Total", "all", "", "participants", True)
+        for i in items:
+            for stat in ("happening", "importance"):
+                table = "happening" if stat == "happening" else "importance"
+                add(rep, table, "This site", union_key("site", s), i, stat)
+                add(rep, table, "All other sites", union_key("others", s), i, stat)
+                add(rep, "ipa", "This site", union_key("site", s), i, stat)
+        if coded is not None:
+            for r in pairs.loc[pairs["site_id"] == s, "role"]:
+                add(rep, "quotes", r, union_key("site_role", s, r), "", "themes")
+    if cross_site:
+        for x in sectors:
+            for r in roles:
+                add("cross_site", "sample", f"{x} {r}", union_key("sector_role", x, r), "",
+                    "participants", True)
+            add("cross_site", "sample", x, union_key("sector", x), "", "participants", True)
+        for r in roles:
+            add("cross_site", "sample", r, union_key("role", r), "", "participants", True)
+        add("cross_site", "sample", "Total", "all", "", "participants", True)
+        for i in items:
+            for x in sectors:
+                add("cross_site", "happening_by_sector", x, union_key("sector", x), i,
+                    "happening")
+                add("cross_site", "importance_by_sector", x, union_key("sector", x), i,
+                    "importance")
+                add("cross_site", "ipa_by_sector", x, union_key("sector", x), i, "happening")
+                add("cross_site", "ipa_by_sector", x, union_key("sector", x), i, "importance")
+            add("cross_site", "importance_by_sector", "All", "all", i, "importance")
+            for r in roles:
+                add("cross_site", "happening_by_role", r, union_key("role", r), i, "happening")
+                add("cross_site", "importance_by_role", r, union_key("role", r), i,
+                    "importance")
+            add("cross_site", "ipa", "All", "all", i, "happening")
+            add("cross_site", "ipa", "All", "all", i, "importance")
+    if coded is not None:
+        for s in sites:
+            add("framework", "matrix", s, union_key("site", s), "", "themes", True)
+        for s, r in pairs.itertuples(index=False):
+            add("framework", "matrix", f"{s} {r}", union_key("site_role", s, r), "", "themes")
+        for x in sectors:
+            add("framework", "theme_patterns", x, union_key("sector", x), "", "themes")
+        for o in orgtypes:
+            add("framework", "theme_patterns", o, union_key("orgtype", o), "", "themes")
+        for r in roles:
+            add("framework", "theme_patterns", r, union_key("role", r), "", "themes")
+        add("framework", "theme_patterns", "All", "all", "", "themes")
+    return pd.DataFrame(rows, columns=["report", "table", "group", "union", "item",
+                                       "statistic", "forced"])
+
+
+def _partitions(keys: list[str], atoms: pd.DataFrame) -> list[tuple[int, list[int]]]:
+    """Published totals and their published parts among ``keys`` (indices)."""
+    pos = {key: i for i, key in enumerate(keys)}
+    site_list = atoms["site_id"].tolist()
+    sites = list(dict.fromkeys(site_list))
+    sector_sites: dict[str, list[str]] = {}
+    site_roles: dict[str, list[str]] = {}
+    for site, sector, role in zip(site_list, atoms["sector"], atoms["role"]):
+        sector_sites.setdefault(sector, [])
+        if site not in sector_sites[sector]:
+            sector_sites[sector].append(site)
+        site_roles.setdefault(site, []).append(role)
+    out: list[tuple[int, list[int]]] = []
+
+    def part(parent: str, children: list[str]):
+        if parent in pos and children and all(c in pos for c in children):
+            out.append((pos[parent], [pos[c] for c in children]))
+
+    for x, members in sector_sites.items():  # finest first: a partner in the same sector
+        part(union_key("sector", x), [union_key("site", s) for s in members])
+    part("all", [union_key("sector", x) for x in sector_sites])
+    part("all", [union_key("site", s) for s in sites])
+    part("all", [union_key("role", r) for r in dict.fromkeys(atoms["role"])])
+    part("all", [union_key("orgtype", o) for o in dict.fromkeys(atoms["organisation_type"])])
+    for s in sites:
+        part("all", [union_key("site", s), union_key("others", s)])
+        part(union_key("site", s), [union_key("site_role", s, r) for r in site_roles[s]])
+    return out
+
+
+def _solve(keys: list[str], atoms: pd.DataFrame, sizes: np.ndarray, forced: np.ndarray,
+           k: int, prefer: np.ndarray | None = None, member: _Members | None = None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    member = member or _Members(atoms)
+    members = np.array([member(key) for key in keys]).reshape(len(keys), len(atoms))
+    hidden, rule = protect(sizes, members, k=k, forced=forced,
+                           partitions=_partitions(keys, atoms),
+                           atom_site=atoms["site_id"].to_numpy(), prefer=prefer)
+    return hidden, rule, members.astype(int) @ np.asarray(sizes, dtype=int)
+
+
+def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
+               site_ids: Sequence[str] | None = None, coded: Iterable[str] | None = None,
+               cross_site: bool = True, data_quality: bool = True) -> pd.DataFrame:
+    """The batch's disclosure mask: for every figure of every report, hidden or not, and why.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table (every site: the reports of all sites are protected
+        together).
+    policy : DisclosurePolicy
+        ``k`` for counts and distributions, ``mean_k`` for importance.
+    site_ids, coded, cross_site, data_quality
+        What the batch publishes (:func:`catalogue`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`MASK_COLUMNS`: the catalogue's ``report``, ``table``, ``group``, ``union``,
+        ``item``, ``statistic``; ``n`` (people, or importance answers, in the group),
+        ``hidden`` (bool), ``rule`` ("", "primary", "secondary", "public"), ``policy`` and
+        ``k``. The same group of the same family has the same decision in every report.
+
+    Notes
+    -----
+    Families are solved in order: "Is this happening here?" answers (one family: every
+    item has the same atoms), importance per item, participant counts (the groups whose
+    answers are shown print their ``n``, so those counts are published: forced here),
+    then Part 2 themes.
+    """
+    atoms = atoms_table(data, coded=coded)
+    cat = catalogue(data, site_ids=site_ids, coded=coded, cross_site=cross_site,
+                    data_quality=data_quality)
+    decisions: dict[tuple[str, str, str], tuple[bool, str, int]] = {}
+    member = _Members(atoms)
+    by_family = {key: frame for key, frame in cat.groupby(
+        np.where(cat["statistic"] == "importance", "importance:" + cat["item"],
+                 cat["statistic"]), sort=False)}
+
+    def solve(stat: str, item: str, sizes_col: str, k: int,
+              extra_forced: set[str] = frozenset(), prefer: set[str] = frozenset()):
+        rows = by_family.get(f"importance:{item}" if stat == "importance" else stat,
+                             cat.iloc[:0])
+        keys = list(dict.fromkeys(rows["union"]))
+        keys += [u for u in sorted(extra_forced) if u not in set(keys)]
+        forced_keys = set(rows.loc[rows["forced"], "union"]) | set(extra_forced)
+        forced = np.array([key in forced_keys for key in keys], dtype=bool)
+        sizes = atoms[sizes_col].to_numpy()
+        liked = np.array([key in prefer for key in keys], dtype=bool)
+        hidden, rule, n = _solve(keys, atoms, sizes, forced, k, liked, member)
+        return {key: (bool(h), str(r), int(c)) for key, h, r, c in zip(keys, hidden, rule, n)}
+
+    happening = solve("happening", "", "participants", policy.k)
+    for key, dec in happening.items():
+        decisions[("happening", "", key)] = dec
+    shown = {key for key, (h, _, _) in happening.items() if not h}
+    for key, dec in solve("participants", "", "participants", policy.k, shown).items():
+        decisions[("participants", "", key)] = dec
+    cache: dict[bytes, dict] = {}
+    hidden_happening = {key for key, (h, _, _) in happening.items() if h}
+    for item in _items(data):
+        col = f"importance:{item}"
+        sig = atoms[col].to_numpy().tobytes()
+        if sig not in cache:
+            cache[sig] = solve("importance", item, col, policy.mean_k,
+                               prefer=hidden_happening)
+        for key, dec in cache[sig].items():
+            decisions[("importance", item, key)] = dec
+    if coded is not None:
+        for key, dec in solve("themes", "", "themes", policy.k).items():
+            decisions[("themes", "", key)] = dec
+
+    out = cat.drop(columns="forced").copy()
+    lookup_item = np.where(out["statistic"] == "importance", out["item"], "")
+    dec = [decisions[(s, i, u)] for s, i, u in zip(out["statistic"], lookup_item,
+                                                     out["union"])]
+    out["n"] = np.array([d[2] for d in dec], dtype="int64")
+    out["hidden"] = np.array([d[0] for d in dec], dtype=bool)
+    out["rule"] = [d[1] for d in dec]
+    out["policy"] = policy.name
+    out["k"] = int(policy.k)
+    return out[MASK_COLUMNS].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------- reading the mask
+class DisclosureMask:
+    """The batch's mask as the report tables read it.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`batch_mask` output (or :func:`read_mask`).
+    policy : DisclosurePolicy
+        The policy it was made with.
+    """
+
+    def __init__(self, table: pd.DataFrame, policy: DisclosurePolicy):
+        self.table = table
+        self.policy = policy
+        item = np.where(table["statistic"] == "importance", table["item"], "")
+        self._decisions = {(s, i, u): (bool(h), str(r), int(n)) for s, i, u, h, r, n in zip(
+            table["statistic"], item, table["union"], table["hidden"], table["rule"],
+            table["n"])}
+
+    @property
+    def k(self) -> int:
+        """The policy's threshold."""
+        return int(self.policy.k)
+
+    def decision(self, statistic: str, union: str, item: object = "") -> tuple[bool, str, int]:
+        """``(hidden, rule, n)`` of one group of one family.
+
+        Raises
+        ------
+        KeyError
+            When no report of the batch publishes that group (a table asking about it would
+            publish a figure nobody protected).
+        """
+        key = (statistic, str(item) if statistic == "importance" else "", union)
+        try:
+            return self._decisions[key]
+        except KeyError:
+            raise KeyError(f"The disclosure mask has no decision for {statistic} of "
+                           f"{union!r}{' item ' + str(item) if item else ''}: no report of "
+                           "the batch is meant to publish it") from None
+
+    def hidden(self, statistic: str, union: str, item: object = "") -> bool:
+        """Whether the figures of that group are hidden."""
+        return self.decision(statistic, union, item)[0]
+
+    def rule(self, statistic: str, union: str, item: object = "") -> str:
+        """"" (shown), "primary", "secondary" or "public"."""
+        return self.decision(statistic, union, item)[1]
+
+    def label(self, statistic: str, union: str, item: object = "") -> str:
+        """What a hidden cell shows ("n<k" or "hidden")."""
+        return self.policy.hidden_label(self.rule(statistic, union, item))
+
+
+def write_mask(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write a mask table to parquet (atomically) for the batch's notebooks; returns the
+    path."""
+    from .._files import atomic_write_bytes
+    import io
+
+    buf = io.BytesIO()
+    table.to_parquet(buf, index=False)
+    path = Path(path)
+    atomic_write_bytes(path, buf.getvalue())
+    return path
+
+
+def read_mask(path: str | Path) -> DisclosureMask:
+    """Read a mask written by :func:`write_mask` (the policy from its ``policy``/``k``).
+
+    Raises
+    ------
+    FileNotFoundError
+        When the file does not exist.
+    """
+    from .policy import get_policy
+
+    table = pd.read_parquet(path)
+    name = str(table["policy"].iloc[0]) if len(table) else "default"
+    k = int(table["k"].iloc[0]) if len(table) else None
+    return DisclosureMask(table, get_policy(name, k=k))

@@ -1,0 +1,176 @@
+"""The publish-time disclosure audit (peerlib.disclosure.audit) and the batch on data sets
+built to be hard: a site of 3, a site of 0, a role of 1 at a site, one sector only, a sector
+of 6 (the issue's worked example), with both policies and k = 5 and 10."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from peerlib.disclosure import batch_mask, get_policy
+from peerlib.disclosure.audit import audit_reports, audit_summary, read_metadata
+from peerlib.reporting.tables import disclosure_block
+
+from disclosure_helpers import (WORKED_EXAMPLE, make_long, published_groups,
+                                recoverable_small_sets, write_project)
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def _page(tmp_path, name, *blocks, bare_tables=0):
+    body = "".join(disclosure_block(cells, caption) + "<table></table>"
+                   for caption, cells in blocks)
+    path = tmp_path / f"{name}.html"
+    path.write_text(body + "<table class='dataframe'></table>" * bare_tables,
+                    encoding="utf-8")
+    return path
+
+
+def test_audit_refuses_small_figures_differences_and_tables_without_metadata(tmp_path):
+    """Worked example: the NHS total (18) minus sites N1 (8) and N2 (7) gives N3 (3)."""
+    data = make_long(WORKED_EXAMPLE)
+    policy = get_policy()
+    cells = lambda *pairs: [{"union": u, "statistic": "happening", "item": "2.1", "n": n}
+                            for u, n in pairs]
+    clean = _page(tmp_path, "a", ("Answers by sector", cells(("sector:NHS", 18))))
+    assert audit_reports({"cross_site": clean}, data, policy).passed
+    leak = _page(tmp_path, "b", ("Per site", cells(("site:N1", 8), ("site:N2", 7))))
+    result = audit_reports({"cross_site": clean, "site:N1": leak}, data, policy)
+    assert not result.passed and "site:N1" in result.failures
+    assert any("Per site" in m and "N3" in m for m in result.failures["site:N1"])
+    small = _page(tmp_path, "c", ("Tiny", cells(("site:N3", 3))))
+    result = audit_reports({"site:N3": small}, data, policy)
+    assert "fewer than 5 people" in result.failures["site:N3"][0]
+    bare = _page(tmp_path, "d", ("Answers by sector", cells(("sector:NHS", 18))),
+                 bare_tables=1)
+    assert read_metadata(bare.read_text())[1] == 1
+    result = audit_reports({"data_quality": bare}, data, policy)
+    assert "carry no disclosure metadata" in result.failures["data_quality"][0]
+
+
+def test_audit_summary_counts_cells_by_rule_never_values():
+    data = make_long(WORKED_EXAMPLE)
+    mask = batch_mask(data, get_policy())
+    summary = audit_summary(mask)
+    assert list(summary.columns) == ["report", "table", "cells_shown", "hidden_primary",
+                                     "hidden_secondary", "shown_public", "audit"]
+    n3 = summary[(summary["report"] == "site:N3") & (summary["table"] == "happening")]
+    assert int(n3["hidden_primary"].iloc[0]) > 0 and int(n3["cells_shown"].iloc[0]) == 0
+    assert "n" not in summary.columns and "union" not in summary.columns
+
+
+def _roles_plural():
+    from peerlib.codebook import load_codebook
+
+    cb = load_codebook()
+    plural = dict(zip(cb.roles["short"], cb.roles["role"]))
+    plural.update({r: r for r in cb.roles["role"]})
+    return plural
+
+
+def _independent_check(root: Path, policy) -> None:
+    """Parse every table of every published report and check, independently of the code
+    under test, that no shown figure is for fewer than k people and that no set of 1 to
+    k-1 people, nor any hidden group, can be worked out from the shown groups."""
+    from peerlib.part1.prepare import load_prepared
+
+    data = load_prepared(root / "data" / "processed")
+    people = data.drop_duplicates("participant_id")[["site_id", "sector", "role"]]
+    shown, hidden, figures, public = published_groups(root / "reports", people,
+                                                      _roles_plural())
+    for report, caption, fam, group, n in figures:
+        need = policy.mean_k if fam[0] == "importance" else policy.k
+        assert not 0 < n < need, (report, caption, fam, sorted(group), n)
+    assert shown, "no figure was read from the reports"
+    for fam in set(shown) | set(hidden):
+        stat, item = fam
+        rows = data.drop_duplicates("participant_id") if stat != "importance" else data[
+            (data["item_id"].astype(str) == item) & data["importance"].notna()]
+        sizes = rows.groupby([rows["site_id"].astype(str), rows["role"].astype(str)]).size()
+        sizes = {key: int(v) for key, v in sizes.items()}
+        need = policy.mean_k if stat == "importance" else policy.k
+        visible = list(shown.get(fam, ()))
+        secret = list(hidden.get(fam, ()))
+        found = recoverable_small_sets(sizes, visible, secret, need)
+        if stat == "participants":  # the sample composition is published as is
+            allowed = recoverable_small_sets(sizes, list(public), secret, need)
+            found = [f for f in found if f not in allowed]
+        assert not found, (fam, found[:3])
+
+
+@pytest.fixture
+def hard_project(tmp_path, monkeypatch):
+    """The worked example plus a site with no interviews, prepared."""
+    from peerlib.part1.prepare import prepare
+
+    write_project(tmp_path, WORKED_EXAMPLE, empty_sites=[("N0", "NHS", "NHS trust")])
+    monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
+    prepare()
+    return tmp_path
+
+
+@pytest.mark.skip(reason="the mask file, audit call and short reports are not wired into the "
+                         "restructured batch yet (peerlib/batch/run.py)")
+@pytest.mark.parametrize("disclosure,k", [("default", None), ("nhs", 10)])
+def test_hard_data_set_batch_passes_the_audit_and_the_independent_check(hard_project,
+                                                                       disclosure, k):
+    """A site of 3 (N3), a site of 0 (N0), a role of 1 at a site (V1's service user), a
+    sector of 6 (voluntary: V1 alone), under the default policy (k = 5) and the NHS
+    policy with k = 10: the batch finishes, the audit passes, short reports say so."""
+    from peerlib.batch import run_reports
+
+    policy = get_policy(disclosure, k=k)
+    result = run_reports(jobs=2, notebooks=NOTEBOOKS, progress=False, disclosure=disclosure,
+                         min_group_size=k)
+    assert all(r.ok for r in result.results)
+    reports = hard_project / "reports"
+    audit = pd.read_csv(reports / "disclosure_audit.csv")
+    assert (audit["audit"] == "passed").all()
+    assert audit["hidden_primary"].sum() > 0 and audit["hidden_secondary"].sum() > 0
+    short = (reports / "sites" / "N3.html").read_text(encoding="utf-8")
+    assert f"Fewer than {policy.k} people took part" in short
+    assert "Nobody from this site" in (reports / "sites" / "N0.html").read_text("utf-8")
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert f"short report: fewer than {policy.k} participants" in index
+    _independent_check(hard_project, policy)
+
+
+@pytest.mark.skip(reason="the audit call is not wired into the restructured batch yet")
+def test_one_sector_batch_skips_the_comparison_and_refuses_an_injected_leak(tmp_path,
+                                                                           monkeypatch):
+    """One sector only (NHS sites of 7, 6 and 2): the cross-site report says there is no
+    comparison instead of failing. A table injected into it that lists every site (the
+    site of 2 hidden, the others shown) lets the sector total minus the shown sites give
+    the small site away: the batch refuses to publish the cross-site report and names it."""
+    from peerlib.batch import run_reports
+    from peerlib.errors import ReportError
+    from peerlib.part1.prepare import prepare
+
+    people = [("A", "NHS", "NHS trust", "Peer worker", 4), ("A", "NHS", "NHS trust",
+              "Service user", 3), ("B", "NHS", "NHS trust", "Peer worker", 6),
+              ("C", "NHS", "Partnership", "Line manager", 2)]
+    write_project(tmp_path, people)
+    monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
+    prepare()
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, notebooks)
+    nb = nbformat.read(notebooks / "20_cross_site.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        'tables.table(tables.distribution_table(scoring.happening_distribution(data, '
+        'by="site_id"), group="site_id", k=k), caption="Every site")'))
+    nbformat.write(nb, notebooks / "20_cross_site.ipynb")
+    with pytest.raises(ReportError) as err:
+        run_reports(jobs=2, sites=["C"], notebooks=notebooks, progress=False)
+    failed = {r.name: r.error for r in err.value.failures}
+    assert list(failed) == ["cross_site"]
+    assert "disclosure audit" in failed["cross_site"] and "Every site" in failed["cross_site"]
+    reports = tmp_path / "reports"
+    assert not (reports / "cross_site.html").exists()
+    assert (reports / "sites" / "C.html").exists() and (reports / "data_quality.html").exists()
+    audit = pd.read_csv(reports / "disclosure_audit.csv")
+    assert audit.loc[audit["report"] == "cross_site", "audit"].str.startswith("refused").all()
+    executed = (reports / "notebooks" / "failed" / "20_cross_site.ipynb").read_text("utf-8")
+    assert "no comparison between two groups" in executed

@@ -1,0 +1,132 @@
+"""One disclosure mask for the batch (peerlib.disclosure.mask), checked against an
+independent brute-force recoverability check (tests/disclosure_helpers.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from peerlib.disclosure import DisclosureMask, batch_mask, get_policy, protect, read_mask, write_mask
+
+from disclosure_helpers import WORKED_EXAMPLE, make_long, recoverable_small_sets
+
+
+def _cells(key: str, people: pd.DataFrame) -> set:
+    """The test's own reading of a group key: the (site, role) cells it adds up."""
+    cells = people[["site_id", "role", "sector", "organisation_type"]].astype(str)
+    if key == "all":
+        sel = np.ones(len(cells), bool)
+    else:
+        kind, _, value = key.partition(":")
+        first, _, role = value.rpartition("|")
+        sel = {"site": lambda: cells["site_id"] == value,
+               "others": lambda: cells["site_id"] != value,
+               "sector": lambda: cells["sector"] == value,
+               "role": lambda: cells["role"] == value,
+               "orgtype": lambda: cells["organisation_type"] == value,
+               "site_role": lambda: (cells["site_id"] == first) & (cells["role"] == role),
+               "sector_role": lambda: (cells["sector"] == first) & (cells["role"] == role),
+               }[kind]()
+    return set(map(tuple, cells.loc[sel, ["site_id", "role"]].to_numpy()))
+
+
+def _sizes(data: pd.DataFrame, stat: str, item: str) -> dict:
+    frame = data.drop_duplicates("participant_id") if stat != "importance" else data[
+        (data["item_id"].astype(str) == item) & data["importance"].notna()]
+    return frame.groupby([frame["site_id"].astype(str), frame["role"].astype(str)]).size(
+    ).to_dict()
+
+
+def _check_family(mask: pd.DataFrame, data: pd.DataFrame, stat: str, item: str, k: int,
+                  forced: set = frozenset()):
+    rows = mask[(mask["statistic"] == stat) & ((mask["item"] == item) if stat == "importance"
+                                               else True)].drop_duplicates("union")
+    people = data.drop_duplicates("participant_id")
+    sizes = _sizes(data, stat, item)
+    visible = [_cells(u, people) for u in rows.loc[~rows["hidden"], "union"]]
+    hidden = [_cells(u, people) for u in rows.loc[rows["hidden"], "union"]]
+    leaks = recoverable_small_sets(sizes, visible, hidden, k)
+    if forced:
+        public = recoverable_small_sets(sizes, [_cells(u, people) for u in forced], hidden, k)
+        leaks = [leak for leak in leaks if leak not in public]
+    return leaks
+
+
+@pytest.mark.parametrize("policy", [get_policy("default"), get_policy("default", k=10),
+                                    get_policy("nhs")])
+def test_worked_example_leaves_nothing_to_subtract(policy):
+    """The issue's example (NHS sites of 8, 7 and 3; a voluntary site of 5 peer workers and
+    1 service user): for every family of figures, no set of 1 to k-1 people and no hidden
+    group can be worked out from the shown groups (exact rational elimination, brute
+    force over every small set)."""
+    data = make_long(WORKED_EXAMPLE, missing=0.15)
+    coded = data["participant_id"].drop_duplicates().iloc[::1].tolist()
+    mask = batch_mask(data, policy, coded=coded)
+    # the sector total minus the two larger NHS sites must not give N3 away
+    hap = mask[(mask["statistic"] == "happening")].drop_duplicates("union").set_index("union")
+    assert hap.loc["site:N3", "hidden"]
+    assert hap.loc["site:N1", "hidden"] or hap.loc["site:N2", "hidden"] or hap.loc[
+        "sector:NHS", "hidden"]
+    assert not _check_family(mask, data, "happening", "", policy.k)
+    for item in ("2.1", "2.2", "2.4"):
+        assert not _check_family(mask, data, "importance", item, policy.mean_k), item
+    themes = mask[mask["statistic"] == "themes"]
+    forced = {"site:N1", "site:N2", "site:N3", "site:V1"}
+    assert not _check_family(mask, data, "themes", "", policy.k, forced)
+    # the framework matrix must not label V1's five peer workers beside one "not shown" row
+    matrix = themes[themes["table"] == "matrix"].set_index("union")
+    assert matrix.loc["site_role:V1|Service user", "hidden"]
+    assert matrix.loc["site_role:V1|Peer worker", "hidden"]
+    composition = {u for u in mask.loc[(mask["report"] == "cross_site")
+                                       & (mask["table"] == "sample"), "union"]}
+    shown_answers = set(hap.index[~hap["hidden"]])
+    assert not _check_family(mask, data, "participants", "", policy.k,
+                             composition | shown_answers)
+
+
+def test_same_group_same_decision_in_every_report_and_no_small_group_shown():
+    data = make_long(WORKED_EXAMPLE)
+    mask = batch_mask(data, get_policy("default"))
+    per_item = np.where(mask["statistic"] == "importance", mask["item"], "")
+    decided = mask.assign(_i=per_item).groupby(["statistic", "_i", "union"])["hidden"].nunique()
+    assert (decided == 1).all()
+    small = mask[(mask["n"] > 0) & (mask["n"] < 5)]
+    assert (small["hidden"] | (small["rule"] == "public")).all()
+    assert set(mask.loc[small.index, "rule"]) <= {"primary", "public"}
+    assert (mask.loc[mask["n"] == 0, "hidden"] == False).all()  # noqa: E712 - zero is shown
+
+
+def test_protect_hides_the_smallest_partner_and_checks_what_subtraction_gives():
+    """Three sites of 3, 6 and 9 under a published total (k = 5): the site of 3 is
+    primary, the 6 secondary; the total and the 9 stay shown (3 + 6 = 9 people)."""
+    members = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]], dtype=bool)
+    hidden, rule = protect([3, 6, 9], members, k=5, partitions=[(3, [0, 1, 2])])
+    assert hidden.tolist() == [True, True, False, False]
+    assert rule.tolist() == ["primary", "secondary", "", ""]
+    # without the partition hint, the exact check finds the same leak and repairs it
+    hidden, rule = protect([3, 6, 9], members, k=5)
+    assert hidden[0] and hidden.sum() == 2 and not hidden[3]
+    # a forced total of a small group is shown and marked public
+    hidden, rule = protect([2], np.array([[True]]), k=5, forced=[True])
+    assert hidden.tolist() == [False] and rule.tolist() == ["public"]
+
+
+def test_zero_cells_are_shown_and_count_as_published():
+    """A role with nobody is shown as 0 and never hidden; a site whose only other role is
+    empty is protected as if the zero were published."""
+    members = np.array([[1, 1], [1, 0], [0, 1]], dtype=bool)  # site total, role A, role B
+    hidden, rule = protect([7, 0], members, k=5)
+    assert hidden.tolist() == [False, False, False]
+    hidden, rule = protect([3, 0], members, k=5)
+    assert hidden.tolist() == [True, True, False]  # B has 0 people: shown, as 0
+
+
+def test_mask_file_round_trip(tmp_path):
+    data = make_long(WORKED_EXAMPLE)
+    table = batch_mask(data, get_policy("nhs"))
+    path = write_mask(table, tmp_path / "mask.parquet")
+    mask = read_mask(path)
+    assert isinstance(mask, DisclosureMask) and mask.policy == get_policy("nhs")
+    assert mask.hidden("happening", "site:N3", "2.1")
+    with pytest.raises(KeyError, match="no report of the batch"):
+        mask.hidden("happening", "site:ZZ", "2.1")
