@@ -206,8 +206,9 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
     figures: list = []  # (report, caption, family, group, n)
     public: set = set()
 
-    def put(fam, group, text, report, caption):
-        target = shown if _is_count(text) else hidden if text not in ("–", "0") else None
+    def put(fam, group, text, report, caption, record_hidden=True):
+        target = shown if _is_count(text) else hidden if (
+            text not in ("–", "0") and record_hidden) else None
         if target is not None:
             target.setdefault(fam, set()).add(group)
         if _is_count(text):
@@ -250,8 +251,12 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
                         group = where(sector=r[col["Sector"]])
                     else:
                         group = frozenset(every)
-                    put(("happening", ""), group, r[col["n (performance)"]], report, caption)
-                    put(("importance", item), group, r[col["n (importance)"]], report, caption)
+                    # a point rests on both answers: hidden when either is too few, so a
+                    # label here does not say which group is hidden
+                    put(("happening", ""), group, r[col["n (performance)"]], report, caption,
+                        False)
+                    put(("importance", item), group, r[col["n (importance)"]], report,
+                        caption, False)
                 elif caption.startswith("Answers by sector"):
                     put(("happening", ""), where(sector=r[col["Sector"]]), r[col["n asked"]],
                         report, caption)
@@ -267,7 +272,9 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
                     for sector in head[2:4]:
                         text = r[col[sector]]
                         n = text.split(" ")[0].split("/")[-1] if "/" in text else text
-                        put(fam, where(sector=sector), n, report, caption)
+                        # the denominators are sub-counts (substantive answers): a label
+                        # may hide a small denominator of a shown group
+                        put(fam, where(sector=sector), n, report, caption, False)
                 elif caption == "Interviews per site and role":
                     s = r[col["Site"]]
                     for h in head[2:]:

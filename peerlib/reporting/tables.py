@@ -195,7 +195,9 @@ def check_disclosure(disclosure: object = "default", min_group_size: object = 0
     ParameterError
         For an unknown policy or a ``min_group_size`` that is not a whole number >= 0.
     """
-    k = None if min_group_size in (0, None, "", "0") else min_group_size
+    k = None if (min_group_size is None or (not isinstance(min_group_size, bool)
+                                            and min_group_size in (0, "", "0"))) \
+        else check_min_group_size_parameter(min_group_size)
     try:
         return get_policy(disclosure, k=k)
     except ValueError as err:
