@@ -229,72 +229,75 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
             rows = [r for r in rows if r]
             col = {h: i for i, h in enumerate(head)}
             for r in rows:
-                m = re.match(r"(\d+\.\d+)", r[0]) if r else None
-                item = m.group(1) if m else ""
-                if caption == "Participants by role" and site:
-                    role = roles_plural.get(r[0])
-                    group = where(site_id=site) if r[0] == "Total" else where(
-                        site_id=site, role=role)
-                    put(("participants", ""), group, r[col["This site"]], report, caption)
-                elif caption.startswith("Answers: count") and site:
-                    group = where(site_id=site) if r[col["Group"]] == "This site" else \
-                        frozenset(every - where(site_id=site))
-                    put(("happening", ""), group, r[col["n asked"]], report, caption)
-                elif caption.startswith("Importance (1-4") and site:
-                    group = where(site_id=site) if r[col["Group"]] == "This site" else \
-                        frozenset(every - where(site_id=site))
-                    put(("importance", item), group, r[col["n"]], report, caption)
-                elif caption.startswith("Importance-Performance"):
-                    if site:
-                        group = where(site_id=site)
-                    elif "Sector" in col:
-                        group = where(sector=r[col["Sector"]])
-                    else:
-                        group = frozenset(every)
-                    # a point rests on both answers: hidden when either is too few, so a
-                    # label here does not say which group is hidden
-                    put(("happening", ""), group, r[col["n (performance)"]], report, caption,
-                        False)
-                    put(("importance", item), group, r[col["n (importance)"]], report,
-                        caption, False)
-                elif caption.startswith("Answers by sector"):
-                    put(("happening", ""), where(sector=r[col["Sector"]]), r[col["n asked"]],
-                        report, caption)
-                elif caption.startswith("Importance by sector") or caption.startswith(
-                        "Importance by role"):
-                    g = r[col["Group"]]
-                    group = frozenset(every) if g == "All" else (
-                        where(sector=g) if "sector" in caption else where(role=g))
-                    put(("importance", item), group, r[col["n"]], report, caption)
-                elif caption.startswith("Sector differences"):
-                    fam = ("happening", "") if r[col["Measure"]].startswith("Yes") else (
-                        "importance", item)
-                    for sector in head[2:4]:
-                        text = r[col[sector]]
-                        n = text.split(" ")[0].split("/")[-1] if "/" in text else text
-                        # the denominators are sub-counts (substantive answers): a label
-                        # may hide a small denominator of a shown group
-                        put(fam, where(sector=sector), n, report, caption, False)
-                elif caption == "Interviews per site and role":
-                    s = r[col["Site"]]
-                    for h in head[2:]:
-                        group = where(site_id=s) if h == "Total" else where(
-                            site_id=s, role=roles_plural.get(h))
-                        put(("participants", ""), group, r[col[h]], report, caption)
-                elif caption.startswith("Answers and missing answers"):
-                    s = r[col["Site"]]
-                    put(("participants", ""), where(site_id=s), r[col["Participants"]],
-                        report, caption)
-                    put(("happening", ""), where(site_id=s), r[col["Participants"]]
-                        if _is_count(r[col["Happening: answered"]]) else "hidden",
-                        report, caption)
-                    imp = r[col["Importance: answered"]]
-                    put(("importance", item), where(site_id=s), imp, report, caption)
-                elif caption == "Participants by role and sector":
-                    for h in head[1:]:
+                try:
+                    m = re.match(r"(\d+\.\d+)", r[0]) if r else None
+                    item = m.group(1) if m else ""
+                    if caption == "Participants by role" and site:
                         role = roles_plural.get(r[0])
-                        kw = {} if h == "Total" else {"sector": h}
-                        if r[0] != "Total":
-                            kw["role"] = role
-                        public.add(where(**kw))
+                        group = where(site_id=site) if r[0] == "Total" else where(
+                            site_id=site, role=role)
+                        put(("participants", ""), group, r[col["This site"]], report, caption)
+                    elif caption.startswith("Answers: count") and site:
+                        group = where(site_id=site) if r[col["Group"]] == "This site" else \
+                            frozenset(every - where(site_id=site))
+                        put(("happening", ""), group, r[col["n asked"]], report, caption)
+                    elif caption.startswith("Importance (1-4") and site:
+                        group = where(site_id=site) if r[col["Group"]] == "This site" else \
+                            frozenset(every - where(site_id=site))
+                        put(("importance", item), group, r[col["n"]], report, caption)
+                    elif caption.startswith("Importance-Performance"):
+                        if site:
+                            group = where(site_id=site)
+                        elif "Sector" in col:
+                            group = where(sector=r[col["Sector"]])
+                        else:
+                            group = frozenset(every)
+                        # a point rests on both answers: hidden when either is too few, so a
+                        # label here does not say which group is hidden
+                        put(("happening", ""), group, r[col["n (performance)"]], report, caption,
+                            False)
+                        put(("importance", item), group, r[col["n (importance)"]], report,
+                            caption, False)
+                    elif caption.startswith("Answers by sector"):
+                        put(("happening", ""), where(sector=r[col["Sector"]]), r[col["n asked"]],
+                            report, caption)
+                    elif caption.startswith("Importance by sector") or caption.startswith(
+                            "Importance by role"):
+                        g = r[col["Group"]]
+                        group = frozenset(every) if g == "All" else (
+                            where(sector=g) if "sector" in caption else where(role=g))
+                        put(("importance", item), group, r[col["n"]], report, caption)
+                    elif caption.startswith("Sector differences"):
+                        fam = ("happening", "") if r[col["Measure"]].startswith("Yes") else (
+                            "importance", item)
+                        for sector in head[2:4]:
+                            text = r[col[sector]]
+                            n = text.split(" ")[0].split("/")[-1] if "/" in text else text
+                            # the denominators are sub-counts (substantive answers): a label
+                            # may hide a small denominator of a shown group
+                            put(fam, where(sector=sector), n, report, caption, False)
+                    elif caption == "Interviews per site and role":
+                        s = r[col["Site"]]
+                        for h in head[2:]:
+                            group = where(site_id=s) if h == "Total" else where(
+                                site_id=s, role=roles_plural.get(h))
+                            put(("participants", ""), group, r[col[h]], report, caption)
+                    elif caption.startswith("Answers and missing answers"):
+                        s = r[col["Site"]]
+                        put(("participants", ""), where(site_id=s), r[col["Participants"]],
+                            report, caption)
+                        put(("happening", ""), where(site_id=s), r[col["Participants"]]
+                            if _is_count(r[col["Happening: answered"]]) else "hidden",
+                            report, caption)
+                        imp = r[col["Importance: answered"]]
+                        put(("importance", item), where(site_id=s), imp, report, caption)
+                    elif caption == "Participants by role and sector":
+                        for h in head[1:]:
+                            role = roles_plural.get(r[0])
+                            kw = {} if h == "Total" else {"sector": h}
+                            if r[0] != "Total":
+                                kw["role"] = role
+                            public.add(where(**kw))
+                except (KeyError, IndexError):
+                    continue  # a layout this reader does not know (grids...)
     return shown, hidden, figures, public

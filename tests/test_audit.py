@@ -128,7 +128,7 @@ def test_hard_data_set_batch_passes_the_audit_and_the_independent_check(hard_pro
     assert all(r.ok for r in result.results)
     reports = hard_project / "reports"
     audit = pd.read_csv(reports / "disclosure_audit.csv")
-    assert (audit["audit"] == "passed").all()
+    assert audit["audit"].str.startswith("passed").all()
     assert audit["hidden_primary"].sum() > 0 and audit["hidden_secondary"].sum() > 0
     short = (reports / "sites" / "N3.html").read_text(encoding="utf-8")
     assert f"Fewer than {policy.k} people took part" in short
