@@ -49,6 +49,15 @@ if 'peerlib.reporting.figures' in _pw_sys.modules:
 get_ipython().reset(new_session=True, aggressive=False)
 """
 
+#: Run silently once in every new kernel: the modules the report templates import.
+WARM_UP_CODE = """\
+try:
+    import peerlib.part1.scoring, peerlib.reporting.figures, peerlib.reporting.tables
+    import peerlib.reporting.sections
+except Exception:
+    pass
+"""
+
 _current: "WarmKernel | None" = None
 
 
@@ -136,6 +145,19 @@ class WarmKernel:
         kc.start_channels()
         self._run(kc.wait_for_ready(timeout=self.start_timeout))
         self.km, self.kc, self.runs = km, kc, 0
+        # Imports the report templates need, once, outside any cell's timeout (the reset
+        # before each notebook keeps modules, so no report depends on what ran before).
+        self._silent(WARM_UP_CODE)
+
+    def _silent(self, code: str) -> dict:
+        """Run ``code`` silently in the kernel; return the reply's content."""
+        msg_id = self.kc.execute(code, silent=True, store_history=False)
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            reply = self._run(self.kc.get_shell_msg(timeout=max(1.0, deadline -
+                                                                 time.monotonic())))
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply["content"]
 
     def shutdown(self) -> None:
         """Stop the kernel now (no-op when none is running)."""
@@ -178,15 +200,9 @@ class WarmKernel:
         """
         if self.km is None or not self._run(self.km.is_alive()):
             self.start()
-        msg_id = self.kc.execute(RESET_CODE, silent=True, store_history=False)
-        deadline = time.monotonic() + self.start_timeout
-        while True:
-            reply = self._run(self.kc.get_shell_msg(timeout=max(1.0, deadline -
-                                                                 time.monotonic())))
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
-        if reply["content"].get("status") != "ok":
-            raise RuntimeError("kernel reset failed: " + str(reply["content"].get("evalue")))
+        content = self._silent(RESET_CODE)
+        if content.get("status") != "ok":
+            raise RuntimeError("kernel reset failed: " + str(content.get("evalue")))
 
     # -- running ------------------------------------------------------------------------
     def execute(self, template, parameters: dict, *, timeout: int, start_timeout: float = 120):
