@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from peerlib.disclosure import suppress_small_groups
+from peerlib.errors import ParameterError
 from peerlib.part1 import scoring
 from peerlib.reporting import figures, likert
 
@@ -33,7 +34,7 @@ def test_order_by_agreement(long_df):
                                  group_order=["S02", "S01"])
     # S02: 2.1 Yes, 2.2 Don't know, 2.3 Partly -> 2.1 and 2.3 (100%) before 2.2 (0%)
     assert list(dict.fromkeys(rows["item_id"])) == ["2.1", "2.3", "2.2"]
-    with pytest.raises(ValueError, match="order must be"):
+    with pytest.raises(ParameterError, match="bar_order must be 'study'"):
         likert.diverging_rows(_dist(long_df, 1), k=1, order="alphabet")
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..disclosure import check_min_group_size, small_group_label
+from ..errors import ParameterError
 from .figures import HAPPENING_COLOURS
 
 __all__ = ["AGREE", "DISAGREE", "SIDE", "diverging_rows", "happening_diverging",
@@ -73,12 +74,14 @@ def diverging_rows(dist: pd.DataFrame, *, group: str | None = None, k: int,
 
     Raises
     ------
-    ValueError
-        For an ``order`` other than "study" or "agreement".
+    ParameterError
+        For an ``order`` other than "study" or "agreement" (the ``bar_order`` parameter of
+        the report notebooks).
     """
     k = check_min_group_size(k)
     if order not in ("study", "agreement"):
-        raise ValueError(f"order must be 'study' or 'agreement', got {order!r}")
+        raise ParameterError(f"bar_order must be 'study' (the schedule's order) or "
+                             f"'agreement' (most Yes or Partly first), got {order!r}")
     data = dist.copy()
     data["_group"] = data[group].astype(str) if group else "All"
     if group_order:
