@@ -76,3 +76,13 @@ def test_glossary_terms_and_k():
         cross["Term"])
     with pytest.raises(ValueError, match="report must be one of"):
         grids.glossary("nope", k=5)
+
+
+def test_missing_grid_is_one_row_per_site(long_df):
+    """S01 2.2: P03 gave no answer to either question -> "1 / 1"; 2.3: nobody at S01 rated
+    importance -> "0 / 4"."""
+    grid = grids.missing_grid(report.missing_answers_table(long_df))
+    assert grid.columns.tolist() == ["Site", "Interviews", "2.1", "2.2", "2.3"]
+    s01 = grid[grid["Site"] == "S01"].iloc[0]
+    assert (s01["Interviews"], s01["2.1"], s01["2.2"], s01["2.3"]) == ("4", "0 / 0", "1 / 1",
+                                                                       "0 / 4")

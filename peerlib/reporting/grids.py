@@ -15,7 +15,7 @@ from ..disclosure import check_min_group_size, small_group_label
 from .keypoints import agreement_shares
 
 __all__ = ["role_names", "statements_table", "happening_grid", "importance_grid", "ipa_grid",
-           "site_interview_summary", "GLOSSARY_TERMS", "glossary"]
+           "missing_grid", "site_interview_summary", "GLOSSARY_TERMS", "glossary"]
 
 DASH = "–"
 
@@ -202,6 +202,37 @@ def ipa_grid(ipa: pd.DataFrame, *, group: str, k: int,
                            f"{r.importance:.2f})")
         out[g] = col
     return pd.DataFrame(out)
+
+
+def missing_grid(missing: pd.DataFrame, *, by: str = "Site") -> pd.DataFrame:
+    """Answers missing per site and statement, as a grid (data-quality report).
+
+    Parameters
+    ----------
+    missing : pandas.DataFrame
+        :func:`peerlib.reporting.tables.missing_answers_table` (one row per site x item:
+        ``Site``, ``Item``, ``Participants``, ``Happening: no answer``, ``Importance: no
+        answer``...). These are counts of records, shown as they are.
+    by : str
+        Its row column (``Site``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per site: ``Site``, ``Interviews`` (the most participants asked any item)
+        and one column per item holding "happening / importance" counts of interviews with
+        no answer recorded ("0 / 1"), "–" where the site was not asked the item.
+    """
+    items = list(dict.fromkeys(missing["Item"].astype(str)))
+    rows = []
+    for site, sub in missing.groupby(by, sort=False, observed=True):
+        cells = {str(r["Item"]): f"{int(r['Happening: no answer'])} / "
+                                 f"{int(r['Importance: no answer'])}"
+                 for r in sub.to_dict("records")}
+        rec = {by: str(site), "Interviews": str(int(sub["Participants"].max()))}
+        rec.update({item: cells.get(item, DASH) for item in items})
+        rows.append(rec)
+    return pd.DataFrame(rows)
 
 
 def site_interview_summary(counts: pd.DataFrame, *, k: int) -> pd.DataFrame:
