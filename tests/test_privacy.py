@@ -75,9 +75,26 @@ def test_planted_identifiers_reach_no_output(batch):
     needles = [str(v).encode() for col in planted for v in raw[col]]
     needles += [pid.encode() for pid in raw["participant_id"]]
     for path in files:
-        data = path.read_bytes()
+        data = _searchable_bytes(path)
         for needle in needles:
             assert needle not in data, (path, needle)
+
+
+def _searchable_bytes(path) -> bytes:
+    """A file's bytes, plus what they hide from a byte search: the CSV downloads inside a
+    report (base64 data: URIs) and the text of a PDF (compressed streams)."""
+    import base64
+    import re
+
+    data = path.read_bytes()
+    if path.suffix == ".html":
+        for uri in re.findall(rb"data:text/csv;charset=utf-8;base64,([A-Za-z0-9+/=]+)", data):
+            data += b"\n" + base64.b64decode(uri)
+    if path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        data += "\n".join(page.extract_text() for page in PdfReader(str(path)).pages).encode()
+    return data
 
 
 # --------------------------------------------------------------------------- keys (issue 10)
