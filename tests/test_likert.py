@@ -59,3 +59,12 @@ def test_static_version_marks_synthetic_data(long_df, tmp_path):
                                    tmp_path, "h", synthetic=True)
     assert "SYNTHETIC DEMO DATA" in svg.read_text(encoding="utf-8")
     assert png.stat().st_size > 0
+
+
+def test_hover_text_from_the_codebook_is_escaped(long_df):
+    rows = likert.diverging_rows(_dist(long_df, 1), group="site_id", k=1,
+                                 item_labels={"2.1": "<a href='javascript:x'>L</a>"})
+    fig = likert.happening_diverging(rows, wording={"2.1": "<b onmouseover=x>W</b>"})
+    hover = str(fig.data[0].customdata[0])
+    assert "&lt;a href=" in hover and "&lt;b onmouseover" in hover
+    assert "<a href" not in hover and "<b onmouseover" not in hover

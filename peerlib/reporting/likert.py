@@ -20,6 +20,7 @@ https://doi.org/10.18637/jss.v057.i05
 """
 from __future__ import annotations
 
+import html
 import textwrap
 from collections.abc import Mapping, Sequence
 
@@ -132,7 +133,9 @@ def diverging_rows(dist: pd.DataFrame, *, group: str | None = None, k: int,
 
 
 def _wrap(text: str, width: int = 60) -> str:
-    return "<br>".join(textwrap.wrap(str(text), width)) or ""
+    """Codebook text for plotly's hover label: escaped (plotly reads a few HTML tags in
+    text, links included), then broken into lines with ``<br>``."""
+    return "<br>".join(html.escape(line) for line in textwrap.wrap(str(text), width)) or ""
 
 
 def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None = None,
@@ -165,7 +168,8 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
     if rows.empty:
         fig.update_layout(title=title, font=_FONT, template="plotly_white")
         return fig
-    y = [rows["label"].tolist(), rows["bar"].tolist()]
+    # axis text is escaped too: plotly reads a few HTML tags (links included) in labels
+    y = [rows["label"].map(html.escape).tolist(), rows["bar"].map(html.escape).tolist()]
     words = [_wrap((wording or {}).get(i, "")) for i in rows["item_id"]]
     legend_rank = {lvl: i for i, lvl in enumerate(["Yes", "Partly", "No", *SIDE])}
     for col, levels, sign in ((1, DISAGREE, -1), (1, AGREE, 1), (2, SIDE, 1)):
@@ -178,7 +182,8 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
                 text=[f"{p:.0f}%" if pd.notna(p) and p >= 8 else "" for p in pct],
                 textposition="inside", insidetextanchor="middle",
                 textfont=dict(color="white" if level in ("Yes", "No") else "#222222"),
-                customdata=list(zip(rows["label"], words, rows["group"], counts.astype(
+                customdata=list(zip(rows["label"].map(html.escape), words,
+                                    rows["group"].map(html.escape), counts.astype(
                     object).where(counts.notna(), ""), rows["n_asked"], pct.abs().round(0))),
                 hovertemplate=("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>"
                                f"%{{customdata[2]}}: {level} %{{customdata[3]}} of "
@@ -188,7 +193,8 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
     hidden = rows[rows["hidden"]]
     if len(hidden):
         fig.add_trace(go.Scatter(
-            x=[0] * len(hidden), y=[hidden["label"].tolist(), hidden["bar"].tolist()],
+            x=[0] * len(hidden), y=[hidden["label"].map(html.escape).tolist(),
+                                    hidden["bar"].map(html.escape).tolist()],
             mode="text", text=[f"{n}: not shown" for n in hidden["n_asked"]],
             textposition="middle center", showlegend=False, hoverinfo="skip"), row=1, col=1)
     side_max = rows[[f"{s} %" for s in SIDE]].fillna(0).sum(axis=1).max()
