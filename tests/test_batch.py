@@ -218,6 +218,21 @@ def _rows_of(tables: list[str], label: str) -> list[list[str]]:
     return rows
 
 
+def _column_of(tables: list[str], header: str) -> list[list[str]]:
+    """The cells under a column header of grids (statements x groups), one list per table."""
+    columns = []
+    for tbl in tables:
+        heads = [re.sub(r"<[^>]+>", "", h).strip()
+                 for h in re.findall(r"<th[^>]*>(.*?)</th>", tbl, re.S)]
+        if header not in heads:
+            continue
+        j = heads.index(header)
+        cells = [re.findall(r"<td>(.*?)</td>", row)
+                 for row in re.findall(r"<tr>(.*?)</tr>", tbl, re.S)]
+        columns.append([row[j] for row in cells if len(row) > j])
+    return columns
+
+
 def test_larger_k_hides_every_result_of_small_groups(tmp_path):
     """With k = 12, a site of 7 participants shows no result of its own, and the cross-site
     report shows no result for line managers (11): no chart trace carries them and every
@@ -227,13 +242,14 @@ def test_larger_k_hides_every_result_of_small_groups(tmp_path):
     assert all(r.ok for r in result.results)
     site = _outputs_html(tmp_path / "notebooks" / "sites" / "S03.ipynb")
     cross = _outputs_html(tmp_path / "notebooks" / "20_cross_site.ipynb")
-    for html, label in ((site, "This site"), (cross, "Line manager")):
+    for html, label, header in ((site, "This site", "This site"),
+                                (cross, "Line manager", "Line managers")):
         figures = [h for h in html if "Plotly.newPlot" in h]
         assert figures
         for fig in figures:
             assert f'"{label}"' not in fig, label
         tables = [h for h in html if "peerwork-table" in h]
-        rows = _rows_of(tables, label)
+        rows = _rows_of(tables, label) + _column_of(tables, header)
         assert rows, f"the tables should still list {label}"
         for cells in rows:
             values = [c for c in cells if c != label and not c.startswith("2.")]

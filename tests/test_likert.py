@@ -49,7 +49,9 @@ def test_plotly_bars_diverge_with_a_side_panel(long_df):
     assert "There is a shared understanding" in str(by_name["Yes"].customdata[0])
     assert fig.layout.barmode == "relative"
     texts = [t for t in fig.data if t.type == "scatter"]
-    assert texts and all("n<2: not shown" in s for s in texts[0].text)
+    hidden_text = [t for t in texts[0].text if t]
+    assert len(hidden_text) == 3 and all(t == "n<2: not shown" for t in hidden_text)
+    assert not any("S02" in str(t.customdata) for t in by_name.values())  # no hidden bar
     assert any("(n = 4)" in y for y in by_name["Yes"].y[1])
 
 
@@ -65,6 +67,6 @@ def test_hover_text_from_the_codebook_is_escaped(long_df):
     rows = likert.diverging_rows(_dist(long_df, 1), group="site_id", k=1,
                                  item_labels={"2.1": "<a href='javascript:x'>L</a>"})
     fig = likert.happening_diverging(rows, wording={"2.1": "<b onmouseover=x>W</b>"})
-    hover = str(fig.data[0].customdata[0])
+    hover = str([t for t in fig.data if t.type == "bar"][0].customdata[0])
     assert "&lt;a href=" in hover and "&lt;b onmouseover" in hover
     assert "<a href" not in hover and "<b onmouseover" not in hover

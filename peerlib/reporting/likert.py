@@ -169,6 +169,15 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
         fig.update_layout(title=title, font=_FONT, template="plotly_white")
         return fig
     # axis text is escaped too: plotly reads a few HTML tags (links included) in labels
+    # First a text trace over every row, in order (it fixes the rows' order on the axis):
+    # "n<k: not shown" on a hidden row, nothing on the others.
+    fig.add_trace(go.Scatter(
+        x=[0] * len(rows), y=[rows["label"].map(html.escape).tolist(),
+                              rows["bar"].map(html.escape).tolist()],
+        mode="text", text=[f"{n}: not shown" if h else "" for n, h in
+                           zip(rows["n_asked"], rows["hidden"])],
+        textposition="middle center", showlegend=False, hoverinfo="skip"), row=1, col=1)
+    rows = rows[~rows["hidden"]]  # a hidden group carries no value, label or name in a bar
     y = [rows["label"].map(html.escape).tolist(), rows["bar"].map(html.escape).tolist()]
     words = [_wrap((wording or {}).get(i, "")) for i in rows["item_id"]]
     legend_rank = {lvl: i for i, lvl in enumerate(["Yes", "Partly", "No", *SIDE])}
@@ -190,13 +199,6 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
                                "%{customdata[4]} (%{customdata[5]}%)<extra></extra>"),
                 legendrank=legend_rank.get(level, 99), showlegend=True,
             ), row=1, col=col)
-    hidden = rows[rows["hidden"]]
-    if len(hidden):
-        fig.add_trace(go.Scatter(
-            x=[0] * len(hidden), y=[hidden["label"].map(html.escape).tolist(),
-                                    hidden["bar"].map(html.escape).tolist()],
-            mode="text", text=[f"{n}: not shown" for n in hidden["n_asked"]],
-            textposition="middle center", showlegend=False, hoverinfo="skip"), row=1, col=1)
     side_max = rows[[f"{s} %" for s in SIDE]].fillna(0).sum(axis=1).max()
     fig.update_xaxes(range=[-100, 100], tickvals=[-100, -50, 0, 50, 100],
                      ticktext=["100%", "50%", "0", "50%", "100%"], zeroline=True,
