@@ -224,7 +224,7 @@ def _column_of(tables: list[str], header: str) -> list[list[str]]:
     for tbl in tables:
         heads = [re.sub(r"<[^>]+>", "", h).strip()
                  for h in re.findall(r"<th[^>]*>(.*?)</th>", tbl, re.S)]
-        if header not in heads:
+        if header not in heads or heads[0] != "Statement":  # grids, not the sample table
             continue
         j = heads.index(header)
         cells = [re.findall(r"<td>(.*?)</td>", row)
