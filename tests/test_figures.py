@@ -42,7 +42,8 @@ def test_plotly_output_offers_html_with_fixed_id_and_no_plotlyjs(long_df):
     fig = plots.ipa_chart(scoring.importance_performance(long_df))
     bundle = plots.show(fig, "ipa")._repr_mimebundle_()
     html = bundle["text/html"]
-    assert 'id="peerwork-fig-ipa"' in html and "Plotly.newPlot" in html
+    assert 'id="peerwork-fig-ipa"' in html and 'class="peerwork-figure"' in html
+    assert 'role="img"' in html and 'aria-label="Chart: ' in html
     assert "<script src" not in html and len(html) < 100_000  # plotly.js not inlined
     assert json.dumps(bundle["application/vnd.plotly.v1+json"])
 
@@ -56,3 +57,30 @@ def test_static_figures_are_written_identically_twice(long_df, tmp_path):
     for a, b in zip(first, second):
         assert a.read_bytes() == b.read_bytes()
     assert first[1].read_text(encoding="utf-8").count("<dc:date>") == 0
+
+
+def _luminance(hex_colour: str) -> float:
+    """Relative luminance of an sRGB colour (WCAG 2.1, definition of relative luminance)."""
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_heatmap_text_keeps_4_5_to_1_contrast_on_every_fill():
+    """WCAG 2.1 AA for text: checked at each stop of the scale and halfway between stops
+    (plotly interpolates in RGB). Reference values: white on #4292c6 is 3.4:1, which is why
+    the text is dark."""
+    import plotly.colors as pc
+
+    stops = [c for _, c in plots.HEATMAP_SCALE]
+    fills = stops + [pc.label_rgb(pc.find_intermediate_color(
+        pc.hex_to_rgb(a), pc.hex_to_rgb(b), 0.5)) for a, b in zip(stops, stops[1:])]
+    fills = [f if f.startswith("#") else "#%02x%02x%02x" % tuple(round(v) for v in
+                                                       pc.unlabel_rgb(f)) for f in fills]
+    assert all(_contrast(plots.HEATMAP_TEXT, f) >= 4.5 for f in fills), fills
+    assert _contrast("#ffffff", "#4292c6") < 4.5  # the check can fail

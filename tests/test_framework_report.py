@@ -41,7 +41,8 @@ def test_framework_report_and_workbook_are_published(batch):
     res = next(r for r in batch.results if r.name == "framework_matrix")
     assert res.ok and "framework_matrix.xlsx" in res.outputs
     page = _page(batch)
-    assert page.count("Plotly.newPlot(") == 2 and page.count("plotly.js v") == 1
+    assert page.count('class="peerwork-figure"') == 2
+    assert page.count('id="peerwork-plotly-js"') == 1
     assert 'class="peerwork-banner"' in page and "Provenance" in page
     assert "framework.framework_matrix(" not in page  # code hidden
     qdpx = project_paths().raw / "part2_demo.qdpx"
@@ -115,7 +116,7 @@ def test_larger_k_hides_small_groups_in_patterns_quotes_and_roles(tmp_path):
     row = next(r for r in re.findall(r"<tr>(.*?)</tr>", patterns, re.S) if "Line manager" in r)
     cells = re.findall(r"<td>(.*?)</td>", row)
     assert cells[2:] and all(c == "n&lt;12" for c in cells[2:])
-    figs = [t for t in tables if "Plotly.newPlot" in t]
+    figs = [t for t in tables if 'class="peerwork-figure"' in t]
     role_fig = next(f for f in figs if "by role" in f)
     assert "n<12" in role_fig or "n\\u003c12" in role_fig
     quotes = next(t for t in tables if "Quotes by theme" in t)

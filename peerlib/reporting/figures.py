@@ -21,6 +21,8 @@ __all__ = [
     "HAPPENING_COLOURS",
     "IMPORTANCE_COLOURS",
     "GROUP_COLOURS",
+    "HEATMAP_SCALE",
+    "HEATMAP_TEXT",
     "happening_bars",
     "importance_bars",
     "ipa_chart",
@@ -50,6 +52,10 @@ IMPORTANCE_COLOURS = {1: "#b2182b", 2: "#f4a582", 3: "#92c5de", 4: "#2166ac"}
 GROUP_COLOURS = ["#555555", "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
 
 _FONT = dict(family="Arial, Helvetica, sans-serif", size=13)
+#: Heatmap fill from 0% to 100% (light ColorBrewer Blues) and the one text colour written on
+#: it: every fill keeps a contrast of at least 4.5:1 with the text (WCAG 2.1 AA).
+HEATMAP_SCALE = [[0.0, "#f7fbff"], [0.5, "#c6dbef"], [1.0, "#4292c6"]]
+HEATMAP_TEXT = "#1a1a1a"
 
 
 def _colour(label: object) -> str:
@@ -421,27 +427,29 @@ class PlotlyOutput:
 
     Plotly 6+ figures display only as ``application/vnd.plotly.v1+json``, which nbconvert
     drops without error. This object offers that mimetype (JupyterLab's renderer) and a
-    ``text/html`` ``<div>`` with a deterministic id and no plotly.js (the report template
-    embeds plotly.js once per file).
+    ``text/html`` chart (:func:`peerlib.reporting.html.chart_html`: the figure as JSON with a
+    deterministic id, an accessible name and a table of its numbers, no plotly.js: the report
+    page stores plotly.js once and draws every chart).
     """
 
-    def __init__(self, fig: go.Figure, div_id: str):
+    def __init__(self, fig: go.Figure, div_id: str, label: str | None = None):
         self.fig = fig
         self.div_id = div_id
+        self.label = label
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        html = pio.to_html(self.fig, include_plotlyjs=False, full_html=False,
-                           div_id=self.div_id, config={"displaylogo": False,
-                                                       "responsive": True})
+        from peerlib.reporting.html import chart_html
+
         return {
             "application/vnd.plotly.v1+json": json.loads(pio.to_json(self.fig,
                                                                      validate=False)),
-            "text/html": html,
+            "text/html": chart_html(self.fig, self.div_id, label=self.label),
             "text/plain": f"<plotly figure {self.div_id}>",
         }
 
 
-def show(fig: go.Figure, name: str | None = None) -> PlotlyOutput:
+def show(fig: go.Figure, name: str | None = None, *, label: str | None = None
+         ) -> PlotlyOutput:
     """Wrap a plotly figure for display in a notebook and in the exported HTML report.
 
     Parameters
@@ -450,13 +458,16 @@ def show(fig: go.Figure, name: str | None = None) -> PlotlyOutput:
     name : str, optional
         Used in the ``<div>`` id; default a counter (``peerwork-fig-1`` ...), so ids are
         the same on every run of the same notebook.
+    label : str, optional
+        The chart's accessible name (read by screen readers); default "Chart: " and the
+        figure's title.
 
     Returns
     -------
     PlotlyOutput
         Display it (last expression of a cell).
     """
-    return PlotlyOutput(fig, f"peerwork-fig-{name or next(_counter)}")
+    return PlotlyOutput(fig, f"peerwork-fig-{name or next(_counter)}", label)
 
 
 def theme_heatmap(patterns: pd.DataFrame, *, by: str = "sector", title: str = "",
@@ -504,7 +515,8 @@ def theme_heatmap(patterns: pd.DataFrame, *, by: str = "sector", title: str = ""
         text.append(t_row)
     fig = go.Figure(go.Heatmap(
         z=z, x=themes, y=groups, text=text, texttemplate="%{text}", zmin=0, zmax=100,
-        colorscale="Blues", colorbar=dict(title="% of participants"),
+        colorscale=HEATMAP_SCALE, textfont=dict(color=HEATMAP_TEXT),
+        colorbar=dict(title="% of participants"),
         hovertemplate="%{y} - %{x}: %{text}<extra></extra>", xgap=2, ygap=2))
     fig.update_layout(title=title, font=_FONT, template="plotly_white",
                       height=140 + 48 * len(groups), margin=dict(l=10, r=10, t=60, b=10))

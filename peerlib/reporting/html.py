@@ -1,0 +1,434 @@
+"""The HTML shell of the reports: one self-contained, offline, accessible page per report.
+
+What every report page shares lives here, apart from what the notebooks put in it:
+
+- :func:`export_html` turns an executed notebook into the page (nbconvert with the
+  ``peerwork`` template in ``templates/peerwork/``: landmarks, our own stylesheet
+  ``static/peerwork.css`` for screen, phone and A4 print, no code, provenance footer);
+- :func:`packed_plotly_js` stores the plotly.js of the installed plotly package in the page
+  gzip-compressed and base85-encoded, unpacked by the browser's ``DecompressionStream``
+  (``static/peerwork.js``), so a report is about 2 MB instead of 5;
+- :func:`chart_html` is the markup of one chart: its figure as JSON, an accessible name and
+  the chart's numbers as a table for screen readers;
+- :func:`render_index` is the index page that links every report.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import gzip
+import json
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+__all__ = [
+    "BASE85_ALPHABET",
+    "PackedScript",
+    "packed_plotly_js",
+    "unpack_script",
+    "stylesheet",
+    "chart_table",
+    "chart_html",
+    "export_html",
+    "REPORT_PURPOSES",
+    "render_index",
+    "report_sizes",
+]
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+# RFC 1924's base85 alphabet (Python's base64.b85encode) with "<" and "&" swapped for "." and
+# ",": the encoded text can then never open a tag, a comment or an entity inside the page.
+_RFC1924 = ("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+            "!#$%&()*+-;<=>?@^_`{|}~")
+#: The base85 alphabet of the packed plotly.js (85 characters, in digit order).
+BASE85_ALPHABET = _RFC1924.replace("<", ".").replace("&", ",")
+_TO_PAGE = str.maketrans("<&", ".,")
+_FROM_PAGE = str.maketrans(".,", "<&")
+
+
+@dataclass(frozen=True)
+class PackedScript:
+    """A script stored in a page as gzip + base85 text.
+
+    Attributes
+    ----------
+    text : str
+        The base85 text (alphabet :data:`BASE85_ALPHABET`), ``5 * ceil(length / 4)``
+        characters.
+    length : int
+        Number of gzip bytes (the last base85 group is padded with zero bytes).
+    alphabet : str
+        :data:`BASE85_ALPHABET`, written into the page for the decoder.
+    version : str
+        The plotly version the script comes from.
+    raw_size : int
+        Size of the script before compression, in bytes.
+    """
+
+    text: str
+    length: int
+    alphabet: str
+    version: str
+    raw_size: int
+
+
+@functools.lru_cache(maxsize=1)
+def packed_plotly_js() -> PackedScript:
+    """plotly.js of the installed plotly package, gzip-compressed (level 9, no timestamp, so
+    two exports give the same bytes) and base85-encoded for embedding in a report.
+
+    Returns
+    -------
+    PackedScript
+        About 1.8 MB of text for plotly.js 3 (4.8 MB raw): gzip takes it to ~30%, base85
+        adds 25% (base64 would add 33%).
+
+    Notes
+    -----
+    The page unpacks it with ``DecompressionStream("gzip")`` (Chrome/Edge 80, Firefox 113,
+    Safari 16.4 and later); older browsers show the chart's table instead of the chart.
+    """
+    import plotly
+    from plotly.offline import get_plotlyjs
+
+    raw = get_plotlyjs().encode("utf-8")
+    packed = gzip.compress(raw, compresslevel=9, mtime=0)
+    text = base64.b85encode(packed, pad=True).decode("ascii").translate(_TO_PAGE)
+    return PackedScript(text=text, length=len(packed), alphabet=BASE85_ALPHABET,
+                        version=plotly.__version__, raw_size=len(raw))
+
+
+def unpack_script(text: str, length: int) -> str:
+    """Inverse of :func:`packed_plotly_js` in Python (what ``static/peerwork.js`` does in the
+    browser): base85 text of :data:`BASE85_ALPHABET` -> gzip bytes -> script text.
+
+    Raises
+    ------
+    ValueError
+        When the text is not base85 of that alphabet or not gzip data.
+    """
+    data = base64.b85decode("".join(text.split()).translate(_FROM_PAGE))[:length]
+    try:
+        return gzip.decompress(data).decode("utf-8")
+    except (OSError, EOFError) as err:
+        raise ValueError(f"not a packed script: {err}") from err
+
+
+def _read(name: str) -> str:
+    return (TEMPLATE_DIR / name).read_text(encoding="utf-8")
+
+
+def stylesheet() -> str:
+    """The CSS of every report and of the index (``templates/peerwork/static/peerwork.css``):
+    screen, phone (reflows at 390 px) and A4 portrait print."""
+    return _read("peerwork/static/peerwork.css")
+
+
+@functools.lru_cache(maxsize=1)
+def _pages() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR / "pages")),
+                              autoescape=True, undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True)
+
+
+# ---------------------------------------------------------------------- charts
+def _seq(values) -> list:
+    return [] if values is None else list(values)
+
+
+def _categories(values) -> list[str]:
+    """Category labels of one axis; a two-level (multicategory) axis gives "outer · inner"."""
+    vals = _seq(values)
+    if len(vals) == 2 and all(isinstance(v, (list, tuple)) for v in vals) and len(
+            vals[0]) == len(vals[1]):
+        return [f"{a} · {b}" for a, b in zip(vals[0], vals[1])]
+    return [str(v) for v in vals]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number):
+        return "–"
+    return f"{number:.0f}" if number == round(number) else f"{number:.2f}".rstrip("0")
+
+
+def _title(fig) -> str:
+    """The figure's title as plain text (plotly titles may hold <b>, <br> and the like)."""
+    import re
+
+    text = fig.layout.title.text if fig.layout.title else None
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]*>", " ", str(text or ""))).strip()
+
+
+def _axis_title(axis) -> str:
+    return str(axis.title.text or "").strip() if axis and axis.title else ""
+
+
+def chart_table(fig) -> dict:
+    """The numbers a plotly figure draws, as a table: one row per category, one column per
+    trace (or per heatmap column).
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        Bars (either orientation, two-level axes as "item · group"), scatter points labelled
+        by their ``text``, or a heatmap (its cell ``text`` when given, else ``z``).
+
+    Returns
+    -------
+    dict
+        ``row_header`` (str), ``columns`` (list of str), ``rows`` (list of
+        ``{"label", "cells"}`` with one formatted string per column; "–" where a trace has
+        no value for the row) and ``unit`` (the value axis title, or "").
+
+    Notes
+    -----
+    Only what the figure already shows is listed (hover-only fields are not), so the table
+    discloses nothing the chart does not.
+    """
+    columns: list[str] = []
+    values: dict[str, dict[str, str]] = {}
+    order: list[str] = []
+    unit = ""
+    row_header = "Category"
+
+    def put(row: str, col: str, value) -> None:
+        if col not in columns:
+            columns.append(col)
+        if row not in values:
+            values[row] = {}
+            order.append(row)
+        values[row][col] = _cell(value)
+
+    for i, trace in enumerate(fig.data):
+        name = str(getattr(trace, "name", None) or f"Series {i + 1}")
+        kind = trace.type
+        if kind == "heatmap":
+            rows, cols = _categories(trace.y), _categories(trace.x)
+            z = _seq(trace.z)
+            text = _seq(trace.text) if trace.text is not None else None
+            for r, label in enumerate(rows):
+                for c, col in enumerate(cols):
+                    cell = (text[r][c] if text is not None else z[r][c])
+                    put(label, col, cell)
+            unit = str(trace.colorbar.title.text or "") if trace.colorbar else ""
+            row_header = _axis_title(fig.layout.yaxis) or "Group"
+        elif kind == "scatter" and trace.text is not None and not isinstance(trace.text, str):
+            labels = [str(t) for t in _seq(trace.text)]
+            xname = _axis_title(fig.layout.xaxis) or "x"
+            yname = _axis_title(fig.layout.yaxis) or "y"
+            for label, x, y in zip(labels, _seq(trace.x), _seq(trace.y)):
+                put(label, xname, x)
+                put(label, yname, y)
+            row_header = "Point"
+        elif kind in ("bar", "scatter"):
+            horizontal = getattr(trace, "orientation", None) == "h"
+            cats = _categories(trace.y if horizontal else trace.x)
+            vals = _seq(trace.x if horizontal else trace.y)
+            value_axis = fig.layout.xaxis if horizontal else fig.layout.yaxis
+            unit = unit or _axis_title(value_axis)
+            for label, value in zip(cats, vals):
+                put(label, name, value)
+        # other trace types: the accessible name and the report's own tables describe them
+    rows = [{"label": r, "cells": [values[r].get(c, "–") for c in columns]} for r in order]
+    return {"row_header": row_header, "columns": columns, "rows": rows, "unit": unit}
+
+
+def _safe_json(fig) -> Markup:
+    """Figure JSON that cannot end its ``<script>`` element (``<``, ``>``, ``&`` escaped as
+    JSON unicode escapes, which only occur inside JSON strings)."""
+    import plotly.io as pio
+
+    text = pio.to_json(fig, validate=False)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e")  # noqa: S704
+                  .replace("&", "\\u0026"))
+
+
+def chart_html(fig, div_id: str, *, label: str | None = None) -> str:
+    """The markup of one chart in a report.
+
+    Parameters
+    ----------
+    fig : plotly.graph_objects.Figure
+        The figure (its ``layout.height`` in px sets the box's height; the width follows
+        the page).
+    div_id : str
+        The id of the chart's ``<div>`` (stable across runs).
+    label : str, optional
+        The chart's accessible name; default "Chart: " + the figure's title.
+
+    Returns
+    -------
+    str
+        A ``<figure>`` holding a ``role="img"`` box named by ``aria-label``, the figure as
+        ``<script type="application/json" class="peerwork-figure">`` (drawn by the page's
+        bootstrap script, see :func:`export_html`) and the chart's numbers
+        (:func:`chart_table`) as a visually hidden table. No plotly.js.
+    """
+    title = _title(fig) or "chart"
+    table = chart_table(fig)
+    height = int(fig.layout.height or 450)
+    name = label or (f"Chart: {title}. The numbers are in the table that follows."
+                     if table["rows"] else f"Chart: {title}.")
+    return _pages().get_template("chart.html.j2").render(
+        div_id=div_id, label=name, height=height, figure_json=_safe_json(fig), title=title,
+        **table)
+
+
+# ---------------------------------------------------------------------- pages
+def _has_charts(nb) -> bool:
+    """Whether a notebook shows a chart made by :func:`chart_html`."""
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) or []:
+            text = (output.get("data") or {}).get("text/html", "")
+            if 'class="peerwork-figure"' in ("".join(text) if isinstance(text, list)
+                                             else text):
+                return True
+    return False
+
+
+def export_html(nb, *, provenance: dict, title: str) -> str:
+    """Export an executed notebook to one self-contained, offline HTML page without code.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The executed notebook.
+    provenance : dict
+        ``dataset_name``, ``synthetic`` (bool: adds the synthetic-data banner), ``run_date``,
+        ``version``, ``git_commit``, ``parameters`` (list of (name, value) pairs) and
+        ``inputs`` (list of {file, sha256}).
+    title : str
+        The page title.
+
+    Returns
+    -------
+    str
+        The HTML: ``<header>`` (the synthetic-data banner), ``<main>`` (the notebook's
+        markdown and outputs) and ``<footer>`` (provenance), styled by :func:`stylesheet`.
+        When the notebook shows a chart (:func:`chart_html`), plotly.js is stored once,
+        packed (:func:`packed_plotly_js`), with the script that unpacks it and draws the
+        charts; no script or stylesheet is loaded from the network.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="peerwork", extra_template_basedirs=[
+        str(TEMPLATE_DIR)], exclude_input=True, exclude_input_prompt=True,
+        exclude_output_prompt=True)
+    info = dict(provenance)
+    if _has_charts(nb):
+        info["plotly"] = packed_plotly_js()
+        info["bootstrap_js"] = Markup(_read("peerwork/static/peerwork.js"))  # noqa: S704
+    nb = nbformat.from_dict(nb)
+    nb.metadata["title"] = title
+    for i, cell in enumerate(nb.cells):  # papermill gives its injected cell a random id
+        cell["id"] = f"cell-{i:02d}"
+    body, _ = exporter.from_notebook_node(nb, resources={"peerwork": info})
+    return body
+
+
+def report_sizes(folder: str | Path) -> list[tuple[str, int]]:
+    """Sizes of the published report files of a reports folder, for the benchmark.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A ``reports/`` folder.
+
+    Returns
+    -------
+    list of (str, int)
+        ``(path relative to folder, size in bytes)`` of every ``.html``, ``.pdf``, ``.xlsx``
+        and ``.csv`` file (``os.stat`` size: the bytes a reader downloads or receives by
+        email), sorted by path, then ``("TOTAL (folder)", n)``: every file under the folder,
+        executed notebooks and figures included.
+    """
+    root = Path(folder)
+    files = [p for p in root.rglob("*") if p.is_file()]
+    shown = sorted((p.relative_to(root).as_posix(), p.stat().st_size) for p in files
+                   if p.suffix in {".html", ".pdf", ".xlsx", ".csv"})
+    return shown + [("TOTAL (folder)", sum(p.stat().st_size for p in files))]
+
+
+#: What each kind of report is for, as the index says it.
+REPORT_PURPOSES = {
+    "data_quality": "For the analysts: answers and missing answers per item and site, the "
+                    "data dictionary and the problems found in the data.",
+    "cross_site": "For the steering group: what all sites say, by sector and by role, with "
+                  "the priorities across the study.",
+    "framework": "For the research team: the Part 2 themes by site and group (framework "
+                 "matrix), patterns and redacted quotes.",
+    "site": "For this site's feedback workshop: its answers beside all other sites, and its "
+            "priorities.",
+}
+
+
+def _index_links(out_dir: Path, rel: str, kind: str) -> list[dict]:
+    links = []
+    if (out_dir / rel).exists():
+        links.append({"label": "Web page (HTML)", "href": rel})
+    if kind == "site":
+        pack = Path(rel).with_suffix(".pdf").as_posix()
+        if (out_dir / pack).exists():
+            links.append({"label": "Feedback pack (PDF)", "href": pack})
+    if kind == "framework" and (out_dir / "framework_matrix.xlsx").exists():
+        links.append({"label": "Workbook (Excel)", "href": "framework_matrix.xlsx"})
+    if kind == "cross_site" and (out_dir / "figures").is_dir():
+        links.append({"label": "Figures (PNG, SVG)", "href": "figures/"})
+    return links
+
+
+def render_index(out_dir: str | Path, rows: list[dict], *, provenance: dict) -> str:
+    """The reports index: one line per report with what it is for, status, date and links.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        The reports folder (links are given only to files that exist there).
+    rows : list of dict
+        One per report, in display order: ``label`` (e.g. "S01: Ashwell Moor"), ``rel``
+        (the HTML file relative to ``out_dir``), ``kind`` (a key of
+        :data:`REPORT_PURPOSES`), ``state`` (plain text, e.g. "up to date"), ``cls``
+        ("ok", "stale" or "failed") and ``date`` (run date of the file shown, or None).
+    provenance : dict
+        ``dataset_name``, ``synthetic``, ``run_date``, ``version``, ``git_commit``.
+
+    Returns
+    -------
+    str
+        A self-contained page (our stylesheet inline; header, main and footer landmarks),
+        every value escaped by Jinja2's autoescape. Links: the HTML report, the site's PDF
+        feedback pack (``sites/<site_id>.pdf``) when it exists, the framework workbook, the
+        figures folder.
+
+    Raises
+    ------
+    KeyError
+        When a row's ``kind`` is not one of :data:`REPORT_PURPOSES`.
+    """
+    out = Path(out_dir)
+    shown = []
+    for row in rows:
+        exists = (out / row["rel"]).exists()
+        shown.append(dict(row, purpose=REPORT_PURPOSES[row["kind"]],
+                          href=row["rel"] if exists else None,
+                          links=_index_links(out, row["rel"], row["kind"])))
+    return _pages().get_template("index.html.j2").render(
+        css=Markup(stylesheet()), rows=shown,  # noqa: S704 - our own file
+        dataset_name=provenance["dataset_name"], synthetic=bool(provenance["synthetic"]),
+        run_date=provenance["run_date"], version=provenance["version"],
+        git_commit=provenance["git_commit"])
