@@ -423,5 +423,5 @@ def test_every_table_has_a_caption_and_every_chart_its_data(batch):
         page = _html(batch, rel)
         tables = re.findall(r"<table[^>]*>\s*(<caption)?", page)
         assert tables and all(tables), rel
-        n_charts = page.count("Plotly.newPlot")
+        n_charts = page.count('class="peerwork-figure"')
         assert page.count("Download the data behind this chart (CSV)") == n_charts, rel
