@@ -252,7 +252,14 @@ def _safe_json(fig) -> Markup:
     JSON unicode escapes, which only occur inside JSON strings)."""
     import plotly.io as pio
 
-    text = pio.to_json(fig, validate=False)
+    spec = json.loads(pio.to_json(fig, validate=False))
+    template = spec.get("layout", {}).get("template")
+    if isinstance(template, dict) and isinstance(template.get("data"), dict):
+        # the theme's defaults for trace types this figure does not draw are dead weight
+        # (about 5 kB a chart): keep those of the types it has
+        kinds = {trace.get("type", "scatter") for trace in spec.get("data", [])}
+        template["data"] = {k: v for k, v in template["data"].items() if k in kinds}
+    text = json.dumps(spec, separators=(",", ":"), ensure_ascii=False)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e")  # noqa: S704
                   .replace("&", "\\u0026"))
 

@@ -1,8 +1,9 @@
 /* peerwork: draws every chart of the page once plotly.js is unpacked.
    plotly.js is stored in the page gzip-compressed and base85-encoded (element
    #peerwork-plotly-js; alphabet and byte count in its data- attributes); the browser's
-   DecompressionStream unpacks it. Each chart's figure is JSON in a
-   <script type="application/json" class="peerwork-figure" data-target="ID">. */
+   DecompressionStream unpacks it. Each chart's figure is JSON in a script element of
+   type application/json and class peerwork-figure, whose data-target names the chart's
+   box. */
 (function () {
   "use strict";
   var CONFIG = { displayModeBar: false, displaylogo: false, responsive: true,
