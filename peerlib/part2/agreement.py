@@ -175,6 +175,11 @@ def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float:
         or p_e = 1 (both coders gave one and the same category throughout: kappa is
         undefined).
 
+    Notes
+    -----
+    Computed by ``statsmodels.stats.inter_rater.cohens_kappa`` on the coders' contingency
+    table (unweighted).
+
     References
     ----------
     Cohen (1960), equation 1.
@@ -184,17 +189,17 @@ def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float:
     >>> round(cohen_kappa(np.array([1, 1, 0, 0]), np.array([1, 0, 0, 0])), 4)
     0.5
     """
+    from statsmodels.stats.inter_rater import cohens_kappa as _statsmodels_kappa
+
     a, b = np.asarray(a, float), np.asarray(b, float)
     both = ~np.isnan(a) & ~np.isnan(b)
     a, b = a[both], b[both]
-    if not len(a):
-        return float("nan")
-    p_o = float(np.mean(a == b))
     cats = np.union1d(a, b)
-    p_e = float(sum(np.mean(a == c) * np.mean(b == c) for c in cats))
-    if np.isclose(p_e, 1.0):
+    if len(cats) < 2:  # no unit, or one category throughout: p_e = 1, kappa undefined
         return float("nan")
-    return (p_o - p_e) / (1.0 - p_e)
+    table = np.zeros((len(cats), len(cats)))
+    np.add.at(table, (np.searchsorted(cats, a), np.searchsorted(cats, b)), 1)
+    return float(_statsmodels_kappa(table, return_results=False))
 
 
 def krippendorff_alpha(data: np.ndarray) -> float:
