@@ -15,7 +15,7 @@ def test_every_sheet_prints_fitted_to_width_with_repeated_header(tmp_path):
                          | {"Theme": ["word " * 120, "short", "word " * 2000]})
     path = write_framework_workbook({"Role": frame}, tmp_path / "fm.xlsx", title="T")
     wb = load_workbook(path)
-    for ws in wb.worksheets:
+    for ws in [w for w in wb.worksheets if w.sheet_state == "visible"]:  # not the index
         assert int(ws.page_setup.paperSize) == 9  # A4
         assert ws.page_setup.orientation == "landscape"
         assert ws.sheet_properties.pageSetUpPr.fitToPage
