@@ -237,6 +237,37 @@ def test_importance_performance_everyone(long_df):
                                         "Keep up the good work"]
 
 
+def test_importance_performance_scores_come_from_the_codebook(long_df, tmp_path):
+    """Editing the codebook's scores changes the result (nothing is hard-coded). With
+    Partly scored 0.25 and "Don't know" made substantive with score 0.5, by hand:
+    2.1: Yes 3, Partly 1, No 1 -> (3 + 0.25)/5 = 65; 2.2: Yes, Partly, No, Don't know ->
+    (1 + 0.25 + 0 + 0.5)/4 = 43.75; 2.3: Yes 2, Partly 1, No 1, Don't know 1 ->
+    (2 + 0.25 + 0.5)/5 = 55."""
+    from peerlib.codebook import default_codebook_path, load_codebook
+
+    text = default_codebook_path().read_text(encoding="utf-8")
+    text = text.replace("substantive: true\n        score: 0.5",
+                        "substantive: true\n        score: 0.25")
+    text = text.replace("      - label: Don't know\n        code: 8\n",
+                        "      - label: Don't know\n        code: 8\n"
+                        "        substantive: true\n        score: 0.5\n")
+    path = tmp_path / "edited.yaml"
+    path.write_text(text, encoding="utf-8")
+    edited = load_codebook(path)
+    assert edited.substantive_scores == {"Yes": 1.0, "Partly": 0.25, "No": 0.0,
+                                         "Don't know": 0.5}
+    ipa = importance_performance(long_df, codebook=edited)
+    assert ipa["n_performance"].tolist() == [5, 4, 5]
+    assert ipa["performance"].tolist() == pytest.approx([65.0, 43.75, 55.0])
+    assert importance_performance(long_df, codebook=path)["performance"].tolist() == \
+        pytest.approx([65.0, 43.75, 55.0])  # a path works too
+    assert importance_performance(long_df)["performance"].tolist() == pytest.approx(
+        [70.0, 50.0, 62.5])  # the packaged codebook is untouched
+    out = compare_two_groups(long_df, by="sector", codebook=edited)
+    assert out["measure"].iloc[0] == ('Yes among Yes/Partly/No/Don\'t know '
+                                      '("Is this happening here?")')
+
+
 def test_importance_performance_by_sector(long_df):
     """NHS: performance 2.1 (2 + 0.5)/4 = 62.5, 2.2 1.5/3 = 50, 2.3 (Yes 2, No 1) 2/3 =
     66.667; importance 3.25, 3.0, none. Cross-hairs 179.1667/3 = 59.722 and (3.25 + 3)/2 =

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from ..codebook import Codebook, load_codebook
+
 __all__ = [
     "QUADRANTS",
     "sample_table",
@@ -31,7 +33,11 @@ QUADRANTS = {
     (False, True): "Possible overkill",
 }
 
-_PERFORMANCE_SCORES = {"Yes": 1.0, "Partly": 0.5, "No": 0.0}
+
+
+def _instrument(codebook: Codebook | str | None) -> Codebook:
+    """The codebook whose scales score the answers: the one given, else the packaged one."""
+    return codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
 
 
 def _by(by: str | Sequence[str] | None) -> list[str]:
@@ -255,7 +261,8 @@ def importance_summary(data: pd.DataFrame, *, by: str | Sequence[str] | None = (
 
 def importance_performance(data: pd.DataFrame, *, by: str | Sequence[str] | None = None,
                            item: str = "item_id", response: str = "happening",
-                           value: str = "importance", min_n: int = 0) -> pd.DataFrame:
+                           value: str = "importance", min_n: int = 0,
+                           codebook: Codebook | str | None = None) -> pd.DataFrame:
     """Importance-Performance analysis per item (Martilla & James, 1977).
 
     Parameters
@@ -271,21 +278,27 @@ def importance_performance(data: pd.DataFrame, *, by: str | Sequence[str] | None
         ``min_n`` answers gets NaN values and no quadrant, and is left out of the reference
         means (which would otherwise let a reader work the hidden value out). 0 hides
         nothing.
+    codebook : Codebook or path, optional
+        The instrument whose "happening" scale says which answers are substantive and what
+        each scores (``substantive: true`` and ``score:`` in the YAML); default the
+        packaged ``peerlib/schedules/part1.yaml`` (Yes 1, Partly 0.5, No 0). Pass the
+        codebook the data was prepared with (:func:`peerlib.reporting.tables.prepared_codebook`).
 
     Returns
     -------
     pandas.DataFrame
         One row per group x item: the ``by`` columns, ``item``, ``n_performance``
-        (substantive answers: Yes, Partly or No), ``performance`` (0-100: (Yes + 0.5 x
-        Partly) / (Yes + Partly + No) x 100; NaN when there are none), ``n_importance``
+        (substantive answers: Yes, Partly or No), ``performance`` (0-100: the mean score of
+        the substantive answers x 100, i.e. (Yes + 0.5 x Partly) / (Yes + Partly + No) x 100
+        with the packaged scores; NaN when there are none), ``n_importance``
         (importance answers), ``importance`` (mean, 1-4 scale), ``performance_reference`` and
         ``importance_reference`` (unweighted means over the group's items with a value: the
         cross-hairs) and ``quadrant`` (text; NA where either value is NaN).
 
     Notes
     -----
-    Don't know, Not relevant and Missing are not performance judgements and are left out of
-    performance. Quadrants follow Martilla and James: high importance and low performance
+    Don't know, Not relevant and Missing (the levels without ``substantive: true``) are not
+    performance judgements and are left out of performance. Quadrants follow Martilla and James: high importance and low performance
     "Concentrate here", high/high "Keep up the good work", low/low "Low priority", low
     importance and high performance "Possible overkill"; a value equal to the reference
     counts as high. The cross-hairs are the data-centred means, one of the placements the
@@ -298,7 +311,7 @@ def importance_performance(data: pd.DataFrame, *, by: str | Sequence[str] | None
     """
     keys = _by(by)
     _check_columns(data, [*keys, item, response, value], "importance_performance")
-    scores = data[response].astype(object).map(_PERFORMANCE_SCORES)
+    scores = data[response].astype(object).map(_instrument(codebook).substantive_scores)
     frame = data[[*keys, item]].copy()
     frame["_score"] = scores.astype(float)
     grouped = frame.groupby([*keys, item], observed=True, sort=True)["_score"]
@@ -356,11 +369,13 @@ def ipa_quadrants(ipa: pd.DataFrame, *, by: str | Sequence[str] | None = None
 
 def compare_two_groups(data: pd.DataFrame, *, by: str = "sector",
                        groups: Sequence[str] | None = None, item: str = "item_id",
-                       response: str = "happening", value: str = "importance") -> pd.DataFrame:
+                       response: str = "happening", value: str = "importance",
+                       codebook: Codebook | str | None = None) -> pd.DataFrame:
     """Exploratory comparison of two groups per item with Fisher's exact test.
 
-    Two dichotomies are compared, each in a 2 x 2 table: "Yes" among substantive answers
-    (Yes, Partly, No) and "Extremely important" among importance answers.
+    Two dichotomies are compared, each in a 2 x 2 table: the top-scoring answer ("Yes")
+    among substantive answers (Yes, Partly, No) and the top of the importance scale
+    ("Extremely important") among importance answers.
 
     Parameters
     ----------
@@ -372,6 +387,9 @@ def compare_two_groups(data: pd.DataFrame, *, by: str = "sector",
         The two levels to compare; default the two levels present (an error if not two).
     item, response, value : str
         Item, happening and importance columns.
+    codebook : Codebook or path, optional
+        The instrument: which happening answers are substantive, which scores highest, and
+        the top importance code; default the packaged codebook.
 
     Returns
     -------
@@ -408,15 +426,19 @@ def compare_two_groups(data: pd.DataFrame, *, by: str = "sector",
     if len(levels) != 2:
         raise ValueError(f"compare_two_groups: {by!r} must hold exactly two groups to compare; "
                          f"found {len(levels)}: {', '.join(map(str, levels))}")
+    cb = _instrument(codebook)
+    scores = cb.substantive_scores
+    top = max(scores, key=scores.get)
+    top_code = max(cb.importance_labels)
     rows = []
     answers = data[response].astype(object)
-    substantive = answers.isin(list(_PERFORMANCE_SCORES))
+    substantive = answers.isin(list(scores))
     answered = data[value].notna()
     measures = (
-        ('Yes among Yes/Partly/No ("Is this happening here?")', substantive,
-         answers == "Yes"),
-        ('"Extremely important" among importance answers', answered,
-         data[value].fillna(0) == 4),
+        (f'{top} among {"/".join(scores)} ("Is this happening here?")', substantive,
+         answers == top),
+        (f'"{cb.importance_labels[top_code]}" among importance answers', answered,
+         data[value].fillna(0) == top_code),
     )
     # One pass over the table per measure (not one full-table mask per item and group).
     tallies = []

@@ -929,7 +929,8 @@ def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id",
         ``Importance: answered``, ``Importance: no answer``: counts (int) without a mask,
         text with one.
     """
-    frame = data.assign(_hm=data["happening"].astype(str) == "Missing",
+    no_answer = _codebook(data).happening_missing_label
+    frame = data.assign(_hm=data["happening"].astype(str) == no_answer,
                         _im=data["importance"].isna())
     g = frame.groupby([by, "item_id"], observed=True, sort=True)
     out = pd.DataFrame({
