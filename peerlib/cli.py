@@ -68,8 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--out", help="reports folder (default reports)")
     rep.add_argument("--jobs", type=int, help="notebooks run at once (default: CPU cores)")
     rep.add_argument("--sites", help="comma-separated site ids (default: all in the register)")
-    rep.add_argument("--min-group-size", type=int, default=5,
-                     help="smallest group whose results are shown (default 5)")
+    rep.add_argument("--min-group-size", type=int, default=None,
+                     help="smallest group whose results are shown (default: the disclosure "
+                     "policy's, 5 for default, 8 for nhs)")
+    rep.add_argument("--disclosure", default=None, metavar="NAME",
+                     help="disclosure policy: default (hide groups under 5) or nhs (hide "
+                     "counts 1-7, round the others to 5, no means under 8); default: "
+                     "disclosure: in data/raw/dataset.yaml, else default")
     rep.add_argument("--timeout", type=int, default=600,
                      help="seconds a notebook cell may run (default 600)")
     rep.add_argument("--notebooks", help="folder of the report templates (default notebooks)")
@@ -204,7 +209,8 @@ def _run(args: argparse.Namespace) -> int:
                                      "separated by commas, e.g. --sites S01,S02")
         if args.timeout < 1:
             raise ParameterError(f"--timeout must be at least 1 second, got {args.timeout}")
-        if 1 <= args.min_group_size < DEFAULT_MIN_GROUP_SIZE:
+        if args.min_group_size is not None \
+                and 1 <= args.min_group_size < DEFAULT_MIN_GROUP_SIZE:
             print(f"peerlib reports: warning: --min-group-size {args.min_group_size} is below "
                   f"the default {DEFAULT_MIN_GROUP_SIZE}; results for groups this small can "
                   "identify participants. Do not share these reports outside the research "
@@ -212,7 +218,8 @@ def _run(args: argparse.Namespace) -> int:
         batch = run_reports(args.data, args.out, jobs=args.jobs, sites=sites,
                             min_group_size=args.min_group_size, timeout=args.timeout,
                             notebooks=args.notebooks, progress=not args.no_progress,
-                            force=args.force, scheduler=args.scheduler)
+                            force=args.force, scheduler=args.scheduler,
+                            disclosure=args.disclosure)
         reused = sum(r.reused for r in batch.results)
         print(f"{len(batch.results) - reused} reports written, {reused} reused (nothing they "
               f"are made from changed); open {batch.index}")

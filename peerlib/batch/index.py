@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from .._files import atomic_write_text
-from .plan import FRAMEWORK_XLSX, Job, JobResult
+from .plan import FRAMEWORK_XLSX, TEMPLATES, Job, JobResult
 from .publish import mark_report
 
 __all__ = ["STATUS_FILE", "data_fingerprint", "data_provenance", "load_status", "mark_outdated",
@@ -120,6 +120,11 @@ def record_results(status: dict, job_list: list[Job], results: list[JobResult], 
                      "run": entry.get("run"),
                      "error": res.error.splitlines()[0] if res.error else "",
                      "cell": res.cell, "failed_run": provenance["run_date"]}
+        if job.template.endswith(TEMPLATES["site_short"]):  # the index says why it is short
+            entry["note"] = (f"short report: fewer than "
+                             f"{job.parameters.get('min_group_size')} participants")
+        else:
+            entry.pop("note", None)
         reports[job.html] = entry
 
 
@@ -185,6 +190,8 @@ def render_index(out_dir: Path, status: dict, *, register, provenance: dict,
             cls = "failed"
         else:
             state, cls = "not run yet", "failed"
+        if entry.get("note"):
+            state += f" ({e(entry['note'])})"
         return f'<tr class="{cls}"><td>{link}</td><td>{state}</td></tr>'
 
     rows.append(row("Data quality report", "data_quality.html"))

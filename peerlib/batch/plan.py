@@ -19,6 +19,7 @@ __all__ = ["TEMPLATES", "FRAMEWORK_XLSX", "Job", "JobResult", "check_template", 
 TEMPLATES = {
     "data_quality": "00_prepare_data.ipynb",
     "site": "10_site_report.ipynb",
+    "site_short": "11_site_short.ipynb",
     "cross_site": "20_cross_site.ipynb",
     "framework": "30_framework_matrix.ipynb",
 }
@@ -110,10 +111,11 @@ def plain_parameters(params: dict) -> dict:
     return {str(k): plain(v) for k, v in params.items()}
 
 
-def plan_jobs(site_ids: list[str], *, data_dir: str, min_group_size: int,
+def plan_jobs(site_ids: list[str], *, data_dir: str, min_group_size: int | None = None,
               notebooks: Path, site_titles: dict[str, str] | None = None,
               include_data_quality: bool = True, include_cross_site: bool = True,
-              include_framework: bool = True) -> list[Job]:
+              include_framework: bool = True, policy=None,
+              short_sites=frozenset()) -> list[Job]:
     """The jobs of a batch: data quality, one per site, cross-site, framework matrix (in
     that order; the framework matrix only when ``peerlib import-codes`` has written
     ``coded_segments.parquet`` into ``data_dir``).
@@ -122,39 +124,52 @@ def plan_jobs(site_ids: list[str], *, data_dir: str, min_group_size: int,
     ------
     ReportError
         When a template lacks exactly one ``parameters`` cell (checked before anything runs).
+
+    Notes
+    -----
+    Every notebook gets the disclosure policy (``disclosure``, ``min_group_size``) and a
+    ``disclosure_mask`` parameter, left empty here (so that it takes no part in the reuse
+    key) and set by the run to the batch's one mask file. Sites in ``short_sites`` (fewer
+    than ``k`` participants) get the short report ``11_site_short`` instead.
     """
+    from ..disclosure import get_policy, policy_parameters
+
     site_titles = site_titles or {}
+    short_sites = set(short_sites)
+    disclosure = {**policy_parameters((policy or get_policy()).with_k(min_group_size)),
+                  "disclosure_mask": ""}
     templates = {kind: notebooks / name for kind, name in TEMPLATES.items()}
-    for path in templates.values():
-        check_template(path)
+    for kind, path in templates.items():
+        if kind != "site_short" or short_sites & set(site_ids):
+            check_template(path)
     jobs = []
     if include_data_quality:
         jobs.append(Job("data_quality", "data_quality", "Data quality report",
                         str(templates["data_quality"]),
-                        plain_parameters({"data_dir": data_dir,
-                                          "min_group_size": min_group_size}),
+                        plain_parameters({"data_dir": data_dir, **disclosure}),
                         "data_quality.html", "notebooks/00_prepare_data.ipynb"))
     for site in site_ids:
+        short = site in short_sites  # too few people: the short report that says so
+        params = {"site_id": str(site), "data_dir": data_dir, **disclosure}
+        if not short:
+            params["pack_path"] = "reports/" + output_path("sites", identifier=site,
+                                                           suffix=".pdf").as_posix()
         jobs.append(Job(site, "site", f"Site report {site_titles.get(site, site)}",
-                        str(templates["site"]),
-                        plain_parameters({"site_id": str(site), "data_dir": data_dir,
-                                          "min_group_size": min_group_size,
-                                          "pack_path": "reports/" + output_path(
-                                              "sites", identifier=site,
-                                              suffix=".pdf").as_posix()}),
+                        str(templates["site_short" if short else "site"]),
+                        plain_parameters(params),
                         output_path("sites", identifier=site, suffix=".html").as_posix(),
                         output_path("notebooks/sites", identifier=site,
                                     suffix=".ipynb").as_posix()))
     if include_cross_site:
         jobs.append(Job("cross_site", "cross_site", "Cross-site report",
                         str(templates["cross_site"]),
-                        plain_parameters({"data_dir": data_dir, "min_group_size": min_group_size,
+                        plain_parameters({"data_dir": data_dir, **disclosure,
                                           "figures_dir": "reports/figures"}),
                         "cross_site.html", "notebooks/20_cross_site.ipynb"))
     if include_framework and (Path(data_dir) / "coded_segments.parquet").exists():
         jobs.append(Job("framework_matrix", "framework", "Framework matrix (Part 2)",
                         str(templates["framework"]),
-                        plain_parameters({"data_dir": data_dir, "min_group_size": min_group_size,
+                        plain_parameters({"data_dir": data_dir, **disclosure,
                                           "excel_path": f"reports/{FRAMEWORK_XLSX}"}),
                         "framework_matrix.html", "notebooks/30_framework_matrix.ipynb"))
     return jobs

@@ -26,16 +26,21 @@ from pathlib import Path
 import nbformat
 
 from .. import __version__
-from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
+from ..disclosure import get_policy, write_mask
 from ..errors import ParameterError, ReportError
 from ..paths import project_paths
-from ..part1.prepare import load_prepared, load_sites
+from ..part1.prepare import load_meta, load_prepared, load_sites
 from ..part2.segments import load_coded_segments
 from ..privacy import check_processed_key
 from .export import export_html
 from .index import data_provenance, load_status, record_results, render_index
 from .plan import _EXPECTED_ORDER, FRAMEWORK_XLSX, Job, JobResult, job_keys, plan_jobs
 from .publish import plan_moves, publish, recover
+
+#: The batch's disclosure mask, written once into the staging folder for the notebooks.
+MASK_FILE = "disclosure_mask.parquet"
+#: Per report and table, what the disclosure control hid and by which rule.
+AUDIT_FILE = "disclosure_audit.csv"
 
 __all__ = ["BatchResult", "run_reports"]
 
@@ -137,6 +142,8 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
         params["figures_dir"] = str(stage_dir / "figures")
     if "excel_path" in params:  # so is the framework workbook
         params["excel_path"] = str(stage_dir / FRAMEWORK_XLSX)
+    if "disclosure_mask" in params:  # the batch's one disclosure mask (never published)
+        params["disclosure_mask"] = str(stage_dir / MASK_FILE)
     if "pack_path" in params:  # and a site's PDF feedback pack, beside its HTML report
         params["pack_path"] = str((stage_dir / job.html).with_suffix(".pdf"))
     # papermill's warnings and the kernel's chatter go to a log file, not to the user's
@@ -175,9 +182,10 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
 
 def run_reports(data: str | Path | None = None, out: str | Path | None = None, *,
                 jobs: int | None = None, sites: list[str] | None = None,
-                min_group_size: int = DEFAULT_MIN_GROUP_SIZE, timeout: int = 600,
+                min_group_size: int | None = None, timeout: int = 600,
                 notebooks: str | Path | None = None, progress: bool = True,
-                force: bool = False, scheduler: str | None = None) -> BatchResult:
+                force: bool = False, scheduler: str | None = None,
+                disclosure: str | None = None) -> BatchResult:
     """Run every report and write ``reports/`` (see the module docstring).
 
     Parameters
@@ -190,8 +198,17 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         Notebooks run at once; default the number of CPU cores.
     sites : list of str, optional
         Site ids to report on; default every site of the register.
-    min_group_size : int
-        Disclosure threshold ``k`` passed to every notebook.
+    min_group_size : int, optional
+        Disclosure threshold ``k``; overrides the policy's (5 for ``default``, 8 for
+        ``nhs``).
+    disclosure : str, optional
+        Disclosure policy (``default`` or ``nhs``; :mod:`peerlib.disclosure.policy`);
+        default ``disclosure:`` of ``data/raw/dataset.yaml``, else ``default``. One mask
+        for every report of the batch is computed before any report runs, and every
+        report reads it; before anything is published the audit
+        (:func:`peerlib.disclosure.audit.audit_reports`) checks all reports together, a
+        report that fails it is not published, and ``reports/disclosure_audit.csv``
+        records per report and table how many cells were hidden and by which rule.
     timeout : int
         Seconds any one cell may run before the notebook fails.
     notebooks : str or Path, optional
@@ -226,7 +243,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     out_dir = Path(out).resolve() if out else paths.reports
     nb_dir = Path(notebooks).resolve() if notebooks else paths.notebooks
     try:
-        k = check_min_group_size(min_group_size)
+        policy = get_policy(disclosure or "default", k=min_group_size)
     except ValueError as err:
         raise ParameterError(str(err)) from err
     n_jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -243,8 +260,21 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         raise ParameterError(f"Unknown site(s) {', '.join(unknown)}; the register has "
                              f"{', '.join(all_ids)}")
     titles = dict(zip(all_ids, register["site_name"].astype(str)))
-    job_list = plan_jobs(site_ids, data_dir=str(data_dir), min_group_size=k, notebooks=nb_dir,
-                         site_titles=titles)
+    if disclosure is None:  # the data set's own policy, when dataset.yaml names one
+        named = (load_meta(data_dir).get("dataset") or {}).get("disclosure")
+        if named:
+            try:
+                policy = get_policy(named, k=min_group_size)
+            except ValueError as err:
+                raise ParameterError(f"dataset.yaml: {err}") from err
+    from ..reporting.tables import batch_mask_table, short_sites  # once for every report
+
+    load_prepared(data_dir)  # fail now (exit 2, "run peerlib prepare"), not in every notebook
+    mask = batch_mask_table(data_dir, policy, all_ids,
+                            framework=(data_dir / "coded_segments.parquet").exists())
+    short = short_sites(mask, policy)  # too few people: a short report that says so
+    job_list = plan_jobs(site_ids, data_dir=str(data_dir), policy=policy, notebooks=nb_dir,
+                         site_titles=titles, short_sites=short)
 
     now = dt.datetime.now(dt.timezone.utc)
     run_date = now.strftime("%Y-%m-%d %H:%M UTC")
@@ -254,7 +284,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     out_dir.mkdir(parents=True, exist_ok=True)
     recover(out_dir)  # a batch killed while publishing is completed first; old stages go
     status = load_status(out_dir)
-    keys = job_keys(job_list, data_dir)
+    keys = job_keys(job_list, data_dir, shared=_mask_digest(mask))
     results: list[JobResult] = []
     to_run = []
     for job in job_list:
@@ -262,9 +292,8 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
             results.append(JobResult(job.name, True, 0.0, reused=True))
         else:
             to_run.append(job)
-    if to_run:  # fail now (exit 2, "run peerlib prepare"), not in every notebook
-        load_prepared(data_dir)
     stage = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
+    write_mask(mask, stage / MASK_FILE)
     restore = _terminate_as_interrupt()
     pool = None
     try:
@@ -289,7 +318,10 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
             pool.shutdown(wait=True)
         order = {j.name: i for i, j in enumerate(job_list)}
         results.sort(key=lambda r: order[r.name])
+        audit = _audit_disclosure(job_list, results, stage, out_dir, data_dir, mask, policy)
+        (stage / AUDIT_FILE).write_text(audit, encoding="utf-8")
         moves, removals = plan_moves(job_list, results, stage, out_dir)
+        moves.append([AUDIT_FILE, AUDIT_FILE])  # published with the reports it describes
         record_results(status, job_list, results, provenance=provenance, keys=keys,
                        run_id=run_id)
         page, banners = render_index(out_dir, status, register=register,
@@ -316,6 +348,59 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
                      "reports of failed sites were kept and are marked stale in the index.")
         raise ReportError("\n".join(lines), failures=batch.failures)
     return batch
+
+
+def _mask_digest(mask) -> str:
+    """SHA-256 of the batch's mask table: a change in what any report must hide rebuilds
+    every report (they are protected together)."""
+    import hashlib
+
+    import pandas as pd
+
+    rows = pd.util.hash_pandas_object(mask.reset_index(drop=True), index=False)
+    return hashlib.sha256(rows.to_numpy().tobytes()).hexdigest()
+
+
+def _audit_disclosure(job_list, results, stage: Path, out_dir: Path, data_dir: Path,
+                      mask, policy) -> str:
+    """The publish-time disclosure audit of the batch's reports together.
+
+    Every report that will be published (built in ``stage`` or reused from ``out_dir``)
+    is read by :func:`peerlib.disclosure.audit.audit_reports`; a built report that fails
+    is marked failed (so it is not published and the run exits non-zero naming it).
+
+    Returns
+    -------
+    str
+        ``disclosure_audit.csv`` as text (per report and table: cells shown and hidden,
+        by rule, and the verdict; never a hidden value).
+    """
+    from .._files import formula_safe
+    from ..disclosure.audit import audit_reports, audit_summary
+    from ..reporting.tables import coded_participants
+
+    names = {"site": "site:{}", "framework": "framework"}
+    by_name = {r.name: r for r in results if r.ok}
+    staged = {}
+    for job in job_list:
+        res = by_name.get(job.name)
+        if res is None:
+            continue
+        path = (out_dir if res.reused else stage) / job.html
+        if path.exists():
+            staged[names.get(job.kind, job.kind).format(job.name)] = (job, path)
+    audit = audit_reports({name: path for name, (_, path) in staged.items()},
+                          load_prepared(data_dir), policy, mask=mask,
+                          coded=coded_participants(data_dir),
+                          # some display tables (grids, key points) carry no metadata yet
+                          require_metadata=False)
+    for name, problems in audit.failures.items():
+        job = staged[name][0] if name in staged else None
+        for res in results:
+            if job is not None and res.name == job.name:
+                res.ok, res.reused = False, False
+                res.error = "disclosure audit refused it: " + "; ".join(problems)
+    return formula_safe(audit_summary(mask, audit)).to_csv(index=False, lineterminator="\n")
 
 
 def _reusable(job: Job, status: dict, key: str, out_dir: Path) -> bool:
