@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 LOCK   := requirements.lock
 
-.PHONY: install reports test test-slow lab clean demo-data prepare import-codes benchmark lock
+.PHONY: install reports test test-slow lab clean demo-data raw-data prepare import-codes benchmark lock
 
 install: $(STAMP)
 
@@ -27,7 +27,13 @@ lock:
 	    --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
 	    --no-header --quiet -o $(LOCK)
 
-prepare: install
+
+# data/raw is git-ignored: on a fresh clone it holds only its README, and the synthetic demo
+# is generated there (never over files that demo-data did not write).
+raw-data: install
+	$(BIN)/peerlib demo-data --if-empty
+
+prepare: raw-data
 	$(BIN)/peerlib prepare
 
 # Coded Part 2 transcripts (REFI-QDA .qdpx or Taguette CSV); skipped when the file is absent.

@@ -1,7 +1,7 @@
 """Session set-up shared by the unit tests, the doctests and the notebooks under nbval.
 
-Before anything runs, the committed demo data is copied into a temporary project folder,
-prepared there, and ``PEERLIB_PROJECT_DIR`` points at it. Notebooks executed by nbval (their
+Before anything runs, the synthetic demo data is generated (``peerlib demo-data``: nothing
+under ``data/raw/`` is committed) into a temporary project folder, prepared there, and ``PEERLIB_PROJECT_DIR`` points at it. Notebooks executed by nbval (their
 kernels inherit the environment) and doctests therefore read prepared demo data and write
 figures into that temporary project, never into this checkout's ``data/`` or ``reports/``.
 """
@@ -26,9 +26,11 @@ def pytest_configure(config):
     _TEST_PROJECT = Path(tempfile.mkdtemp(prefix="peerwork-test-project-"))
     raw = _TEST_PROJECT / "data" / "raw"
     raw.mkdir(parents=True)
-    for name in ("dataset.yaml", "sites.csv", "part1_responses.csv", "part2_demo.qdpx",
-                 "qda_documents.csv", "redaction_list.csv", "theme_items.csv"):
-        shutil.copy2(REPO_ROOT / "data" / "raw" / name, raw / name)
+    from peerlib.part1.demo import write_demo_data
+    from peerlib.part2.demo import write_qda_demo
+
+    write_demo_data(raw)
+    write_qda_demo(raw)
     _plant_identifiers(raw / "part1_responses.csv")
     os.environ["PEERLIB_PROJECT_DIR"] = str(_TEST_PROJECT)
     os.environ["PEERLIB_KEY"] = "peerwork-test-suite-key"  # fixed pseudonyms in tests

@@ -98,11 +98,9 @@ def _sum(parts: list[dict]) -> dict:
 def demo_project(root: Path) -> dict[str, str]:
     raw = root / "data" / "raw"
     raw.mkdir(parents=True)
-    for name in ("dataset.yaml", "sites.csv", "part1_responses.csv", "part2_demo.qdpx",
-                 "qda_documents.csv", "redaction_list.csv"):
-        if (REPO / "data" / "raw" / name).exists():
-            shutil.copy2(REPO / "data" / "raw" / name, raw / name)
     env = _env(root)
+    subprocess.run([str(BIN / "peerlib"), "demo-data", "--out", str(raw)], env=env,
+                   check=True, stdout=subprocess.DEVNULL)  # data/raw is never committed
     subprocess.run([str(BIN / "peerlib"), "prepare"], env=env, check=True,
                    stdout=subprocess.DEVNULL)
     if (raw / "part2_demo.qdpx").exists():

@@ -45,8 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "yaml, yaml_aliases (see peerlib.limits; also PEERLIB_MAX_<NAME>)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo-data", help="write the synthetic demo data set")
+    demo = sub.add_parser(
+        "demo-data", help="write the synthetic demo data set",
+        description="Write the synthetic demo data set (Part 1 answers of 68 invented "
+        "interviews at 10 fictional sites, the site register, dataset.yaml with synthetic: "
+        "true, and the coded Part 2 demo) into data/raw. Deterministic; never overwrites a "
+        "file it did not write.")
     demo.add_argument("--out", help="folder (default data/raw)")
+    demo.add_argument("--if-empty", action="store_true",
+                      help="write only when the folder holds no data yet (nothing but "
+                      "README.md); otherwise leave it as it is (what `make reports` runs)")
 
     prep = sub.add_parser("prepare", help="validate raw Part 1 data and write data/processed")
     prep.add_argument("--responses", help="raw responses file (default data/raw/"
@@ -164,12 +172,16 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "demo-data":
         from .part1.demo import write_demo_data
-
-        for path in write_demo_data(args.out or paths.raw):
-            print(f"wrote {path}")
         from .part2.demo import write_qda_demo
 
-        for path in write_qda_demo(args.out or paths.raw):
+        out = Path(args.out) if args.out else paths.raw
+        if args.if_empty and out.is_dir() and any(
+                p.name != "README.md" and not p.name.startswith(".") for p in out.iterdir()):
+            print(f"{out} already holds data; the demo was not written.")
+            return EXIT_OK
+        for path in write_demo_data(out):
+            print(f"wrote {path}")
+        for path in write_qda_demo(out):
             print(f"wrote {path}")
         print("These files are SYNTHETIC demo data (dataset.yaml says synthetic: true).")
         return EXIT_OK

@@ -256,20 +256,39 @@ class ProjectPaths:
         return self.root / ".peerlib_key"
 
     def responses(self) -> Path:
-        """The raw Part 1 responses file in ``data/raw`` (first of .csv, .xlsx, .sav, ...).
+        """The one raw Part 1 responses file in ``data/raw`` (``part1_responses`` with one
+        of the extensions .csv, .xlsx, .sav, .tsv, .txt).
 
         Raises
         ------
+        AnswerDataError
+            When more than one such file exists (e.g. the demo CSV beside a filled-in
+            data-entry workbook): every one is named, and none is read rather than the wrong
+            one.
         FileNotFoundError
             When no ``part1_responses.*`` file exists; the message lists what was looked for.
         """
-        tried = []
+        tried, found = [], []
         for stem in RESPONSE_FILE_STEMS:
             for ext in _RESPONSE_EXTENSIONS:
                 candidate = self.raw / f"{stem}{ext}"
                 tried.append(candidate.name)
                 if candidate.exists():
-                    return candidate
+                    found.append(candidate)
+        if len(found) > 1:
+            import pandas as pd
+
+            from .errors import PROBLEM_COLUMNS, AnswerDataError
+
+            names = ", ".join(p.name for p in found)
+            raise AnswerDataError(pd.DataFrame(
+                [[p.name, pd.NA, pd.NA, pd.NA,
+                  f"is one of {len(found)} responses files in {self.raw} ({names}); "
+                  "prepare reads exactly one and will not guess which",
+                  "one part1_responses.* file in data/raw (move the others away), or name "
+                  "it with --responses"] for p in found], columns=PROBLEM_COLUMNS))
+        if found:
+            return found[0]
         raise FileNotFoundError(
             f"No raw Part 1 responses in {self.raw} (looked for {', '.join(tried)}). "
             "Run `peerlib demo-data` for the synthetic demo, or put your file there."

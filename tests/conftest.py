@@ -17,9 +17,8 @@ import pytest  # noqa: E402
 
 from peerlib.codebook import load_codebook  # noqa: E402
 
-#: The committed demo files of the repository (inputs of the demo_project fixture).
 REPO_ROOT = Path(__file__).resolve().parents[1]
-RAW_DEMO = REPO_ROOT / "data" / "raw"
+#: The Part 1 demo files (inputs of the demo_project fixture), written by `peerlib demo-data`.
 DEMO_FILES = ("dataset.yaml", "sites.csv", "part1_responses.csv")
 
 
@@ -93,9 +92,23 @@ def long_df(codebook):
     return df
 
 
+@pytest.fixture(scope="session")
+def demo_raw(tmp_path_factory):
+    """A folder holding every synthetic demo file (Part 1 and Part 2), generated once per
+    session as ``peerlib demo-data`` writes them (the repository commits none). Copy from it;
+    never write into it."""
+    from peerlib.part1.demo import write_demo_data
+    from peerlib.part2.demo import write_qda_demo
+
+    folder = tmp_path_factory.mktemp("demo_raw")
+    write_demo_data(folder)
+    write_qda_demo(folder)
+    return folder
+
+
 @pytest.fixture
-def demo_project(tmp_path, monkeypatch):
-    """A project directory in ``tmp_path`` holding a copy of the committed demo raw files.
+def demo_project(tmp_path, monkeypatch, demo_raw):
+    """A project directory in ``tmp_path`` holding a copy of the Part 1 demo raw files.
 
     ``PEERLIB_PROJECT_DIR`` points at it for the duration of the test, so every default path
     of peerlib (``data/raw``, ``data/processed``) resolves inside ``tmp_path``.
@@ -103,7 +116,7 @@ def demo_project(tmp_path, monkeypatch):
     raw = tmp_path / "data" / "raw"
     raw.mkdir(parents=True)
     for name in DEMO_FILES:
-        shutil.copy2(RAW_DEMO / name, raw / name)
+        shutil.copy2(demo_raw / name, raw / name)
     monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
     return tmp_path
 

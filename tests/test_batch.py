@@ -264,7 +264,7 @@ def test_default_k_shows_the_groups_that_k12_hides(batch):
     assert any('"Line manager"' in h for h in cross if 'class="peerwork-figure"' in h)
 
 
-def test_markup_in_site_names_and_item_text_renders_inert(tmp_path, monkeypatch):
+def test_markup_in_site_names_and_item_text_renders_inert(tmp_path, monkeypatch, demo_raw):
     """A <script> or <img onerror> typed into a site name or an item label (in a codebook
     passed to prepare) is escaped in every report: no such tag exists in the HTML."""
     import yaml
@@ -275,7 +275,7 @@ def test_markup_in_site_names_and_item_text_renders_inert(tmp_path, monkeypatch)
     evil_site = "<script>alert('site')</script><img src=x onerror=alert(1)>"
     evil_item = '<img src=y onerror=alert(2)>Shared <b>understanding</b>'
     raw = tmp_path / "data" / "raw"
-    shutil.copytree(REPO / "data" / "raw", raw, ignore=shutil.ignore_patterns("*.xlsx"))
+    shutil.copytree(demo_raw, raw)
     sites = (raw / "sites.csv").read_text(encoding="utf-8").replace(
         "Ashwell Moor NHS Foundation Trust", f'"{evil_site}"')
     (raw / "sites.csv").write_text(sites, encoding="utf-8")

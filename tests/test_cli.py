@@ -62,6 +62,41 @@ def test_demo_data_refuses_to_overwrite_real_data(tmp_path, capsys, monkeypatch)
     assert (raw / "sites.csv").read_text(encoding="utf-8") == "real register\n"
 
 
+def test_demo_data_if_empty_fills_a_fresh_data_raw_only(tmp_path, capsys):
+    """`make reports` on a fresh clone: data/raw holds only its README, so the whole demo is
+    written; once it holds anything else (the study's files), nothing is touched."""
+    raw = tmp_path / "data" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "README.md").write_text("what goes here\n", encoding="utf-8")
+    assert main(["--project-dir", str(tmp_path), "demo-data", "--if-empty"]) == 0
+    names = {p.name for p in raw.iterdir()}
+    assert {"dataset.yaml", "sites.csv", "part1_responses.csv", "part2_demo.qdpx",
+            "qda_documents.csv", "redaction_list.csv", "part2_demo.yaml"} <= names
+    other = tmp_path / "other" / "data" / "raw"
+    other.mkdir(parents=True)
+    (other / "part1_responses.xlsx").write_bytes(b"the study's workbook")
+    capsys.readouterr()
+    assert main(["--project-dir", str(tmp_path / "other"), "demo-data", "--if-empty"]) == 0
+    assert "already holds data" in capsys.readouterr().out
+    assert [p.name for p in other.iterdir()] == ["part1_responses.xlsx"]
+
+
+def test_prepare_refuses_demo_answers_called_real(demo_project, capsys):
+    """A data set can call itself real (synthetic: false) only if its answers were not
+    written by demo-data: exit 1, nothing prepared."""
+    raw = demo_project / "data" / "raw"
+    (raw / "dataset.yaml").write_text("name: Our study\nsynthetic: false\n", encoding="utf-8")
+    assert main(["prepare"]) == 1
+    err = capsys.readouterr().err
+    assert "dataset.yaml" in err and "synthetic" in err
+    assert "part1_responses.csv holds the synthetic demo answers" in err
+    assert not (demo_project / "data" / "processed" / "part1_long.parquet").exists()
+    text = (raw / "part1_responses.csv").read_text(encoding="utf-8")
+    (raw / "part1_responses.csv").write_text(text.replace(",Yes,", ",No,", 1),
+                                             encoding="utf-8")  # no longer the demo's file
+    assert main(["prepare"]) == 0
+
+
 def test_reports_unknown_site_is_usage_error(capsys):
     assert main(["reports", "--sites", "S99", "--no-progress"]) == 2
     assert "Unknown site(s) S99" in capsys.readouterr().err

@@ -19,6 +19,7 @@ import pytest
 from openpyxl import load_workbook
 
 from peerlib.cli import main
+from qda_helpers import QDA_SHA256
 from peerlib.paths import project_paths
 from peerlib.part1.prepare import load_prepared
 
@@ -132,10 +133,10 @@ def _digest(folder: Path) -> dict[str, str]:
             for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-def test_cli_import_codes(demo_project, capsys):
+def test_cli_import_codes(demo_project, demo_raw, capsys):
     raw = demo_project / "data" / "raw"
     for name in QDA_FILES:
-        shutil.copy2(REPO / "data" / "raw" / name, raw / name)
+        shutil.copy2(demo_raw / name, raw / name)
     assert main(["prepare"]) == 0
     assert main(["import-codes", str(raw / "part2_demo.qdpx")]) == 0
     out = capsys.readouterr().out
@@ -159,17 +160,17 @@ def test_cli_import_codes(demo_project, capsys):
 
 def test_cli_demo_data_writes_the_part2_demo(demo_project, capsys):
     assert main(["demo-data"]) == 0
-    for name in QDA_FILES:
-        assert (demo_project / "data" / "raw" / name).read_bytes() == (
-            REPO / "data" / "raw" / name).read_bytes()
+    for name, digest in QDA_SHA256.items():
+        got = (demo_project / "data" / "raw" / name).read_bytes()
+        assert hashlib.sha256(got).hexdigest() == digest, name
 
 
-def test_framework_notebook_runs_on_a_taguette_import(demo_project, tmp_path):
+def test_framework_notebook_runs_on_a_taguette_import(demo_project, demo_raw, tmp_path):
     """The same report from the Taguette CSV export: no positions and no coders, so the
     matrix has no positions in its references and agreement says why it is missing."""
     raw = demo_project / "data" / "raw"
     for name in QDA_FILES:
-        shutil.copy2(REPO / "data" / "raw" / name, raw / name)
+        shutil.copy2(demo_raw / name, raw / name)
     assert main(["prepare"]) == 0
     assert main(["import-codes", str(raw / "part2_demo_taguette.csv")]) == 0
     out = tmp_path / "fm.ipynb"

@@ -505,13 +505,12 @@ def test_participant_absent_from_part1_is_a_warning_naming_the_document(qda_proj
 
 
 def test_cli_refuses_a_map_contradicting_part1_and_prints_warnings_plainly(demo_project,
-                                                                            capsys):
+                                                                            demo_raw, capsys):
     from peerlib.cli import main
 
-    repo_raw = Path(__file__).resolve().parents[1] / "data" / "raw"
     raw = demo_project / "data" / "raw"
     for name in ("part2_demo.qdpx", "qda_documents.csv", "redaction_list.csv"):
-        shutil.copy2(repo_raw / name, raw / name)
+        shutil.copy2(demo_raw / name, raw / name)
     assert main(["prepare"]) == 0
     processed = demo_project / "data" / "processed"
     before = {p.name: p.read_bytes() for p in processed.iterdir() if p.is_file()}

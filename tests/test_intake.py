@@ -484,6 +484,34 @@ def test_template_filled_in_prepares_cleanly(demo_project, codebook, tmp_path, c
     result = prepare(tmp_path / "filled.xlsx", sites)
     pd.testing.assert_frame_equal(load_prepared(result.out), expected)
 
+    # Saved as data/raw/part1_responses.xlsx beside the demo CSV: prepare will not guess
+    # which one to read (exit 1, both named) ...
+    raw_dir = demo_project / "data" / "raw"
+    book.save(raw_dir / "part1_responses.xlsx")
+    capsys.readouterr()
+    assert main(["prepare"]) == 1
+    err = capsys.readouterr().err
+    assert "part1_responses.csv" in err and "part1_responses.xlsx" in err
+    assert "prepare reads exactly one" in err
+    # ... and once the workbook is the only one, it is what prepare reads (its values, not
+    # the CSV's: one answer changed in the workbook shows up in the prepared data).
+    (raw_dir / "part1_responses.csv").unlink()
+    pid = str(raw.at[wide.index[0], "participant_id"])
+    before = wide.iloc[0]["q2_1_importance"]
+    changed = 1 if pd.isna(before) or int(before) != 1 else 2
+    data.cell(row=2, column=header.index("q2_1_importance") + 1,
+              value=codebook.importance_labels[changed])
+    book.save(raw_dir / "part1_responses.xlsx")
+    assert main(["prepare"]) == 0
+    prepared = load_prepared()
+    both = expected.merge(prepared, on=["participant_id", "item_id"], suffixes=("_csv", "_xlsx"))
+    assert len(both) == len(expected) == len(prepared)
+    differs = both[both["importance_csv"].fillna(-1) != both["importance_xlsx"].fillna(-1)]
+    assert differs["item_id"].astype(str).tolist() == ["2.1"]
+    assert differs["importance_xlsx"].tolist() == [changed]
+    assert (both["happening_csv"].astype(str) == both["happening_xlsx"].astype(str)).all()
+    assert pid not in set(prepared["participant_id"].astype(str))  # pseudonymised
+
 
 # ------------------------------------------------------------------------------ validation report
 def _bad_responses(project):

@@ -21,7 +21,7 @@ from ..codebook import item_columns, load_codebook
 from ..errors import ParameterError
 
 __all__ = ["DEMO_SITES", "STUDY_SAMPLE", "demo_files", "write_demo_data", "write_owned_files",
-           "DEMO_SEED"]
+           "DEMO_SEED", "written_by_demo"]
 
 DEMO_SEED = 20_261_130
 
@@ -297,3 +297,33 @@ def write_demo_data(out: str | Path, *, seed: int = DEMO_SEED) -> list[Path]:
         overwritten); the message lists those files.
     """
     return write_owned_files(out, demo_files(seed), "dataset.yaml")
+
+
+def written_by_demo(path: str | Path, manifest: str = "dataset.yaml") -> bool:
+    """Whether ``path`` is a file that ``peerlib demo-data`` wrote.
+
+    Parameters
+    ----------
+    path : str or Path
+        A raw input file, e.g. ``data/raw/part1_responses.csv``.
+    manifest : str
+        The demo's manifest beside it, whose ``demo_files`` record the SHA-256 of what the
+        command wrote.
+
+    Returns
+    -------
+    bool
+        True when the file's SHA-256 is the one the manifest recorded for it, or the one
+        the default seed writes (so replacing only ``dataset.yaml`` does not make the demo
+        answers real).
+    """
+    path = Path(path)
+    if not path.is_file():
+        return False
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    recorded = _owned_by_demo(path.parent, manifest).get(path.name)
+    if recorded == digest:
+        return True
+    default = demo_files().get(path.name)
+    return default is not None and hashlib.sha256(default).hexdigest() == digest
+

@@ -321,6 +321,7 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
     key = checked_key(out_dir, paths.key_file, command="prepare", new_key=new_key)
     try:
         info = read_dataset_info(dataset_path)
+        _check_real(info, dataset_path, responses_path)
         long, register, mapped = _read_part1(
             responses_path, sites_path, codebook=cb, sheet=sheet, delimiter=delimiter,
             encoding=encoding, column_map=column_map, pseudonymise_ids=True, key=key)
@@ -359,6 +360,22 @@ def prepare(responses: str | Path | None = None, sites: str | Path | None = None
                                 n_participants=meta["n_participants"])
     return PreparedFiles(out=out_dir, files=tuple(out_dir / n for n in names),
                          n_rows=len(long), n_participants=meta["n_participants"])
+
+
+def _check_real(info: dict, dataset_path: Path, responses_path: Path) -> None:
+    """A data set may call itself real (``synthetic: false``) only if its answers were not
+    written by ``peerlib demo-data``: otherwise reports would present invented answers as
+    the study's, without the synthetic banner."""
+    from .demo import written_by_demo
+
+    if info["synthetic"] or not written_by_demo(responses_path):
+        return
+    raise AnswerDataError(pd.DataFrame(
+        [[dataset_path.name, pd.NA, "synthetic", "false",
+          f"says the data are real, but {responses_path.name} holds the synthetic demo "
+          "answers written by `peerlib demo-data`",
+          "synthetic: true for the demo; for the study's data, replace "
+          f"{responses_path.name} with the real file"]], columns=PROBLEM_COLUMNS))
 
 
 def _try_validation_report(folder: Path, **kwargs) -> Path | None:
