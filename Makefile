@@ -52,8 +52,21 @@ test: install
 test-slow: install
 	$(BIN)/python -m pytest -m slow tests/
 
+# JupyterLab on this machine only (127.0.0.1). PORT= picks the port (fails if it is taken);
+# LAB_ARGS= passes other options to `jupyter lab`; TOKEN= sets the login token (default: a
+# new random one). Runs as root too (containers, lab machines). Stop it with Ctrl+C.
+PORT     ?= 8888
+LAB_ARGS ?=
+TOKEN    ?=
+
 lab: install
-	$(BIN)/jupyter lab notebooks/
+	@allow_root=""; if [ "$$(id -u)" = "0" ]; then allow_root="--allow-root"; fi; \
+	token="$(TOKEN)"; [ -n "$$token" ] || token=$$($(BIN)/python -c "import secrets; print(secrets.token_hex(24))"); \
+	echo "JupyterLab: open http://127.0.0.1:$(PORT)/lab?token=$$token"; \
+	echo "(on this machine only; stop it with Ctrl+C in this terminal, or File > Shut Down)"; \
+	exec $(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
+	    --ServerApp.port_retries=0 --IdentityProvider.token=$$token \
+	    --ServerApp.root_dir=notebooks $$allow_root $(LAB_ARGS)
 
 demo-data: install
 	$(BIN)/peerlib demo-data
