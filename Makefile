@@ -6,9 +6,9 @@ STAMP  := $(VENV)/.installed
 
 LOCK   := requirements.lock
 
-.PHONY: install reports test test-slow lab clean demo-data raw-data prepare import-codes benchmark lock
+.PHONY: install git-filter reports test test-slow lab clean demo-data raw-data prepare import-codes benchmark lock
 
-install: $(STAMP)
+install: $(STAMP) git-filter
 
 # The exact versions (and hashes) of every library come from the lock file committed with the
 # project: installed with uv (itself a pinned package of the lock, installed from PyPI).
@@ -32,6 +32,16 @@ lock:
 # is generated there (never over files that demo-data did not write).
 raw-data: install
 	$(BIN)/peerlib demo-data --if-empty
+
+# Notebooks are committed without outputs, whoever commits them: nbstripout is this
+# repository's git filter for *.ipynb (see .gitattributes). Cell ids are kept.
+git-filter: $(STAMP)
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+	    git config filter.nbstripout.clean "'$(abspath $(BIN))/python' -m nbstripout --keep-id" && \
+	    git config filter.nbstripout.smudge cat && \
+	    git config filter.nbstripout.required true && \
+	    git config diff.ipynb.textconv "'$(abspath $(BIN))/python' -m nbstripout --keep-id -t"; \
+	fi
 
 prepare: raw-data
 	$(BIN)/peerlib prepare

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,54 @@ def test_real_looking_files_in_data_raw_leave_git_status_clean(clone):
         assert f"!! data/raw/{name}" in ignored, name
     _git("add", "-A", cwd=clone)
     assert _git("diff", "--cached", "--name-only", cwd=clone) == ""
+
+
+def _notebook_with_outputs(path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for n, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        cell.execution_count = n + 1
+        cell.outputs = [nbformat.v4.new_output(
+            "stream", name="stdout", text="REAL-PARTICIPANT-OUTPUT said something\n")]
+    nbformat.write(nb, path)
+
+
+def test_make_install_strips_outputs_from_committed_notebooks(clone):
+    """Issue 12: an analyst commits a notebook run on real data, outputs and all; git stores
+    it without outputs or execution counts (cell ids kept), because `make install` made
+    nbstripout the repository's filter."""
+    import nbformat
+
+    subprocess.run(["make", "--no-print-directory", "-o", ".venv/.installed", "install",
+                    f"BIN={Path(sys.executable).parent}"], cwd=clone, check=True,
+                   capture_output=True)
+    assert "nbstripout" in _git("config", "--get", "filter.nbstripout.clean", cwd=clone)
+    path = clone / "notebooks" / "10_site_report.ipynb"
+    ids = [c.id for c in nbformat.read(path, as_version=4).cells]
+    _notebook_with_outputs(path)
+    assert "REAL-PARTICIPANT-OUTPUT" in path.read_text(encoding="utf-8")
+    _git("add", "notebooks/10_site_report.ipynb", cwd=clone)
+    _git("commit", "-q", "-m", "an executed notebook", cwd=clone)
+    stored = _git("show", "HEAD:notebooks/10_site_report.ipynb", cwd=clone)
+    assert "REAL-PARTICIPANT-OUTPUT" not in stored
+    nb = nbformat.reads(stored, as_version=4)
+    assert all(not c.outputs and c.execution_count is None
+               for c in nb.cells if c.cell_type == "code")
+    assert [c.id for c in nb.cells] == ids
+    assert _git("status", "--porcelain", cwd=clone) == ""  # the working copy reads as clean
+
+
+def test_every_committed_notebook_has_no_outputs_and_no_execution_counts():
+    import nbformat
+
+    if (REPO / ".git").exists():
+        names = _git("ls-files", "*.ipynb", cwd=REPO).split()
+    else:
+        names = [str(p.relative_to(REPO)) for p in REPO.glob("notebooks/**/*.ipynb")]
+    assert "notebooks/10_site_report.ipynb" in names
+    for name in names:
+        nb = nbformat.read(REPO / name, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, (name, cell.id)
