@@ -65,9 +65,11 @@ def test_real_looking_files_in_data_raw_leave_git_status_clean(clone):
 
 
 def _notebook_with_outputs(path: Path) -> None:
+    """Run-like outputs in every code cell, plus a real edit (a note cell) to commit."""
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("An analyst's note.", id="analyst-note"))
     for n, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
         cell.execution_count = n + 1
         cell.outputs = [nbformat.v4.new_output(
@@ -96,7 +98,7 @@ def test_make_install_strips_outputs_from_committed_notebooks(clone):
     nb = nbformat.reads(stored, as_version=4)
     assert all(not c.outputs and c.execution_count is None
                for c in nb.cells if c.cell_type == "code")
-    assert [c.id for c in nb.cells] == ids
+    assert [c.id for c in nb.cells] == ids + ["analyst-note"]
     assert _git("status", "--porcelain", cwd=clone) == ""  # the working copy reads as clean
 
 
