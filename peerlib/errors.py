@@ -21,6 +21,8 @@ __all__ = [
     "LimitError",
     "ProcessedDataError",
     "DataWarning",
+    "QDAError",
+    "QDAWarning",
     "PROBLEM_COLUMNS",
     "row_word",
     "EXIT_OK",

@@ -21,7 +21,7 @@ from ..codebook import item_columns, load_codebook
 from ..errors import ParameterError
 
 __all__ = ["DEMO_SITES", "STUDY_SAMPLE", "demo_files", "write_demo_data", "write_owned_files",
-           "DEMO_SEED", "written_by_demo"]
+           "DEMO_SEED", "written_by_demo", "demo_responses", "csv_bytes"]
 
 DEMO_SEED = 20_261_130
 

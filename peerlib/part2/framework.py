@@ -41,6 +41,7 @@ __all__ = [
     "QUOTE_HEADERS",
     "coding_summary",
     "codebook_paths",
+    "EXCERPT_SEPARATOR",
 ]
 
 #: Case (row) columns of the framework matrix, before the theme columns.
@@ -51,7 +52,8 @@ QUOTE_HEADERS = {"theme": "Theme", "code": "Code", "quote": "Quote",
 #: Attribution of a quote whose speaker's role at their site (and, cross-site, sector) has
 #: fewer than k participants.
 A_PARTICIPANT = "a participant"
-_EXCERPT_SEP = "\n\n"
+#: Between two excerpts in one cell of the framework matrix.
+EXCERPT_SEPARATOR = "\n\n"
 
 
 def participants(part1: pd.DataFrame) -> pd.DataFrame:
@@ -130,7 +132,7 @@ def _cell(sub: pd.DataFrame) -> str:
     parts = [f"\u201c{rec.text}\u201d [{_reference(rec)}]"
              for rec in sub.drop_duplicates(["document", "start", "end", "text"])
              .itertuples(index=False)]
-    return _EXCERPT_SEP.join(parts)
+    return EXCERPT_SEPARATOR.join(parts)
 
 
 def _chart(segments: pd.DataFrame, people: pd.DataFrame, key: pd.Series,

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..part2.agreement import agreement, check_unit
-from ..part2.framework import (CASE_COLUMNS, QUOTE_HEADERS, _EXCERPT_SEP, codebook_paths,
+from ..part2.framework import (CASE_COLUMNS, QUOTE_HEADERS, EXCERPT_SEPARATOR, codebook_paths,
                                participants, quotes)
 from ..part2.segments import load_coded_segments, load_qda_codebook
 from ..disclosure import union_key
@@ -51,7 +51,7 @@ def matrix_html(matrix: pd.DataFrame, *, caption: str = ""):
         cells = []
         for value in rec:
             text = "–" if pd.isna(value) or value == "" else str(value)
-            cells.append("<td>" + "<br><br>".join(e(p) for p in text.split(_EXCERPT_SEP))
+            cells.append("<td>" + "<br><br>".join(e(p) for p in text.split(EXCERPT_SEPARATOR))
                          + "</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<p class='peerwork-caption'>{e(caption)}</p>" if caption else ""
