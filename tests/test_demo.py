@@ -15,8 +15,9 @@ from peerlib.part1.scoring import sample_table
 from peerlib.part1.validate import read_site_register
 
 DEMO_FILES = ("dataset.yaml", "sites.csv", "part1_responses.csv")
-#: SHA-256 of the demo files as they were committed to data/raw before the demo stopped being
-#: committed (git show d28148d:data/raw/...): the default seed must keep reproducing them.
+#: SHA-256 of the demo files as last committed to data/raw (f28a0ab), before the demo stopped
+#: being committed: the default seed keeps reproducing them (a deliberate change of the demo
+#: updates these).
 DEMO_SHA256 = {
     "dataset.yaml": "d11a6428f0bc5057dc8a93c4849d9c62d45eda5ee330b7c693c250945134a4d4",
     "part1_responses.csv": "2911e79010b3163f4153094e3fc258f622550262f7d36d19b5e552148a5e4a85",
