@@ -56,7 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="write only when the folder holds no data yet (nothing but "
                       "README.md); otherwise leave it as it is (what `make reports` runs)")
 
-    prep = sub.add_parser("prepare", help="validate raw Part 1 data and write data/processed")
+    prep = sub.add_parser(
+        "prepare", help="validate raw Part 1 data and write data/processed",
+        description="Read the raw Part 1 responses (the one part1_responses.* file in "
+        "data/raw, or --responses) and the site register, normalise and validate them, "
+        "pseudonymise participant IDs and write the tidy long table to data/processed. On "
+        "invalid input every problem is listed (file, row, column, value, what is allowed), "
+        "also in data/validation/, the exit code is 1 and data/processed is left as it was.")
     prep.add_argument("--responses", help="raw responses file (default data/raw/"
                       "part1_responses.csv/.xlsx)")
     prep.add_argument("--sites", help="site register (default data/raw/sites.csv)")
@@ -71,7 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
                       "the pseudonym key now in use (or a new one), although data/processed "
                       "was prepared with another: every pseudonym changes")
 
-    rep = sub.add_parser("reports", help="run the report notebooks and export HTML")
+    rep = sub.add_parser(
+        "reports", help="run the report notebooks and export HTML",
+        description="Build the reports from data/processed: the data-quality report, one "
+        "report (HTML and PDF feedback pack) per site, the cross-site and framework-matrix "
+        "reports, figures and the index, all published together. --sites S03 rebuilds that "
+        "site's report. A failing report does not stop the others; the exit code says so.")
     rep.add_argument("--data", help="prepared data folder (default data/processed)")
     rep.add_argument("--out", help="reports folder (default reports)")
     rep.add_argument("--jobs", type=int, help="notebooks run at once (default: CPU cores)")
@@ -94,14 +105,25 @@ def build_parser() -> argparse.ArgumentParser:
                      help="address of a Dask scheduler (tcp://host:8786) to run the reports "
                           "on (default: PEERLIB_SCHEDULER, else local worker processes)")
 
-    tpl = sub.add_parser("template", help="write the Excel data-entry workbook (drop-down "
-                         "lists from the codebook and site register)")
+    tpl = sub.add_parser(
+        "template", help="write the Excel data-entry workbook (drop-down lists from the "
+        "codebook and site register)",
+        description="Write an Excel workbook for entering Part 1 answers: one row per "
+        "interview, drop-down lists for site, role and every answer, the statement's wording "
+        "on each header. Save the filled-in copy as data/raw/part1_responses.xlsx (and move "
+        "any other part1_responses.* away): prepare then reads it as it is.")
     tpl.add_argument("--out", help="workbook to write (default reports/part1_data_entry.xlsx)")
     tpl.add_argument("--sites", help="site register (default data/raw/sites.csv)")
     tpl.add_argument("--codebook", help="codebook YAML (default: the one shipped)")
 
-    imp = sub.add_parser("import-codes", help="import coded Part 2 segments from a REFI-QDA "
-                         "project (.qdpx) or a Taguette highlights export (.csv/.xlsx)")
+    imp = sub.add_parser(
+        "import-codes", help="import coded Part 2 segments from a REFI-QDA project (.qdpx) "
+        "or a Taguette highlights export (.csv/.xlsx)",
+        description="Import the coded Part 2 transcripts from a QDA export: documents mapped "
+        "to participants (data/raw/qda_documents.csv), withdrawn participants dropped, IDs "
+        "pseudonymised and names, places and services redacted (data/raw/"
+        "redaction_list.csv), written to data/processed/coded_segments.parquet. Nothing is "
+        "written when anything is wrong.")
     imp.add_argument("path", help="the QDA export (e.g. data/raw/part2_demo.qdpx)")
     imp.add_argument("--documents", help="document name -> participant_id map (default "
                      "data/raw/qda_documents.csv when it exists)")

@@ -236,3 +236,25 @@ def test_report_failures_with_a_clear_cause_are_not_called_bugs():
     assert _report_exit_code(failed("ParameterError: Unknown site_id")) == 2
     assert _report_exit_code(failed("CellTimeoutError: cell timed out")) == 2
     assert _report_exit_code(failed("ParameterError: x", "KeyError: 'a'")) == 3
+
+
+def test_every_subcommand_explains_itself_and_every_option_is_in_the_readme():
+    """Issue 12: `peerlib <command> --help` has a description line, and the README names
+    every option of every command."""
+    import argparse
+
+    from peerlib.cli import build_parser
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    subs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = []
+    for name, sub in subs.choices.items():
+        assert sub.description and len(sub.description) > 40, name
+        assert f"peerlib {name}" in readme, name
+        for action in sub._actions + parser._actions:
+            for flag in action.option_strings:
+                if flag.startswith("--") and flag not in ("--help", "--version") \
+                        and flag not in readme:
+                    missing.append(f"{name} {flag}")
+    assert not missing, "not in the README: " + ", ".join(missing)
