@@ -62,9 +62,10 @@ def test_demo_data_refuses_to_overwrite_real_data(tmp_path, capsys, monkeypatch)
     assert (raw / "sites.csv").read_text(encoding="utf-8") == "real register\n"
 
 
-def test_demo_data_if_empty_fills_a_fresh_data_raw_only(tmp_path, capsys):
+def test_demo_data_if_empty_fills_a_fresh_data_raw_only(tmp_path, capsys, monkeypatch):
     """`make reports` on a fresh clone: data/raw holds only its README, so the whole demo is
     written; once it holds anything else (the study's files), nothing is touched."""
+    monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))  # --project-dir sets it too
     raw = tmp_path / "data" / "raw"
     raw.mkdir(parents=True)
     (raw / "README.md").write_text("what goes here\n", encoding="utf-8")
