@@ -20,8 +20,7 @@ import yaml
 
 from .. import __version__
 from ..codebook import Codebook, item_columns, load_codebook
-from ..errors import (PROBLEM_COLUMNS, AnswerDataError, CodebookError, ParameterError,
-                      ProcessedDataError)
+from ..errors import (PROBLEM_COLUMNS, AnswerDataError, CodebookError, ProcessedDataError)
 from .read import read_column_map, read_table
 from ..limits import load_yaml
 from ..paths import project_paths

@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from .framework import primary_coding, themes
-from .segments import PATH_SEPARATOR, TRANSCRIPT_KIND, is_transcript
+from .segments import PATH_SEPARATOR, is_transcript
 
 __all__ = ["SITE_ATTRIBUTE_EXCLUDE", "site_attributes", "documentary_evidence",
            "site_theme_synthesis", "cross_case", "protect_partitions"]

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..errors import QDAError
-from .framework import primary_coding, themes
+from .framework import primary_coding
 from .segments import PATH_SEPARATOR, is_transcript, read_qda_table
 
 __all__ = ["THEME_ITEMS_FILE", "SPOKE", "DID_NOT", "read_theme_items", "load_theme_items",

@@ -20,7 +20,6 @@ import gzip
 import json
 import math
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import jinja2

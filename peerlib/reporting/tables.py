@@ -18,7 +18,6 @@ import pandas as pd
 from ..part1 import scoring
 from ..codebook import load_codebook
 from ..disclosure import (
-    DEFAULT_MIN_GROUP_SIZE,
     DisclosureMask,
     DisclosurePolicy,
     batch_mask,
