@@ -141,7 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="write an export with no coded segments (by default refused, so "
                      "that the earlier import is kept)")
     summ = sub.add_parser("import-summaries", help="read the summaries analysts wrote in "
-                          "the framework workbook into data/processed (charting)")
+                          "the framework workbook into data/processed (charting)",
+                          description="Charting (framework method): read the Summary "
+                          "columns and site summary rows that analysts filled in "
+                          "framework_matrix.xlsx, check them (unknown participants, sites or "
+                          "themes are errors naming sheet and row), redact them, and write "
+                          "data/processed/framework_summaries.parquet; nothing is replaced "
+                          "on error.")
     summ.add_argument("path", help="the filled framework workbook (framework_matrix.xlsx "
                       "with its Summary columns filled in)")
     summ.add_argument("--data", help="processed folder (default data/processed)")
