@@ -235,16 +235,20 @@ def _column_of(tables: list[str], header: str) -> list[list[str]]:
 
 
 def test_larger_k_hides_every_result_of_small_groups(tmp_path):
-    """With k = 12, a site of 7 participants shows no result of its own, and the cross-site
-    report shows no result for line managers (11): no chart trace carries them and every
-    table cell for them is "n<12" (or a label). With k = 5 (the session batch) both show."""
+    """With k = 12, a site of 7 participants shows no result of its own (it gets the short
+    report, which says so and has no chart or result table), and the cross-site report
+    shows no result for line managers (11): no chart trace carries them and every table
+    cell for them is "n<12" (or a label). With k = 5 (the session batch) both show."""
     result = run_reports(out=tmp_path, sites=["S03"], jobs=2, min_group_size=12,
                          notebooks=NOTEBOOKS, progress=False)
     assert all(r.ok for r in result.results)
     site = _outputs_html(tmp_path / "notebooks" / "sites" / "S03.ipynb")
+    assert not [h for h in site if 'class="peerwork-figure"' in h]
+    assert "Fewer than 12 people took part" in (tmp_path / "sites" / "S03.html").read_text(
+        encoding="utf-8")
+    assert not (tmp_path / "sites" / "S03.pdf").exists()  # no feedback pack either
     cross = _outputs_html(tmp_path / "notebooks" / "20_cross_site.ipynb")
-    for html, label, header in ((site, "This site", "This site"),
-                                (cross, "Line manager", "Line managers")):
+    for html, label, header in ((cross, "Line manager", "Line managers"),):
         figures = [h for h in html if 'class="peerwork-figure"' in h]
         assert figures
         for fig in figures:
@@ -333,7 +337,7 @@ def test_reports_from_earlier_data_are_marked_outdated(batch, tmp_path):
 
 def test_footer_shows_project_relative_paths(batch):
     page = _html(batch, "sites/S01.html")
-    footer = page[page.index('class="peerwork-footer"'):]
+    footer = page[page.index('<footer class="peerwork-page">'):]
     assert "<code>data_dir: data/processed</code>" in footer
     assert str(project_paths().root) not in footer
 

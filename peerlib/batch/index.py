@@ -203,7 +203,12 @@ def render_index(out_dir: Path, status: dict, *, register, provenance: dict,
                         'workbook (Excel, one sheet per theme)</a></td><td>written with the '
                         'framework matrix report</td></tr>')
     for rec in register.itertuples(index=False):
-        rows.append(row(f"{rec.site_id}: {rec.site_name}", f"sites/{rec.site_id}.html"))
+        line = row(f"{rec.site_id}: {rec.site_name}", f"sites/{rec.site_id}.html")
+        pack = f"sites/{rec.site_id}.pdf"  # the site's printed feedback pack, when it has one
+        if pack in will_exist or (out_dir / pack).exists():
+            line = line.replace("</td><td>", f' &middot; <a href="{e(pack)}">feedback pack '
+                                '(PDF, A4)</a></td><td>', 1)
+        rows.append(line)
     banner = ('<div class="banner">SYNTHETIC DEMO DATA: every answer in these reports is '
               'invented; these are not study results and the site names are fictional.</div>'
               if provenance["synthetic"] else "")
@@ -219,17 +224,22 @@ body {{ font: 15px/1.5 Arial, Helvetica, sans-serif; margin: 24px auto; max-widt
 table {{ border-collapse: collapse; width: 100%; }}
 td, th {{ border-bottom: 1px solid #ddd; padding: 6px 8px; text-align: left; }}
 tr.stale td {{ background: #f8d7da; }} tr.failed td {{ background: #f1f1f1; color: #666; }}
+caption {{ text-align: left; font-weight: 600; padding: 4px 0; }}
 footer {{ margin-top: 24px; font-size: 12px; color: #555; }}
 </style></head>
 <body>
-{banner}
-<h1>Peer worker case study: reports</h1>
+<header>{banner}
+<h1>Peer worker case study: reports</h1></header>
+<main>
 <p>Data set: <strong>{e(provenance['dataset_name'])}</strong>. Run date: {e(provenance['run_date'])}.</p>
-<table><thead><tr><th>Report</th><th>Status</th></tr></thead><tbody>
+<table><caption>Every report of this batch, what state it is in, and its date</caption>
+<thead><tr><th scope="col">Report</th><th scope="col">Status</th></tr></thead><tbody>
 {chr(10).join(rows)}
 </tbody></table>
 <p>Figures for slides (PNG and SVG) are in the <a href="figures/">figures</a> folder; executed
-notebooks for analysts in <a href="notebooks/">notebooks</a>.</p>
+notebooks for analysts in <a href="notebooks/">notebooks</a>; what the disclosure control
+hid, per report and table, in <a href="disclosure_audit.csv">disclosure_audit.csv</a>.</p>
+</main>
 <footer>peerlib {e(provenance['version'])}, git commit {e(provenance['git_commit'])}.</footer>
 </body></html>
 """
