@@ -16,12 +16,14 @@ from peerlib.batch import TEMPLATES
 _PARAMETERS = {
     "data_quality": 'data_dir: str = ""\nmin_group_size: int = 5',
     "site": 'site_id: str = "S01"\ndata_dir: str = ""\nmin_group_size: int = 5',
+    "site_short": 'site_id: str = "S01"\ndata_dir: str = ""\nmin_group_size: int = 5',
     "cross_site": 'data_dir: str = ""\nmin_group_size: int = 5\nfigures_dir: str = ""',
     "framework": 'data_dir: str = ""\nmin_group_size: int = 5\nexcel_path: str = ""',
 }
 _SHOW = {
     "data_quality": 'print("data quality", "k=" + str(min_group_size))',
     "site": 'print("site", site_id, "k=" + str(min_group_size))',
+    "site_short": 'print("short site report", site_id, "k=" + str(min_group_size))',
     "cross_site": ('import pathlib\npathlib.Path(figures_dir).mkdir(parents=True, exist_ok=True)'
                    '\npathlib.Path(figures_dir, "tiny.svg").write_text("<svg/>")\n'
                    'print("cross-site", "k=" + str(min_group_size))'),

@@ -90,7 +90,10 @@ def test_workbook_one_sheet_per_theme_and_no_formulas(segments, people, codebook
               for t, s in theme_sheets(segments, people, codebook=codebook).items()}
     path = write_framework_workbook(sheets, tmp_path / "fm.xlsx", title="T", synthetic=True)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["About", "Role", "Support"]
+    # readers' sheets, in order; the charting index (excerpt fingerprints) is hidden, last
+    assert [n for n in wb.sheetnames if wb[n].sheet_state == "visible"] == [
+        "About", "Role", "Support"]
+    assert wb.sheetnames[-1] == "peerlib_index" and wb["peerlib_index"].sheet_state != "visible"
     ws = wb["Role"]
     values = [[c.value for c in row] for row in ws.iter_rows()]
     assert values[0][:5] == ["Site", "Participant", "Sector", "Organisation type",
