@@ -386,9 +386,11 @@ def test_a_hung_cell_times_out_and_publishes_nothing(tmp_path):
     out = tmp_path / "reports"
     with pytest.raises(ReportError, match="S01") as info:
         run_reports(out=out, sites=["S01"], jobs=2, notebooks=hung, timeout=5, progress=False)
-    assert [f.name for f in info.value.failures] == ["S01"]
-    assert "timed out" in info.value.failures[0].error.lower() or \
-        "timeout" in info.value.failures[0].error.lower()
+    # On a loaded machine (CI) a cross-site cell can also pass 5 s: that is the same rule
+    # working, so only S01 must be among the failures and every failure must be a timeout.
+    failed = {f.name: f.error.lower() for f in info.value.failures}
+    assert "S01" in failed
+    assert all("timed out" in e or "timeout" in e for e in failed.values()), failed
     assert not (out / "sites" / "S01.html").exists()
     assert (out / "notebooks" / "failed" / "S01.ipynb").exists()
 
