@@ -55,8 +55,12 @@ import-codes: prepare
 reports: prepare import-codes
 	$(BIN)/peerlib reports
 
+# The suite runs on every core (pytest-xdist; TEST_JOBS=0 runs it in one process). Each
+# test file stays on one worker: a notebook's cells (nbval) share one kernel.
+TEST_JOBS ?= auto
+
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
 
 # Stress tests with 200 MB inputs (size limits; several minutes), excluded from `make test`.
 test-slow: install

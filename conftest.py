@@ -23,6 +23,8 @@ def pytest_configure(config):
     global _TEST_PROJECT
     if os.environ.get("PEERLIB_TEST_PROJECT_KEEP_ENV"):
         return
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return  # pytest-xdist's controller runs no test: each worker makes its own project
     _TEST_PROJECT = Path(tempfile.mkdtemp(prefix="peerwork-test-project-"))
     raw = _TEST_PROJECT / "data" / "raw"
     raw.mkdir(parents=True)
