@@ -20,8 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._files import atomic_write_bytes
-from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
-from ..part1 import scoring
+from ..disclosure import DEFAULT_MIN_GROUP_SIZE, DisclosureMask, check_min_group_size, get_policy
 from . import grids, keypoints, likert, tables
 
 __all__ = ["MAX_QUOTES", "pack_content", "render_pack", "pack_path", "write_site_pack",
@@ -127,7 +126,7 @@ def _questions(points: pd.DataFrame, concentrate: list[str], labels: dict[str, s
     return qs[:5]
 
 
-def _quotes(data: pd.DataFrame, site_id: str, k: int, data_dir) -> pd.DataFrame:
+def _quotes(data: pd.DataFrame, site_id: str, k: int, data_dir, mask) -> pd.DataFrame:
     from ..part2.framework import participants, quotes
     from ..part2.segments import load_coded_segments, load_qda_codebook
 
@@ -136,7 +135,7 @@ def _quotes(data: pd.DataFrame, site_id: str, k: int, data_dir) -> pd.DataFrame:
     except FileNotFoundError:
         return pd.DataFrame(columns=["Theme", "Quote", "Attribution"])
     shown = quotes(segments, participants(data), k=k, site_id=str(site_id), per_code=1,
-                   codebook=load_qda_codebook(data_dir or None))
+                   codebook=load_qda_codebook(data_dir or None), mask=mask)
     shown = shown.head(MAX_QUOTES)
     text = [q if len(q) <= _QUOTE_CHARS else q[:_QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
             for q in shown["quote"].astype(str)]
@@ -145,7 +144,7 @@ def _quotes(data: pd.DataFrame, site_id: str, k: int, data_dir) -> pd.DataFrame:
 
 
 def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP_SIZE,
-                 data_dir: str | Path = "") -> dict | None:
+                 data_dir: str | Path = "", mask: DisclosureMask | None = None) -> dict | None:
     """Everything a site's pack shows, as plain data (the same masked tables as the report).
 
     Parameters
@@ -155,10 +154,15 @@ def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP
     site_id : str
         The site.
     k : int
-        Minimum group size.
+        Minimum group size when no ``mask`` is given.
     data_dir : str or Path
         The processed folder ("" = ``data/processed``): site register, codebook, data set
         description and coded Part 2 segments.
+    mask : DisclosureMask, optional
+        The batch's disclosure mask (:func:`peerlib.reporting.tables.report_mask`); default
+        the same mask computed from ``data``. The pack hides exactly what the site's HTML
+        report hides (the same functions, the same mask), so that no figure withheld in one
+        published file is printed in another.
 
     Returns
     -------
@@ -169,7 +173,9 @@ def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP
         ``points`` (:func:`peerlib.reporting.keypoints.site_key_points`) under the key
         ``"frames"`` for the figures.
     """
-    k = check_min_group_size(k)
+    mask = tables.report_mask(data, get_policy(k=check_min_group_size(k)),
+                              data_dir=data_dir) if mask is None else mask
+    k = mask.k
     site = tables.check_site(site_id, data_dir)
     sid = site["site_id"]
     n_site = tables.site_size(data, sid)
@@ -177,11 +183,9 @@ def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP
         return None
     labels = tables.item_labels(data_dir)
     cb = tables.prepared_codebook(data_dir)
-    happening = tables.site_happening(data, sid, k=k)
-    importance = tables.site_importance(data, sid, k=k)
-    comparison = tables.site_comparison_data(data, sid)
-    ipa = scoring.importance_performance(comparison[comparison["group"] == tables.THIS_SITE],
-                                         min_n=k)
+    happening = tables.site_happening(data, sid, mask=mask)
+    importance = tables.site_importance(data, sid, mask=mask)
+    ipa = tables.site_ipa(data, sid, mask=mask)
     points = keypoints.site_key_points(happening, importance, ipa, k=k, labels=labels,
                                        n_site=n_site)
     wording = dict(zip(cb.items["item_id"].astype(str), cb.items["wording"].astype(str)))
@@ -192,20 +196,20 @@ def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP
         "Item": concentrate, "Statement": [wording.get(i, "") for i in concentrate],
         "Performance (0-100)": [f"{p:.0f}" for p in chosen["performance"]],
         "Importance (1-4)": [f"{m:.2f}" for m in chosen["importance"]]})
-    quotes = _quotes(data, sid, k, data_dir)
+    quotes = _quotes(data, sid, k, data_dir, mask)
     meta = tables.load_meta_dataset(data_dir)
     synthetic = bool(meta.get("synthetic"))
     return {
         "title": f"Feedback pack: {sid} {site['site_name']}",
-        "subtitle": (f"Peer worker case study, Part 1 structured interviews: {n_site} people "
-                     f"took part at this site. Data set: {meta.get('name', '')}."),
+        "subtitle": ("Peer worker case study, Part 1 structured interviews. Data set: "
+                     f"{meta.get('name', '')}."),
         "synthetic": synthetic,
         "synthetic_text": ("SYNTHETIC DEMO DATA: every answer and quote in this pack is "
                            "invented. These are not study results and the site names are "
                            "fictional."),
         "footer": f"{sid} feedback pack" + (" (synthetic demo data)" if synthetic else ""),
         "key_points": points["sentence"].tolist(),
-        "disclosure": tables.disclosure_note(k),
+        "disclosure": tables.disclosure_note(mask.policy),
         "happening_intro": ("“Is this happening here?”: No to the left of zero, Yes and "
                             "Partly to the right, other answers beside them; percentages "
                             "of everyone asked. Each bar gives its number of people."),
@@ -224,13 +228,14 @@ def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP
         "concentrate_table": _table(conc_table),
         "concentrate_caption": "“Concentrate here”: above-average importance, "
                                "below-average performance.",
-        "no_concentrate": "No statement falls in the “Concentrate here” quadrant at this site.",
+        "no_concentrate": ("No statement shown falls in the “Concentrate here” quadrant at "
+                           "this site."),
         "quotes": _table(quotes),
         "quotes_caption": ("Quotes from this site's interviews, redacted. A role is named "
                            f"only where at least {k} people here share it."),
         "no_quotes": "No coded Part 2 interview from this site has been imported yet.",
         "questions": _questions(points, concentrate, labels),
-        "notes": (tables.small_numbers_note(data, sid, k=k) + " The full site report "
+        "notes": (tables.small_numbers_note(data, sid, mask=mask) + " The full site report "
                   f"({sid}.html) gives every statement's wording, the tables and the data "
                   "behind them."),
         "frames": {"happening": happening, "ipa": ipa, "points": points, "labels": labels},
@@ -291,7 +296,8 @@ def _ipa_figure(ipa: pd.DataFrame):
 
 
 def write_site_pack(data: pd.DataFrame, site_id: str, path: str | Path = "", *,
-                    k: int = DEFAULT_MIN_GROUP_SIZE, data_dir: str | Path = "") -> Path | None:
+                    k: int = DEFAULT_MIN_GROUP_SIZE, data_dir: str | Path = "",
+                    mask: DisclosureMask | None = None) -> Path | None:
     """Write a site's PDF feedback pack (at most 4 A4 pages), replacing it whole.
 
     Parameters
@@ -305,9 +311,11 @@ def write_site_pack(data: pd.DataFrame, site_id: str, path: str | Path = "", *,
         batch passes a path in its staging folder, so the pack is published with the
         site's HTML report, or not at all.
     k : int
-        Minimum group size.
+        Minimum group size when no ``mask`` is given.
     data_dir : str or Path
         The processed folder ("" = ``data/processed``).
+    mask : DisclosureMask, optional
+        The batch's disclosure mask, as for :func:`pack_content`.
 
     Returns
     -------
@@ -321,13 +329,12 @@ def write_site_pack(data: pd.DataFrame, site_id: str, path: str | Path = "", *,
     peerlib.errors.ParameterError
         For an unknown site.
     """
-    k = check_min_group_size(k)
-    content = pack_content(data, site_id, k=k, data_dir=data_dir)
+    content = pack_content(data, site_id, k=k, data_dir=data_dir, mask=mask)
     target = pack_path(str(site_id), path)
     if content is None:
         target.unlink(missing_ok=True)
         return None
-    content["k"] = k
+    content["k"] = mask.k if mask is not None else check_min_group_size(k)
     return atomic_write_bytes(target, render_pack(content))
 
 
