@@ -92,3 +92,56 @@ def test_data_text_never_becomes_typst_markup(tmp_path, monkeypatch):
     path = pack.write_site_pack(data, "S01", tmp_path / "S01.pdf", k=5)
     pages, text = _text(path)
     assert '#panic("boom")' in text and "*bold*" in text
+
+
+#: The privacy tester's data set: NHS sites of 8, 7 and 3 people, a partnership (NHS sector)
+#: of 6 and a voluntary site of 5 peer workers and 1 service user. The 3-person site is
+#: hidden, so another NHS site must be hidden as its complement (else the NHS total minus the
+#: others gives it away); that site has 6 people and gets a pack.
+SUBTRACTION_SET = [
+    ("S01", "NHS", "NHS trust", "Peer worker", 4), ("S01", "NHS", "NHS trust", "Service user", 1),
+    ("S01", "NHS", "NHS trust", "Non-peer staff", 1), ("S01", "NHS", "NHS trust", "Line manager", 1),
+    ("S01", "NHS", "NHS trust", "Senior/strategic manager or commissioner", 1),
+    ("S02", "NHS", "NHS trust", "Peer worker", 4), ("S02", "NHS", "NHS trust", "Non-peer staff", 3),
+    ("S03", "NHS", "NHS trust", "Peer worker", 2), ("S03", "NHS", "NHS trust", "Service user", 1),
+    ("S04", "Voluntary", "Voluntary sector", "Peer worker", 5),
+    ("S04", "Voluntary", "Voluntary sector", "Service user", 1),
+    ("S05", "NHS", "Partnership", "Peer worker", 3), ("S05", "NHS", "Partnership", "Line manager", 3),
+]
+
+
+def test_pack_hides_exactly_what_the_site_report_hides(tmp_path, monkeypatch):
+    """The pack is built from the batch's mask: an item hidden as a complement in the
+    site's HTML tables (shown there as "hidden") is never in the pack's "Concentrate here"
+    table, and a site whose size is withheld does not get it printed in the pack."""
+    from disclosure_helpers import write_project
+
+    from peerlib.part1.prepare import prepare
+    from peerlib.reporting import tables
+
+    write_project(tmp_path, SUBTRACTION_SET)
+    monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
+    prepare()
+    data = load_prepared()
+    mask = tables.report_mask(data)
+    withheld = hidden_items = 0
+    for site in ["S01", "S02", "S04", "S05"]:
+        content = pack.pack_content(data, site, mask=mask)
+        ipa = tables.site_ipa(data, site, mask=mask)
+        pd.testing.assert_frame_equal(content["frames"]["ipa"], ipa)
+        hidden = set(ipa.loc[ipa["suppressed"], "item_id"].astype(str))
+        hidden_items += len(hidden)
+        assert not hidden & set(content["concentrate"]), site
+        n = int(data.loc[data["site_id"] == site, "participant_id"].nunique())
+        if mask.hidden("participants", tables.union_key("site", site)):
+            withheld += 1
+            assert f"{n} people" not in content["subtitle"] + content["notes"], site
+        imp = tables.site_importance(data, site, mask=mask)
+        imp = imp[imp["group"] == tables.THIS_SITE]
+        no_mean = set(imp.loc[imp["suppressed"], "item_id"].astype(str))
+        hidden_items += len(no_mean)
+        _, text = _text(pack.write_site_pack(data, site, tmp_path / f"{site}.pdf", mask=mask))
+        for item in no_mean:  # the importance grid prints no mean beside a hidden item
+            row = re.search(rf"\b{re.escape(item)} [A-Z][^0-9]*?(\S+)", text)
+            assert row and not re.fullmatch(r"\d\.\d\d", row.group(1)), (site, item)
+    assert withheld >= 1 and hidden_items >= 1  # the set does exercise complement hiding
