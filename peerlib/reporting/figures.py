@@ -17,6 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from .metadata import ipa_cells, pattern_cells, view_cells, with_figure_cells
+
 __all__ = [
     "HAPPENING_COLOURS",
     "IMPORTANCE_COLOURS",
@@ -160,7 +162,7 @@ def happening_bars(dist: pd.DataFrame, *, group: str | None = "sector",
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0, traceorder="normal"),
         height=max(320, 70 + 26 * n_rows), margin=dict(l=10, r=10, t=80, b=40),
     )
-    return fig
+    return with_figure_cells(fig, view_cells(dist, "happening", item=item))
 
 
 def importance_bars(summary: pd.DataFrame, *, group: str = "group",
@@ -211,7 +213,7 @@ def importance_bars(summary: pd.DataFrame, *, group: str = "group",
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
         height=460, margin=dict(l=10, r=10, t=80, b=120),
     )
-    return fig
+    return with_figure_cells(fig, view_cells(summary, "importance", item=item))
 
 
 def ipa_chart(ipa: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
@@ -265,7 +267,7 @@ def ipa_chart(ipa: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
         yaxis=dict(title="Mean importance (1-4)", range=[0.9, 4.1]),
         height=480, margin=dict(l=10, r=10, t=60, b=50),
     )
-    return fig
+    return with_figure_cells(fig, ipa_cells(ipa, item=item))
 
 
 # ---------------------------------------------------------------------- static (slides)
@@ -521,4 +523,4 @@ def theme_heatmap(patterns: pd.DataFrame, *, by: str = "sector", title: str = ""
     fig.update_layout(title=title, font=_FONT, template="plotly_white",
                       height=140 + 48 * len(groups), margin=dict(l=10, r=10, t=60, b=10))
     fig.update_yaxes(autorange="reversed")
-    return fig
+    return with_figure_cells(fig, pattern_cells(patterns[patterns["by"] == by]))

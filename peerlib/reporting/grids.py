@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..disclosure import check_min_group_size, small_group_label
 from .keypoints import agreement_shares
+from .metadata import DISCLOSURE_ATTR, ipa_cells, view_cells, with_cells
 
 __all__ = ["role_names", "statements_table", "happening_grid", "importance_grid", "ipa_grid",
            "missing_grid", "site_interview_summary", "GLOSSARY_TERMS", "glossary"]
@@ -39,12 +40,12 @@ def statements_table(codebook, items: Sequence[str] | None = None) -> pd.DataFra
     it = codebook.items
     if items is not None:
         it = it[it["item_id"].astype(str).isin([str(i) for i in items])]
-    return pd.DataFrame({
+    return with_cells(pd.DataFrame({
         "Item": it["item_id"].astype(str).tolist(),
         "Short label": [lab + (" (draft)" if d else "") for lab, d in
                         zip(it["label"], it["draft"])],
         "Statement": it["wording"].astype(str).tolist(),
-    })
+    }), [])  # wording only: no figure about people
 
 
 def _order(values: pd.Series, group_order: Sequence[str] | None) -> list[str]:
@@ -113,7 +114,7 @@ def happening_grid(dist: pd.DataFrame, *, group: str, k: int,
             else:
                 col.append(DASH)
         out[(names or {}).get(g, g)] = col
-    return pd.DataFrame(out)
+    return with_cells(pd.DataFrame(out), view_cells(dist, "happening", item=item))
 
 
 def importance_grid(summary: pd.DataFrame, *, group: str = "group", k: int,
@@ -160,7 +161,7 @@ def importance_grid(summary: pd.DataFrame, *, group: str = "group", k: int,
             else:
                 col.append(f"{r.mean:.2f} (n = {int(r.n)})")
         out[(names or {}).get(g, g)] = col
-    return pd.DataFrame(out)
+    return with_cells(pd.DataFrame(out), view_cells(summary, "importance", item=item))
 
 
 def ipa_grid(ipa: pd.DataFrame, *, group: str, k: int,
@@ -201,7 +202,7 @@ def ipa_grid(ipa: pd.DataFrame, *, group: str, k: int,
                 col.append(f"{r.quadrant} (performance {r.performance:.0f}, importance "
                            f"{r.importance:.2f})")
         out[g] = col
-    return pd.DataFrame(out)
+    return with_cells(pd.DataFrame(out), ipa_cells(ipa, item=item))
 
 
 def missing_grid(missing: pd.DataFrame, *, by: str = "Site") -> pd.DataFrame:
@@ -272,7 +273,8 @@ def site_interview_summary(counts: pd.DataFrame, *, k: int) -> pd.DataFrame:
                      "Roles interviewed": ("All roles" if len(present) == len(roles) and all(
                          "(" not in p for p in present) else ", ".join(present) or DASH),
                      "Roles not interviewed": ", ".join(absent) if absent else DASH})
-    return pd.DataFrame(rows)
+    # the same numbers as the masked counts it is made from, so the same metadata
+    return with_cells(pd.DataFrame(rows), counts.attrs.get(DISCLOSURE_ATTR))
 
 
 _GLOSSARY = {
@@ -351,5 +353,6 @@ def glossary(report: str, *, k: int, synthetic: bool = False) -> pd.DataFrame:
         raise ValueError(f"glossary: report must be one of {', '.join(GLOSSARY_TERMS)}, "
                          f"got {report!r}")
     keys = list(GLOSSARY_TERMS[report]) + (["synthetic"] if synthetic else [])
-    return pd.DataFrame([{"Term": _GLOSSARY[key][0],
-                          "Meaning": _GLOSSARY[key][1].format(k=k)} for key in keys])
+    return with_cells(pd.DataFrame([{"Term": _GLOSSARY[key][0],
+                                     "Meaning": _GLOSSARY[key][1].format(k=k)}
+                                    for key in keys]), [])  # no figure about people

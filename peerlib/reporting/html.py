@@ -282,16 +282,21 @@ def chart_html(fig, div_id: str, *, label: str | None = None) -> str:
         A ``<figure>`` holding a ``role="img"`` box named by ``aria-label``, the figure as
         ``<script type="application/json" class="peerwork-figure">`` (drawn by the page's
         bootstrap script, see :func:`export_html`) and the chart's numbers
-        (:func:`chart_table`) as a visually hidden table. No plotly.js.
+        (:func:`chart_table`) as a visually hidden table, preceded by the chart's
+        disclosure metadata when the figure carries it
+        (:func:`peerlib.reporting.metadata.with_figure_cells`: the batch's audit refuses a
+        chart without it). No plotly.js.
     """
     title = _title(fig) or "chart"
     table = chart_table(fig)
     height = int(fig.layout.height or 450)
     name = label or (f"Chart: {title}. The numbers are in the table that follows."
                      if table["rows"] else f"Chart: {title}.")
+    from .metadata import disclosure_block, figure_cells
+
     return _pages().get_template("chart.html.j2").render(
         div_id=div_id, label=name, height=height, figure_json=_safe_json(fig), title=title,
-        **table)
+        disclosure=Markup(disclosure_block(figure_cells(fig), f"Chart: {title}")), **table)
 
 
 # ---------------------------------------------------------------------- pages

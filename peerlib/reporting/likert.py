@@ -30,6 +30,7 @@ import plotly.graph_objects as go
 from ..disclosure import check_min_group_size, small_group_label
 from ..errors import ParameterError
 from .figures import HAPPENING_COLOURS
+from .metadata import DISCLOSURE_ATTR, view_cells, with_cells, with_figure_cells
 
 __all__ = ["AGREE", "DISAGREE", "SIDE", "diverging_rows", "happening_diverging",
            "happening_diverging_static"]
@@ -120,7 +121,8 @@ def diverging_rows(dist: pd.DataFrame, *, group: str | None = None, k: int,
             rec["agree_percent"] = (float("nan") if hidden else
                                     sum(rec.get(f"{a} %", 0.0) for a in AGREE))
             rows.append(rec)
-    out = pd.DataFrame(rows)
+    cells = view_cells(dist, "happening")  # what the chart's numbers describe
+    out = with_cells(pd.DataFrame(rows), cells)
     if out.empty:
         return out
     if order == "agreement":
@@ -129,7 +131,7 @@ def diverging_rows(dist: pd.DataFrame, *, group: str | None = None, k: int,
             first.sort_values(ascending=False, na_position="last", kind="stable").index)}
         out["_rank"] = out["item_id"].map(lambda i: rank.get(i, len(rank)))
         out = out.sort_values("_rank", kind="stable").drop(columns="_rank")
-    return out.reset_index(drop=True)
+    return with_cells(out.reset_index(drop=True), cells)
 
 
 def _wrap(text: str, width: int = 60) -> str:
@@ -165,6 +167,7 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.72, 0.28],
                         horizontal_spacing=0.06,
                         subplot_titles=("No ← | → Yes or Partly", "Other answers"))
+    with_figure_cells(fig, rows.attrs.get(DISCLOSURE_ATTR))
     if rows.empty:
         fig.update_layout(title=title, font=_FONT, template="plotly_white")
         return fig

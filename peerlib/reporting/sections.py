@@ -14,6 +14,7 @@ from ..part2.framework import (CASE_COLUMNS, QUOTE_HEADERS, EXCERPT_SEPARATOR, c
                                participants, quotes)
 from ..part2.segments import load_coded_segments, load_qda_codebook
 from ..disclosure import union_key
+from .metadata import pattern_cells
 from .tables import DISPLAY_NAMES, _cell, disclosure_block, note, table, with_cells
 
 __all__ = ["quotes_display", "coding_summary_display", "participants_roles", "case_headers",
@@ -107,10 +108,7 @@ def patterns_display(patterns: pd.DataFrame, *, k: int) -> pd.DataFrame:
         else:
             value = f"{int(r.n_spoke)} of {int(r.n_participants)} ({float(r.percent):.0f}%)"
         text.append(value)
-    kinds = {"sector": "sector", "organisation_type": "orgtype", "role": "role"}
-    cells = [_cell(union_key(kinds.get(r.by, r.by), r.group), "themes", "", r.n_participants,
-                   rule="primary" if bool(r.suppressed) and int(r.n_participants) else "")
-             for r in patterns.itertuples(index=False)]
+    cells = pattern_cells(patterns)
     frame = patterns.assign(_text=text)
     wide = frame.pivot_table(index=["by", "group"], columns="theme", values="_text",
                              aggfunc="first", sort=False)

@@ -29,6 +29,8 @@ from ..disclosure import (
     union_key,
 )
 from ..errors import ParameterError
+from .metadata import DISCLOSURE_ATTR, disclosure_block, with_cells
+from .metadata import cell as _cell
 from ..part1.prepare import load_meta, load_prepared, load_sites
 
 __all__ = [
@@ -354,43 +356,6 @@ def note(text: object):
     from IPython.display import HTML
 
     return HTML(f'<p class="peerwork-note">{html.escape(str(text))}</p>')
-
-
-#: Key of a display table's ``attrs`` holding what each of its numbers describes.
-DISCLOSURE_ATTR = "peerwork_disclosure"
-
-
-def disclosure_block(cells: list[dict] | None, caption: str = "") -> str:
-    """The hidden metadata block that goes with a published table: for every number, the
-    group it describes (``union``, ``statistic``, ``item``) and that group's size ``n``
-    (hidden cells name their group and rule, never a size). The batch's publish-time audit
-    (:mod:`peerlib.disclosure.audit`) reads it; "" when ``cells`` is None."""
-    import json
-
-    if cells is None:
-        return ""
-    text = json.dumps({"caption": caption, "cells": cells}, ensure_ascii=True)
-    text = text.replace("</", "<\\/").replace("<!--", "<\\!--")
-    return f'<script type="application/json" class="peerwork-disclosure">{text}</script>'
-
-
-def with_cells(frame: pd.DataFrame, cells: list[dict]) -> pd.DataFrame:
-    """Attach the disclosure metadata of a display table (see :func:`disclosure_block`)."""
-    frame.attrs[DISCLOSURE_ATTR] = cells
-    return frame
-
-
-def _cell(union: str | None, statistic: str, item: object = "", n: object = None, *,
-          rule: str = "", public: bool = False) -> dict:
-    """One number's metadata: a shown group with its size, or a hidden one with its rule."""
-    rec = {"union": union, "statistic": statistic, "item": "" if item is None else str(item)}
-    if rule in ("primary", "secondary"):
-        rec["hidden"] = rule
-    else:
-        rec["n"] = int(n)
-        if public or rule == "public":
-            rec["public"] = True
-    return rec
 
 
 def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True):

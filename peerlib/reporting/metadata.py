@@ -1,0 +1,179 @@
+"""Disclosure metadata of published tables and charts: what each shown number describes.
+
+Every table and chart a report publishes carries a hidden block (``<script
+type="application/json" class="peerwork-disclosure">``) listing, for each number, the group
+it describes (its ``union`` of site x role atoms, see :mod:`peerlib.disclosure.mask`), the
+family of figures (``statistic``: participants, happening, importance, themes), the item,
+and that group's size ``n``; a hidden number names its group and rule instead, never a
+size. The batch's publish-time audit (:mod:`peerlib.disclosure.audit`) reads these blocks
+from every staged report and refuses a report with a table or chart that has none.
+
+Tables carry their cells in ``frame.attrs[DISCLOSURE_ATTR]`` (:func:`with_cells`); charts
+in an attribute of the plotly figure (:func:`with_figure_cells`), written beside the chart
+by :func:`peerlib.reporting.html.chart_html`. A table or chart with no figure about people
+(the statements' wording, a glossary) carries an empty list, which says so explicitly.
+"""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+__all__ = ["DISCLOSURE_ATTR", "cell", "disclosure_block", "with_cells", "view_cells",
+           "ipa_cells", "pattern_cells", "with_figure_cells", "figure_cells"]
+
+#: Key of a display table's ``attrs`` holding what each of its numbers describes.
+DISCLOSURE_ATTR = "peerwork_disclosure"
+_FIGURE_ATTR = "_peerwork_disclosure"
+#: The column holding the size of each group in a masked view, per family of figures.
+_N_COLUMN = {"happening": "n_asked", "importance": "n"}
+
+
+def cell(union: str | None, statistic: str, item: object = "", n: object = None, *,
+         rule: str = "", public: bool = False) -> dict:
+    """One number's metadata: a shown group with its size, or a hidden one with its rule.
+
+    Parameters
+    ----------
+    union : str or None
+        The group's key in the mask (:func:`peerlib.disclosure.mask.union_key`); None for a
+        number that describes no group of people.
+    statistic : str
+        The family of figures (``participants``, ``happening``, ``importance``, ``themes``).
+    item : object
+        The item id (importance is a family per item).
+    n : int
+        The group's size (people or answers); not written for a hidden number.
+    rule : str
+        "primary" or "secondary" for a hidden number; "public" for a figure the study
+        publishes as is (sample composition); "" for a shown one.
+    public : bool
+        Same as ``rule="public"``.
+
+    Returns
+    -------
+    dict
+        ``union``, ``statistic``, ``item`` and either ``hidden`` (the rule) or ``n`` (and
+        ``public`` when set).
+    """
+    rec = {"union": union, "statistic": statistic, "item": "" if item is None else str(item)}
+    if rule in ("primary", "secondary"):
+        rec["hidden"] = rule
+    else:
+        rec["n"] = int(n)
+        if public or rule == "public":
+            rec["public"] = True
+    return rec
+
+
+def disclosure_block(cells: list[dict] | None, caption: str = "") -> str:
+    """The hidden metadata block that goes with a published table or chart.
+
+    Parameters
+    ----------
+    cells : list of dict or None
+        :func:`cell` records; None writes nothing (the audit then refuses the table).
+    caption : str
+        The table's caption or the chart's title, named in the audit's messages.
+
+    Returns
+    -------
+    str
+        ``<script type="application/json" class="peerwork-disclosure">`` holding
+        ``{"caption", "cells"}`` with ``</`` escaped, or "".
+    """
+    if cells is None:
+        return ""
+    text = json.dumps({"caption": caption, "cells": cells}, ensure_ascii=True)
+    text = text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    return f'<script type="application/json" class="peerwork-disclosure">{text}</script>'
+
+
+def with_cells(frame: pd.DataFrame, cells: list[dict] | None) -> pd.DataFrame:
+    """Attach the disclosure metadata of a display table (in place; returns ``frame``)."""
+    if cells is not None:
+        frame.attrs[DISCLOSURE_ATTR] = cells
+    return frame
+
+
+def view_cells(frame: pd.DataFrame, statistic: str, *, n: str | None = None,
+               item: str = "item_id") -> list[dict] | None:
+    """The metadata of a masked view, one record per group and item.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A view from :mod:`peerlib.reporting.tables` (``site_happening``,
+        ``group_happening``, ``site_importance``, ``importance_with_overall``...): columns
+        ``union``, ``item``, the size column ``n``, ``suppressed`` and ``rule``; a
+        distribution has one row per answer option, which count once.
+    statistic : str
+        ``happening`` or ``importance``.
+    n : str, optional
+        The size column; default ``n_asked`` for happening, ``n`` for importance.
+    item : str
+        The item column.
+
+    Returns
+    -------
+    list of dict or None
+        :func:`cell` records (a group asked nobody is a shown 0); None when ``frame`` is
+        not a masked view (no ``union`` column: an analyst's own table, which the batch's
+        audit would refuse to publish).
+    """
+    if "union" not in frame.columns or "suppressed" not in frame.columns:
+        return None
+    size = n or _N_COLUMN[statistic]
+    rules = frame["rule"] if "rule" in frame.columns else pd.Series("", index=frame.index)
+    out, seen = [], set()
+    for union, it, value, hidden, rule in zip(frame["union"], frame[item].astype(str),
+                                              frame[size], frame["suppressed"], rules):
+        if (union, it) in seen:
+            continue
+        seen.add((union, it))
+        value = 0 if pd.isna(value) else int(value)
+        out.append(cell(union, statistic, it, value,
+                        rule=(rule or "primary") if bool(hidden) and value > 0 else ""))
+    return out
+
+
+def ipa_cells(ipa: pd.DataFrame, *, item: str = "item_id") -> list[dict] | None:
+    """The metadata of a masked Importance-Performance view
+    (:func:`peerlib.reporting.tables.ipa_view`, ``site_ipa``): per point, its
+    "Is this happening here?" answers (``n_performance``) and its importance answers
+    (``n_importance``); None when ``ipa`` is not a masked view."""
+    if "union" not in ipa.columns or "suppressed" not in ipa.columns:
+        return None
+    hap = view_cells(ipa, "happening", n="n_performance", item=item) or []
+    imp = view_cells(ipa, "importance", n="n_importance", item=item) or []
+    return hap + imp
+
+
+def pattern_cells(patterns: pd.DataFrame) -> list[dict]:
+    """The metadata of theme patterns (:func:`peerlib.part2.framework.theme_patterns`):
+    per group (``by``, ``group``), its participants with coded transcripts (``themes``),
+    hidden with its rule where ``suppressed``."""
+    from ..disclosure.mask import union_key
+
+    kinds = {"sector": "sector", "organisation_type": "orgtype", "role": "role"}
+    rules = (patterns["rule"] if "rule" in patterns.columns
+             else pd.Series("", index=patterns.index))
+    out = []
+    for r, rule in zip(patterns.itertuples(index=False), rules):
+        hidden = bool(r.suppressed) and int(r.n_participants) > 0
+        out.append(cell(union_key(kinds.get(r.by, r.by), r.group), "themes", "",
+                        r.n_participants, rule=(rule or "primary") if hidden else ""))
+    return out
+
+
+def with_figure_cells(fig, cells: list[dict] | None):
+    """Attach the disclosure metadata of a chart to its plotly figure (returns ``fig``);
+    :func:`peerlib.reporting.html.chart_html` writes it beside the chart."""
+    if cells is not None:
+        setattr(fig, _FIGURE_ATTR, cells)
+    return fig
+
+
+def figure_cells(fig) -> list[dict] | None:
+    """The disclosure metadata attached to a figure by :func:`with_figure_cells`, or None."""
+    return getattr(fig, _FIGURE_ATTR, None)
