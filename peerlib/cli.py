@@ -255,11 +255,14 @@ def _run(args: argparse.Namespace) -> int:
                   f"the default {DEFAULT_MIN_GROUP_SIZE}; results for groups this small can "
                   "identify participants. Do not share these reports outside the research "
                   "team.", file=sys.stderr)
-        batch = run_reports(args.data, args.out, jobs=args.jobs, sites=sites,
-                            min_group_size=args.min_group_size, timeout=args.timeout,
-                            notebooks=args.notebooks, progress=not args.no_progress,
-                            force=args.force, scheduler=args.scheduler,
-                            disclosure=args.disclosure)
+        from .errors import DisclosureWarning
+
+        with _plain_warnings(args.command, DisclosureWarning):
+            batch = run_reports(args.data, args.out, jobs=args.jobs, sites=sites,
+                                min_group_size=args.min_group_size, timeout=args.timeout,
+                                notebooks=args.notebooks, progress=not args.no_progress,
+                                force=args.force, scheduler=args.scheduler,
+                                disclosure=args.disclosure)
         reused = sum(r.reused for r in batch.results)
         print(f"{len(batch.results) - reused} reports written, {reused} reused (nothing they "
               f"are made from changed); open {batch.index}")

@@ -218,3 +218,9 @@ class DataWarning(UserWarning):
 class QDAWarning(UserWarning):
     """Something in a QDA import a data manager should look at (unmapped documents...)."""
 
+
+class DisclosureWarning(UserWarning):
+    """A disclosure risk the batch cannot remove by itself and the analyst must act on
+    (e.g. two releases that differ by fewer than k people,
+    :mod:`peerlib.disclosure.releases`)."""
+

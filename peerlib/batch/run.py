@@ -27,6 +27,7 @@ import nbformat
 
 from .. import __version__
 from ..disclosure import get_policy, write_mask
+from ..disclosure.releases import write_release
 from ..errors import ParameterError, ReportError
 from ..paths import project_paths
 from ..part1.prepare import load_meta, load_prepared, load_sites
@@ -319,6 +320,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         order = {j.name: i for i, j in enumerate(job_list)}
         results.sort(key=lambda r: order[r.name])
         audit = _audit_disclosure(job_list, results, stage, out_dir, data_dir, mask, policy)
+        release = _check_release(data_dir, out_dir, mask, policy)
         (stage / AUDIT_FILE).write_text(audit, encoding="utf-8")
         moves, removals = plan_moves(job_list, results, stage, out_dir)
         moves.append([AUDIT_FILE, AUDIT_FILE])  # published with the reports it describes
@@ -329,6 +331,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
                                      will_exist={dst for _, dst in moves})
         publish(out_dir, stage, moves=moves, removals=removals, banners=banners,
                 status=status, page=page, run_id=run_id, run_date=run_date)
+        write_release(release[0], release[1], release[2], run_date=run_date)
     except BaseException:
         # Ctrl-C, SIGTERM or a bug: stop the workers (each stops its kernel), publish nothing.
         if pool is not None:
@@ -348,6 +351,31 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
                      "reports of failed sites were kept and are marked stale in the index.")
         raise ReportError("\n".join(lines), failures=batch.failures)
     return batch
+
+
+def _check_release(data_dir: Path, out_dir: Path, mask, policy):
+    """Compare this batch with the last one published into ``out_dir``
+    (:mod:`peerlib.disclosure.releases`): warn (:class:`DisclosureWarning`) about groups shown
+    in both that changed by fewer than k people. Returns what to record once published."""
+    import warnings
+
+    from ..disclosure.releases import (differencing_risks, read_release, release_path,
+                                       release_people, risk_message)
+    from ..errors import DisclosureWarning
+
+    people = release_people(load_prepared(data_dir))
+    shown = set(mask.loc[~mask["hidden"].astype(bool)
+                         & (mask["statistic"] != "themes"), "union"].astype(str))
+    path = release_path(data_dir, out_dir)
+    before = read_release(path)
+    if before is not None:
+        previous, shown_before = before
+        risks = differencing_risks(previous, people, shown_before, shown, k=policy.k)
+        if len(risks):
+            since = load_status(out_dir).get("batch", {}).get("run_date", "")
+            warnings.warn(risk_message(risks, k=policy.k, reports_dir=out_dir, run_date=since),
+                          DisclosureWarning, stacklevel=3)
+    return path, people, shown
 
 
 def _mask_digest(mask) -> str:
