@@ -29,7 +29,10 @@ def test_dask_cluster_builds_the_same_reports_as_a_local_run(batch, tmp_path):
     assert not list(tmp_path.glob(".staging-*"))
 
 
-def test_unreachable_scheduler_is_a_clear_error(tmp_path):
+def test_unreachable_scheduler_is_a_clear_error(tmp_path, monkeypatch):
+    from peerlib.batch import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 2)  # the same error, sooner
     with pytest.raises(ParameterError, match="No Dask scheduler answers"):
         run_reports(out=tmp_path, sites=["S01"], notebooks=REPO / "notebooks",
                     scheduler="tcp://127.0.0.1:9", progress=False, force=True)

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 
-__all__ = ["dask_executor"]
+__all__ = ["dask_executor", "CONNECT_TIMEOUT"]
+
+#: Seconds to wait for the scheduler to answer before giving up with a clear error.
+CONNECT_TIMEOUT = 20
 
 
 class _DaskExecutor(cf.Executor):
@@ -22,7 +25,7 @@ class _DaskExecutor(cf.Executor):
     def __init__(self, address: str) -> None:
         from distributed import Client
 
-        self.client = Client(address, set_as_default=False, timeout=20)
+        self.client = Client(address, set_as_default=False, timeout=CONNECT_TIMEOUT)
         self._executor = self.client.get_executor(pure=False)
 
     def submit(self, fn, /, *args, **kwargs):
