@@ -23,6 +23,7 @@ import hashlib
 import io
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -225,7 +226,7 @@ def atomic_outputs(out: str | Path):
         shutil.rmtree(stage, ignore_errors=True)
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+def atomic_write_bytes(path: str | Path, data: bytes, *, mode: int = 0o666) -> Path:
     """Replace ``path`` with ``data`` whole: written to a temporary file beside it, flushed,
     then moved over it (``os.replace``).
 
@@ -235,6 +236,11 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
         The file (its folder is created when missing).
     data : bytes
         The new content.
+    mode : int
+        Permissions of the new file before the process's umask applies, as for any file
+        the process creates: the default 0o666 gives the usual ``-rw-r--r--`` (umask 022),
+        so that reports on a shared drive are readable by their readers; 0o600 for a file
+        only its owner may read.
 
     Returns
     -------
@@ -243,7 +249,14 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    while True:
+        tmp = path.parent / f".{path.name}.tmp-{secrets.token_hex(6)}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                         mode)
+            break
+        except FileExistsError:  # pragma: no cover - a 48-bit name already taken
+            continue
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -256,9 +269,10 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
     return path
 
 
-def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8") -> Path:
+def atomic_write_text(path: str | Path, text: str, encoding: str = "utf-8", *,
+                      mode: int = 0o666) -> Path:
     """:func:`atomic_write_bytes` for text (``encoding`` default UTF-8)."""
-    return atomic_write_bytes(path, text.encode(encoding))
+    return atomic_write_bytes(path, text.encode(encoding), mode=mode)
 
 
 def sha256_file(path: str | Path) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -142,3 +144,23 @@ def test_report_downloads_use_the_same_safe_writer(tmp_path):
     path.write_bytes(data)
     rows = assert_safe_csv(path)
     assert rows[1][0] == "Lantern\r'=SUM(1+1)" and data.startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_atomic_writes_get_the_usual_permissions_so_readers_can_open_reports(tmp_path):
+    """Reports on a shared drive must be readable by their readers: a file written whole
+    gets the permissions any new file gets (0o666 less the umask), not a temporary file's
+    0o600; a record for its owner only asks for 0o600."""
+    from peerlib._files import atomic_write_bytes
+
+    old = os.umask(0o022)
+    try:
+        report = atomic_write_bytes(tmp_path / "S01.pdf", b"%PDF")
+        private = atomic_write_bytes(tmp_path / "record.json", b"{}", mode=0o600)
+        replaced = atomic_write_bytes(tmp_path / "S01.pdf", b"%PDF again")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(report.stat().st_mode) == 0o644
+    assert stat.S_IMODE(replaced.stat().st_mode) == 0o644
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["S01.pdf", "record.json"]

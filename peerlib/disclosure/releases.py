@@ -102,7 +102,8 @@ def write_release(path: str | Path, people: pd.DataFrame, shown: Iterable[str], 
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"run_date": run_date, "shown": sorted(set(shown)),
               "people": people[_COLUMNS].astype(str).values.tolist()}
-    return atomic_write_text(path, json.dumps(record, indent=0, sort_keys=True) + "\n")
+    return atomic_write_text(path, json.dumps(record, indent=0, sort_keys=True) + "\n",
+                             mode=0o600)  # pseudonyms: for the owner only
 
 
 def differencing_risks(previous: pd.DataFrame, current: pd.DataFrame,
