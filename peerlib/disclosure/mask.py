@@ -16,15 +16,19 @@ theme counts), this module collects every group that any report of the batch pub
   add and subtract: site against all other sites, sector and "All" totals, roles, the
   data-quality report's per-site counts, the framework matrix's role labels...). Atoms known
   to be zero count as published. A fast first pass hides, in every published partition (a
-  total and its parts) that has exactly one hidden part, the smallest other part; then an
+  total and its parts) that has exactly one hidden part, or hidden parts holding fewer than
+  ``k`` together, the smallest other part; then an
   exact check (the indicator vector of each protected set projected on the row space of the
   published groups, by SVD) finds what is still recoverable, and the smallest published group
   that the recovery needs is hidden, until nothing small is recoverable.
 
 Groups that are published whatever the mask says (*forced*: the study's sample composition
-at sector level, which DESIGN.md shows as is; the framework matrix's rows, which list every
-coded participant with their site) are never hidden; a small set recoverable from them alone
-is recorded with the rule ``public`` instead of failing.
+at sector level, which DESIGN.md shows as is; the number of participants with a coded
+transcript) are never hidden; a small set recoverable from them alone is recorded with the
+rule ``public`` instead of failing. The framework matrix is not forced: it lists the rows of
+a site only where the mask shows that site's Part 2 group
+(:func:`peerlib.part2.framework.publish_matrix`), so its row counts are ordinary published
+groups that secondary suppression accounts for.
 
 Libraries evaluated
 -------------------
@@ -56,6 +60,7 @@ from .policy import DEFAULT_POLICY, DisclosurePolicy
 
 __all__ = [
     "STATISTICS",
+    "SITE_ATTRIBUTES",
     "MASK_COLUMNS",
     "union_key",
     "atoms_table",
@@ -70,10 +75,17 @@ __all__ = [
 #: Families of figures: participant counts, "Is this happening here?" answers (every item),
 #: importance answers (per item), Part 2 theme counts (participants with coded transcripts).
 STATISTICS = ("participants", "happening", "importance", "themes")
+#: Site-register attributes of the prepared data that Part 2 tables group sites by (besides
+#: ``sector`` and ``organisation_type``, which have their own kinds of group):
+#: ``attr:<column>|<value>`` covers the atoms of the sites with that value.
+SITE_ATTRIBUTES = ("bme_focus",)
 #: Columns of the tidy mask table.
 MASK_COLUMNS = ["report", "table", "group", "union", "item", "statistic", "n", "hidden",
                 "rule", "policy", "k"]
 _ATOM_KEYS = ["site_id", "role"]
+#: Kinds of Part 2 group hidden before a site's own group when secondary suppression has a
+#: choice (a hidden site takes its participants' rows out of the published matrix).
+_BREAKDOWNS = ("sector", "orgtype", "attr", "role", "site_role", "sector_role")
 _TOL = 1e-8
 
 
@@ -81,7 +93,9 @@ _TOL = 1e-8
 def union_key(kind: str, *values: object) -> str:
     """The key of a published group: ``all``, ``site:S01``, ``others:S01``,
     ``sector:NHS``, ``role:Peer worker``, ``orgtype:Partnership``,
-    ``site_role:S01|Peer worker`` or ``sector_role:NHS|Peer worker``."""
+    ``site_role:S01|Peer worker``, ``sector_role:NHS|Peer worker`` or
+    ``attr:bme_focus|True`` (the sites with that value of a register attribute,
+    :data:`SITE_ATTRIBUTES`)."""
     if kind == "all":
         return "all"
     return f"{kind}:" + "|".join(str(v) for v in values)
@@ -92,6 +106,7 @@ class _Members:
 
     def __init__(self, atoms: pd.DataFrame):
         self.n = len(atoms)
+        self._atoms = atoms
         self._index: dict[tuple[str, str], np.ndarray] = {}
         for col, kind in (("site_id", "site"), ("sector", "sector"), ("role", "role"),
                           ("organisation_type", "orgtype")):
@@ -114,6 +129,11 @@ class _Members:
                 row = self._get(kind, value)
             elif kind == "others":
                 row = ~self._get("site", value)
+            elif kind == "attr":
+                column, _, level = value.partition("|")
+                if column not in self._atoms.columns:
+                    raise ValueError(f"Unknown site attribute in published group {key!r}")
+                row = (self._atoms[column].astype(str) == level).to_numpy()
             elif kind in ("site_role", "sector_role"):
                 first, _, role = value.rpartition("|")
                 row = self._get("site" if kind == "site_role" else "sector", first) & \
@@ -137,7 +157,8 @@ def atoms_table(data: pd.DataFrame, *, coded: Iterable[str] | None = None) -> pd
     Returns
     -------
     pandas.DataFrame
-        ``site_id``, ``role``, ``sector``, ``organisation_type`` (text), ``participants``
+        ``site_id``, ``role``, ``sector``, ``organisation_type`` (text), the
+        :data:`SITE_ATTRIBUTES` present in ``data`` (text), ``participants``
         (count), ``themes`` (participants with a coded transcript; 0 without ``coded``) and
         one column ``importance:<item>`` per item (importance answers given).
     """
@@ -146,9 +167,11 @@ def atoms_table(data: pd.DataFrame, *, coded: Iterable[str] | None = None) -> pd
                         organisation_type=data["organisation_type"].astype(str),
                         item_id=data["item_id"].astype(str))
     people = frame.drop_duplicates("participant_id")
+    extra = {c: (c, "first") for c in SITE_ATTRIBUTES if c in people.columns}
+    people = people.assign(**{c: people[c].astype(str) for c in extra})
     atoms = (people.groupby(_ATOM_KEYS, sort=False)
              .agg(sector=("sector", "first"), organisation_type=("organisation_type", "first"),
-                  participants=("participant_id", "size")).reset_index())
+                  **extra, participants=("participant_id", "size")).reset_index())
     ids = set(str(c) for c in coded) if coded is not None else set()
     themes = people[people["participant_id"].astype(str).isin(ids)].groupby(
         _ATOM_KEYS).size()
@@ -287,7 +310,8 @@ def protect(sizes: Sequence[int], members: np.ndarray, *, k: int,
     hideable = ~forced & (n > 0)
     rank = np.zeros(m, int) if prefer is None else (~np.asarray(prefer, bool)).astype(int)
 
-    # fast first pass: in a shown total with exactly one hidden part, hide the smallest other
+    # fast first pass: in a shown total with exactly one hidden part, or hidden parts of
+    # fewer than k together, hide the smallest other
     changed = True
     while changed and partitions:
         changed = False
@@ -295,8 +319,9 @@ def protect(sizes: Sequence[int], members: np.ndarray, *, k: int,
             children = [c for c in children if n[c] > 0]
             if hidden[parent] or len(children) < 2:
                 continue
-            if sum(hidden[c] for c in children) != 1:
-                continue
+            held = sum(n[c] for c in children if hidden[c])
+            if sum(hidden[c] for c in children) != 1 and not 0 < held < k:
+                continue  # none hidden, or hidden parts that hold k or more together
             options = [c for c in children if not hidden[c] and hideable[c]]
             if options:
                 pick = min(options, key=lambda c: (rank[c], n[c], c))
@@ -447,17 +472,27 @@ def catalogue(data: pd.DataFrame, *, site_ids: Sequence[str] | None = None,
             add("cross_site", "ipa", "All", "all", i, "happening")
             add("cross_site", "ipa", "All", "all", i, "importance")
     if coded is not None:
+        add("framework", "coding_summary", "All", "all", "", "themes", True)
         for s in sites:
-            add("framework", "matrix", s, union_key("site", s), "", "themes", True)
+            add("framework", "matrix", s, union_key("site", s), "", "themes")
+            add("framework", "site_synthesis", s, union_key("site", s), "", "themes")
+            add("framework", "summaries", s, union_key("site", s), "", "themes")
         for s, r in pairs.itertuples(index=False):
             add("framework", "matrix", f"{s} {r}", union_key("site_role", s, r), "", "themes")
         for x in sectors:
             add("framework", "theme_patterns", x, union_key("sector", x), "", "themes")
         for o in orgtypes:
             add("framework", "theme_patterns", o, union_key("orgtype", o), "", "themes")
+            add("framework", "cross_case", o, union_key("orgtype", o), "", "themes")
+        for col in SITE_ATTRIBUTES:
+            if col in people.columns:
+                for v in dict.fromkeys(people[col].astype(str)):
+                    add("framework", "cross_case", f"{col} {v}", union_key("attr", col, v),
+                        "", "themes")
         for r in roles:
             add("framework", "theme_patterns", r, union_key("role", r), "", "themes")
         add("framework", "theme_patterns", "All", "all", "", "themes")
+        add("framework", "cooccurrence", "All", "all", "", "themes")
     return pd.DataFrame(rows, columns=["report", "table", "group", "union", "item",
                                        "statistic", "forced"])
 
@@ -486,6 +521,9 @@ def _partitions(keys: list[str], atoms: pd.DataFrame) -> list[tuple[int, list[in
     part("all", [union_key("site", s) for s in sites])
     part("all", [union_key("role", r) for r in dict.fromkeys(atoms["role"])])
     part("all", [union_key("orgtype", o) for o in dict.fromkeys(atoms["organisation_type"])])
+    for col in SITE_ATTRIBUTES:
+        if col in atoms.columns:
+            part("all", [union_key("attr", col, v) for v in dict.fromkeys(atoms[col])])
     for s in sites:
         part("all", [union_key("site", s), union_key("others", s)])
         part(union_key("site", s), [union_key("site_role", s, r) for r in site_roles[s]])
@@ -493,14 +531,37 @@ def _partitions(keys: list[str], atoms: pd.DataFrame) -> list[tuple[int, list[in
 
 
 def _solve(keys: list[str], atoms: pd.DataFrame, sizes: np.ndarray, forced: np.ndarray,
-           k: int, prefer: np.ndarray | None = None, member: _Members | None = None
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           k: int, prefer: np.ndarray | None = None, member: _Members | None = None,
+           merge_identical: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`protect` on the groups ``keys``; with ``merge_identical``, groups that cover
+    the same people under different names (a lone voluntary site, its sector and its
+    organisation type) are decided once, together: forced when any name is forced,
+    preferred for hiding only when every name is."""
     member = member or _Members(atoms)
     members = np.array([member(key) for key in keys]).reshape(len(keys), len(atoms))
-    hidden, rule = protect(sizes, members, k=k, forced=forced,
-                           partitions=_partitions(keys, atoms),
-                           atom_site=atoms["site_id"].to_numpy(), prefer=prefer)
-    return hidden, rule, members.astype(int) @ np.asarray(sizes, dtype=int)
+    n = members.astype(int) @ np.asarray(sizes, dtype=int)
+    if not merge_identical:
+        hidden, rule = protect(sizes, members, k=k, forced=forced,
+                               partitions=_partitions(keys, atoms),
+                               atom_site=atoms["site_id"].to_numpy(), prefer=prefer)
+        return hidden, rule, n
+    nz = np.asarray(sizes) > 0
+    first: dict[bytes, int] = {}
+    inverse = np.array([first.setdefault(row[nz].tobytes(), len(first)) for row in members],
+                       dtype=int)
+    reps = np.array([int(np.flatnonzero(inverse == u)[0]) for u in range(len(first))],
+                    dtype=int)
+    u_forced = np.array([forced[inverse == u].any() for u in range(len(first))], dtype=bool)
+    u_prefer = None if prefer is None else np.array(
+        [np.asarray(prefer)[inverse == u].all() for u in range(len(first))], dtype=bool)
+    parts = []
+    for parent, children in _partitions(keys, atoms):
+        kids = list(dict.fromkeys(int(inverse[c]) for c in children))
+        if int(inverse[parent]) not in kids and len(kids) == len(children):
+            parts.append((int(inverse[parent]), kids))
+    hidden, rule = protect(sizes, members[reps], k=k, forced=u_forced, partitions=parts,
+                           atom_site=atoms["site_id"].to_numpy(), prefer=u_prefer)
+    return hidden[inverse], rule[inverse], n
 
 
 def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
@@ -531,7 +592,8 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
     Families are solved in order: "Is this happening here?" answers (one family: every
     item has the same atoms), importance per item, participant counts (the groups whose
     answers are shown print their ``n``, so those counts are published: forced here),
-    then Part 2 themes.
+    then Part 2 themes (groups covering the same people decided together; breakdowns
+    hidden before sites, whose hiding takes rows out of the framework matrix).
     """
     atoms = atoms_table(data, coded=coded)
     cat = catalogue(data, site_ids=site_ids, coded=coded, cross_site=cross_site,
@@ -543,7 +605,8 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
                  cat["statistic"]), sort=False)}
 
     def solve(stat: str, item: str, sizes_col: str, k: int,
-              extra_forced: set[str] = frozenset(), prefer: set[str] = frozenset()):
+              extra_forced: set[str] = frozenset(), prefer: set[str] = frozenset(),
+              prefer_kinds: tuple[str, ...] = (), merge: bool = False):
         rows = by_family.get(f"importance:{item}" if stat == "importance" else stat,
                              cat.iloc[:0])
         keys = list(dict.fromkeys(rows["union"]))
@@ -551,8 +614,10 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
         forced_keys = set(rows.loc[rows["forced"], "union"]) | set(extra_forced)
         forced = np.array([key in forced_keys for key in keys], dtype=bool)
         sizes = atoms[sizes_col].to_numpy()
-        liked = np.array([key in prefer for key in keys], dtype=bool)
-        hidden, rule, n = _solve(keys, atoms, sizes, forced, k, liked, member)
+        liked = np.array([key in prefer or key.partition(":")[0] in prefer_kinds
+                          for key in keys], dtype=bool)
+        hidden, rule, n = _solve(keys, atoms, sizes, forced, k, liked, member,
+                                 merge_identical=merge)
         return {key: (bool(h), str(r), int(c)) for key, h, r, c in zip(keys, hidden, rule, n)}
 
     happening = solve("happening", "", "participants", policy.k)
@@ -572,7 +637,10 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
         for key, dec in cache[sig].items():
             decisions[("importance", item, key)] = dec
     if coded is not None:
-        for key, dec in solve("themes", "", "themes", policy.k).items():
+        # the matrix lists a site's rows only where its group is shown: hide breakdowns
+        # (sectors, organisation types, roles, role labels) before whole sites
+        for key, dec in solve("themes", "", "themes", policy.k,
+                              prefer_kinds=_BREAKDOWNS, merge=True).items():
             decisions[("themes", "", key)] = dec
 
     out = cat.drop(columns="forced").copy()
