@@ -20,6 +20,11 @@ is also hidden when it is the only hidden group of a published partition (a tota
 parts), so that the total minus the shown parts cannot give it away (secondary suppression,
 the rule of :func:`peerlib.disclosure.hidden_cells`, applied until nothing changes).
 
+In a report, the batch's :class:`~peerlib.disclosure.DisclosureMask` decides instead
+(``mask=``): a site or group is hidden exactly where the mask hides its Part 2 (``themes``)
+group, the decision every other table of the batch (the matrix, theme patterns, quotes)
+follows, and the tables gain ``union`` and ``rule`` columns for their disclosure metadata.
+
 References
 ----------
 Gale, N. K. et al. (2013). Using the framework method for the analysis of qualitative data
@@ -34,8 +39,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
-from .framework import primary_coding, themes
+from ..disclosure import DEFAULT_MIN_GROUP_SIZE, DisclosureMask, check_min_group_size
+from .framework import group_union, primary_coding, themes
 from .segments import PATH_SEPARATOR, is_transcript
 
 __all__ = ["SITE_ATTRIBUTE_EXCLUDE", "site_attributes", "documentary_evidence",
@@ -155,10 +160,28 @@ def _coded_people(segments: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     return people[people["participant_id"].astype(str).isin(ids)]
 
 
+def _apply_mask(out: pd.DataFrame, unions: list[str], mask: DisclosureMask) -> pd.Series:
+    """Hide the rows whose group the mask hides (a group no report publishes: hidden);
+    adds ``union`` and ``rule``; returns the hidden rows."""
+    hidden, rules = [], []
+    for union, n in zip(unions, out["n_participants"]):
+        try:
+            h, rule, _ = mask.decision("themes", union)
+        except KeyError:
+            h, rule = True, "primary"
+        h = bool(h) and int(n) > 0
+        hidden.append(h)
+        rules.append(rule if h else "")
+    out["union"] = unions
+    out["rule"] = rules
+    return pd.Series(hidden, index=out.index, dtype=bool)
+
+
 def site_theme_synthesis(segments: pd.DataFrame, people: pd.DataFrame, sites: pd.DataFrame,
                          *, k: int = DEFAULT_MIN_GROUP_SIZE,
                          summaries: pd.DataFrame | None = None,
-                         codebook: pd.DataFrame | None = None) -> pd.DataFrame:
+                         codebook: pd.DataFrame | None = None,
+                         mask: DisclosureMask | None = None) -> pd.DataFrame:
     """The site x theme synthesis: per case (site) and theme, who spoke to it, the site
     summary, and the documentary evidence.
 
@@ -177,6 +200,9 @@ def site_theme_synthesis(segments: pd.DataFrame, people: pd.DataFrame, sites: pd
         NA) fill ``site_summary``.
     codebook : pandas.DataFrame, optional
         For the theme order (default: the one attached to ``segments``).
+    mask : DisclosureMask, optional
+        The batch's mask: a site's counts are hidden where it hides the site's Part 2
+        group (module docstring).
 
     Returns
     -------
@@ -188,7 +214,9 @@ def site_theme_synthesis(segments: pd.DataFrame, people: pd.DataFrame, sites: pd
         hidden, the site has 1 to k-1 coded participants or its count could be worked out
         from the sector, organisation-type or overall totals), ``site_summary`` (""
         when none), ``n_document_excerpts`` (excerpts of the site's documents under the
-        theme) and ``documents`` (their names and kinds, "; "-separated).
+        theme) and ``documents`` (their names and kinds, "; "-separated); with a
+        ``mask``, also ``union`` (``site:<id>``) and ``rule`` ("", "primary",
+        "secondary").
 
     Raises
     ------
@@ -220,28 +248,37 @@ def site_theme_synthesis(segments: pd.DataFrame, people: pd.DataFrame, sites: pd
     out = pd.DataFrame(rows, columns=["site_id", "theme", "n_participants", "n_spoke",
                                       "site_summary", "n_document_excerpts", "documents"])
     out = out.merge(attrs.astype({"site_id": str}), on="site_id", how="left")
-    sizes = out["n_participants"].astype(float)
-    hide = (sizes > 0) & (sizes < k)
-    out["_all"] = "all"
-    parts = [["theme", "_all"]] + [["theme", c] for c in ("sector", "organisation_type")
-                                   if c in out.columns]
-    hide = protect_partitions(out, hide, n="n_participants", group="site_id",
-                              partitions=parts)
+    columns = ["site_id", "theme", "n_participants", "n_spoke", "suppressed", "site_summary",
+               "n_document_excerpts", "documents"]
+    if mask is not None:
+        hide = _apply_mask(out, [group_union("site_id", s) for s in out["site_id"]], mask)
+        columns += ["union", "rule"]
+    else:
+        sizes = out["n_participants"].astype(float)
+        hide = (sizes > 0) & (sizes < k)
+        out["_all"] = "all"
+        parts = [["theme", "_all"]] + [["theme", c] for c in ("sector", "organisation_type")
+                                       if c in out.columns]
+        hide = protect_partitions(out, hide, n="n_participants", group="site_id",
+                                  partitions=parts)
     out["n_spoke"] = out["n_spoke"].astype("Int64").mask(hide)
     out["suppressed"] = hide.to_numpy()
-    return out[["site_id", "theme", "n_participants", "n_spoke", "suppressed", "site_summary",
-                "n_document_excerpts", "documents"]].reset_index(drop=True)
+    return out[columns].reset_index(drop=True)
 
 
 def cross_case(segments: pd.DataFrame, people: pd.DataFrame, sites: pd.DataFrame, *,
                by: str, k: int = DEFAULT_MIN_GROUP_SIZE,
-               codebook: pd.DataFrame | None = None) -> pd.DataFrame:
+               codebook: pd.DataFrame | None = None,
+               mask: DisclosureMask | None = None) -> pd.DataFrame:
     """Cross-case comparison: themes by the groups of one site-register attribute.
 
     Parameters
     ----------
-    segments, people, sites, k, codebook
-        As :func:`site_theme_synthesis`.
+    segments, people, sites, k, codebook, mask
+        As :func:`site_theme_synthesis` (with a ``mask``, a group is hidden where the mask
+        hides it: ``organisation_type`` and the register attributes of
+        :data:`peerlib.disclosure.mask.SITE_ATTRIBUTES` are in its catalogue; a group of
+        another attribute, which no report of the batch publishes, is hidden).
     by : str
         Any column of the site register (:func:`site_attributes`): ``organisation_type``,
         ``sector``, ``bme_focus``, or a column the study added (``region``, ``setting``...):
@@ -256,7 +293,8 @@ def cross_case(segments: pd.DataFrame, people: pd.DataFrame, sites: pd.DataFrame
         transcripts in the group's sites), ``n_spoke`` (of them, those who spoke to the
         theme), ``percent`` (0-100 of ``n_participants``), ``suppressed`` (bool: the group
         has 1 to k-1 participants, or is the one group that the total minus the others
-        would give away: ``n_spoke`` and ``percent`` NA). How many sites of a group had
+        would give away, or with a ``mask`` the group the mask hides: ``n_spoke`` and
+        ``percent`` NA; with a ``mask`` also ``union`` and ``rule``). How many sites of a group had
         someone speak to a theme is not given: with a small site among them it would say
         something about its few participants.
 
@@ -292,9 +330,12 @@ def cross_case(segments: pd.DataFrame, people: pd.DataFrame, sites: pd.DataFrame
                          "percent": 100.0 * len(said) / n if n else float("nan")})
     out = pd.DataFrame(rows, columns=["by", "group", "theme", "n_sites", "n_participants",
                                       "n_spoke", "percent"])
-    sizes = out["n_participants"].astype(float)
-    hide = protect_partitions(out, (sizes > 0) & (sizes < k), n="n_participants",
-                              group="group", partitions=[["theme"]])
+    if mask is not None:
+        hide = _apply_mask(out, [group_union(by, g) for g in out["group"]], mask)
+    else:
+        sizes = out["n_participants"].astype(float)
+        hide = protect_partitions(out, (sizes > 0) & (sizes < k), n="n_participants",
+                                  group="group", partitions=[["theme"]])
     out["n_spoke"] = out["n_spoke"].astype("Int64").mask(hide)
     out["percent"] = out["percent"].mask(hide)
     out["suppressed"] = hide.to_numpy()

@@ -9,13 +9,14 @@ Disclosure
 The counts describe people. No cell is shown when fewer than ``k`` participants have coded
 transcripts; inside the table, a count of 1 to ``k - 1`` participants is not shown either
 ("<k"): a small co-occurrence points at the few people whose transcripts combine the two
-codes. Zero is shown.
+codes. Zero is shown. In a report the batch's mask decides whether the table is shown at
+all (``mask=``: the Part 2 group of everyone with a coded transcript, ``all``).
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
+from ..disclosure import DEFAULT_MIN_GROUP_SIZE, DisclosureMask, check_min_group_size
 from .framework import codebook_paths, primary_coding, themes
 from .segments import PATH_SEPARATOR, is_transcript
 
@@ -27,7 +28,8 @@ LEVELS = ("code", "theme")
 
 def cooccurrence(segments: pd.DataFrame, *, level: str = "theme",
                  k: int = DEFAULT_MIN_GROUP_SIZE,
-                 codebook: pd.DataFrame | None = None) -> pd.DataFrame:
+                 codebook: pd.DataFrame | None = None,
+                 mask: DisclosureMask | None = None) -> pd.DataFrame:
     """Participants coded with both of two codes (or themes), as a tidy table.
 
     Parameters
@@ -41,6 +43,8 @@ def cooccurrence(segments: pd.DataFrame, *, level: str = "theme",
     codebook : pandas.DataFrame, optional
         For the order (and codes nobody used, kept with 0); default the one attached to
         ``segments``.
+    mask : DisclosureMask, optional
+        The batch's mask: every cell is hidden when it hides the Part 2 group ``all``.
 
     Returns
     -------
@@ -82,7 +86,13 @@ def cooccurrence(segments: pd.DataFrame, *, level: str = "theme",
             rows.append({"a": a, "b": b, "n_both": both, "n_participants": n_people})
     out = pd.DataFrame(rows, columns=["a", "b", "n_both", "n_participants"])
     counts = out["n_both"].astype(float)
-    hide = (n_people < k) | ((counts > 0) & (counts < k))
+    everyone_hidden = n_people < k
+    if mask is not None:
+        try:
+            everyone_hidden = mask.hidden("themes", "all") and n_people > 0
+        except KeyError:
+            everyone_hidden = True
+    hide = everyone_hidden | ((counts > 0) & (counts < k))
     out["n_both"] = out["n_both"].astype("Int64").mask(hide)
     out["suppressed"] = hide.to_numpy() if hasattr(hide, "to_numpy") else hide
     return out

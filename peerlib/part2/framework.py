@@ -36,6 +36,10 @@ __all__ = [
     "framework_matrix",
     "theme_sheets",
     "mask_roles",
+    "site_shown",
+    "group_union",
+    "publish_matrix",
+    "ROWS_NOT_SHOWN",
     "theme_patterns",
     "quotes",
     "QUOTE_HEADERS",
@@ -52,6 +56,8 @@ QUOTE_HEADERS = {"theme": "Theme", "code": "Code", "quote": "Quote",
 #: Attribution of a quote whose speaker's role at their site (and, cross-site, sector) has
 #: fewer than k participants.
 A_PARTICIPANT = "a participant"
+#: Key of a published matrix's ``attrs``: how many participants' rows were left out.
+ROWS_NOT_SHOWN = "rows_not_shown"
 #: Between two excerpts in one cell of the framework matrix.
 EXCERPT_SEPARATOR = "\n\n"
 
@@ -259,6 +265,62 @@ def mask_roles(table: pd.DataFrame, people: pd.DataFrame, *,
     return out
 
 
+def site_shown(site_id: object, mask: DisclosureMask) -> bool:
+    """Whether the batch's ``mask`` shows the Part 2 group of a site (``themes`` of
+    ``site:<id>``): only then may a published table attribute a participant, an excerpt or
+    a summary to that site. A site the mask does not know (not in the Part 1 data, or NA)
+    is not shown."""
+    if site_id is None or pd.isna(site_id):
+        return False
+    try:
+        return not mask.hidden("themes", union_key("site", str(site_id)))
+    except KeyError:
+        return False
+
+
+def publish_matrix(table: pd.DataFrame, people: pd.DataFrame, *,
+                   k: int = DEFAULT_MIN_GROUP_SIZE, mask: DisclosureMask | None = None
+                   ) -> pd.DataFrame:
+    """The published copy of a framework matrix or theme sheet (HTML and Excel alike).
+
+    A row attributes a participant and their excerpts to a site, so the rows of a site
+    whose Part 2 group is hidden are left out: with the batch's ``mask``, every site the
+    mask hides (fewer than ``k`` participants with a coded transcript, or hidden so that
+    such a site cannot be worked out from totals shown elsewhere: :func:`site_shown`);
+    without it, the sites with 1 to ``k - 1`` rows. Participants not in the Part 1 data
+    are left out too. Roles are then masked (:func:`mask_roles`).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`framework_matrix` or one sheet of :func:`theme_sheets` (unmasked).
+    people : pandas.DataFrame
+        :func:`participants` of the Part 1 data.
+    k : int
+        Minimum group size (used without a mask).
+    mask : DisclosureMask, optional
+        The batch's mask.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows that may be published, same columns; ``attrs[ROWS_NOT_SHOWN]`` holds how
+        many rows were left out (all hidden sites together: never a count per site).
+    """
+    if mask is None:
+        k = check_min_group_size(k)
+        counts = table["site_id"].astype("string").value_counts()
+        keep = [not pd.isna(s) and int(counts.get(s, 0)) >= k for s in table["site_id"]]
+    else:
+        keep = [site_shown(s, mask) for s in table["site_id"]]
+    known = set(people["participant_id"].astype(str))
+    keep = pd.Series(keep, index=table.index, dtype=bool) & table["participant_id"].astype(
+        str).isin(known)
+    out = mask_roles(table[keep].reset_index(drop=True), people, k=k, mask=mask)
+    out.attrs[ROWS_NOT_SHOWN] = int((~keep).sum())
+    return out
+
+
 def theme_patterns(segments: pd.DataFrame, people: pd.DataFrame, *,
                    by: Sequence[str] = ("sector", "organisation_type", "role"),
                    k: int = DEFAULT_MIN_GROUP_SIZE,
@@ -292,7 +354,10 @@ def theme_patterns(segments: pd.DataFrame, people: pd.DataFrame, *,
         coded segment: the denominator), ``n_spoke`` (of them, those with at least one
         segment coded under the theme, by the document's first coder), ``percent``
         (0-100 of ``n_participants``),
-        ``suppressed`` (True when ``n_participants < k``: ``n_spoke`` and ``percent`` NA).
+        ``suppressed`` (True when ``n_participants < k``, or with a ``mask`` when the mask
+        hides the group: ``n_spoke`` and ``percent`` NA); with a ``mask`` also ``union``
+        (the group's mask key, :func:`group_union`) and ``rule`` ("", "primary",
+        "secondary").
         Groups follow the order of their categories in the Part 1 data (every role of the
         codebook, even one with nobody).
 
@@ -332,20 +397,35 @@ def theme_patterns(segments: pd.DataFrame, people: pd.DataFrame, *,
     if mask is None:
         return suppress_small_groups(out, n="n_participants", k=k,
                                      values=["n_spoke", "percent"])
-    kinds = {"sector": "sector", "organisation_type": "orgtype", "role": "role"}
-    hidden = []
-    for attr, group in zip(out["by"], out["group"]):
+    hidden, rules, unions = [], [], []
+    for attr, group, n in zip(out["by"], out["group"], out["n_participants"]):
+        union = group_union(attr, group)
         try:
-            hidden.append(mask.hidden("themes", union_key(kinds.get(attr, attr), group)))
-        except KeyError:  # a breakdown the batch does not publish: primary rule only
-            hidden.append(None)
-    small = (out["n_participants"] > 0) & (out["n_participants"] < k)
-    hide = pd.Series([small.iloc[i] if h is None else h for i, h in enumerate(hidden)],
-                     index=out.index, dtype=bool)
+            h, rule, _ = mask.decision("themes", union)
+        except KeyError:  # a breakdown no report of the batch publishes: hidden
+            h, rule = True, "primary"
+        hidden.append(bool(h) and int(n) > 0)
+        rules.append(rule if h and int(n) > 0 else "")
+        unions.append(union)
+    hide = pd.Series(hidden, index=out.index, dtype=bool)
     out = out.astype({"n_spoke": "Int64"})
     out.loc[hide, ["n_spoke", "percent"]] = [pd.NA, float("nan")]
     out["suppressed"] = hide.to_numpy()
+    out["union"] = unions
+    out["rule"] = rules
     return out
+
+
+def group_union(attribute: str, value: object) -> str:
+    """The mask key (:func:`peerlib.disclosure.union_key`) of the participants whose
+    ``attribute`` (a participant or site-register column) has ``value``: ``sector``,
+    ``organisation_type``, ``role`` and ``site_id`` have their own kinds; any other site
+    attribute (``bme_focus``...) is ``attr:<column>|<value>``."""
+    kinds = {"sector": "sector", "organisation_type": "orgtype", "role": "role",
+             "site_id": "site"}
+    if attribute in kinds:
+        return union_key(kinds[attribute], value)
+    return union_key("attr", attribute, value)
 
 
 def quotes(segments: pd.DataFrame, people: pd.DataFrame, *, k: int = DEFAULT_MIN_GROUP_SIZE,

@@ -17,7 +17,10 @@ of everyone are published (the cross-site report), the participants *without* a 
 transcript are everyone minus the two groups: when they are 1 to ``k - 1``, no comparison
 is shown. A theme is also withheld when one of its groups is contained in a group of an
 earlier shown theme and differs from it by 1 to ``k - 1`` participants (the difference of
-the two published distributions would describe those few).
+the two published distributions would describe those few). A mean importance resting on
+fewer than the policy's ``mean_k`` answers is not shown. In a report, the batch's mask
+(``mask=``) withholds every comparison when it hides the Part 2 group of everyone with a
+coded transcript, and gives ``k`` and ``mean_k``.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
+from ..disclosure import DEFAULT_MIN_GROUP_SIZE, DisclosureMask, check_min_group_size
 from ..errors import QDAError
 from .framework import primary_coding
 from .segments import PATH_SEPARATOR, is_transcript, read_qda_table
@@ -115,7 +118,8 @@ def theme_groups(segments: pd.DataFrame, people: pd.DataFrame) -> dict[str, set[
 
 
 def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFrame, *,
-                   k: int = DEFAULT_MIN_GROUP_SIZE) -> pd.DataFrame:
+                   k: int = DEFAULT_MIN_GROUP_SIZE,
+                   mask: DisclosureMask | None = None) -> pd.DataFrame:
     """Part 1 answers of participants who spoke to a theme beside those who did not.
 
     Parameters
@@ -127,7 +131,9 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
     links : pandas.DataFrame
         :func:`read_theme_items` (``theme``, ``item_id``).
     k : int
-        Minimum group size (module docstring).
+        Minimum group size (module docstring); with a ``mask``, the mask's policy gives it.
+    mask : DisclosureMask, optional
+        The batch's mask (module docstring).
 
     Returns
     -------
@@ -136,8 +142,9 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
         this happening here?": ``theme``, ``item_id``, ``group``, ``n`` (participants in the
         group), ``answer`` (ordered as the scale, Missing included), ``count``, ``percent``
         (0-100 of ``n``), ``mean_importance`` (1-4 scale, no answer left out),
-        ``n_importance`` (answers behind the mean), ``suppressed`` (bool: the counts,
-        percentages and mean are NA) and ``reason`` (why, "" when shown).
+        ``n_importance`` (answers behind the mean; the mean is NA when they are fewer
+        than ``mean_k``), ``suppressed`` (bool: the counts, percentages and mean are NA)
+        and ``reason`` (why, "" when shown).
 
     Raises
     ------
@@ -151,7 +158,14 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
     """
     from ..part1.scoring import happening_distribution, importance_summary
 
-    k = check_min_group_size(k)
+    k = check_min_group_size(mask.k if mask is not None else k)
+    mean_k = int(mask.policy.mean_k) if mask is not None else k
+    everyone_hidden = False
+    if mask is not None:
+        try:
+            everyone_hidden = mask.hidden("themes", "all")
+        except KeyError:
+            everyone_hidden = True
     columns = ["theme", "item_id", "group", "n", "answer", "count", "percent",
                "mean_importance", "n_importance", "suppressed", "reason"]
     people = data.drop_duplicates("participant_id")
@@ -165,7 +179,9 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
     for theme in dict.fromkeys(links["theme"].astype(str)):
         spoke = groups.get(theme, set())
         other = coded - spoke
-        if 0 < uncoded < k:
+        if everyone_hidden:
+            reasons[theme] = "the participants with coded transcripts are hidden"
+        elif 0 < uncoded < k:
             reasons[theme] = (f"the {uncoded} participant(s) without a coded transcript are "
                               f"fewer than {k}")
         elif len(spoke) < k or len(other) < k:
@@ -207,5 +223,6 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
         out["count"] = out["count"].astype("Int64").mask(hide)
         for col in ("percent", "mean_importance"):
             out[col] = out[col].astype(float).mask(hide)
+        out["mean_importance"] = out["mean_importance"].mask(out["n_importance"] < mean_k)
         out["n_importance"] = out["n_importance"].astype("Int64").mask(hide)
     return out

@@ -8,15 +8,21 @@ import pandas as pd
 from .._files import write_cell
 from ..disclosure import DEFAULT_MIN_GROUP_SIZE
 from ..paths import project_paths
-from ..part2.framework import CASE_COLUMNS, mask_roles, theme_sheets
+from ..part2.framework import CASE_COLUMNS, ROWS_NOT_SHOWN, publish_matrix, theme_sheets
 from ..part2.summaries import (FINGERPRINT_HEADER, INDEX_SHEET, SUMMARY_HEADER,
                                charting_sheets)
 from .sections import case_headers
 
-__all__ = ["write_framework_workbook", "print_setup", "workbook_path", "export_workbook"]
+__all__ = ["write_framework_workbook", "print_setup", "workbook_path", "export_workbook",
+           "CHARTING_XLSX", "charting_path"]
+
+#: The analysts' charting workbook (every participant, every role), written beside the
+#: prepared data, never into ``reports/``.
+CHARTING_XLSX = "framework_charting.xlsx"
 
 def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, *,
-                             title: str = "", synthetic: bool = False) -> Path:
+                             title: str = "", synthetic: bool = False,
+                             notes: tuple[str, ...] = ()) -> Path:
     """Write the framework matrix as an Excel workbook, one sheet per theme.
 
     Parameters
@@ -29,6 +35,8 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
         Written in a first "About" sheet with how to read the workbook.
     synthetic : bool
         Say in the About sheet that the data are synthetic.
+    notes : tuple of str
+        More lines for the About sheet (rows left out, who the workbook is for).
 
     Returns
     -------
@@ -56,12 +64,14 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
              "One sheet per theme: a row per participant (grouped by site), a column per "
              "code of the theme; each cell holds the participant's coded excerpts with "
              "references [document, start-end positions].",
-             "Roles are shown only where at least k participants of a site share the role.",
+             *notes,
              "Charting: write a summary of each participant's excerpts in the Summary column "
              "(and of each site in its '(site summary)' row). Save the filled workbook outside "
              "reports/ (e.g. data/raw/framework_summaries.xlsx: the next batch rewrites this "
              "copy) and run: peerlib import-summaries data/raw/framework_summaries.xlsx. The "
-             "framework report then shows them, and every later workbook keeps them.",
+             "framework report then shows them, and every later workbook keeps them. To chart "
+             f"every participant, fill the analysts' copy {CHARTING_XLSX} beside the prepared "
+             "data (data/processed) instead.",
              "Method: framework method (Gale et al. 2013, BMC Med Res Methodol 13:117)."]
     for i, line in enumerate([x for x in lines if x], start=1):
         write_cell(about, i, 1, line)
@@ -162,24 +172,66 @@ def workbook_path(excel_path: str | Path = "") -> Path:
     return path
 
 
+def charting_path(data_dir: str | Path | None = "") -> Path:
+    """The analysts' charting workbook: :data:`CHARTING_XLSX` in the prepared data folder
+    (``data_dir``, "" = ``data/processed`` of the project), inside the project and never
+    in ``reports/``."""
+    folder = Path(data_dir) if data_dir else project_paths().processed
+    return folder / CHARTING_XLSX
+
+
 def export_workbook(segments: pd.DataFrame, people: pd.DataFrame, path: str | Path, *,
                     k: int = DEFAULT_MIN_GROUP_SIZE, title: str = "",
                     synthetic: bool = False, codebook: pd.DataFrame | None = None,
-                    summaries: pd.DataFrame | None = None, mask=None) -> Path:
-    """Write the publishable framework workbook: :func:`theme_sheets` with roles masked
-    (:func:`mask_roles`, with the batch's ``mask`` when given, as in the HTML matrix), one sheet per theme (:func:`write_framework_workbook`), themes
-    and codes in the order of ``codebook`` (:func:`~peerlib.part2.segments.load_qda_codebook`),
-    with a Summary column per participant and a site summary row per site for charting
+                    summaries: pd.DataFrame | None = None, mask=None,
+                    analysts: bool = False) -> Path:
+    """Write the framework workbook: :func:`theme_sheets`, one sheet per theme
+    (:func:`write_framework_workbook`), themes and codes in the order of ``codebook``
+    (:func:`~peerlib.part2.segments.load_qda_codebook`), with a Summary column per
+    participant and a site summary row per site for charting
     (:func:`~peerlib.part2.summaries.charting_sheets`), filled with ``summaries``
     (:func:`~peerlib.part2.summaries.load_summaries`) so that a re-export keeps them.
+
+    Parameters
+    ----------
+    segments, people, codebook, summaries
+        As above.
+    path : str or Path
+        The ``.xlsx`` to write.
+    k : int
+        Minimum group size (used without a ``mask``).
+    title : str
+        The About sheet's title.
+    synthetic : bool
+        Say that the data are synthetic.
+    mask : DisclosureMask, optional
+        The batch's mask.
+    analysts : bool
+        False (default): the publishable workbook, every sheet through
+        :func:`~peerlib.part2.framework.publish_matrix` (the same rows and role labels as
+        the HTML matrix; the About sheet says how many participants' rows are left out).
+        True: the analysts' copy with every participant and role, for charting inside
+        the project (:func:`charting_path`; never publish it).
 
     Returns
     -------
     pathlib.Path
         The workbook.
     """
-    sheets = {theme: mask_roles(sheet, people, k=k, mask=mask)
-              for theme, sheet in theme_sheets(segments, people, codebook=codebook).items()}
+    sheets = theme_sheets(segments, people, codebook=codebook)
+    if analysts:
+        notes = ("FOR THE ANALYSTS ONLY, inside the project: every participant with their "
+                 "site and role. Do not publish or share this workbook; the publishable copy "
+                 "is reports/framework_matrix.xlsx.",)
+    else:
+        sheets = {theme: publish_matrix(sheet, people, k=k, mask=mask)
+                  for theme, sheet in sheets.items()}
+        left = max([int(s.attrs.get(ROWS_NOT_SHOWN, 0)) for s in sheets.values()] or [0])
+        notes = ("Roles are shown only where enough participants of a site share the role.",)
+        if left:
+            notes += (f"{left} participants' rows are not shown: their sites have too few "
+                      "people with a coded transcript, or are hidden so that such a site "
+                      "cannot be worked out from totals shown elsewhere.",)
     sheets = charting_sheets(sheets, segments, summaries)
-    return write_framework_workbook(sheets, path, title=title, synthetic=synthetic)
-
+    return write_framework_workbook(sheets, path, title=title, synthetic=synthetic,
+                                    notes=notes)

@@ -10,8 +10,8 @@ import pandas as pd
 
 from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..part2.agreement import agreement, check_unit
-from ..part2.framework import (CASE_COLUMNS, QUOTE_HEADERS, EXCERPT_SEPARATOR, codebook_paths,
-                               participants, quotes)
+from ..part2.framework import (CASE_COLUMNS, QUOTE_HEADERS, EXCERPT_SEPARATOR, ROWS_NOT_SHOWN,
+                               codebook_paths, participants, quotes, site_shown)
 from ..part2.segments import load_coded_segments, load_qda_codebook
 from ..disclosure import union_key
 from .metadata import pattern_cells
@@ -38,10 +38,28 @@ def case_headers() -> dict[str, str]:
     return {c: names.get(c, c) for c in CASE_COLUMNS}
 
 
-def matrix_html(matrix: pd.DataFrame, *, caption: str = ""):
-    """Show a framework matrix (or a theme sheet) as escaped HTML, excerpts on their own
-    lines; returns an IPython ``HTML`` object (every value escaped, case columns headed
-    in readers' words, :func:`case_headers`)."""
+def matrix_html(matrix: pd.DataFrame, *, caption: str = "", k: int | None = None):
+    """Show a published framework matrix (or theme sheet) as escaped HTML, excerpts on
+    their own lines; returns an IPython ``HTML`` object (every value escaped, case columns
+    headed in readers' words, :func:`case_headers`).
+
+    Parameters
+    ----------
+    matrix : pandas.DataFrame
+        :func:`~peerlib.part2.framework.publish_matrix` output: when its ``attrs`` say that
+        rows were left out, a note below the caption says how many and why (one number for
+        all hidden sites together, never per site).
+    caption : str
+        Shown above the table and named in its disclosure metadata.
+    k : int, optional
+        The policy's threshold, named in the note.
+
+    Returns
+    -------
+    IPython.display.HTML
+        The note, the table and its disclosure metadata (each site's rows and each role
+        label published, as groups of the Part 2 family ``themes``).
+    """
     from IPython.display import HTML
 
     e = html.escape
@@ -56,11 +74,20 @@ def matrix_html(matrix: pd.DataFrame, *, caption: str = ""):
                          + "</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<p class='peerwork-caption'>{e(caption)}</p>" if caption else ""
+    left_out = int(matrix.attrs.get(ROWS_NOT_SHOWN, 0) or 0)
+    if left_out:
+        few = f"fewer than {int(k)}" if k else "too few"
+        cap += (f"<p class='peerwork-note'>{left_out} participant"
+                f"{'s' if left_out != 1 else ''}' rows are not shown: at their sites {few} "
+                "people have a coded transcript, or the site is hidden so that such a site "
+                "cannot be worked out from the totals shown elsewhere in this report. Their "
+                "excerpts still count in the theme patterns and may be quoted without a "
+                "site.</p>")
     # what the matrix publishes about groups: each site's rows, and the roles it labels
     cells = []
     sites = matrix["site_id"].astype("string").fillna("")
     for site, count in sites.value_counts(sort=False).items():
-        cells.append(_cell(union_key("site", site), "themes", n=count, public=True))
+        cells.append(_cell(union_key("site", site), "themes", n=count))
     roles = matrix.get("role", pd.Series(pd.NA, index=matrix.index)).astype("string")
     labelled = matrix.assign(_site=sites, _role=roles)[roles.isin(
         set(participants_roles()))]
@@ -88,14 +115,28 @@ def coding_summary_display(segments: pd.DataFrame) -> pd.DataFrame:
     return with_cells(coding_summary(segments), [_cell("all", "themes", n=n, public=True)])
 
 
+def _hidden_text(rule: object, total: object, k: int) -> str:
+    """The label of a hidden count: "hidden" (secondary) or "n<k"; without a rule (no
+    mask), "n<k" for a group under ``k``, else "hidden"."""
+    if isinstance(rule, str) and rule:
+        return "hidden" if rule == "secondary" else f"n<{k}"
+    return f"n<{k}" if int(total) < k else "hidden"
+
+
+def _rule_of(r) -> str:
+    rule = getattr(r, "rule", "")
+    return rule if isinstance(rule, str) and rule else "primary"
+
+
 def patterns_display(patterns: pd.DataFrame, *, k: int) -> pd.DataFrame:
-    """:func:`theme_patterns` as text for a report: "3 of 7 (43%)", or "n<k".
+    """:func:`theme_patterns` as text for a report: "3 of 7 (43%)", or "n<k" / "hidden".
 
     Returns
     -------
     pandas.DataFrame
         ``Breakdown``, ``Group``, one column per theme; a group with no participants with
-        coded transcripts shows "–".
+        coded transcripts shows "–". Carries its disclosure metadata
+        (:func:`peerlib.reporting.metadata.pattern_cells`).
     """
     k = check_min_group_size(k)
     labels = {"sector": "Sector", "organisation_type": "Organisation type", "role": "Role"}
@@ -104,7 +145,7 @@ def patterns_display(patterns: pd.DataFrame, *, k: int) -> pd.DataFrame:
         if int(r.n_participants) == 0:
             value = "–"
         elif bool(r.suppressed):
-            value = f"n<{k}"
+            value = _hidden_text(getattr(r, "rule", ""), k - 1, k)
         else:
             value = f"{int(r.n_spoke)} of {int(r.n_participants)} ({float(r.percent):.0f}%)"
         text.append(value)
@@ -241,12 +282,24 @@ def agreement_section(data_dir: str | Path = "", *, unit: str = "character"):
 
 
 # ----------------------------------------------------------------------- cases, charting
-def _count_text(n, total, suppressed: bool, k: int) -> str:
+def _count_text(n, total, suppressed: bool, k: int, rule: object = "") -> str:
     if int(total) == 0:
         return "–"
     if suppressed or pd.isna(n):
-        return f"n<{k}" if int(total) < k else "hidden"
+        return _hidden_text(rule, total, k)
     return f"{int(n)} of {int(total)}"
+
+
+def _group_cells(table: pd.DataFrame) -> list[dict]:
+    """Metadata of a per-group Part 2 table: each row's group (its ``union`` column, else
+    None) with its size, or its rule where hidden."""
+    cells = []
+    for r in table.itertuples(index=False):
+        key = getattr(r, "union", None)
+        hidden = bool(r.suppressed) and int(r.n_participants) > 0
+        cells.append(_cell(key if isinstance(key, str) else None, "themes", "",
+                           r.n_participants, rule=_rule_of(r) if hidden else ""))
+    return cells
 
 
 def synthesis_display(synthesis: pd.DataFrame, *, k: int) -> pd.DataFrame:
@@ -254,60 +307,75 @@ def synthesis_display(synthesis: pd.DataFrame, *, k: int) -> pd.DataFrame:
     ``Theme``, ``Participants who spoke to it`` ("5 of 7"; "n<k" for a site with fewer
     than k coded participants; "hidden" where the count could be worked out from totals
     shown elsewhere), ``Site summary`` and ``Documentary evidence`` (documents, kinds,
-    number of excerpts)."""
+    number of excerpts). Carries its disclosure metadata (each site's Part 2 group, with
+    the ``union`` and ``rule`` of a masked synthesis)."""
     k = check_min_group_size(k)
-    return pd.DataFrame({
+    rules = synthesis["rule"] if "rule" in synthesis.columns else [""] * len(synthesis)
+    frame = pd.DataFrame({
         "Site": synthesis["site_id"].astype(str),
         "Theme": synthesis["theme"].astype(str),
         "Participants who spoke to it": [
-            _count_text(n, t, s, k) for n, t, s in zip(
-                synthesis["n_spoke"], synthesis["n_participants"], synthesis["suppressed"])],
+            _count_text(n, t, s, k, r) for n, t, s, r in zip(
+                synthesis["n_spoke"], synthesis["n_participants"], synthesis["suppressed"],
+                rules)],
         "Site summary": synthesis["site_summary"].fillna("").astype(str),
         "Documentary evidence": [f"{d} ({int(n)} excerpt{'s' if int(n) != 1 else ''})"
                                  if int(n) else "" for d, n in
                                  zip(synthesis["documents"], synthesis["n_document_excerpts"])],
     })
+    return with_cells(frame, _group_cells(synthesis))
 
 
 def evidence_display(evidence: pd.DataFrame) -> pd.DataFrame:
     """:func:`~peerlib.part2.cases.documentary_evidence` with readers' headers: ``Site``,
     ``Document``, ``Kind``, ``Theme``, ``Code``, ``Excerpt``, ``Reference`` (no person is
     named: these are documents)."""
-    return evidence.rename(columns={"site_id": "Site", "document": "Document", "kind": "Kind",
-                                    "theme": "Theme", "code": "Code", "text": "Excerpt",
-                                    "reference": "Reference"})
+    shown = evidence.rename(columns={"site_id": "Site", "document": "Document",
+                                     "kind": "Kind", "theme": "Theme", "code": "Code",
+                                     "text": "Excerpt", "reference": "Reference"})
+    return with_cells(shown, [])  # documents, not people: no figure about a group
 
 
 def cross_case_display(table: pd.DataFrame, *, k: int) -> pd.DataFrame:
     """:func:`~peerlib.part2.cases.cross_case` as text: one row per group, ``Sites``
-    (sites with coded transcripts), ``Participants``, then per theme "3 of 7 (43%)", or
-    "n<k" / "hidden"."""
+    (sites with coded transcripts), ``Participants`` (the label of a hidden group instead
+    of its size), then per theme "3 of 7 (43%)", or "n<k" / "hidden". Carries its
+    disclosure metadata."""
     k = check_min_group_size(k)
     text = []
     for r in table.itertuples(index=False):
         if int(r.n_participants) == 0:
             text.append("–")
         elif bool(r.suppressed):
-            text.append(f"n<{k}" if int(r.n_participants) < k else "hidden")
+            text.append(_hidden_text(getattr(r, "rule", ""), r.n_participants, k))
         else:
             text.append(f"{int(r.n_spoke)} of {int(r.n_participants)} ({float(r.percent):.0f}%)")
     frame = table.assign(_text=text)
     wide = frame.pivot_table(index="group", columns="theme", values="_text", aggfunc="first",
                              sort=False).reindex(columns=list(dict.fromkeys(table["theme"])))
     sizes = table.drop_duplicates("group").set_index("group")
-    wide.insert(0, "Participants", [str(int(sizes.loc[g, "n_participants"])) for g in wide.index])
+
+    def people(g):
+        rec = sizes.loc[g]
+        n = int(rec["n_participants"])
+        if bool(rec["suppressed"]) and n > 0:
+            return _hidden_text(rec.get("rule", ""), n, k)
+        return str(n)
+
+    wide.insert(0, "Participants", [people(g) for g in wide.index])
     wide.insert(0, "Sites", [str(int(sizes.loc[g, "n_sites"])) for g in wide.index])
     by = str(table["by"].iloc[0]) if len(table) else "Group"
     label = {**DISPLAY_NAMES, "bme_focus": "BME focus"}.get(by, by.replace("_", " ").capitalize())
     wide = wide.reset_index().rename(columns={"group": label})
     wide.columns.name = None
-    return wide
+    return with_cells(wide, _group_cells(table.drop_duplicates("group")))
 
 
 def cooccurrence_display(table: pd.DataFrame, *, k: int) -> pd.DataFrame:
     """:func:`~peerlib.part2.cooccurrence.cooccurrence` as a square table of text: the
     number of participants coded with both, "<k" where fewer than k (or nothing shown at
-    all when fewer than k participants have coded transcripts)."""
+    all when fewer than k participants have coded transcripts, or the batch's mask hides
+    them). Its disclosure metadata names the group every count is part of (``all``)."""
     k = check_min_group_size(k)
     text = ["0" if not s and int(n) == 0 else (f"<{k}" if s else str(int(n)))
             for n, s in zip(table["n_both"].fillna(0), table["suppressed"])]
@@ -316,15 +384,21 @@ def cooccurrence_display(table: pd.DataFrame, *, k: int) -> pd.DataFrame:
     order = list(dict.fromkeys(table["a"]))
     wide = wide.reindex(index=order, columns=order).reset_index().rename(columns={"a": ""})
     wide.columns.name = None
-    return wide
+    n = int(table["n_participants"].iloc[0]) if len(table) else 0
+    everything = bool(len(table)) and bool(table["suppressed"].all()) and n > 0
+    return with_cells(wide, [_cell("all", "themes", "", n,
+                                   rule="primary" if everything else "")])
 
 
 def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None = None
                     ) -> pd.DataFrame:
     """:func:`~peerlib.part2.linkage.part1_by_theme` as text: one row per theme x item x
     group with ``n``, the percentage of each "Is this happening here?" answer and the mean
-    importance (n answers); "withheld" and the reason where the comparison is not shown."""
-    rows = []
+    importance (n answers); "withheld" and the reason where the comparison is not shown.
+    The groups (who spoke to a theme) are not unions of sites and roles: the disclosure
+    metadata gives each group's size (no union) so that the audit checks no shown figure
+    rests on fewer than k people (``mean_k`` answers for a mean)."""
+    rows, cells = [], []
     keys = ["theme", "item_id", "group"]
     for (theme, item, group), sub in table.groupby(keys, sort=False, observed=True):
         first = sub.iloc[0]
@@ -334,23 +408,39 @@ def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None =
             row["n"] = "withheld"
             row.update({str(a): "" for a in sub["answer"]})
             row["Mean importance"] = f"withheld: {first['reason']}"
+            cells.append(_cell(None, "happening", item, rule="primary"))
         else:
             row["n"] = str(int(first["n"]))
             row.update({str(a): f"{p:.0f}%" for a, p in zip(sub["answer"], sub["percent"])})
             row["Mean importance"] = ("–" if pd.isna(first["mean_importance"]) else
                                       f"{first['mean_importance']:.2f} "
                                       f"(n={int(first['n_importance'])})")
+            cells.append(_cell(None, "happening", item, int(first["n"])))
+            if not pd.isna(first["mean_importance"]):
+                cells.append(_cell(None, "importance", item, int(first["n_importance"])))
         rows.append(row)
-    return pd.DataFrame(rows)
+    return with_cells(pd.DataFrame(rows), cells)
 
 
-def summaries_display(summaries: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
+def summaries_display(summaries: pd.DataFrame, segments: pd.DataFrame, *,
+                      mask=None) -> pd.DataFrame:
     """The analysts' summaries (:func:`~peerlib.part2.summaries.load_summaries`) with the
     references of the excerpts that support each: ``Site``, ``Participant`` ("Site
-    summary" for a site's row), ``Theme``, ``Summary``, ``Supporting excerpts``."""
+    summary" for a site's row), ``Theme``, ``Summary``, ``Supporting excerpts``.
+
+    With the batch's ``mask`` (a :class:`~peerlib.disclosure.DisclosureMask`), a
+    participant's summary is shown only where the mask shows their site's Part 2 group
+    (:func:`~peerlib.part2.framework.site_shown`, the rule of the published matrix), and
+    the table carries disclosure metadata (each site whose participants are listed).
+    """
     from ..part2.summaries import supporting_references
 
-    return pd.DataFrame({
+    if mask is not None:
+        person = summaries["participant_id"].notna()
+        keep = ~person | pd.Series([site_shown(s, mask) for s in summaries["site_id"]],
+                                   index=summaries.index, dtype=bool)
+        summaries = summaries[keep]
+    frame = pd.DataFrame({
         "Site": summaries["site_id"].astype(str),
         "Participant": ["Site summary" if pd.isna(p) else str(p)
                         for p in summaries["participant_id"]],
@@ -360,6 +450,13 @@ def summaries_display(summaries: pd.DataFrame, segments: pd.DataFrame) -> pd.Dat
                                 for p, t in zip(summaries["participant_id"],
                                                 summaries["theme"])],
     })
+    if mask is None:
+        return frame
+    listed = summaries.loc[summaries["participant_id"].notna(), "site_id"].astype(str)
+    cells = [_cell(union_key("site", s), "themes", "",
+                   mask.decision("themes", union_key("site", s))[2])
+             for s in dict.fromkeys(listed)]
+    return with_cells(frame, cells)
 
 
 def agreement_intervals_display(table: pd.DataFrame) -> pd.DataFrame:
@@ -373,7 +470,7 @@ def agreement_intervals_display(table: pd.DataFrame) -> pd.DataFrame:
 
     scope = {"text": "all text", "coded": "coded stretches"}.get(
         str(table["scope"].iloc[0]) if len(table) else "", "")
-    return pd.DataFrame({
+    return with_cells(pd.DataFrame({
         "Code": table["code_path"], "Units": [f"{int(n)} ({scope})" for n in table["n_units"]],
         "Agreement (%)": [f(v, lo, hi, ".0f") for v, lo, hi in zip(
             table["percent_agreement"], table["percent_low"], table["percent_high"])],
@@ -381,11 +478,12 @@ def agreement_intervals_display(table: pd.DataFrame) -> pd.DataFrame:
             table["cohen_kappa"], table["kappa_low"], table["kappa_high"])],
         "Krippendorff's alpha": [f(v, lo, hi, ".2f") for v, lo, hi in zip(
             table["krippendorff_alpha"], table["alpha_low"], table["alpha_high"])],
-        "Note": table["note"]})
+        "Note": table["note"]}), [])  # units of text, not groups of people
 
 
 def disagreements_display(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`~peerlib.part2.agreement.disagreements` with readers' headers."""
-    return table.rename(columns={"document": "Document", "code_path": "Code",
-                                 "start": "From", "end": "To",
-                                 "excerpts": "Codings (redacted excerpts)"})
+    return with_cells(table.rename(columns={"document": "Document", "code_path": "Code",
+                                            "start": "From", "end": "To",
+                                            "excerpts": "Codings (redacted excerpts)"}),
+                      [])  # stretches of text, not groups of people
