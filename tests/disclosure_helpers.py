@@ -124,10 +124,11 @@ def recoverable_small_sets(sizes: dict, visible: list[set], hidden: list[set], k
 
 
 def write_project(root, people, *, empty_sites=(), name="Hard data set (synthetic)",
-                  seed: int = 3) -> None:
+                  seed: int = 3, bme_sites=()) -> None:
     """Raw files of a synthetic project in ``root/data/raw``: a site register (with
-    ``empty_sites``: (site, sector, organisation type) with no interviews) and one response
-    row per person of ``people`` ((site, sector, organisation type, role, count))."""
+    ``empty_sites``: (site, sector, organisation type) with no interviews; ``bme_sites``
+    BME-focused) and one response row per person of ``people`` ((site, sector,
+    organisation type, role, count))."""
     from pathlib import Path
 
     from peerlib.codebook import load_codebook
@@ -139,7 +140,7 @@ def write_project(root, people, *, empty_sites=(), name="Hard data set (syntheti
         sites.setdefault(site, (sector, org))
     (raw / "sites.csv").write_text(
         "site_id,site_name,organisation_type,sector,bme_focus,aliases\n" + "".join(
-            f"{s},Invented site {s},{org},{sector},false,\n"
+            f"{s},Invented site {s},{org},{sector},{str(s in bme_sites).lower()},\n"
             for s, (sector, org) in sites.items()), encoding="utf-8")
     dd = load_codebook().data_dictionary()
     rng = np.random.default_rng(seed)
@@ -159,6 +160,39 @@ def write_project(root, people, *, empty_sites=(), name="Hard data set (syntheti
                                       "invented for the disclosure tests\n", encoding="utf-8")
 
 
+#: Themes of the Part 2 helper's coding (Taguette tags "Theme > code").
+PART2_TAGS = ("Role > Shared understanding", "Disclosure > Pressure to disclose",
+              "Boundaries > Contact and availability", "Support > Supervision")
+
+
+def write_part2(root, people, *, seed: int = 11, only: dict | None = None) -> None:
+    """A Taguette highlights export (``part2_taguette.csv``) and the documents map of
+    ``write_project``'s participants in ``root/data/raw``: one transcript per person, each
+    tag used with probability 0.6 (``only``: site -> the one theme every participant of that
+    site speaks to, so that a hidden count would say something about all of them)."""
+    from pathlib import Path
+
+    raw = Path(root) / "data" / "raw"
+    rng = np.random.default_rng(seed)
+    highlights, documents = [], []
+    for site, _, _, role, count in people:
+        for j in range(count):
+            pid = f"{site}-{role[:4].strip()}-{j}"
+            doc = f"Transcript {pid}"
+            documents.append(f'"{doc}","{pid}","{site}","interview transcript"')
+            for tag in PART2_TAGS:
+                use = (tag.startswith((only or {})[site]) if site in (only or {})
+                       else rng.random() < 0.6)
+                if use:
+                    n = len(highlights) + 1
+                    highlights.append(f'{n},"{doc}","{tag}","Invented sentence {n}."')
+    (raw / "part2_taguette.csv").write_text(
+        "id,document,tag,content\n" + "\n".join(highlights) + "\n", encoding="utf-8")
+    (raw / "qda_documents.csv").write_text(
+        "document,participant_id,site_id,kind\n" + "\n".join(documents) + "\n",
+        encoding="utf-8")
+
+
 # ------------------------------------------------------------------ reading published HTML
 def _is_count(text: str) -> bool:
     return text.strip().isdigit()
@@ -173,14 +207,16 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
     reports_dir : Path
         The published ``reports`` folder.
     people : pandas.DataFrame
-        One row per participant: ``site_id``, ``sector``, ``role``.
+        One row per participant: ``site_id``, ``sector``, ``role`` (and, for the
+        framework report, ``organisation_type`` and ``bme_focus``).
     roles_plural : dict
         Readers' plural role label -> role.
 
     Returns
     -------
     shown, hidden : dict of family -> set of frozenset
-        Families ``("happening", "")``, ``("importance", item)``, ``("participants", "")``;
+        Families ``("happening", "")``, ``("importance", item)``, ``("participants", "")``,
+        ``("themes", "")`` (participants with a coded transcript: the framework report);
         each group as the frozenset of its (site, role) cells.
     small : list of str
         Shown figures for 1 to k-1 people (filled by :func:`small_figures`).
@@ -214,6 +250,13 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
         if _is_count(text):
             figures.append((report, caption, fam, group, int(text)))
 
+    themes = ("themes", "")
+
+    def of_n(text: str) -> str:
+        """The group size of a Part 2 cell ("3 of 7 (43%)" -> "7"), or the cell's label."""
+        m = re.match(r"\s*\d+ of (\d+)", text)
+        return m.group(1) if m else text
+
     for path in sorted(Path(reports_dir).rglob("*.html")):
         if path.name == "index.html":
             continue
@@ -228,6 +271,16 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
             rows = [[td.get_text() for td in tr.find_all("td")] for tr in tab.find_all("tr")]
             rows = [r for r in rows if r]
             col = {h: i for i, h in enumerate(head)}
+            if caption.startswith("Framework matrix"):  # count the rows, as a reader would
+                sites_seen = pd.Series([r[col["Site"]] for r in rows], dtype=object)
+                for s, n in sites_seen.value_counts().items():
+                    put(themes, where(site_id=s), str(n), report, caption)
+                labels = pd.Series([(r[col["Site"]], roles_plural.get(
+                    r[col["Participant's role"]])) for r in rows], dtype=object)
+                for (s, role), n in labels.value_counts().items():
+                    if role:
+                        put(themes, where(site_id=s, role=role), str(n), report, caption)
+                continue
             for r in rows:
                 try:
                     m = re.match(r"(\d+\.\d+)", r[0]) if r else None
@@ -291,6 +344,24 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
                             report, caption)
                         imp = r[col["Importance: answered"]]
                         put(("importance", item), where(site_id=s), imp, report, caption)
+                    elif caption == "Imported coded transcripts":
+                        if r[0] == "Participants with coded transcripts":
+                            put(themes, frozenset(every), r[1], report, caption)
+                    elif caption == "Site by theme synthesis":
+                        put(themes, where(site_id=r[0]), of_n(r[col[
+                            "Participants who spoke to it"]]), report, caption)
+                    elif caption.startswith("Participants who spoke to each theme"):
+                        kind = {"Sector": "sector", "Organisation type": "organisation_type",
+                                "Role": "role"}[r[0]]
+                        value = r[1] if kind != "role" else roles_plural.get(r[1], r[1])
+                        for text in r[2:]:
+                            put(themes, where(**{kind: value}), of_n(text), report, caption)
+                    elif caption.startswith("Themes by"):
+                        kind = "bme_focus" if "BME" in caption else "organisation_type"
+                        group = where(**{kind: r[0]})
+                        put(themes, group, r[col["Participants"]], report, caption)
+                        for text in r[col["Participants"] + 1:]:
+                            put(themes, group, of_n(text), report, caption)
                     elif caption == "Participants by role and sector":
                         for h in head[1:]:
                             role = roles_plural.get(r[0])

@@ -15,7 +15,7 @@ from peerlib.disclosure.audit import audit_reports, audit_summary, read_metadata
 from peerlib.reporting.tables import disclosure_block
 
 from disclosure_helpers import (WORKED_EXAMPLE, make_long, published_groups,
-                                recoverable_small_sets, write_project)
+                                recoverable_small_sets, write_part2, write_project)
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -78,7 +78,8 @@ def _independent_check(root: Path, policy) -> None:
     from peerlib.part1.prepare import load_prepared
 
     data = load_prepared(root / "data" / "processed")
-    people = data.drop_duplicates("participant_id")[["site_id", "sector", "role"]]
+    people = data.drop_duplicates("participant_id")[["site_id", "sector", "role",
+                                                     "organisation_type", "bme_focus"]]
     shown, hidden, figures, public = published_groups(root / "reports", people,
                                                       _roles_plural())
     for report, caption, fam, group, n in figures:
@@ -89,6 +90,10 @@ def _independent_check(root: Path, policy) -> None:
         stat, item = fam
         rows = data.drop_duplicates("participant_id") if stat != "importance" else data[
             (data["item_id"].astype(str) == item) & data["importance"].notna()]
+        if stat == "themes":  # participants with a coded transcript
+            coded = pd.read_parquet(root / "data" / "processed" / "coded_segments.parquet")
+            rows = rows[rows["participant_id"].astype(str).isin(
+                set(coded["participant_id"].dropna().astype(str)))]
         sizes = rows.groupby([rows["site_id"].astype(str), rows["role"].astype(str)]).size()
         sizes = {key: int(v) for key, v in sizes.items()}
         need = policy.mean_k if stat == "importance" else policy.k
@@ -174,3 +179,95 @@ def test_one_sector_batch_skips_the_comparison_and_refuses_an_injected_leak(tmp_
     assert audit.loc[audit["report"] == "cross_site", "audit"].str.startswith("refused").all()
     executed = (reports / "notebooks" / "failed" / "20_cross_site.ipynb").read_text("utf-8")
     assert "no comparison between two groups" in executed
+
+
+#: The privacy tester's hostile set (/tmp/breaker_findings/gen_hostile.py): NHS trusts of 8
+#: and 7, a BME-focused NHS trust of 3 (S03), a voluntary site of 5 peer workers and a
+#: service user, and a partnership of 6 counted in the NHS sector (S05).
+HOSTILE = [
+    ("S01", "NHS", "NHS trust", "Peer worker", 4), ("S01", "NHS", "NHS trust", "Non-peer staff", 1),
+    ("S01", "NHS", "NHS trust", "Line manager", 1),
+    ("S01", "NHS", "NHS trust", "Senior/strategic manager or commissioner", 1),
+    ("S01", "NHS", "NHS trust", "Service user", 1),
+    ("S02", "NHS", "NHS trust", "Peer worker", 3), ("S02", "NHS", "NHS trust", "Non-peer staff", 2),
+    ("S02", "NHS", "NHS trust", "Line manager", 1), ("S02", "NHS", "NHS trust", "Service user", 1),
+    ("S03", "NHS", "NHS trust", "Peer worker", 1), ("S03", "NHS", "NHS trust", "Non-peer staff", 1),
+    ("S03", "NHS", "NHS trust", "Service user", 1),
+    ("S04", "Voluntary", "Voluntary sector", "Peer worker", 5),
+    ("S04", "Voluntary", "Voluntary sector", "Service user", 1),
+    ("S05", "NHS", "Partnership", "Peer worker", 2), ("S05", "NHS", "Partnership", "Non-peer staff", 1),
+    ("S05", "NHS", "Partnership", "Line manager", 1),
+    ("S05", "NHS", "Partnership", "Senior/strategic manager or commissioner", 1),
+    ("S05", "NHS", "Partnership", "Service user", 1),
+]
+
+
+def _tables(path: Path) -> dict[str, list[list[str]]]:
+    """Every table of a published page by caption (the matrix by its caption paragraph),
+    header row first, as a reader sees the text."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    out = {}
+    for tab in soup.find_all("table"):
+        cap = tab.find("caption") or tab.find_previous_sibling("p", class_="peerwork-caption")
+        rows = [[c.get_text() for c in tr.find_all(["th", "td"])] for tr in tab.find_all("tr")]
+        out.setdefault(cap.get_text() if cap else "", rows)
+    return out
+
+
+def test_framework_report_on_the_hostile_set_attributes_nothing_to_hidden_sites(tmp_path,
+                                                                                monkeypatch):
+    """The privacy tester's finding: the matrix listed S03's three people (k = 5) with their
+    site and quotes, counting its rows gave every hidden cell of the site synthesis, and the
+    BME / organisation-type tables printed the lone small site's group. From the published
+    HTML and workbook alone: (a) no row of S03 or of S05 (hidden as its complement)
+    appears; (b) every site the matrix lists shows its synthesis counts, so counting rows
+    gives no hidden cell; (c) the BME-focus and organisation-type groups of one hidden site
+    show no size or count; the audit checks every table of the report (none without
+    metadata) and the independent check finds nothing recoverable."""
+    from openpyxl import load_workbook
+
+    from peerlib.batch import run_reports
+    from peerlib.part1.prepare import prepare
+    from peerlib.part2 import write_coded_segments
+
+    write_project(tmp_path, HOSTILE, bme_sites=("S03",))
+    write_part2(tmp_path, HOSTILE, only={"S03": "Disclosure"})
+    monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
+    prepare()
+    write_coded_segments(tmp_path / "data" / "raw" / "part2_taguette.csv")
+    result = run_reports(jobs=2, notebooks=NOTEBOOKS, progress=False)
+    assert all(r.ok for r in result.results), [r.error for r in result.results if not r.ok]
+    reports = tmp_path / "reports"
+    audit = pd.read_csv(reports / "disclosure_audit.csv")
+    framework = audit[audit["report"] == "framework"]
+    assert len(framework) and (framework["audit"] == "passed").all(), framework
+
+    tables = _tables(reports / "framework_matrix.html")
+    matrix = tables["Framework matrix: participants by theme"]
+    listed = {row[0] for row in matrix[1:]}
+    assert listed and not listed & {"S03", "S05"}, listed  # (a)
+    page = (reports / "framework_matrix.html").read_text(encoding="utf-8")
+    assert "rows are not shown" in page
+    synthesis = tables["Site by theme synthesis"]
+    head = synthesis[0].index("Participants who spoke to it")
+    hidden_sites = {row[0] for row in synthesis[1:] if row[head] in ("n<5", "hidden")}
+    assert {"S03", "S05"} <= hidden_sites and not hidden_sites & listed  # (b)
+    for row in synthesis[1:]:
+        if row[0] in listed:
+            n = sum(1 for r in matrix[1:] if r[0] == row[0])
+            assert row[head].endswith(f" of {n}"), row
+    bme = {row[0]: row for row in tables["Themes by BME focus of the site"][1:]}
+    org = {row[0]: row for row in tables["Themes by organisation type of the site"][1:]}
+    for row in (bme["True"], org["Partnership"]):  # (c): one hidden site each
+        assert not any(c.isdigit() or " of " in c for c in row[2:]), row
+    wb = load_workbook(reports / "framework_matrix.xlsx")
+    for ws in wb.worksheets[1:-1]:  # theme sheets (About first, the hidden index last)
+        sites = {r[0] for r in ws.iter_rows(min_row=2, values_only=True)}
+        assert sites == listed, (ws.title, sites)
+    charting = load_workbook(tmp_path / "data" / "processed" / "framework_charting.xlsx")
+    assert {"S03", "S05"} <= {r[0] for r in charting.worksheets[1].iter_rows(
+        min_row=2, values_only=True)}  # the analysts' copy, inside the project only
+    assert not list(reports.rglob("framework_charting.xlsx"))
+    _independent_check(tmp_path, get_policy())

@@ -10,8 +10,9 @@ report and checks the whole set:
    report is refused);
 2. no shown number describes a group of 1 to ``k - 1`` people (``mean_k`` for importance),
    apart from the sample composition the study publishes as is (marked ``public``);
-3. no hidden group, no set of small cells (site x role) of one site, and no sector, role or
-   organisation type of 1 to ``k - 1`` people can be worked out by adding and subtracting the numbers shown anywhere in the batch
+3. no hidden group, no set of small cells (site x role) of one site, and no sector, role,
+   organisation type or other site attribute (BME focus) of 1 to ``k - 1`` people can be
+   worked out by adding and subtracting the numbers shown anywhere in the batch
    (the same exact linear check as :mod:`.mask`, run on what the reports actually show).
 
 A report that fails is not published; the message names the report, the table and the
@@ -23,14 +24,14 @@ from __future__ import annotations
 import json
 import re
 from itertools import combinations
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .mask import _Members, _RowSpace, atoms_table
+from .mask import SITE_ATTRIBUTES, _Members, _RowSpace, atoms_table
 from .policy import DisclosurePolicy
 
 __all__ = ["AuditResult", "read_metadata", "audit_reports", "audit_summary", "write_audit",
@@ -96,7 +97,7 @@ def _describe(cell: dict) -> str:
 def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
                   policy: DisclosurePolicy, *, mask: pd.DataFrame | None = None,
                   coded: list[str] | None = None,
-                  require_metadata: bool = True) -> AuditResult:
+                  require_metadata: bool | Collection[str] = True) -> AuditResult:
     """Audit the reports of one batch together (see the module docstring).
 
     Parameters
@@ -114,9 +115,10 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
         run) count as published.
     coded : list of str, optional
         Participants with a coded Part 2 transcript (sizes of the ``themes`` family).
-    require_metadata : bool
-        Refuse a report with a table that carries no metadata (rule 1); False records
-        them in ``AuditResult.unchecked`` instead.
+    require_metadata : bool or collection of str
+        Refuse a report with a table that carries no metadata (rule 1): True for every
+        report, or the names of the reports that must (e.g. ``("framework",)``); the bare
+        tables of the others are recorded in ``AuditResult.unchecked`` instead.
 
     Returns
     -------
@@ -140,7 +142,9 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
     for name, path in reports.items():
         text = Path(path).read_text(encoding="utf-8")
         blocks, bare = read_metadata(text)
-        if bare and not require_metadata:
+        required = (require_metadata if isinstance(require_metadata, bool)
+                    else name in set(require_metadata))
+        if bare and not required:
             result.unchecked[name] = bare
         elif bare:
             result.fail(name, f"{name}: {bare} table(s) carry no disclosure metadata (every "
@@ -212,10 +216,13 @@ def _check_recoverable(result: AuditResult, data: pd.DataFrame, policy: Disclosu
                         names = " and ".join(str(role[j]) for j in combo)
                         targets.append((f"the {names} group{'s' if size > 1 else ''} at "
                                         f"site {where}", eye[list(combo)].sum(axis=0)))
-        for kind, values in (("sector", atoms["sector"]), ("role", atoms["role"]),
-                             ("orgtype", atoms["organisation_type"])):
+        breakdowns = [("sector", "", atoms["sector"]), ("role", "", atoms["role"]),
+                      ("orgtype", "", atoms["organisation_type"])]
+        breakdowns += [("attr", f"{col}|", atoms[col]) for col in SITE_ATTRIBUTES
+                       if col in atoms.columns]
+        for kind, prefix, values in breakdowns:
             for value in dict.fromkeys(values.astype(str)):
-                v = member(f"{kind}:{value}")[nz].astype(float)
+                v = member(f"{kind}:{prefix}{value}")[nz].astype(float)
                 if 0 < v @ s < need:
                     targets.append((f"{kind} {value}", v))
         if not targets:
