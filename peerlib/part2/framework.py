@@ -266,10 +266,22 @@ def mask_roles(table: pd.DataFrame, people: pd.DataFrame, *,
 
 
 def site_shown(site_id: object, mask: DisclosureMask) -> bool:
-    """Whether the batch's ``mask`` shows the Part 2 group of a site (``themes`` of
-    ``site:<id>``): only then may a published table attribute a participant, an excerpt or
-    a summary to that site. A site the mask does not know (not in the Part 1 data, or NA)
-    is not shown."""
+    """Whether the batch's ``mask`` shows the Part 2 group of a site.
+
+    Parameters
+    ----------
+    site_id : object
+        The site (NA allowed).
+    mask : DisclosureMask
+        The batch's mask.
+
+    Returns
+    -------
+    bool
+        True when the mask shows ``themes`` of ``site:<id>``: only then may a published
+        table attribute a participant, an excerpt or a summary to that site. False for a
+        site the mask does not know (not in the Part 1 data) or NA.
+    """
     if site_id is None or pd.isna(site_id):
         return False
     try:
@@ -417,10 +429,22 @@ def theme_patterns(segments: pd.DataFrame, people: pd.DataFrame, *,
 
 
 def group_union(attribute: str, value: object) -> str:
-    """The mask key (:func:`peerlib.disclosure.union_key`) of the participants whose
-    ``attribute`` (a participant or site-register column) has ``value``: ``sector``,
-    ``organisation_type``, ``role`` and ``site_id`` have their own kinds; any other site
-    attribute (``bme_focus``...) is ``attr:<column>|<value>``."""
+    """The mask key of the participants whose ``attribute`` has ``value``.
+
+    Parameters
+    ----------
+    attribute : str
+        A participant or site-register column.
+    value : object
+        One of its values.
+
+    Returns
+    -------
+    str
+        :func:`peerlib.disclosure.union_key`: ``sector``, ``organisation_type``, ``role``
+        and ``site_id`` have their own kinds; any other site attribute (``bme_focus``...)
+        is ``attr:<column>|<value>``.
+    """
     kinds = {"sector": "sector", "organisation_type": "orgtype", "role": "role",
              "site_id": "site"}
     if attribute in kinds:
