@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from .._files import atomic_write_bytes
 from ..codebook import item_columns, load_codebook
 from ..errors import ParameterError
 
@@ -267,11 +268,7 @@ def write_owned_files(out: str | Path, files: dict[str, bytes], manifest: str) -
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, data in files.items():
-        target = out / name
-        tmp = target.with_name(f".{name}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(target)
-        written.append(target)
+        written.append(atomic_write_bytes(out / name, data))
     return written
 
 

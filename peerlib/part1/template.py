@@ -9,8 +9,7 @@ by ``peerlib prepare`` as it is, with no column map.
 """
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .._files import write_cell
+from .._files import atomic_write_bytes, write_cell
 from ..codebook import HAPPENING, IMPORTANCE, Codebook, load_codebook
 from ..errors import ParameterError
 from ..paths import project_paths
@@ -193,13 +192,6 @@ def write_entry_template(out: str | Path | None = None, *, sites: str | Path | N
     data.freeze_panes = "D2"
     data.column_dimensions[get_column_letter(len(order))].width = 40
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.tmp-", suffix=".xlsx",
-                               dir=target.parent)
-    os.close(fd)
-    try:
-        book.save(tmp)
-        os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return target
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return atomic_write_bytes(target, buffer.getvalue())
