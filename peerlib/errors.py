@@ -23,6 +23,7 @@ __all__ = [
     "DataWarning",
     "QDAError",
     "QDAWarning",
+    "DisclosureWarning",
     "PROBLEM_COLUMNS",
     "row_word",
     "EXIT_OK",

@@ -420,9 +420,9 @@ def _audit_disclosure(job_list, results, stage: Path, out_dir: Path, data_dir: P
     audit = audit_reports({name: path for name, (_, path) in staged.items()},
                           load_prepared(data_dir), policy, mask=mask,
                           coded=coded_participants(data_dir),
-                          # every table of the framework report carries metadata; some
-                          # display tables of the others (grids, key points) do not yet
-                          require_metadata=("framework",))
+                          # every table and chart of every report carries metadata: one
+                          # without it cannot be checked, so its report is refused
+                          require_metadata=True)
     for name, problems in audit.failures.items():
         job = staged[name][0] if name in staged else None
         for res in results:
