@@ -178,7 +178,10 @@ def test_one_sector_batch_skips_the_comparison_and_refuses_an_injected_leak(tmp_
     audit = pd.read_csv(reports / "disclosure_audit.csv")
     assert audit.loc[audit["report"] == "cross_site", "audit"].str.startswith("refused").all()
     executed = (reports / "notebooks" / "failed" / "20_cross_site.ipynb").read_text("utf-8")
-    assert "no comparison between two groups" in executed
+    # the refused report's notebook is kept for the analyst without its outputs: they did
+    # not pass the audit, and reports/ is what readers get
+    assert "This report was not published" in executed
+    assert "peerwork-disclosure" not in executed and "<table" not in executed
 
 
 #: The privacy tester's hostile set (/tmp/breaker_findings/gen_hostile.py): NHS trusts of 8

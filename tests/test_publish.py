@@ -141,7 +141,8 @@ def test_failed_notebook_is_written_whole_and_moved_into_place(first_batch, tmp_
     broken = tmp_path / "templates"
     shutil.copytree(templates, broken)
     nb = nbformat.read(broken / "10_site_report.ipynb", as_version=4)
-    nb.cells[-1].source = "raise RuntimeError('planted failure')"
+    nb.cells[-1].source = ("print('UNAUDITED' + '-OUTPUT')\n"
+                           "raise RuntimeError('planted failure')")
     nbformat.write(nb, broken / "10_site_report.ipynb")
     out = tmp_path / "reports"
     shutil.copytree(source, out)
@@ -150,6 +151,10 @@ def test_failed_notebook_is_written_whole_and_moved_into_place(first_batch, tmp_
     failed = out / "notebooks" / "failed"
     saved = nbformat.read(failed / "S01.ipynb", as_version=4)
     assert "planted failure" in nbformat.writes(saved)
+    # reports/ is what readers get: outputs that did not pass the audit are not kept
+    assert "UNAUDITED-OUTPUT" not in nbformat.writes(saved)
+    assert {o.output_type for c in saved.cells if c.cell_type == "code"
+            for o in c.outputs} == {"error"}
     assert sorted(p.name for p in failed.iterdir()) == ["S01.ipynb"]
 
 

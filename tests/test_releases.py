@@ -69,18 +69,18 @@ def test_batch_after_a_withdrawal_warns_and_names_the_groups_but_not_in_reports(
     args = ["reports", "--notebooks", str(templates), "--jobs", "1", "--no-progress"]
     assert main(args) == 0
     assert "Differencing risk" not in capsys.readouterr().err  # the first release
-    record = release_path(tmp_path / "data" / "processed", tmp_path / "reports")
+    record = release_path(tmp_path / "data" / "processed")
     assert read_release(record) is not None
     responses = pd.read_csv(raw / "part1_responses.csv", dtype=str, keep_default_na=False)
     gone = responses.iloc[0]
     (raw / "withdrawn.txt").write_text(gone["participant_id"] + "\n", encoding="utf-8")
     assert main(["prepare"]) == 0
     capsys.readouterr()
-    assert main(args) == 0
+    assert main(args + ["--out", str(tmp_path / "elsewhere")]) == 0  # another folder too
     err = capsys.readouterr().err
     assert "peerlib reports: warning: Differencing risk" in err
     assert f"site:{gone['site_id']} (1 person)" in err and "all (1 person)" in err
-    for path in (tmp_path / "reports").rglob("*"):
+    for path in [*(tmp_path / "reports").rglob("*"), *(tmp_path / "elsewhere").rglob("*")]:
         if path.is_file():
             assert b"Differencing risk" not in path.read_bytes(), path
     assert main(args) == 0  # the same data again: nothing changed since the last release

@@ -67,9 +67,43 @@ def plan_moves(job_list: list[Job], results: list[JobResult], stage: Path,
             res.outputs.extend(rels)
             removals.append(failed)
         elif (stage / job.notebook).exists():
+            strip_unpublished_outputs(stage / job.notebook)
             moves.append([job.notebook, failed])
             res.outputs.append(failed)
     return moves, removals
+
+
+def strip_unpublished_outputs(path: Path) -> Path:
+    """Keep only the error outputs of a notebook that is not published as a report.
+
+    A notebook that failed, or whose report the disclosure audit refused, goes to
+    ``notebooks/failed/`` for the analyst to see where and why it stopped. Its other
+    outputs (tables, charts, notes) have not passed the audit, and ``reports/`` is what
+    readers receive, so they are removed; the failing cell's traceback is kept.
+
+    Parameters
+    ----------
+    path : Path
+        The staged executed notebook (rewritten whole).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    import nbformat
+
+    from .._files import atomic_write_text
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", [])
+                               if o.get("output_type") == "error"]
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(
+        "This report was not published: its outputs were removed (only an error, if any, is "
+        "kept). Run the notebook in JupyterLab on the project's data to see them."))
+    return atomic_write_text(path, nbformat.writes(nb))
 
 
 def publish(out_dir: Path, stage: Path, *, moves: list[list[str]], removals: list[str],

@@ -354,7 +354,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
 
 
 def _check_release(data_dir: Path, out_dir: Path, mask, policy):
-    """Compare this batch with the last one published into ``out_dir``
+    """Compare this batch with the last one published from ``data_dir`` (into any folder)
     (:mod:`peerlib.disclosure.releases`): warn (:class:`DisclosureWarning`) about groups shown
     in both that changed by fewer than k people. Returns what to record once published."""
     import warnings
@@ -366,7 +366,7 @@ def _check_release(data_dir: Path, out_dir: Path, mask, policy):
     people = release_people(load_prepared(data_dir))
     shown = set(mask.loc[~mask["hidden"].astype(bool)
                          & (mask["statistic"] != "themes"), "union"].astype(str))
-    path = release_path(data_dir, out_dir)
+    path = release_path(data_dir)
     before = read_release(path)
     if before is not None:
         previous, shown_before = before

@@ -1,10 +1,11 @@
 """The publish-time audit: the batch's reports checked together before any is published.
 
-Every published table carries hidden metadata (a ``<script type="application/json"
-class="peerwork-disclosure">`` block written by :func:`peerlib.reporting.tables.table`): for
-each number, the group it describes and that group's size (hidden cells name their group
-and rule, never a size). Before publishing, the batch reads the metadata of every staged
-report and checks the whole set:
+Every published table and chart carries hidden metadata (a ``<script type="application/json"
+class="peerwork-disclosure">`` block, :mod:`peerlib.reporting.metadata`): for each number,
+the group it describes, or for a hidden one the group and the rule. It never holds a size
+(the page is published, and a size can be more exact than the cell shows): the audit takes
+each group's size from the data. Before publishing, the batch reads the metadata of every
+staged report and checks the whole set:
 
 1. every table of a report carries metadata (a table without it cannot be checked: the
    report is refused);
@@ -139,6 +140,7 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
                 hidden.setdefault((s, i), set()).add(u)
             elif rep not in reports:  # published by a report this run does not rebuild
                 shown.setdefault((s, i), {}).setdefault(u, []).append((rep, ""))
+    size = _GroupSizes(data, coded)
     for name, path in reports.items():
         text = Path(path).read_text(encoding="utf-8")
         blocks, bare = read_metadata(text)
@@ -158,9 +160,9 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
                     if union:
                         hidden.setdefault(fam, set()).add(union)
                     continue
-                n = int(cell.get("n", 0))
+                n = size(fam, union)
                 need = policy.mean_k if stat == "importance" else policy.k
-                if 0 < n < need and not cell.get("public"):
+                if n is not None and 0 < n < need and not cell.get("public"):
                     result.fail(name, f"{name}: table '{caption}': {_describe(cell)} shows a "
                                       f"figure for fewer than {need} people")
                 if union is None:
@@ -173,6 +175,29 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
                     shown[fam][union].append((name, "!" + caption))
     _check_recoverable(result, data, policy, shown, hidden, forced, coded)
     return result
+
+
+class _GroupSizes:
+    """The size of a published group in its family, from the data (the published metadata
+    names groups, never their sizes): participants for counts and "Is this happening
+    here?", importance answers of the item, participants with a coded transcript for Part
+    2. None for a cell that describes no group or a group of an unknown kind."""
+
+    def __init__(self, data: pd.DataFrame, coded):
+        self.atoms = atoms_table(data, coded=coded)
+        self.member = _Members(self.atoms)
+
+    def __call__(self, fam: tuple[str, str], union) -> int | None:
+        stat, item = fam
+        col = {"participants": "participants", "happening": "participants",
+               "themes": "themes"}.get(stat, f"importance:{item}")
+        if union is None or col not in self.atoms.columns:
+            return None
+        try:
+            rows = self.member(str(union))
+        except ValueError:
+            return None
+        return int(self.atoms[col].to_numpy()[rows].sum())
 
 
 def _check_recoverable(result: AuditResult, data: pd.DataFrame, policy: DisclosurePolicy,

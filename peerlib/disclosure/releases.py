@@ -8,7 +8,8 @@ a single batch can prevent it, because the earlier figures are already out.
 
 So every batch records, in the *processed* data folder (never in ``reports/``), who was
 behind the groups it published: the participants' pseudonyms with their site and role, and
-the keys of the groups shown. Before the next batch of the same reports folder publishes,
+the keys of the groups shown. Before the next batch from the same data folder publishes
+(into any reports folder),
 :func:`differencing_risks` compares the two: a group shown in both releases whose membership
 changed by 1 to ``k - 1`` people is a risk. The batch still publishes (a withdrawal must
 reach the reports), but says so plainly, names the groups, and tells the analyst what to do:
@@ -24,7 +25,6 @@ releases.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -60,11 +60,12 @@ def release_people(data: pd.DataFrame) -> pd.DataFrame:
     return people.sort_values("participant_id", kind="stable").reset_index(drop=True)
 
 
-def release_path(data_dir: str | Path, reports_dir: str | Path) -> Path:
-    """Where the record of the last release into ``reports_dir`` is kept: a JSON file in
-    ``data_dir/releases/`` named after the reports folder's absolute path (hashed)."""
-    name = hashlib.sha256(str(Path(reports_dir).resolve()).encode("utf-8")).hexdigest()[:16]
-    return Path(data_dir) / RELEASES_DIR / f"{name}.json"
+def release_path(data_dir: str | Path) -> Path:
+    """Where the record of the last release made from ``data_dir`` is kept
+    (``data_dir/releases/last.json``). One record per prepared data folder, whatever
+    reports folder (``--out``) a batch writes to: a reader can compare reports from two
+    folders as well as two versions of one."""
+    return Path(data_dir) / RELEASES_DIR / "last.json"
 
 
 def read_release(path: str | Path) -> tuple[pd.DataFrame, set[str]] | None:

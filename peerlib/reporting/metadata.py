@@ -72,7 +72,8 @@ def disclosure_block(cells: list[dict] | None, caption: str = "") -> str:
     Parameters
     ----------
     cells : list of dict or None
-        :func:`cell` records; None writes nothing (the audit then refuses the table).
+        :func:`cell` records; None writes nothing (the audit then refuses the table). Their
+        sizes ``n`` are not written.
     caption : str
         The table's caption or the chart's title, named in the audit's messages.
 
@@ -84,7 +85,13 @@ def disclosure_block(cells: list[dict] | None, caption: str = "") -> str:
     """
     if cells is None:
         return ""
-    text = json.dumps({"caption": caption, "cells": cells}, ensure_ascii=True)
+    # No size is published: the block is part of the page, and a size can be more exact
+    # than the cell shows (a count rounded to 5, "<8"); the audit takes each group's size
+    # from the data. Compact: an empty item is left out (read as ""), no spaces.
+    cells = [{k: v for k, v in c.items() if k != "n" and not (k == "item" and v == "")}
+             for c in cells]
+    text = json.dumps({"caption": caption, "cells": cells}, ensure_ascii=True,
+                      separators=(",", ":"))
     text = text.replace("</", "<\\/").replace("<!--", "<\\!--")
     return f'<script type="application/json" class="peerwork-disclosure">{text}</script>'
 
