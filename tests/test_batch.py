@@ -450,3 +450,19 @@ def test_every_table_and_chart_of_the_part1_reports_carries_disclosure_metadata(
             assert block["cells"] and all("union" in c for c in block["cells"])
         for block in blocks:  # and no size: it could be more exact than the cell shows
             assert not any("n" in c for c in block["cells"]), (rel, block["caption"])
+
+
+def test_published_notebooks_name_no_absolute_path(batch):
+    """reports/notebooks is shared with the reports: its injected parameters show project
+    paths relative to the project (no home folder, no staging folder)."""
+    root = str(project_paths().root)
+    notebooks = list((batch.out / "notebooks").rglob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        injected = [c.source for c in nb.cells
+                    if "injected-parameters" in c.metadata.get("tags", [])]
+        assert injected, path.name
+        for source in injected:
+            assert root not in source and str(batch.out) not in source, (path.name, source)
+            assert ".staging-" not in source, (path.name, source)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
+import json
 import multiprocessing
 import multiprocessing.util
 import os
@@ -77,6 +78,21 @@ def _shown_path(value: object, root: str) -> object:
         except ValueError:
             return Path(value).name
     return value
+
+
+def _shown_parameters(nb, params: dict, root: str):
+    """The executed notebook as published: in the cell of injected parameters, every
+    absolute path is shown as :func:`_shown_path` shows it (no analyst's home folder or
+    staging folder in ``reports/notebooks``). Changes ``nb`` in place; returns it."""
+    for cell in nb.cells:
+        if "injected-parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        for value in params.values():
+            shown = _shown_path(value, root)
+            if isinstance(value, str) and shown != value:
+                cell.source = cell.source.replace(json.dumps(value), json.dumps(shown))
+                cell.source = cell.source.replace(repr(value), repr(shown))
+    return nb
 
 
 #: The worker's warm kernel and parsed templates (per worker thread: a Dask worker may run
@@ -169,10 +185,10 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
     if failure is not None:
         partial = kernel.notebook
         if partial is not None:  # kept for debugging, failing cell marked
-            atomic_write_text(nb_out, nbformat.writes(partial))
+            atomic_write_text(nb_out, nbformat.writes(_shown_parameters(partial, params, root)))
         failure.seconds = time.monotonic() - start
         return failure
-    atomic_write_text(nb_out, nbformat.writes(nb))
+    atomic_write_text(nb_out, nbformat.writes(_shown_parameters(nb, params, root)))
     info = dict(provenance, parameters=sorted((k, str(_shown_path(v, root)))
                                               for k, v in job.parameters.items()))
     html_out = stage_dir / job.html
