@@ -263,15 +263,13 @@ def _median(runs: list[dict]) -> dict:
 
 
 def sizes(out: Path) -> None:
-    files = sorted(out.rglob("*.html"))
-    print(f"\nreport sizes ({out.name}):")
-    site = [p.stat().st_size for p in files if p.parent.name == "sites"]
-    for p in files:
-        if p.parent.name != "sites":
-            print(f"  {p.relative_to(out)}: {p.stat().st_size / 2**20:.2f} MB")
-    if site:
-        print(f"  sites/*.html: {len(site)} files, largest {max(site) / 2**20:.2f} MB, "
-              f"median {statistics.median(site) / 2**20:.2f} MB")
+    """Every published file's size and the folder's total (``benchmarks/report_sizes.py``)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from report_sizes import size_report
+
+    _, lines = size_report(out)
+    print()
+    print("\n".join(lines))
 
 
 # --------------------------------------------------------------------------- main
