@@ -165,11 +165,6 @@ def test_printed_charts_fit_the_a4_page(batch, opened, rel):
     assert hidden == 0
 
 
-@pytest.mark.xfail(reason="known gap (issue 8): since key points, grids, downloads and the "
-                   "glossary were added, a site report prints to more than 4 A4 pages in "
-                   "Chromium; the 4-page printed form is the PDF feedback pack "
-                   "(tests/test_pack.py). Print layout of the HTML still to be tightened.",
-                   strict=False)
 @pytest.mark.parametrize("site", SITES)
 def test_site_report_prints_to_at_most_four_a4_pages(batch, opened, site):
     from pypdf import PdfReader

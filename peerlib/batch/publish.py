@@ -11,7 +11,8 @@ from pathlib import Path
 from ..paths import output_path
 from .plan import FRAMEWORK_XLSX, Job, JobResult
 
-__all__ = ["JOURNAL", "mark_report", "plan_moves", "publish", "recover"]
+__all__ = ["JOURNAL", "mark_report", "plan_moves", "publish", "recover",
+           "strip_unpublished_outputs"]
 
 
 def _remove_orphan_staging(out_dir: Path) -> None:

@@ -246,6 +246,23 @@ def chart_table(fig) -> dict:
     return {"row_header": row_header, "columns": columns, "rows": rows, "unit": unit}
 
 
+#: What a chart's ``layout.template.layout`` reads when it is the page's shared theme layout.
+SHARED_THEME = "peerwork:shared-theme"
+
+
+@functools.lru_cache(maxsize=1)
+def shared_theme_layout() -> dict:
+    """The layout part of plotly's ``plotly_white`` theme, as plotly writes it into a
+    figure's JSON: stored once per page (``<script id="peerwork-theme">``) instead of once
+    per chart."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    spec = json.loads(pio.to_json(go.Figure(layout={"template": "plotly_white"}),
+                                  validate=False))
+    return spec["layout"]["template"]["layout"]
+
+
 def _safe_json(fig) -> Markup:
     """Figure JSON that cannot end its ``<script>`` element (``<``, ``>``, ``&`` escaped as
     JSON unicode escapes, which only occur inside JSON strings)."""
@@ -258,6 +275,10 @@ def _safe_json(fig) -> Markup:
         # (about 5 kB a chart): keep those of the types it has
         kinds = {trace.get("type", "scatter") for trace in spec.get("data", [])}
         template["data"] = {k: v for k, v in template["data"].items() if k in kinds}
+    if isinstance(template, dict) and template.get("layout") == shared_theme_layout():
+        # the theme's layout is the same in every chart (about 2.7 kB): the page stores it
+        # once (#peerwork-theme) and the drawing script puts it back
+        template["layout"] = SHARED_THEME
     text = json.dumps(spec, separators=(",", ":"), ensure_ascii=False)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e")  # noqa: S704
                   .replace("&", "\\u0026"))
@@ -344,6 +365,9 @@ def export_html(nb, *, provenance: dict, title: str) -> str:
     if _has_charts(nb):
         info["plotly"] = packed_plotly_js()
         info["bootstrap_js"] = Markup(_read("peerwork/static/peerwork.js"))  # noqa: S704
+        theme = json.dumps(shared_theme_layout(), separators=(",", ":"), ensure_ascii=True)
+        info["theme_json"] = Markup(theme.replace("<", "\\u003c").replace(">", "\\u003e")  # noqa: S704
+                                    .replace("&", "\\u0026"))
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = title
     for i, cell in enumerate(nb.cells):  # papermill gives its injected cell a random id

@@ -466,7 +466,10 @@ def disclosure_note(k: int | DisclosurePolicy) -> str:
             f"reading \"hidden\" are withheld so that a small group cannot be worked out by "
             f"adding or subtracting figures published anywhere in these reports. Counts of "
             f"people by role at a site show \"{small_group_label(k)}\" when they are between "
-            f"1 and {k - 1}; zero is a real count and is shown. " + policy.describe()
+            f"1 and {k - 1}; zero is a real count and is shown."
+            # the policy's own sentence, where it says more than the rule above
+            + (" " + policy.describe() if (policy.mean_k > policy.k or policy.rounding
+                                           or policy.suppress_small_counts) else "")
             + (f" (disclosure policy: {policy.name})" if policy.name != "default" else ""))
 
 

@@ -56,11 +56,17 @@
 
   function drawAll(Plotly) {
     var specs = document.querySelectorAll("script.peerwork-figure"), drawn = [];
+    var themeScript = document.getElementById("peerwork-theme");
+    var theme = themeScript ? themeScript.textContent : null;
     for (var i = 0; i < specs.length; i++) {
       var target = document.getElementById(specs[i].getAttribute("data-target"));
       if (!target) { continue; }
       var fig = JSON.parse(specs[i].textContent);
       var layout = fig.layout || {};
+      // the theme's layout, stored once in the page (#peerwork-theme) for every chart
+      if (theme && layout.template && layout.template.layout === "peerwork:shared-theme") {
+        layout.template.layout = JSON.parse(theme);
+      }
       layout.autosize = true;
       delete layout.width;
       drawn.push(Plotly.newPlot(target, fig.data || [], layout, CONFIG));
