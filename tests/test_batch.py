@@ -466,3 +466,17 @@ def test_published_notebooks_name_no_absolute_path(batch):
         for source in injected:
             assert root not in source and str(batch.out) not in source, (path.name, source)
             assert ".staging-" not in source, (path.name, source)
+
+
+def test_index_says_what_each_report_is_for(batch):
+    """Issue 8: the index is a portal, one line per report saying what it is for."""
+    import html as html_module
+
+    from peerlib.batch.index import PURPOSES
+
+    index = _html(batch, "index.html")
+    assert '<th scope="col">What it is for</th>' in index
+    for rel, kind in [("data_quality.html", "data_quality"), ("cross_site.html", "cross_site"),
+                      ("sites/S01.html", "site"), ("sites/S02.html", "site")]:
+        row = next(line for line in index.splitlines() if f'href="{rel}"' in line)
+        assert html_module.escape(PURPOSES[kind]) in row, rel

@@ -10,12 +10,25 @@ from .._files import atomic_write_text
 from .plan import FRAMEWORK_XLSX, TEMPLATES, Job, JobResult
 from .publish import mark_report
 
-__all__ = ["STATUS_FILE", "data_fingerprint", "data_provenance", "load_status", "mark_outdated",
+__all__ = ["PURPOSES", "STATUS_FILE", "data_fingerprint", "data_provenance", "load_status", "mark_outdated",
            "record_results", "render_index", "write_index", "write_page", "write_status"]
 
 #: The run status behind the index (in the reports folder).
 STATUS_FILE = ".status.json"
 
+
+
+#: One line per kind of report for the index: what it is for, for its readers.
+PURPOSES = {
+    "data_quality": "For the research team: interviews per site and role, missing answers, "
+                    "the items and scales as prepared.",
+    "cross_site": "For the steering group: the study as a whole, sectors and roles compared.",
+    "framework": "For the research team: the coded Part 2 interviews by theme (framework "
+                 "matrix), themes by site, agreement between coders.",
+    "workbook": "For the analysts charting the framework matrix in Excel (Summary columns).",
+    "site": "For the site's feedback workshop: this site against all other sites, its "
+            "priorities, quotes; the PDF pack is the printed version.",
+}
 
 def data_fingerprint(provenance: dict) -> str:
     """SHA-256 over the inputs' hashes and the prepared data's digest: reports made from
@@ -159,7 +172,7 @@ def render_index(out_dir: Path, status: dict, *, register, provenance: dict,
     e = html.escape
     rows = []
 
-    def row(label: str, rel: str) -> str:
+    def row(label: str, rel: str, purpose: str) -> str:
         entry = reports.get(rel, {})
         exists = rel in will_exist or (out_dir / rel).exists()
         link = f'<a href="{e(rel)}">{e(label)}</a>' if exists else e(label)
@@ -192,18 +205,22 @@ def render_index(out_dir: Path, status: dict, *, register, provenance: dict,
             state, cls = "not run yet", "failed"
         if entry.get("note"):
             state += f" ({e(entry['note'])})"
-        return f'<tr class="{cls}"><td>{link}</td><td>{state}</td></tr>'
+        return (f'<tr class="{cls}"><td>{link}</td><td>{e(purpose)}</td>'
+                f'<td>{state}</td></tr>')
 
-    rows.append(row("Data quality report", "data_quality.html"))
-    rows.append(row("Cross-site report", "cross_site.html"))
+    rows.append(row("Data quality report", "data_quality.html", PURPOSES["data_quality"]))
+    rows.append(row("Cross-site report", "cross_site.html", PURPOSES["cross_site"]))
     if "framework_matrix.html" in reports:
-        rows.append(row("Framework matrix (Part 2)", "framework_matrix.html"))
+        rows.append(row("Framework matrix (Part 2)", "framework_matrix.html",
+                        PURPOSES["framework"]))
         if FRAMEWORK_XLSX in will_exist or (out_dir / FRAMEWORK_XLSX).exists():
             rows.append(f'<tr class="ok"><td><a href="{FRAMEWORK_XLSX}">Framework matrix '
-                        'workbook (Excel, one sheet per theme)</a></td><td>written with the '
-                        'framework matrix report</td></tr>')
+                        'workbook (Excel, one sheet per theme)</a></td><td>'
+                        f'{e(PURPOSES["workbook"])}</td><td>written with the framework '
+                        'matrix report</td></tr>')
     for rec in register.itertuples(index=False):
-        line = row(f"{rec.site_id}: {rec.site_name}", f"sites/{rec.site_id}.html")
+        line = row(f"{rec.site_id}: {rec.site_name}", f"sites/{rec.site_id}.html",
+                   PURPOSES["site"])
         pack = f"sites/{rec.site_id}.pdf"  # the site's printed feedback pack, when it has one
         if pack in will_exist or (out_dir / pack).exists():
             line = line.replace("</td><td>", f' &middot; <a href="{e(pack)}">feedback pack '
@@ -233,7 +250,7 @@ footer {{ margin-top: 24px; font-size: 12px; color: #555; }}
 <main>
 <p>Data set: <strong>{e(provenance['dataset_name'])}</strong>. Run date: {e(provenance['run_date'])}.</p>
 <table><caption>Every report of this batch, what state it is in, and its date</caption>
-<thead><tr><th scope="col">Report</th><th scope="col">Status</th></tr></thead><tbody>
+<thead><tr><th scope="col">Report</th><th scope="col">What it is for</th><th scope="col">Status</th></tr></thead><tbody>
 {chr(10).join(rows)}
 </tbody></table>
 <p>Figures for slides (PNG and SVG) are in the <a href="figures/">figures</a> folder; executed
