@@ -286,8 +286,10 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
                 raise ParameterError(f"dataset.yaml: {err}") from err
     from ..reporting.tables import batch_mask_table, short_sites  # once for every report
 
-    load_prepared(data_dir)  # fail now (exit 2, "run peerlib prepare"), not in every notebook
-    mask = batch_mask_table(data_dir, policy, all_ids,
+    # read once for the mask, the release check and the audit; fails now (exit 2, "run
+    # peerlib prepare"), not in every notebook
+    prepared = load_prepared(data_dir)
+    mask = batch_mask_table(data_dir, policy, all_ids, data=prepared,
                             framework=(data_dir / "coded_segments.parquet").exists())
     short = short_sites(mask, policy)  # too few people: a short report that says so
     job_list = plan_jobs(site_ids, data_dir=str(data_dir), policy=policy, notebooks=nb_dir,
@@ -335,8 +337,9 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
             pool.shutdown(wait=True)
         order = {j.name: i for i, j in enumerate(job_list)}
         results.sort(key=lambda r: order[r.name])
-        audit = _audit_disclosure(job_list, results, stage, out_dir, data_dir, mask, policy)
-        release = _check_release(data_dir, out_dir, mask, policy)
+        audit = _audit_disclosure(job_list, results, stage, out_dir, data_dir, mask, policy,
+                                  prepared)
+        release = _check_release(prepared, data_dir, out_dir, mask, policy)
         (stage / AUDIT_FILE).write_text(audit, encoding="utf-8")
         moves, removals = plan_moves(job_list, results, stage, out_dir)
         moves.append([AUDIT_FILE, AUDIT_FILE])  # published with the reports it describes
@@ -369,7 +372,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     return batch
 
 
-def _check_release(data_dir: Path, out_dir: Path, mask, policy):
+def _check_release(prepared, data_dir: Path, out_dir: Path, mask, policy):
     """Compare this batch with the last one published from ``data_dir`` (into any folder)
     (:mod:`peerlib.disclosure.releases`): warn (:class:`DisclosureWarning`) about groups shown
     in both that changed by fewer than k people. Returns what to record once published."""
@@ -379,7 +382,7 @@ def _check_release(data_dir: Path, out_dir: Path, mask, policy):
                                        release_people, risk_message)
     from ..errors import DisclosureWarning
 
-    people = release_people(load_prepared(data_dir))
+    people = release_people(prepared)
     shown = set(mask.loc[~mask["hidden"].astype(bool)
                          & (mask["statistic"] != "themes"), "union"].astype(str))
     path = release_path(data_dir)
@@ -406,7 +409,7 @@ def _mask_digest(mask) -> str:
 
 
 def _audit_disclosure(job_list, results, stage: Path, out_dir: Path, data_dir: Path,
-                      mask, policy) -> str:
+                      mask, policy, prepared) -> str:
     """The publish-time disclosure audit of the batch's reports together.
 
     Every report that will be published (built in ``stage`` or reused from ``out_dir``)
@@ -434,7 +437,7 @@ def _audit_disclosure(job_list, results, stage: Path, out_dir: Path, data_dir: P
         if path.exists():
             staged[names.get(job.kind, job.kind).format(job.name)] = (job, path)
     audit = audit_reports({name: path for name, (_, path) in staged.items()},
-                          load_prepared(data_dir), policy, mask=mask,
+                          prepared, policy, mask=mask,
                           coded=coded_participants(data_dir),
                           # every table and chart of every report carries metadata: one
                           # without it cannot be checked, so its report is refused

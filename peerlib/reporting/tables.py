@@ -255,17 +255,21 @@ def report_mask(data: pd.DataFrame, policy: DisclosurePolicy | None = None, *,
 
 
 def batch_mask_table(data_dir: str | Path, policy: DisclosurePolicy,
-                     site_ids: Sequence[str], *, framework: bool = True) -> pd.DataFrame:
+                     site_ids: Sequence[str], *, framework: bool = True,
+                     data: pd.DataFrame | None = None) -> pd.DataFrame:
     """The mask table of a whole batch, computed once (``peerlib reports`` writes it for
     every notebook to read): every site of ``site_ids`` has a site report, and the Part 2
     framework report is included when ``framework`` and coded transcripts exist.
+
+    ``data`` is the prepared long table when the caller has already read it (default: read
+    from ``data_dir``).
 
     Returns
     -------
     pandas.DataFrame
         :func:`peerlib.disclosure.batch_mask` output.
     """
-    data = load_prepared(data_dir or None)
+    data = load_prepared(data_dir or None) if data is None else data
     coded = coded_participants(data_dir) if framework else None
     return batch_mask(data, policy, site_ids=[str(s) for s in site_ids], coded=coded)
 
