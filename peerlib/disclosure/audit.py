@@ -173,7 +173,7 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
                 if expected is not None and (fam[0], fam[1], union) not in expected:
                     # shown here though the batch's mask hides it (or never planned it)
                     shown[fam][union].append((name, "!" + caption))
-    _check_recoverable(result, data, policy, shown, hidden, forced, coded)
+    _check_recoverable(result, size, policy, shown, hidden, forced)
     return result
 
 
@@ -188,9 +188,7 @@ class _GroupSizes:
         self.member = _Members(self.atoms)
 
     def __call__(self, fam: tuple[str, str], union) -> int | None:
-        stat, item = fam
-        col = {"participants": "participants", "happening": "participants",
-               "themes": "themes"}.get(stat, f"importance:{item}")
+        col = _size_column(*fam)
         if union is None or col not in self.atoms.columns:
             return None
         try:
@@ -200,15 +198,19 @@ class _GroupSizes:
         return int(self.atoms[col].to_numpy()[rows].sum())
 
 
-def _check_recoverable(result: AuditResult, data: pd.DataFrame, policy: DisclosurePolicy,
-                       shown: dict, hidden: dict, forced: dict, coded) -> None:
+def _size_column(stat: str, item: str) -> str:
+    """The column of :func:`atoms_table` holding the sizes of a family of figures."""
+    return {"participants": "participants", "happening": "participants",
+            "themes": "themes"}.get(stat, f"importance:{item}")
+
+
+def _check_recoverable(result: AuditResult, size: _GroupSizes, policy: DisclosurePolicy,
+                       shown: dict, hidden: dict, forced: dict) -> None:
     """Rule 3 of the module docstring, family by family."""
-    atoms = atoms_table(data, coded=coded)
-    member = _Members(atoms)
+    atoms, member = size.atoms, size.member  # the same atoms as the size check
     for fam, groups in shown.items():
         stat, item = fam
-        col = {"participants": "participants", "happening": "participants",
-               "themes": "themes"}.get(stat, f"importance:{item}")
+        col = _size_column(stat, item)
         if col not in atoms.columns:
             continue
         sizes = atoms[col].to_numpy().astype(float)
