@@ -51,6 +51,28 @@ def test_audit_refuses_small_figures_differences_and_tables_without_metadata(tmp
     assert "carry no disclosure metadata" in result.failures["data_quality"][0]
 
 
+def test_audit_refuses_importance_shown_where_the_size_is_hidden(tmp_path):
+    """A hidden site size comes back as its importance n plus its count of missing
+    importance answers (the privacy tester's F4): the audit refuses the importance figure
+    and passes the batch's own mask, which hides it."""
+    data = make_long(WORKED_EXAMPLE, missing=0.15)
+    data.loc[(data["site_id"] == "N3") & (data["item_id"] == "2.1"), "importance"] = pd.NA
+    policy = get_policy()
+    mask = batch_mask(data, policy)
+    sizes = mask[(mask["statistic"] == "participants") & (mask["union"] == "site:N2")]
+    hidden_site = "site:N3" if not sizes["hidden"].any() else "site:N2"
+    size_cell = [{"union": hidden_site, "statistic": "participants", "hidden": "secondary"}]
+    leak = [{"union": hidden_site, "statistic": "importance", "item": "2.1"}]
+    page = _page(tmp_path, "dq", ("Interviews", size_cell), ("Missing answers", leak))
+    result = audit_reports({"data_quality": page}, data, policy)
+    assert not result.passed
+    assert any("number of participants is hidden" in m and hidden_site in m
+               for m in result.failures["data_quality"])
+    hidden = [{**leak[0], "hidden": "secondary"}]
+    page = _page(tmp_path, "dq2", ("Interviews", size_cell), ("Missing answers", hidden))
+    assert audit_reports({"data_quality": page}, data, policy).passed
+
+
 def test_audit_summary_counts_cells_by_rule_never_values():
     data = make_long(WORKED_EXAMPLE)
     mask = batch_mask(data, get_policy())

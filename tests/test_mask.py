@@ -137,3 +137,27 @@ def test_mask_file_round_trip(tmp_path):
     assert mask.hidden("happening", "site:N3", "2.1")
     with pytest.raises(KeyError, match="no report of the batch"):
         mask.hidden("happening", "site:ZZ", "2.1")
+
+
+@pytest.mark.parametrize("policy", [get_policy("default"), get_policy("default", k=10),
+                                    get_policy("nhs")])
+def test_a_hidden_size_is_not_given_away_by_importance_n_and_missing_answers(policy):
+    """An importance n plus the data-quality count of missing importance answers is the
+    group's size (the privacy tester's F4): every group whose participant count is hidden
+    has its importance hidden too, for every item, in every report."""
+    data = make_long(WORKED_EXAMPLE, missing=0.15)
+    # nobody at N3 answered importance for 2.1: its importance n is 0, shown as 0, so
+    # importance needs no partner hidden for N3 and the complement partner's n was shown
+    data.loc[(data["site_id"] == "N3") & (data["item_id"] == "2.1"), "importance"] = pd.NA
+    mask = batch_mask(data, policy)
+    hidden_size = set(mask.loc[(mask["statistic"] == "participants") & mask["hidden"],
+                               "union"])
+    assert hidden_size  # the worked example hides sizes (N3 at least)
+    importance = mask[mask["statistic"] == "importance"]
+    leaking = importance[importance["union"].isin(hidden_size) & ~importance["hidden"]]
+    assert leaking.empty, leaking[["report", "table", "union", "item"]].to_string()
+    # and the sizes a reader can still add up are those of shown groups only
+    dq = mask[(mask["report"] == "data_quality") & (mask["table"] == "missing_answers")]
+    for union, rows in dq.groupby("union"):
+        if union in hidden_size:
+            assert rows["hidden"].all(), union

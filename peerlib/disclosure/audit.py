@@ -14,7 +14,10 @@ staged report and checks the whole set:
 3. no hidden group, no set of small cells (site x role) of one site, and no sector, role,
    organisation type or other site attribute (BME focus) of 1 to ``k - 1`` people can be
    worked out by adding and subtracting the numbers shown anywhere in the batch
-   (the same exact linear check as :mod:`.mask`, run on what the reports actually show).
+   (the same exact linear check as :mod:`.mask`, run on what the reports actually show;
+   a shown "Is this happening here?" distribution publishes its group's size);
+4. no importance figure is shown for a group whose number of participants is hidden (its
+   ``n`` and the count of missing answers add up to the size).
 
 A report that fails is not published; the message names the report, the table and the
 cell. :func:`audit_summary` gives, per report and table, how many cells were hidden and by
@@ -173,8 +176,30 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
                 if expected is not None and (fam[0], fam[1], union) not in expected:
                     # shown here though the batch's mask hides it (or never planned it)
                     shown[fam][union].append((name, "!" + caption))
+    # a shown distribution prints its n: the sizes of those groups are published too
+    sizes_shown = shown.setdefault(("participants", ""), {})
+    for union, places in shown.get(("happening", ""), {}).items():
+        sizes_shown.setdefault(union, []).extend(places)
+    _check_linked_sizes(result, shown, hidden)
     _check_recoverable(result, size, policy, shown, hidden, forced)
     return result
+
+
+def _check_linked_sizes(result: AuditResult, shown: dict, hidden: dict) -> None:
+    """Rule 4: an importance figure shown for a group whose participant count is hidden
+    gives the count away (its ``n`` plus the data-quality report's count of missing
+    importance answers is the group's size)."""
+    secret = hidden.get(("participants", ""), set()) - set(shown.get(("participants", ""), {}))
+    for (stat, item), groups in shown.items():
+        if stat != "importance":
+            continue
+        for union in sorted(set(groups) & secret):
+            for rep, cap in groups[union]:
+                if rep in result.checked:
+                    result.fail(rep, f"{rep}: table '{cap.lstrip('!') or '(mask)'}': "
+                                     f"{union} (importance, item {item}) is shown though its "
+                                     "number of participants is hidden: its n and the count "
+                                     "of missing answers give the size away")
 
 
 class _GroupSizes:
@@ -209,6 +234,8 @@ def _check_recoverable(result: AuditResult, size: _GroupSizes, policy: Disclosur
     """Rule 3 of the module docstring, family by family."""
     atoms, member = size.atoms, size.member  # the same atoms as the size check
     for fam, groups in shown.items():
+        if not groups:
+            continue
         stat, item = fam
         col = _size_column(stat, item)
         if col not in atoms.columns:

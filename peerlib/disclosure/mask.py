@@ -249,6 +249,7 @@ def protect(sizes: Sequence[int], members: np.ndarray, *, k: int,
             partitions: Sequence[tuple[int, Sequence[int]]] = (),
             atom_site: Sequence[object] | None = None,
             prefer: Sequence[bool] | None = None,
+            hide: Sequence[bool] | None = None,
             max_rounds: int = 10_000) -> tuple[np.ndarray, np.ndarray]:
     """Primary and secondary suppression of published groups over atoms (one family).
 
@@ -270,6 +271,13 @@ def protect(sizes: Sequence[int], members: np.ndarray, *, k: int,
     prefer : sequence of bool, length m, optional
         Groups to hide first when a choice is needed (e.g. those another family already
         hides, so that readers see the same groups hidden across tables).
+    hide : sequence of bool, length m, optional
+        Groups hidden from the start (rule "secondary") because another family's figures
+        would give them away (an importance ``n`` plus the data-quality count of missing
+        importance answers is a group's size, so where the participant count is hidden the
+        importance figures are too). They are protected against subtraction like any
+        hidden group. Groups of 0 are hidden this way too (0 answers beside the count of
+        missing ones is the size); forced groups never are.
     max_rounds : int
         Safety bound on the rounds of the exact check.
 
@@ -308,6 +316,10 @@ def protect(sizes: Sequence[int], members: np.ndarray, *, k: int,
     rule[hidden] = "primary"
     rule[small & forced] = "public"
     hideable = ~forced & (n > 0)
+    if hide is not None:
+        linked = np.asarray(hide, dtype=bool) & ~forced & ~hidden
+        hidden |= linked
+        rule[linked] = "secondary"
     rank = np.zeros(m, int) if prefer is None else (~np.asarray(prefer, bool)).astype(int)
 
     # fast first pass: in a shown total with exactly one hidden part, or hidden parts of
@@ -532,7 +544,8 @@ def _partitions(keys: list[str], atoms: pd.DataFrame) -> list[tuple[int, list[in
 
 def _solve(keys: list[str], atoms: pd.DataFrame, sizes: np.ndarray, forced: np.ndarray,
            k: int, prefer: np.ndarray | None = None, member: _Members | None = None,
-           merge_identical: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           merge_identical: bool = False, hide: np.ndarray | None = None,
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`protect` on the groups ``keys``; with ``merge_identical``, groups that cover
     the same people under different names (a lone voluntary site, its sector and its
     organisation type) are decided once, together: forced when any name is forced,
@@ -543,7 +556,8 @@ def _solve(keys: list[str], atoms: pd.DataFrame, sizes: np.ndarray, forced: np.n
     if not merge_identical:
         hidden, rule = protect(sizes, members, k=k, forced=forced,
                                partitions=_partitions(keys, atoms),
-                               atom_site=atoms["site_id"].to_numpy(), prefer=prefer)
+                               atom_site=atoms["site_id"].to_numpy(), prefer=prefer,
+                               hide=hide)
         return hidden, rule, n
     nz = np.asarray(sizes) > 0
     first: dict[bytes, int] = {}
@@ -559,8 +573,11 @@ def _solve(keys: list[str], atoms: pd.DataFrame, sizes: np.ndarray, forced: np.n
         kids = list(dict.fromkeys(int(inverse[c]) for c in children))
         if int(inverse[parent]) not in kids and len(kids) == len(children):
             parts.append((int(inverse[parent]), kids))
+    u_hide = None if hide is None else np.array(
+        [np.asarray(hide)[inverse == u].any() for u in range(len(first))], dtype=bool)
     hidden, rule = protect(sizes, members[reps], k=k, forced=u_forced, partitions=parts,
-                           atom_site=atoms["site_id"].to_numpy(), prefer=u_prefer)
+                           atom_site=atoms["site_id"].to_numpy(), prefer=u_prefer,
+                           hide=u_hide)
     return hidden[inverse], rule[inverse], n
 
 
@@ -590,10 +607,12 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
     Notes
     -----
     Families are solved in order: "Is this happening here?" answers (one family: every
-    item has the same atoms), importance per item, participant counts (the groups whose
-    answers are shown print their ``n``, so those counts are published: forced here),
-    then Part 2 themes (groups covering the same people decided together; breakdowns
-    hidden before sites, whose hiding takes rows out of the framework matrix).
+    item has the same atoms), participant counts (the groups whose answers are shown print
+    their ``n``, so those counts are published: forced here), importance per item (every
+    group whose participant count is hidden is hidden too: its importance ``n`` plus the
+    data-quality report's count of missing importance answers would give its size), then
+    Part 2 themes (groups covering the same people decided together; breakdowns hidden
+    before sites, whose hiding takes rows out of the framework matrix).
     """
     atoms = atoms_table(data, coded=coded)
     cat = catalogue(data, site_ids=site_ids, coded=coded, cross_site=cross_site,
@@ -606,7 +625,8 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
 
     def solve(stat: str, item: str, sizes_col: str, k: int,
               extra_forced: set[str] = frozenset(), prefer: set[str] = frozenset(),
-              prefer_kinds: tuple[str, ...] = (), merge: bool = False):
+              prefer_kinds: tuple[str, ...] = (), merge: bool = False,
+              hide: set[str] = frozenset()):
         rows = by_family.get(f"importance:{item}" if stat == "importance" else stat,
                              cat.iloc[:0])
         keys = list(dict.fromkeys(rows["union"]))
@@ -617,7 +637,8 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
         liked = np.array([key in prefer or key.partition(":")[0] in prefer_kinds
                           for key in keys], dtype=bool)
         hidden, rule, n = _solve(keys, atoms, sizes, forced, k, liked, member,
-                                 merge_identical=merge)
+                                 merge_identical=merge,
+                                 hide=np.array([key in hide for key in keys], dtype=bool))
         return {key: (bool(h), str(r), int(c)) for key, h, r, c in zip(keys, hidden, rule, n)}
 
     happening = solve("happening", "", "participants", policy.k)
@@ -628,12 +649,16 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
         decisions[("participants", "", key)] = dec
     cache: dict[bytes, dict] = {}
     hidden_happening = {key for key, (h, _, _) in happening.items() if h}
+    # an importance n plus the data-quality count of missing importance answers is the
+    # group's size: where the participant count is hidden, importance is hidden too
+    hidden_size = {key for (stat, _, key), (h, _, _) in decisions.items()
+                   if stat == "participants" and h}
     for item in _items(data):
         col = f"importance:{item}"
         sig = atoms[col].to_numpy().tobytes()
         if sig not in cache:
             cache[sig] = solve("importance", item, col, policy.mean_k,
-                               prefer=hidden_happening)
+                               prefer=hidden_happening, hide=hidden_size)
         for key, dec in cache[sig].items():
             decisions[("importance", item, key)] = dec
     if coded is not None:
