@@ -215,7 +215,7 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
     Returns
     -------
     shown, hidden : dict of family -> set of frozenset
-        Families ``("happening", "")``, ``("importance", item)``, ``("participants", "")``,
+        Families ``("happening", item)``, ``("importance", item)``, ``("participants", "")``,
         ``("themes", "")`` (participants with a coded transcript: the framework report);
         each group as the frozenset of its (site, role) cells.
     small : list of str
@@ -293,7 +293,7 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
                     elif caption.startswith("Answers: count") and site:
                         group = where(site_id=site) if r[col["Group"]] == "This site" else \
                             frozenset(every - where(site_id=site))
-                        put(("happening", ""), group, r[col["n asked"]], report, caption)
+                        put(("happening", item), group, r[col["n asked"]], report, caption)
                     elif caption.startswith("Importance (1-4") and site:
                         group = where(site_id=site) if r[col["Group"]] == "This site" else \
                             frozenset(every - where(site_id=site))
@@ -307,12 +307,12 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
                             group = frozenset(every)
                         # a point rests on both answers: hidden when either is too few, so a
                         # label here does not say which group is hidden
-                        put(("happening", ""), group, r[col["n (performance)"]], report, caption,
+                        put(("happening", item), group, r[col["n (performance)"]], report, caption,
                             False)
                         put(("importance", item), group, r[col["n (importance)"]], report,
                             caption, False)
                     elif caption.startswith("Answers by sector"):
-                        put(("happening", ""), where(sector=r[col["Sector"]]), r[col["n asked"]],
+                        put(("happening", item), where(sector=r[col["Sector"]]), r[col["n asked"]],
                             report, caption)
                     elif caption.startswith("Importance by sector") or caption.startswith(
                             "Importance by role"):
@@ -321,7 +321,7 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
                             where(sector=g) if "sector" in caption else where(role=g))
                         put(("importance", item), group, r[col["n"]], report, caption)
                     elif caption.startswith("Sector differences"):
-                        fam = ("happening", "") if r[col["Measure"]].startswith("Yes") else (
+                        fam = ("happening", item) if r[col["Measure"]].startswith("Yes") else (
                             "importance", item)
                         for sector in head[2:4]:
                             text = r[col[sector]]
@@ -336,10 +336,10 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
                                 site_id=s, role=roles_plural.get(h))
                             put(("participants", ""), group, r[col[h]], report, caption)
                     elif caption.startswith("Answers and missing answers"):
-                        s = r[col["Site"]]
+                        s, item = r[col["Site"]], r[col["Item"]]
                         put(("participants", ""), where(site_id=s), r[col["Participants"]],
                             report, caption)
-                        put(("happening", ""), where(site_id=s), r[col["Participants"]]
+                        put(("happening", item), where(site_id=s), r[col["Participants"]]
                             if _is_count(r[col["Happening: answered"]]) else "hidden",
                             report, caption)
                         imp = r[col["Importance: answered"]]

@@ -94,7 +94,8 @@ def test_worked_example_leaves_nothing_to_subtract(policy):
 def test_same_group_same_decision_in_every_report_and_no_small_group_shown():
     data = make_long(WORKED_EXAMPLE)
     mask = batch_mask(data, get_policy("default"))
-    per_item = np.where(mask["statistic"] == "importance", mask["item"], "")
+    # importance and "Is this happening here?" are decided item by item
+    per_item = np.where(mask["statistic"].isin(["importance", "happening"]), mask["item"], "")
     decided = mask.assign(_i=per_item).groupby(["statistic", "_i", "union"])["hidden"].nunique()
     assert (decided == 1).all()
     small = mask[(mask["n"] > 0) & (mask["n"] < 5)]
@@ -161,3 +162,101 @@ def test_a_hidden_size_is_not_given_away_by_importance_n_and_missing_answers(pol
     for union, rows in dq.groupby("union"):
         if union in hidden_size:
             assert rows["hidden"].all(), union
+
+
+def _bounds(counts, sizes, shown, target, option):
+    """Independent feasibility interval (scipy's linprog, dense, from scratch) of the count of
+    ``option`` in the atoms ``target``, given the shown groups' counts and atom sizes."""
+    from scipy.optimize import linprog
+
+    a, o = counts.shape
+    rows, rhs = [], []
+    for g in shown:
+        for j in range(o):
+            row = np.zeros((a, o))
+            row[g, j] = 1
+            rows.append(row.ravel())
+            rhs.append(counts[g, j].sum())
+    for i in range(a):
+        row = np.zeros((a, o))
+        row[i, :] = 1
+        rows.append(row.ravel())
+        rhs.append(sizes[i])
+    c = np.zeros((a, o))
+    c[target, option] = 1
+    kw = dict(A_eq=np.array(rows), b_eq=np.array(rhs),
+              bounds=[(0, sizes[i]) for i in range(a) for _ in range(o)], method="highs")
+    return linprog(c.ravel(), **kw).fun, -linprog(-c.ravel(), **kw).fun
+
+
+def _pinned(data, mask, k):
+    """Every small set (hidden group under k, site x role cell under k, two such cells of a
+    site) whose answer count some item's shown groups pin to one whole value that no shown
+    group's 0 or everyone implies."""
+    from peerlib.disclosure.mask import _Members, atoms_table
+
+    atoms = atoms_table(data)
+    member = _Members(atoms)
+    sizes = atoms["participants"].to_numpy()
+    options = list(data["happening"].cat.categories)
+    found = []
+    for item in data["item_id"].cat.categories:
+        rows = mask[(mask["statistic"] == "happening") & (mask["item"] == item)]
+        rows = rows.drop_duplicates("union")
+        shown = [np.flatnonzero(member(u)) for u in rows.loc[~rows["hidden"], "union"]]
+        sets = [np.flatnonzero(member(u)) for u, n in zip(rows.loc[rows["hidden"], "union"],
+                                                           rows.loc[rows["hidden"], "n"])
+                if 0 < n < k]
+        small = [i for i in range(len(atoms)) if 0 < sizes[i] < k]
+        sets += [np.array([i]) for i in small]
+        sets += [np.array([i, j]) for x, i in enumerate(small) for j in small[x + 1:]
+                 if atoms["site_id"][i] == atoms["site_id"][j] and sizes[i] + sizes[j] < k]
+        sub = data[data["item_id"] == item]
+        counts = pd.crosstab([sub["site_id"], sub["role"].astype(str)], sub["happening"],
+                             dropna=False).reindex(columns=options, fill_value=0)
+        counts = counts.reindex(pd.MultiIndex.from_arrays(
+            [atoms["site_id"], atoms["role"]]), fill_value=0).to_numpy(float)
+        for target in sets:
+            for j in range(len(options)):
+                value = counts[target, j].sum()
+                implied = any(set(target) <= set(g) and counts[g, j].sum() in
+                              (0, sizes[g].sum()) and value in (0, sizes[target].sum())
+                              for g in shown)
+                if implied:
+                    continue
+                lo, hi = _bounds(counts, sizes, shown, target, j)
+                if np.floor(hi + 1e-7) <= np.ceil(lo - 1e-7):
+                    found.append((item, options[j], tuple(atoms["site_id"][target]),
+                                  tuple(atoms["role"][target]), value))
+    return found
+
+
+@pytest.mark.parametrize("policy", [get_policy("default"), get_policy("default", k=10),
+                                    get_policy("nhs")])
+def test_no_small_set_is_pinned_by_bounds(policy):
+    """Bounds, not only subtraction: on the worked example, the totals of all other sites
+    minus the voluntary site's answers left N2 and N3 no room, so "none of N3's 3 people
+    said Don't know" was certain (the privacy tester's solve.py finding). With the mask, no
+    small set's answer count is pinned to one value (checked by an independent linear
+    programme per cell), except where a shown group's 0 or everyone says it."""
+    data = make_long(WORKED_EXAMPLE, missing=0.15)
+    data.loc[(data["site_id"] == "N3") & (data["item_id"] == "2.1"), "importance"] = pd.NA
+    mask = batch_mask(data, policy)
+    assert not _pinned(data, mask, policy.k)
+
+
+def test_bounds_leak_found_without_the_interval_step():
+    """The independent check above can fail: the mask of subtraction alone (the base
+    pattern, every item as one) leaves answer counts of small sets pinned."""
+    data = make_long(WORKED_EXAMPLE, missing=0.15)
+    mask = batch_mask(data, get_policy("default"))
+    base = mask.copy()
+    hap = base["statistic"] == "happening"
+    # the pattern before the interval step: what subtraction alone hides (N2 and N3 with
+    # their complements, the small roles)
+    hidden_before = {"site:N2", "site:N3", "others:N2", "others:N3", "role:Non-peer staff",
+                     "role:Line manager", "role:Service user",
+                     "role:Senior/strategic manager or commissioner"}
+    base.loc[hap, "hidden"] = base.loc[hap, "union"].isin(hidden_before)
+    leaks = _pinned(data, base, 5)
+    assert any(sites == ("N3",) * len(sites) for _, _, sites, _, _ in leaks), leaks

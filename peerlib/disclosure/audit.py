@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .mask import SITE_ATTRIBUTES, _Members, _RowSpace, atoms_table
+from .mask import _PER_ITEM, SITE_ATTRIBUTES, _Members, _RowSpace, atoms_table
 from .policy import DisclosurePolicy
 
 __all__ = ["AuditResult", "read_metadata", "audit_reports", "audit_summary", "write_audit",
@@ -90,7 +90,7 @@ def read_metadata(text: str) -> tuple[list[dict], int]:
 
 
 def _family(statistic: str, item: str) -> tuple[str, str]:
-    return (statistic, item if statistic == "importance" else "")
+    return (statistic, item if statistic in _PER_ITEM else "")
 
 
 def _describe(cell: dict) -> str:
@@ -134,7 +134,7 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
     forced: dict[tuple, set[str]] = {}
     expected = None
     if mask is not None:
-        per_item = np.where(mask["statistic"] == "importance", mask["item"], "")
+        per_item = np.where(mask["statistic"].isin(_PER_ITEM), mask["item"], "")
         expected = {(s, i, u) for s, i, u, h in zip(mask["statistic"], per_item,
                                                    mask["union"], mask["hidden"]) if not h}
         for s, i, u, h, rep in zip(mask["statistic"], per_item, mask["union"], mask["hidden"],
@@ -178,8 +178,10 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
                     shown[fam][union].append((name, "!" + caption))
     # a shown distribution prints its n: the sizes of those groups are published too
     sizes_shown = shown.setdefault(("participants", ""), {})
-    for union, places in shown.get(("happening", ""), {}).items():
-        sizes_shown.setdefault(union, []).extend(places)
+    for (stat, _), groups in list(shown.items()):
+        if stat == "happening":
+            for union, places in groups.items():
+                sizes_shown.setdefault(union, []).extend(places)
     _check_linked_sizes(result, shown, hidden)
     _check_recoverable(result, size, policy, shown, hidden, forced)
     return result

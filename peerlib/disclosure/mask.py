@@ -20,7 +20,12 @@ theme counts), this module collects every group that any report of the batch pub
   ``k`` together, the smallest other part; then an
   exact check (the indicator vector of each protected set projected on the row space of the
   published groups, by SVD) finds what is still recoverable, and the smallest published group
-  that the recovery needs is hidden, until nothing small is recoverable.
+  that the recovery needs is hidden, until nothing small is recoverable;
+- **bounds**: for "Is this happening here?", item by item, no small set's count of one
+  answer may be pinned to a single value by the published counts, sizes and the fact that
+  counts lie between 0 and the group's size (:mod:`.intervals`, linear programming); a
+  cross-site breakdown (a role, a sector) whose figures pin one is hidden for that item
+  before a site's own figures, and the exact check is run again.
 
 Groups that are published whatever the mask says (*forced*: the study's sample composition
 at sector level, which DESIGN.md shows as is; the number of participants with a coded
@@ -40,8 +45,9 @@ R and GLPK into a Python workbench). Both also model tables as hierarchies of on
 classification, while our batch publishes many overlapping views (every site against its
 complement, sectors, roles, per-site counts, matrix labels) that are easiest to express as
 unions of atoms. So the linear-algebra audit above is our own, kept small and vectorised
-(numpy); it checks exact recoverability (what addition and subtraction give away), not the
-feasibility intervals an LP-based audit would add.
+(numpy); it checks exact recoverability (what addition and subtraction give away), and the
+feasibility intervals of answer counts come from the HiGHS solver (``highspy``). Importance
+means are protected by the exact check only (their bounds are not audited).
 
 References
 ----------
@@ -72,8 +78,10 @@ __all__ = [
     "read_mask",
 ]
 
-#: Families of figures: participant counts, "Is this happening here?" answers (every item),
-#: importance answers (per item), Part 2 theme counts (participants with coded transcripts).
+#: Families of figures: participant counts, "Is this happening here?" answers (the same
+#: groups for every item, then more hidden item by item where bounds pin a small set's
+#: answers), importance answers (per item), Part 2 theme counts (participants with coded
+#: transcripts).
 STATISTICS = ("participants", "happening", "importance", "themes")
 #: Site-register attributes of the prepared data that Part 2 tables group sites by (besides
 #: ``sector`` and ``organisation_type``, which have their own kinds of group):
@@ -87,6 +95,8 @@ _ATOM_KEYS = ["site_id", "role"]
 #: choice (a hidden site takes its participants' rows out of the published matrix).
 _BREAKDOWNS = ("sector", "orgtype", "attr", "role", "site_role", "sector_role")
 _TOL = 1e-8
+#: Families decided item by item.
+_PER_ITEM = ("importance", "happening")
 
 
 # ---------------------------------------------------------------------- unions of atoms
@@ -581,6 +591,52 @@ def _solve(keys: list[str], atoms: pd.DataFrame, sizes: np.ndarray, forced: np.n
     return hidden[inverse], rule[inverse], n
 
 
+def _protected_sets(atoms: pd.DataFrame, member: _Members, decisions: dict, k: int,
+                    sizes: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """The sets whose answers must not be pinned: hidden groups of 1 to k-1 people, site x
+    role cells of fewer than k, and two such cells of one site (as :func:`protect`)."""
+    out = [(key, member(key)) for key, (h, _, n) in decisions.items() if h and 0 < n < k]
+    small = np.flatnonzero((sizes > 0) & (sizes < k))
+    eye = np.eye(len(sizes), dtype=bool)
+    site, role = atoms["site_id"].to_numpy(), atoms["role"].to_numpy()
+    out += [(f"site_role:{site[j]}|{role[j]}", eye[j]) for j in small]
+    for a, i in enumerate(small):
+        for j in small[a + 1:]:
+            if site[i] == site[j] and sizes[i] + sizes[j] < k:
+                out.append((f"site_role:{site[i]}|{role[i]} and {role[j]}", eye[i] | eye[j]))
+    return out
+
+
+#: Kinds of "Is this happening here?" group hidden first when a pinned answer count needs a
+#: partner hidden: cross-site breakdowns before the site reports' own figures.
+_PIN_ORDER = {"role": 0, "sector": 1, "orgtype": 1, "others": 2, "site": 3, "all": 4}
+
+
+def _pinned_partners(data: pd.DataFrame, atoms: pd.DataFrame, member: _Members,
+                     decisions: dict, k: int, item: str) -> set[str]:
+    """Shown "Is this happening here?" groups of one item to hide so that no protected
+    set's answer count is pinned by bounds (:mod:`.intervals`): for each pinned count, one
+    of the shown groups whose figures pin it (a cross-site breakdown before a site's own
+    figures, then the smallest)."""
+    from .intervals import answer_counts, interval_leaks
+
+    sizes = atoms["participants"].to_numpy()
+    protected = _protected_sets(atoms, member, decisions, k, sizes)
+    keys = [key for key, (h, _, n) in decisions.items() if not h and n > 0]
+    if not protected or not keys:
+        return set()
+    shown = np.array([member(key) for key in keys]).reshape(len(keys), len(atoms))
+    n_of = {key: decisions[key][2] for key in keys}
+    picks: set[str] = set()
+    counts, options = answer_counts(data, atoms, item=item)
+    for leak in interval_leaks(counts, options, sizes, shown, protected, item=item):
+        used = [keys[g] for g in leak.groups]
+        if used and not picks & set(used):
+            picks.add(min(used, key=lambda key: (_PIN_ORDER.get(key.partition(":")[0], 5),
+                                                 n_of[key], key)))
+    return picks
+
+
 def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
                site_ids: Sequence[str] | None = None, coded: Iterable[str] | None = None,
                cross_site: bool = True, data_quality: bool = True) -> pd.DataFrame:
@@ -644,7 +700,20 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
     happening = solve("happening", "", "participants", policy.k)
     for key, dec in happening.items():
         decisions[("happening", "", key)] = dec
-    shown = {key for key, (h, _, _) in happening.items() if not h}
+    # bounds, not only subtraction: per item, hide more until no small set's answer count
+    # is pinned (the answers differ from item to item, so do the groups that pin them)
+    shown: set[str] = set()
+    for item in _items(data):
+        per_item, pinned = happening, set()
+        for _ in range(len(happening) + 1):
+            more = _pinned_partners(data, atoms, member, per_item, policy.k, item)
+            if not more - pinned:
+                break
+            pinned |= more
+            per_item = solve("happening", "", "participants", policy.k, hide=pinned)
+        for key, dec in per_item.items():
+            decisions[("happening", item, key)] = dec
+        shown |= {key for key, (h, _, _) in per_item.items() if not h}
     for key, dec in solve("participants", "", "participants", policy.k, shown).items():
         decisions[("participants", "", key)] = dec
     cache: dict[bytes, dict] = {}
@@ -669,7 +738,8 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
             decisions[("themes", "", key)] = dec
 
     out = cat.drop(columns="forced").copy()
-    lookup_item = np.where(out["statistic"] == "importance", out["item"], "")
+    lookup_item = np.where(out["statistic"].isin(["importance", "happening"]), out["item"],
+                           "")
     dec = [decisions[(s, i, u)] for s, i, u in zip(out["statistic"], lookup_item,
                                                      out["union"])]
     out["n"] = np.array([d[2] for d in dec], dtype="int64")
@@ -695,7 +765,7 @@ class DisclosureMask:
     def __init__(self, table: pd.DataFrame, policy: DisclosurePolicy):
         self.table = table
         self.policy = policy
-        item = np.where(table["statistic"] == "importance", table["item"], "")
+        item = np.where(table["statistic"].isin(_PER_ITEM), table["item"], "")
         self._decisions = {(s, i, u): (bool(h), str(r), int(n)) for s, i, u, h, r, n in zip(
             table["statistic"], item, table["union"], table["hidden"], table["rule"],
             table["n"])}
@@ -714,7 +784,7 @@ class DisclosureMask:
             When no report of the batch publishes that group (a table asking about it would
             publish a figure nobody protected).
         """
-        key = (statistic, str(item) if statistic == "importance" else "", union)
+        key = (statistic, str(item) if statistic in _PER_ITEM else "", union)
         try:
             return self._decisions[key]
         except KeyError:

@@ -1,0 +1,292 @@
+"""Feasibility intervals: what the published answer counts pin down about hidden groups.
+
+The exact check of :mod:`.mask` asks whether a hidden group's figures can be *computed* by
+adding and subtracting published ones. A reader can also *bound* them: every count is at
+least 0 and at most the group's size, so published totals whose parts are almost all shown
+leave the hidden parts little room. When the room is a single value, the reader knows the
+hidden figure as surely as by subtraction ("none of the 3 people at site S03 answered Yes"),
+although no linear combination of published figures equals it. Statistical offices audit
+suppressed tables for this with linear programming: for each suppressed cell, the smallest
+and largest value consistent with everything published (the *feasibility interval*;
+Hundepool et al. 2012, section 4.3; de Wolf 2002). This module does the same for the
+"Is this happening here?" answer counts of every item.
+
+The model, per item, is conservative for the reader's side: the unknowns are the answer
+counts of every atom (site x role) and answer option; the reader knows every published
+count of every shown group, and the size of every atom (the sample composition is
+published at sector level and the site reports show role counts, so we assume all of it is
+known). Each count lies between 0 and its atom's size, and an atom's counts add up to its
+size. A protected set (a hidden group of 1 to ``k - 1`` people, a site x role cell of
+fewer than ``k`` people, two such cells of one site) *leaks* on an option when the integers
+of its interval are a single value, unless that value is implied by a shown group holding
+the whole set answering 0 or all of it (a zero, or everyone, in a group of ``k`` or more is
+a published fact about that group: see "Zeros" in :mod:`.policy`).
+
+Intervals are those of the linear relaxation (HiGHS, through its Python interface
+``highspy``; one model per item, re-solved for each bound),
+with their integer points counted; an integer interval can be narrower than that in rare
+cases, which this check would not see. Most cells are shown to have room cheaply: the
+published data itself and a few vertices of the feasible set under random objectives
+(seeded, so the mask is the same on every run) already give two different values; only
+the remaining cells get their two exact linear programs.
+
+References
+----------
+Hundepool, A. et al. (2012). Statistical Disclosure Control, ch. 4.3 (the audit of
+suppressed tables). Wiley.
+de Wolf, P.-P. (2002). HiTaS: a heuristic approach to cell suppression in hierarchical
+tables. In Inference Control in Statistical Databases, LNCS 2316, 74-82. Springer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["IntervalLeak", "answer_counts", "interval_leaks"]
+
+_TOL = 1e-7
+
+
+@dataclass(frozen=True)
+class IntervalLeak:
+    """A protected set whose count of one answer to one item is pinned by the published
+    figures: ``what`` names the set, ``value`` is the count a reader can be sure of,
+    ``groups`` are the indices of the shown groups whose figures pin it (the constraints
+    the bounding linear programs use)."""
+
+    item: str
+    option: str
+    what: str
+    value: int
+    groups: tuple[int, ...]
+
+
+def answer_counts(data: pd.DataFrame, atoms: pd.DataFrame, *, item: str,
+                  response: str = "happening") -> tuple[np.ndarray, list[str]]:
+    """Answer counts of every atom for one item.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table; ``response`` an ordered categorical (every option kept).
+    atoms : pandas.DataFrame
+        :func:`peerlib.disclosure.mask.atoms_table` (``site_id``, ``role`` as text).
+    item : str
+        The item.
+
+    Returns
+    -------
+    (numpy.ndarray, list of str)
+        Counts, shape (atoms, options), and the options in scale order (the "Missing"
+        category included).
+    """
+    rows = data[data["item_id"].astype(str) == str(item)]
+    options = [str(c) for c in data[response].cat.categories]
+    table = pd.crosstab([rows["site_id"].astype(str), rows["role"].astype(str)],
+                        rows[response].astype(str))
+    table = table.reindex(columns=options, fill_value=0)
+    index = pd.MultiIndex.from_arrays([atoms["site_id"].astype(str), atoms["role"].astype(str)])
+    return table.reindex(index, fill_value=0).to_numpy(dtype=float), options
+
+
+class _Model:
+    """One item's linear program in HiGHS (:mod:`highspy`), built once and re-solved for
+    each objective (warm-started from the previous basis): far cheaper than a new solve
+    per bound."""
+
+    def __init__(self, a_eq, b_eq: np.ndarray, upper: np.ndarray):
+        import highspy
+
+        with _quiet_stdout():  # the first instance prints a banner on the C stdout
+            self._h = highspy.Highs()
+        self._h.silent()
+        self._sense = highspy.ObjSense
+        self._ok = highspy.HighsModelStatus.kOptimal
+        csc = a_eq.tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = int(csc.shape[1]), int(csc.shape[0])
+        lp.col_cost_ = np.zeros(lp.num_col_)
+        lp.col_lower_ = np.zeros(lp.num_col_)
+        lp.col_upper_ = np.asarray(upper, dtype=float)
+        lp.row_lower_ = lp.row_upper_ = np.asarray(b_eq, dtype=float)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+        lp.a_matrix_.value_ = csc.data.astype(float)
+        self._h.passModel(lp)
+        self._n = lp.num_col_
+        self._cost = np.zeros(self._n)
+
+    def solve(self, cost: np.ndarray, *, maximize: bool = False) -> tuple[float, np.ndarray,
+                                                                          np.ndarray]:
+        """``(objective, x, row duals)`` of the optimum of ``cost @ x``.
+
+        Raises
+        ------
+        RuntimeError
+            When HiGHS finds no optimum (the data itself is feasible: a bug).
+        """
+        cost = np.asarray(cost, dtype=float)
+        changed = np.flatnonzero(cost != self._cost)
+        if len(changed):
+            self._h.changeColsCost(len(changed), changed.astype(np.int32), cost[changed])
+            self._cost = cost.copy()
+        self._h.changeObjectiveSense(self._sense.kMaximize if maximize
+                                     else self._sense.kMinimize)
+        self._h.run()
+        if self._h.getModelStatus() != self._ok:
+            raise RuntimeError("disclosure intervals: the solver found no optimum ("
+                               f"{self._h.modelStatusToString(self._h.getModelStatus())})")
+        sol = self._h.getSolution()
+        return (float(self._h.getInfo().objective_function_value),
+                np.asarray(sol.col_value), np.asarray(sol.row_dual))
+
+
+class _quiet_stdout:
+    """Send the process's C-level stdout to the null device for a moment."""
+
+    def __enter__(self):
+        import os
+        import sys
+
+        sys.stdout.flush()
+        self._saved = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+
+    def __exit__(self, *exc):
+        import os
+
+        os.dup2(self._saved, 1)
+        os.close(self._saved)
+        return False
+
+
+def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
+                   shown: np.ndarray, protected: list[tuple[str, np.ndarray]], *,
+                   item: str, witnesses: int = 6, seed: int = 0) -> list[IntervalLeak]:
+    """Protected sets whose answer counts the shown groups pin to one value (one item).
+
+    Parameters
+    ----------
+    counts : numpy.ndarray, shape (a, o)
+        Answer counts of every atom (:func:`answer_counts`).
+    options : list of str, length o
+        The answer options.
+    sizes : numpy.ndarray, shape (a,)
+        People in each atom (each row of ``counts`` adds up to it).
+    shown : numpy.ndarray of bool, shape (g, a)
+        The atoms of every group whose distribution is published.
+    protected : list of (str, numpy.ndarray of bool, shape (a,))
+        The sets to protect, named for messages.
+    item : str
+        The item (for the result).
+    witnesses : int
+        Random-objective vertices tried before exact bounds.
+    seed : int
+        Seed of the random objectives.
+
+    Returns
+    -------
+    list of IntervalLeak
+        Empty when every protected set has room on every option (or its value is implied
+        by a shown group's 0 or everyone).
+
+    Raises
+    ------
+    RuntimeError
+        When the solver fails on a problem the published data itself satisfies (a bug).
+    """
+    from scipy.sparse import csr_matrix, vstack
+
+    keep = np.asarray(sizes) > 0
+    if not keep.any() or not protected:
+        return []
+    counts = np.asarray(counts, dtype=float)[keep]
+    sizes = np.asarray(sizes, dtype=float)[keep]
+    shown = np.asarray(shown, dtype=bool).reshape(-1, len(keep))[:, keep]
+    shown_rows = np.flatnonzero(shown.any(axis=1))
+    groups = shown[shown_rows].astype(float)
+    protected = [(what, np.asarray(v, dtype=bool)[keep]) for what, v in protected]
+    protected = [(what, v) for what, v in protected if v.any()]
+    if not protected:
+        return []
+    a, o = counts.shape
+    # x[atom * o + option]; published group totals per option, then every atom's size
+    eye_o = np.eye(o)
+    blocks = [csr_matrix(np.kron(groups, eye_o)), csr_matrix(np.kron(np.eye(a), np.ones(o)))]
+    published = groups @ counts  # groups x options
+    n_group_rows = groups.shape[0] * o
+    model = None
+
+    def solve(c, maximize=False):
+        nonlocal model
+        if model is None:
+            model = _Model(vstack(blocks), np.concatenate([published.ravel(), sizes]),
+                           np.repeat(sizes, o))
+        return model.solve(c, maximize=maximize)
+
+    # cells: (set index, option) -> value in the data
+    sets = np.array([v for _, v in protected], dtype=float)  # s x a
+    values = sets @ counts  # s x o
+    set_sizes = sets.sum(axis=1)
+    # implied by a shown group that holds the whole set and answered 0 / all on that option
+    holds = (sets @ (1.0 - groups.T)) == 0 if len(groups) else np.zeros((len(sets), 0), bool)
+    group_n = groups @ sizes
+    zero_in = np.zeros(values.shape, dtype=bool)
+    all_in = np.zeros(values.shape, dtype=bool)
+    for j in range(groups.shape[0]):
+        inside = holds[:, j]
+        if not inside.any():
+            continue
+        zero_in[inside] |= (published[j] == 0)[None, :]
+        all_in[inside] |= (published[j] == group_n[j])[None, :]
+    todo = ~(((values == 0) & zero_in) | ((values == set_sizes[:, None]) & all_in))
+    if not todo.any():
+        return []
+    # cheap room: vertices under random objectives, then objectives that push all the
+    # cells still in doubt up (or down) at once; a cell that moves by 1 has room
+    seen_min = values.copy()
+    seen_max = values.copy()
+    rng = np.random.default_rng(seed)
+
+    def witness(cost, maximize=False):
+        nonlocal todo, seen_min, seen_max
+        got = sets @ solve(cost.ravel(), maximize)[1].reshape(a, o)
+        seen_min = np.minimum(seen_min, got)
+        seen_max = np.maximum(seen_max, got)
+        # the data's own (whole) value is one end: a range of 1 holds a second whole value
+        todo &= ~(seen_max - seen_min > 1 - _TOL)
+
+    for _ in range(witnesses):
+        if not todo.any():
+            break
+        witness(rng.standard_normal((a, o)))
+    for _ in range(4 * witnesses):
+        before = int(todo.sum())
+        if not before:
+            break
+        weights = np.where(todo, rng.uniform(0.5, 1.5, todo.shape), 0.0)
+        push = sets.T @ weights  # atoms x options
+        witness(push, maximize=True)
+        witness(push)
+        if int(todo.sum()) == before:
+            break
+    leaks: list[IntervalLeak] = []
+    for s_idx, opt in zip(*np.nonzero(todo)):
+        c = np.kron(sets[s_idx], eye_o[opt])
+        low, high = solve(c), solve(c, maximize=True)
+        if np.floor(high[0] + _TOL) > np.ceil(low[0] - _TOL):
+            continue  # at least two whole values are possible
+        used: set[int] = set()
+        for res in (low, high):
+            marg = res[2][:n_group_rows].reshape(-1, o)
+            used.update(int(shown_rows[r]) for r in np.flatnonzero(
+                np.abs(marg).max(axis=1) > 1e-9))
+        leaks.append(IntervalLeak(item=str(item), option=options[opt],
+                                  what=protected[s_idx][0], value=int(round(values[s_idx, opt])),
+                                  groups=tuple(sorted(used))))
+    return leaks
