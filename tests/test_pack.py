@@ -117,7 +117,7 @@ def test_pack_hides_exactly_what_the_site_report_hides(tmp_path, monkeypatch):
     from disclosure_helpers import write_project
 
     from peerlib.part1.prepare import prepare
-    from peerlib.reporting import tables
+    from peerlib.reporting import shown, tables
 
     write_project(tmp_path, SUBTRACTION_SET)
     monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
@@ -127,7 +127,7 @@ def test_pack_hides_exactly_what_the_site_report_hides(tmp_path, monkeypatch):
     withheld = hidden_items = 0
     for site in ["S01", "S02", "S04", "S05"]:
         content = pack.pack_content(data, site, mask=mask)
-        ipa = tables.site_ipa(data, site, mask=mask)
+        ipa = shown.shown_ipa(tables.site_ipa(data, site, mask=mask), mask.policy)
         pd.testing.assert_frame_equal(content["frames"]["ipa"], ipa)
         hidden = set(ipa.loc[ipa["suppressed"], "item_id"].astype(str))
         hidden_items += len(hidden)

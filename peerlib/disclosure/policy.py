@@ -108,18 +108,38 @@ class DisclosurePolicy:
             return f"<{self.k}"
         return str(self.round_count(value))
 
-    def count_percent_text(self, count: float, n: float) -> str:
-        """"count (percent%)" for an answer count in a shown group of ``n``; under
-        rounding the percentage is of the rounded counts."""
+    @property
+    def changes_counts(self) -> bool:
+        """True when shown counts differ from the counts (rounding or small counts
+        suppressed); False for a policy that shows counts as they are."""
+        return bool(self.rounding or self.suppress_small_counts)
+
+    def shown_percent(self, count: float, n: float) -> float | None:
+        """The percentage shown for an answer count in a shown group of ``n``: of the
+        rounded counts under rounding (``100 * round(count) / round(n)``), None where the
+        count is not shown ("<k") or the shown denominator is 0.
+
+        Examples
+        --------
+        >>> get_policy("nhs").shown_percent(12, 23), get_policy().shown_percent(3, 8)
+        (40.0, 37.5)
+        """
         count, n = int(count), int(n)
-        shown = self.count_text(count)
         if count > 0 and self.suppress_small_counts and count < self.k:
-            return shown
+            return None
         denom = self.round_count(n) if self.rounding else n
         num = self.round_count(count) if self.rounding else count
         if denom <= 0:
-            return shown
-        return f"{shown} ({100.0 * num / denom:.0f}%)"
+            return None
+        return 100.0 * num / denom
+
+    def count_percent_text(self, count: float, n: float) -> str:
+        """"count (percent%)" for an answer count in a shown group of ``n``: the count as
+        :meth:`count_text`, the percentage as :meth:`shown_percent` (of the rounded counts
+        under rounding; none beside "<k")."""
+        shown = self.count_text(count)
+        percent = self.shown_percent(count, n)
+        return shown if percent is None else f"{shown} ({percent:.0f}%)"
 
     def describe(self) -> str:
         """One sentence for readers."""

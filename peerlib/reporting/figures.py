@@ -13,11 +13,13 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
 from .metadata import ipa_cells, pattern_cells, view_cells, with_figure_cells
+from .shown import count_value
 
 __all__ = [
     "HAPPENING_COLOURS",
@@ -98,8 +100,11 @@ def happening_bars(dist: pd.DataFrame, *, group: str | None = "sector",
     Parameters
     ----------
     dist : pandas.DataFrame
-        Output of :func:`peerlib.scoring.happening_distribution` (optionally suppressed):
-        one row per group x item x answer with ``percent``, ``count`` and ``n_asked``.
+        Output of :func:`peerlib.scoring.happening_distribution` (optionally suppressed;
+        in reports its shown form, :func:`peerlib.reporting.shown.shown_happening`): one
+        row per group x item x answer with ``percent``, ``count`` and ``n_asked``; a
+        count the policy does not show ("<8") has no bar length and its text in the
+        hover.
         Rows of suppressed groups (``suppressed`` True) are drawn as an empty bar labelled
         "n<k" by the caller's table; here they are left out.
     group : str or None
@@ -145,7 +150,8 @@ def happening_bars(dist: pd.DataFrame, *, group: str | None = "sector",
                 xs.append(float(rec["percent"]) if pd.notna(rec["percent"]) else 0.0)
                 ys_item.append(_item_text(pd.Series([it]), item_labels)[0])
                 ys_group.append(g if g is not None else "All")
-                custom.append([int(rec["count"]), int(rec["n_asked"])])
+                custom.append([count_value(rec["count"], rec.get("count_text")),
+                               count_value(rec["n_asked"], rec.get("n_asked_text"))])
         fig.add_trace(go.Bar(
             name=level, orientation="h", x=xs,
             y=[ys_item, ys_group] if group else ys_item,
@@ -176,7 +182,8 @@ def importance_bars(summary: pd.DataFrame, *, group: str = "group",
     summary : pandas.DataFrame
         Output of :func:`peerlib.scoring.importance_summary` with a ``group`` column naming
         the comparison group of each row (e.g. "All", "NHS", "Voluntary"); suppressed rows
-        (NaN mean) are left out.
+        (NaN mean) are left out. In reports its shown form
+        (:func:`peerlib.reporting.shown.shown_importance`: ``n`` as the policy shows it).
     group : str
         Column naming the bar colours.
     item_labels : dict, optional
@@ -204,7 +211,7 @@ def importance_bars(summary: pd.DataFrame, *, group: str = "group",
                          array=(sub["ci_high"] - sub["mean"]).fillna(0),
                          arrayminus=(sub["mean"] - sub["ci_low"]).fillna(0),
                          thickness=1, width=3, color="#333333"),
-            customdata=sub[["n"]].to_numpy(),
+            customdata=_column_data(_counts(sub, "n")),
             hovertemplate=f"{g}: mean %{{y:.2f}} (n = %{{customdata[0]}})<extra></extra>",
         ))
     fig.update_layout(
@@ -224,7 +231,8 @@ def ipa_chart(ipa: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
     ----------
     ipa : pandas.DataFrame
         Output of :func:`peerlib.scoring.importance_performance` for one group; rows with a
-        NaN value (or suppressed) are left out.
+        NaN value (or suppressed) are left out. In reports its shown form
+        (:func:`peerlib.reporting.shown.shown_ipa`: the n's as the policy shows them).
     item_labels : dict, optional
         Item id -> short label (hover text).
     title : str
@@ -243,8 +251,8 @@ def ipa_chart(ipa: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
         text=data[item].astype(str),
         textposition=_label_spots(list(data["performance"]), list(data["importance"])),
         marker=dict(size=11, color="#2166ac", line=dict(width=1, color="white")),
-        customdata=list(zip(labels, data["n_performance"], data["n_importance"],
-                            data["quadrant"].astype(str))),
+        customdata=list(zip(labels, _counts(data, "n_performance"),
+                            _counts(data, "n_importance"), data["quadrant"].astype(str))),
         hovertemplate=("%{customdata[0]}<br>performance %{x:.0f} (n = %{customdata[1]})"
                        "<br>importance %{y:.2f} (n = %{customdata[2]})<br>%{customdata[3]}"
                        "<extra></extra>"),
@@ -271,6 +279,22 @@ def ipa_chart(ipa: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
 
 
 # ---------------------------------------------------------------------- static (slides)
+def _counts(data: pd.DataFrame, column: str) -> list:
+    """A count column for chart data: ints as they are, or the shown count (its text where
+    the policy shows no number)."""
+    if f"{column}_text" not in data.columns:
+        return list(data[column])
+    return [count_value(v, t) for v, t in zip(data[column], data[f"{column}_text"])]
+
+
+def _column_data(values: list):
+    """Values as one customdata column: an int array where every value is a count (as
+    plotly stores a count column compactly), else a list of one-item lists."""
+    if all(isinstance(v, (int, np.integer)) for v in values):
+        return np.asarray(values, dtype="int64").reshape(-1, 1)
+    return [[v] for v in values]
+
+
 def _mpl():
     import matplotlib
 
@@ -480,7 +504,8 @@ def theme_heatmap(patterns: pd.DataFrame, *, by: str = "sector", title: str = ""
     ----------
     patterns : pandas.DataFrame
         Output of :func:`peerlib.framework.theme_patterns` (already through disclosure:
-        ``suppressed`` rows have NA ``n_spoke`` and ``percent``).
+        ``suppressed`` rows have NA ``n_spoke`` and ``percent``); in reports its shown form
+        (:func:`peerlib.reporting.shown.shown_patterns`).
     by : str
         Which breakdown of ``patterns`` to draw (its ``by`` column: ``sector``,
         ``organisation_type`` or ``role``).
@@ -506,13 +531,21 @@ def theme_heatmap(patterns: pd.DataFrame, *, by: str = "sector", title: str = ""
         z_row, t_row = [], []
         for theme in themes:
             r = cell[(group, theme)]
-            if bool(r.suppressed) or pd.isna(r.percent):
+            nobody = pd.notna(r.n_participants) and int(r.n_participants) == 0
+            unshown = (pd.isna(r.percent) and not nobody and not bool(r.suppressed)
+                       and bool(getattr(r, "n_spoke_text", "")))
+            if unshown:  # a count the policy does not show ("<8"): text, no colour
                 z_row.append(None)
-                t_row.append(small if int(r.n_participants) > 0 else "none")
+                t_row.append(f"{r.n_spoke_text} of {r.n_participants_text}")
+            elif bool(r.suppressed) or pd.isna(r.percent):
+                z_row.append(None)
+                t_row.append(small if not nobody else "none")
             else:
                 z_row.append(float(r.percent))
-                t_row.append(f"{int(r.n_spoke)} of {int(r.n_participants)} "
-                             f"({float(r.percent):.0f}%)")
+                spoke = getattr(r, "n_spoke_text", None) or f"{int(r.n_spoke)}"
+                everyone = (getattr(r, "n_participants_text", None)
+                            or f"{int(r.n_participants)}")
+                t_row.append(f"{spoke} of {everyone} ({float(r.percent):.0f}%)")
         z.append(z_row)
         text.append(t_row)
     fig = go.Figure(go.Heatmap(

@@ -57,6 +57,12 @@ def _order(values: pd.Series, group_order: Sequence[str] | None) -> list[str]:
     return seen
 
 
+def _asked(n: object) -> bool:
+    """Whether a group size means somebody was asked: a count above 0, or NaN (the size of
+    a hidden group, which a shown table does not hold)."""
+    return bool(pd.isna(n) or int(n) > 0)
+
+
 def _item_column(items: Sequence[str], labels: Mapping[str, str] | None) -> list[str]:
     return [f"{i} {labels[i]}" if labels and i in labels else str(i) for i in items]
 
@@ -77,7 +83,8 @@ def happening_grid(dist: pd.DataFrame, *, group: str, k: int,
     Parameters
     ----------
     dist : pandas.DataFrame
-        A shown happening distribution (after the disclosure rules).
+        A shown happening distribution (:func:`peerlib.reporting.shown.shown_happening`
+        of a masked view: counts as the policy shows them).
     group : str
         Its grouping column (the grid's columns).
     k : int
@@ -108,8 +115,9 @@ def happening_grid(dist: pd.DataFrame, *, group: str, k: int,
         for it in items:
             if (it, g) in shares.index:
                 r = shares.loc[(it, g)]
-                col.append(f"{int(r['agree'])} of {int(r['n_asked'])} ({r['percent']:.0f}%)")
-            elif int(asked.get((it, g), 0) or 0) > 0:
+                col.append(f"{r['agree_text']} of {r['n_asked_text']}"
+                           + ("" if pd.isna(r["percent"]) else f" ({r['percent']:.0f}%)"))
+            elif _asked(asked.get((it, g), 0)):
                 col.append(small_group_label(k))
             else:
                 col.append(DASH)
@@ -127,8 +135,8 @@ def importance_grid(summary: pd.DataFrame, *, group: str = "group", k: int,
     Parameters
     ----------
     summary : pandas.DataFrame
-        A shown importance summary (:func:`peerlib.part1.scoring.importance_summary` after
-        the disclosure rules: ``mean`` NaN where hidden).
+        A shown importance summary (:func:`peerlib.reporting.shown.shown_importance` of a
+        masked view: ``mean`` NaN where hidden, ``n`` as the policy shows it).
     group : str
         Its grouping column.
     k : int
@@ -154,12 +162,13 @@ def importance_grid(summary: pd.DataFrame, *, group: str = "group", k: int,
         col = []
         for it in items:
             r = cells.get((it, g))
-            if r is None or int(r.n) == 0:
+            if r is None or not _asked(r.n):
                 col.append(DASH)
             elif pd.isna(r.mean) or bool(getattr(r, "suppressed", False)):
                 col.append(small_group_label(k))
             else:
-                col.append(f"{r.mean:.2f} (n = {int(r.n)})")
+                n = getattr(r, "n_text", None) or int(r.n)
+                col.append(f"{r.mean:.2f} (n = {n})")
         out[(names or {}).get(g, g)] = col
     return with_cells(pd.DataFrame(out), view_cells(summary, "importance", item=item))
 
@@ -196,8 +205,8 @@ def ipa_grid(ipa: pd.DataFrame, *, group: str, k: int,
         for it in items:
             r = cells.get((it, g))
             if r is None or pd.isna(r.performance) or pd.isna(r.importance):
-                col.append(small_group_label(k) if r is not None and max(
-                    int(r.n_performance), int(r.n_importance)) > 0 else DASH)
+                col.append(small_group_label(k) if r is not None and (
+                    _asked(r.n_performance) or _asked(r.n_importance)) else DASH)
             else:
                 col.append(f"{r.quadrant} (performance {r.performance:.0f}, importance "
                            f"{r.importance:.2f})")

@@ -85,25 +85,42 @@ def agreement_shares(dist: pd.DataFrame, *, group: str | None = None,
     -------
     pandas.DataFrame
         One row per item (x group) that is shown: ``item_id``, the group column, ``agree``
-        (participants answering Yes or Partly), ``n_asked`` and ``percent`` (0-100 of
-        everyone asked, Missing included: the right-hand side of the report's chart).
-        Hidden or empty groups are left out, so nothing derived from them can be shown.
+        (participants answering Yes or Partly), ``n_asked``, ``percent`` (0-100 of
+        everyone asked, Missing included: the right-hand side of the report's chart) and
+        the text of the two counts, ``agree_text`` and ``n_asked_text``. From a shown
+        distribution (:func:`peerlib.reporting.shown.shown_happening`) these are the
+        shown counts and the percentage of them; a "Yes or Partly" count the policy does
+        not show ("<8") has NaN ``agree`` and ``percent``. Hidden or empty groups are left
+        out, so nothing derived from them can be shown.
     """
     keys = [item] + ([group] if group else [])
     data = dist.copy()
     hidden = data["suppressed"].astype(bool) if "suppressed" in data else False
-    data = data[~hidden & data["count"].notna() & (data["n_asked"].fillna(0) > 0)]
-    data = data.assign(_agree=np.where(data[response].astype(str).isin(_AGREE),
-                                       data["count"].astype(float), 0.0))
-    out = (data.groupby(keys, observed=True, sort=False)
-           .agg(agree=("_agree", "sum"), n_asked=("n_asked", "first")).reset_index())
-    out["agree"] = out["agree"].astype(int)
-    out["n_asked"] = out["n_asked"].astype(int)
-    out["percent"] = 100.0 * out["agree"] / out["n_asked"]
+    if "agree_text" in data.columns:
+        # a shown distribution (peerlib.reporting.shown.shown_happening): its "Yes or
+        # Partly" count as the policy shows it ("<k": no count, no percentage)
+        data = data[~hidden & (data["n_asked"].fillna(0) > 0)]
+        out = (data.groupby(keys, observed=True, sort=False)
+               .agg(agree=("agree", "first"), n_asked=("n_asked", "first"),
+                    agree_text=("agree_text", "first"),
+                    n_asked_text=("n_asked_text", "first")).reset_index())
+        out = out[out["agree"].notna() | (out["agree_text"] != "")]
+        out["percent"] = 100.0 * out["agree"] / out["n_asked"]
+    else:
+        data = data[~hidden & data["count"].notna() & (data["n_asked"].fillna(0) > 0)]
+        data = data.assign(_agree=np.where(data[response].astype(str).isin(_AGREE),
+                                           data["count"].astype(float), 0.0))
+        out = (data.groupby(keys, observed=True, sort=False)
+               .agg(agree=("_agree", "sum"), n_asked=("n_asked", "first")).reset_index())
+        out["agree"] = out["agree"].astype(int)
+        out["n_asked"] = out["n_asked"].astype(int)
+        out["percent"] = 100.0 * out["agree"] / out["n_asked"]
+        out["agree_text"] = out["agree"].astype(str)
+        out["n_asked_text"] = out["n_asked"].astype(str)
     out[item] = out[item].astype(str)
     if group:
         out[group] = out[group].astype(str)
-    return out
+    return out.reset_index(drop=True)
 
 
 def _shown_means(summary: pd.DataFrame, group: str, level: str) -> pd.DataFrame:
@@ -139,24 +156,29 @@ def _most_important(means: pd.DataFrame, labels, where: str) -> dict | None:
     if means.empty:
         return None
     top = means.sort_values("mean", ascending=False, kind="stable").iloc[0]
+    n = top["n_text"] if "n_text" in means.columns else int(top["n"])
     return _row(f"The statement rated most important {where} is {_label(top.item_id, labels)} "
-                f"(mean {top['mean']:.1f} on the 1-4 scale, {int(top['n'])} answers).",
-                "importance", [top.item_id], {"mean": f"{top['mean']:.2f}",
-                                              "n": int(top["n"])})
+                f"(mean {top['mean']:.1f} on the 1-4 scale, {n} answers).",
+                "importance", [top.item_id], {"mean": f"{top['mean']:.2f}", "n": n})
 
 
 def _least_happening(shares: pd.DataFrame, labels, where: str) -> dict | None:
     if shares.empty:
         return None
+    shares = shares.dropna(subset=["percent"])
+    if shares.empty:
+        return None
     low = shares.sort_values("percent", kind="stable").iloc[0]
     return _row(f"The statement people {where} least often said was happening is "
-                f"{_label(low.item_id, labels)}: {low.agree} of {low.n_asked} said Yes or "
-                f"Partly ({low.percent:.0f}%).", "happening", [low.item_id],
-                {"agree": low.agree, "n_asked": low.n_asked, "percent": f"{low.percent:.0f}"})
+                f"{_label(low.item_id, labels)}: {low.agree_text} of {low.n_asked_text} said "
+                f"Yes or Partly ({low.percent:.0f}%).", "happening", [low.item_id],
+                {"agree": low.agree_text, "n_asked": low.n_asked_text,
+                 "percent": f"{low.percent:.0f}"})
 
 
 def _gap(a: pd.DataFrame, b: pd.DataFrame, value: str) -> pd.DataFrame:
     both = a.merge(b, on="item_id", suffixes=("_a", "_b"))
+    both = both.dropna(subset=[f"{value}_a", f"{value}_b"])  # a figure not shown
     both["gap"] = both[f"{value}_a"] - both[f"{value}_b"]
     both["size"] = both["gap"].abs()
     return both.sort_values("size", ascending=False, kind="stable")
@@ -291,6 +313,9 @@ def cross_site_key_points(by_sector: pd.DataFrame, importance: pd.DataFrame,
                               "agree": both["agree_a"] + both["agree_b"],
                               "n_asked": both["n_asked_a"] + both["n_asked_b"]})
         total["percent"] = 100.0 * total["agree"] / total["n_asked"]
+        # sums of shown counts (both sectors' counts as the policy shows them)
+        total["agree_text"] = [f"{v:.0f}" for v in total["agree"]]
+        total["n_asked_text"] = [f"{v:.0f}" for v in total["n_asked"]]
         rows.append(_least_happening(total, labels, "across the sites"))
         gap = _gap(a, b, "percent")
         if len(gap):

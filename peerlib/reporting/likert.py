@@ -31,6 +31,7 @@ from ..disclosure import check_min_group_size, small_group_label
 from ..errors import ParameterError
 from .figures import HAPPENING_COLOURS
 from .metadata import DISCLOSURE_ATTR, view_cells, with_cells, with_figure_cells
+from .shown import count_value
 
 __all__ = ["AGREE", "DISAGREE", "SIDE", "diverging_rows", "happening_diverging",
            "happening_diverging_static"]
@@ -51,8 +52,10 @@ def diverging_rows(dist: pd.DataFrame, *, group: str | None = None, k: int,
     Parameters
     ----------
     dist : pandas.DataFrame
-        :func:`peerlib.part1.scoring.happening_distribution` after the disclosure rules
-        (``count``/``percent`` NA and ``suppressed`` True where hidden).
+        A shown happening distribution (:func:`peerlib.reporting.shown.shown_happening` of
+        a masked view: counts and ``n_asked`` as the policy shows them, ``percent`` of the
+        shown counts, ``count``/``percent`` NA and ``suppressed`` True where hidden). A
+        distribution without its ``*_text`` columns is drawn as it is.
     group : str, optional
         Grouping column (one bar per item and group); None for one bar per item.
     k : int
@@ -72,7 +75,8 @@ def diverging_rows(dist: pd.DataFrame, *, group: str | None = None, k: int,
         "2.1 Short label"), ``bar`` ("group (n = 7)" or "group (n<5)"), ``n_asked`` (text,
         "n<k" where hidden), ``hidden`` (bool), ``agree_percent`` (Yes + Partly, 0-100 of
         everyone asked) and, for each answer option, its ``percent`` (0-100, NaN where
-        hidden) and ``count`` columns named ``"<answer> %"`` and ``"<answer> n"``.
+        hidden or where the count is not shown) and ``count`` (the shown count, or its
+        text such as "<8") columns named ``"<answer> %"`` and ``"<answer> n"``.
 
     Raises
     ------
@@ -103,22 +107,30 @@ def diverging_rows(dist: pd.DataFrame, *, group: str | None = None, k: int,
             sub = data[(data[item].astype(str) == it) & (data["_group"] == g)]
             if sub.empty:
                 continue
-            n = int(sub["n_asked"].iloc[0]) if pd.notna(sub["n_asked"].iloc[0]) else 0
+            first = sub.iloc[0]
             hidden = bool(hidden_col[sub.index].any()) or sub["percent"].isna().all()
-            if n == 0:
+            if pd.notna(first["n_asked"]) and int(first["n_asked"]) == 0:
                 continue  # nobody asked: no bar to draw
+            n = (first["n_asked_text"] if "n_asked_text" in sub.columns
+                 else str(int(first["n_asked"])) if pd.notna(first["n_asked"]) else "")
             text = (item_labels or {}).get(it)
             rec = {"item_id": it, "group": g, "label": f"{it} {text}" if text else it,
-                   "n_asked": small_group_label(k) if hidden else str(n), "hidden": hidden}
+                   "n_asked": small_group_label(k) if hidden else n, "hidden": hidden}
             rec["bar"] = f"{g} ({small_group_label(k)})" if hidden else f"{g} (n = {n})"
             by_level = {str(getattr(r, response)): r for r in sub.itertuples(index=False)}
             for level in levels:
                 r = by_level.get(level)
                 rec[f"{level} %"] = (float("nan") if hidden or r is None or pd.isna(r.percent)
                                      else float(r.percent))
-                rec[f"{level} n"] = (pd.NA if hidden or r is None or pd.isna(r.count)
-                                     else int(r.count))
+                rec[f"{level} n"] = (pd.NA if hidden or r is None else
+                                     count_value(r.count, getattr(r, "count_text", None))
+                                     if "count_text" in sub.columns else
+                                     pd.NA if pd.isna(r.count) else int(r.count))
+                if rec[f"{level} n"] is None:
+                    rec[f"{level} n"] = pd.NA
             rec["agree_percent"] = (float("nan") if hidden else
+                                    float(first["agree_percent"]) if "agree_percent" in
+                                    sub.columns else
                                     sum(rec.get(f"{a} %", 0.0) for a in AGREE))
             rows.append(rec)
     cells = view_cells(dist, "happening")  # what the chart's numbers describe

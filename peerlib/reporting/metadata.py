@@ -124,7 +124,8 @@ def view_cells(frame: pd.DataFrame, statistic: str, *, n: str | None = None,
     Returns
     -------
     list of dict or None
-        :func:`cell` records (a group asked nobody is a shown 0); None when ``frame`` is
+        :func:`cell` records (a group asked nobody is a shown 0; a hidden group whose size
+        the table does not hold, as in a shown table, keeps its rule); None when ``frame`` is
         not a masked view (no ``union`` column: an analyst's own table, which the batch's
         audit would refuse to publish).
     """
@@ -138,9 +139,12 @@ def view_cells(frame: pd.DataFrame, statistic: str, *, n: str | None = None,
         if (union, it) in seen:
             continue
         seen.add((union, it))
-        value = 0 if pd.isna(value) else int(value)
+        # a shown table (peerlib.reporting.shown) holds no size for a hidden group
+        unknown = pd.isna(value)
+        value = 0 if unknown else int(value)
         out.append(cell(union, statistic, it, value,
-                        rule=(rule or "primary") if bool(hidden) and value > 0 else ""))
+                        rule=(rule or "primary") if bool(hidden) and (value > 0 or unknown)
+                        else ""))
     return out
 
 
@@ -167,7 +171,8 @@ def pattern_cells(patterns: pd.DataFrame) -> list[dict]:
              else pd.Series("", index=patterns.index))
     out = []
     for r, rule in zip(patterns.itertuples(index=False), rules):
-        hidden = bool(r.suppressed) and int(r.n_participants) > 0
+        hidden = bool(r.suppressed) and (pd.isna(r.n_participants)
+                                         or int(r.n_participants) > 0)
         out.append(cell(union_key(kinds.get(r.by, r.by), r.group), "themes", "",
                         r.n_participants, rule=(rule or "primary") if hidden else ""))
     return out

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .._files import atomic_write_bytes
 from ..disclosure import DEFAULT_MIN_GROUP_SIZE, DisclosureMask, check_min_group_size, get_policy
-from . import grids, keypoints, likert, tables
+from . import grids, keypoints, likert, shown, tables
 
 __all__ = ["MAX_QUOTES", "pack_content", "render_pack", "pack_path", "write_site_pack",
            "pack_note"]
@@ -168,8 +168,9 @@ def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP
     -------
     dict or None
         None when the site has fewer than ``k`` participants (no pack). Otherwise the
-        texts and tables of the pack (JSON-ready: str, bool, lists) plus the tables
-        ``happening`` (:func:`peerlib.reporting.tables.site_happening`), ``ipa`` and
+        texts and tables of the pack (JSON-ready: str, bool, lists) plus the shown tables
+        ``happening`` (:func:`peerlib.reporting.shown.shown_happening` of
+        :func:`peerlib.reporting.tables.site_happening`), ``ipa`` and
         ``points`` (:func:`peerlib.reporting.keypoints.site_key_points`) under the key
         ``"frames"`` for the figures.
     """
@@ -183,9 +184,11 @@ def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP
         return None
     labels = tables.item_labels(data_dir)
     cb = tables.prepared_codebook(data_dir)
-    happening = tables.site_happening(data, sid, mask=mask)
-    importance = tables.site_importance(data, sid, mask=mask)
-    ipa = tables.site_ipa(data, sid, mask=mask)
+    # the shown tables (counts as the policy shows them), as the site's HTML report
+    policy = mask.policy
+    happening = shown.shown_happening(tables.site_happening(data, sid, mask=mask), policy)
+    importance = shown.shown_importance(tables.site_importance(data, sid, mask=mask), policy)
+    ipa = shown.shown_ipa(tables.site_ipa(data, sid, mask=mask), policy)
     points = keypoints.site_key_points(happening, importance, ipa, k=k, labels=labels,
                                        n_site=n_site)
     wording = dict(zip(cb.items["item_id"].astype(str), cb.items["wording"].astype(str)))

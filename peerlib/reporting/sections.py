@@ -14,7 +14,9 @@ from ..part2.framework import (CASE_COLUMNS, QUOTE_HEADERS, EXCERPT_SEPARATOR, R
                                codebook_paths, participants, quotes, site_shown)
 from ..part2.segments import load_coded_segments, load_qda_codebook
 from ..disclosure import union_key
+from ..disclosure import DisclosurePolicy
 from .metadata import pattern_cells
+from .shown import shown_counts, shown_patterns
 from .tables import DISPLAY_NAMES, _cell, disclosure_block, note, table, with_cells
 
 __all__ = ["quotes_display", "coding_summary_display", "participants_roles", "case_headers",
@@ -128,7 +130,8 @@ def _rule_of(r) -> str:
     return rule if isinstance(rule, str) and rule else "primary"
 
 
-def patterns_display(patterns: pd.DataFrame, *, k: int) -> pd.DataFrame:
+def patterns_display(patterns: pd.DataFrame, *, k: int,
+                     policy: DisclosurePolicy | None = None) -> pd.DataFrame:
     """:func:`theme_patterns` as text for a report: "3 of 7 (43%)", or "n<k" / "hidden".
 
     Returns
@@ -136,18 +139,19 @@ def patterns_display(patterns: pd.DataFrame, *, k: int) -> pd.DataFrame:
     pandas.DataFrame
         ``Breakdown``, ``Group``, one column per theme; a group with no participants with
         coded transcripts shows "–". Carries its disclosure metadata
-        (:func:`peerlib.reporting.metadata.pattern_cells`).
+        (:func:`peerlib.reporting.metadata.pattern_cells`). With a ``policy`` that rounds,
+        counts and percentages are those of :func:`peerlib.reporting.shown.shown_patterns`.
     """
     k = check_min_group_size(k)
     labels = {"sector": "Sector", "organisation_type": "Organisation type", "role": "Role"}
     text = []
-    for r in patterns.itertuples(index=False):
+    for r, s in zip(patterns.itertuples(index=False), _shown_rows(patterns, policy)):
         if int(r.n_participants) == 0:
             value = "–"
         elif bool(r.suppressed):
             value = _hidden_text(getattr(r, "rule", ""), k - 1, k)
         else:
-            value = f"{int(r.n_spoke)} of {int(r.n_participants)} ({float(r.percent):.0f}%)"
+            value = _of_text(r, s)
         text.append(value)
     cells = pattern_cells(patterns)
     frame = patterns.assign(_text=text)
@@ -282,12 +286,30 @@ def agreement_section(data_dir: str | Path = "", *, unit: str = "character"):
 
 
 # ----------------------------------------------------------------------- cases, charting
-def _count_text(n, total, suppressed: bool, k: int, rule: object = "") -> str:
+def _count_text(n, total, suppressed: bool, k: int, rule: object = "", shown=None) -> str:
     if int(total) == 0:
         return "–"
     if suppressed or pd.isna(n):
         return _hidden_text(rule, total, k)
+    if shown is not None:
+        return f"{shown.n_spoke_text} of {shown.n_participants_text}"
     return f"{int(n)} of {int(total)}"
+
+
+def _shown_rows(table: pd.DataFrame, policy: DisclosurePolicy | None) -> list:
+    """The rows of :func:`peerlib.reporting.shown.shown_patterns` of ``table`` under a
+    policy that changes counts; Nones otherwise (counts shown as they are)."""
+    if policy is None or not policy.changes_counts or not len(table):
+        return [None] * len(table)
+    return list(shown_patterns(table, policy).itertuples(index=False))
+
+
+def _of_text(r, shown) -> str:
+    """"3 of 7 (43%)": exact, or the shown row's counts and percentage of them."""
+    if shown is None:
+        return f"{int(r.n_spoke)} of {int(r.n_participants)} ({float(r.percent):.0f}%)"
+    return (f"{shown.n_spoke_text} of {shown.n_participants_text}"
+            + ("" if pd.isna(shown.percent) else f" ({float(shown.percent):.0f}%)"))
 
 
 def _group_cells(table: pd.DataFrame) -> list[dict]:
@@ -302,22 +324,24 @@ def _group_cells(table: pd.DataFrame) -> list[dict]:
     return cells
 
 
-def synthesis_display(synthesis: pd.DataFrame, *, k: int) -> pd.DataFrame:
+def synthesis_display(synthesis: pd.DataFrame, *, k: int,
+                      policy: DisclosurePolicy | None = None) -> pd.DataFrame:
     """:func:`~peerlib.part2.cases.site_theme_synthesis` for a report: ``Site``,
     ``Theme``, ``Participants who spoke to it`` ("5 of 7"; "n<k" for a site with fewer
     than k coded participants; "hidden" where the count could be worked out from totals
     shown elsewhere), ``Site summary`` and ``Documentary evidence`` (documents, kinds,
     number of excerpts). Carries its disclosure metadata (each site's Part 2 group, with
-    the ``union`` and ``rule`` of a masked synthesis)."""
+    the ``union`` and ``rule`` of a masked synthesis). With a ``policy`` that rounds, the
+    counts are those of :func:`peerlib.reporting.shown.shown_patterns`."""
     k = check_min_group_size(k)
     rules = synthesis["rule"] if "rule" in synthesis.columns else [""] * len(synthesis)
     frame = pd.DataFrame({
         "Site": synthesis["site_id"].astype(str),
         "Theme": synthesis["theme"].astype(str),
         "Participants who spoke to it": [
-            _count_text(n, t, s, k, r) for n, t, s, r in zip(
+            _count_text(n, t, s, k, r, shown) for n, t, s, r, shown in zip(
                 synthesis["n_spoke"], synthesis["n_participants"], synthesis["suppressed"],
-                rules)],
+                rules, _shown_rows(synthesis, policy))],
         "Site summary": synthesis["site_summary"].fillna("").astype(str),
         "Documentary evidence": [f"{d} ({int(n)} excerpt{'s' if int(n) != 1 else ''})"
                                  if int(n) else "" for d, n in
@@ -336,20 +360,22 @@ def evidence_display(evidence: pd.DataFrame) -> pd.DataFrame:
     return with_cells(shown, [])  # documents, not people: no figure about a group
 
 
-def cross_case_display(table: pd.DataFrame, *, k: int) -> pd.DataFrame:
+def cross_case_display(table: pd.DataFrame, *, k: int,
+                       policy: DisclosurePolicy | None = None) -> pd.DataFrame:
     """:func:`~peerlib.part2.cases.cross_case` as text: one row per group, ``Sites``
     (sites with coded transcripts), ``Participants`` (the label of a hidden group instead
     of its size), then per theme "3 of 7 (43%)", or "n<k" / "hidden". Carries its
-    disclosure metadata."""
+    disclosure metadata. With a ``policy`` that rounds, counts and percentages are those
+    of :func:`peerlib.reporting.shown.shown_patterns`."""
     k = check_min_group_size(k)
     text = []
-    for r in table.itertuples(index=False):
+    for r, s in zip(table.itertuples(index=False), _shown_rows(table, policy)):
         if int(r.n_participants) == 0:
             text.append("–")
         elif bool(r.suppressed):
             text.append(_hidden_text(getattr(r, "rule", ""), r.n_participants, k))
         else:
-            text.append(f"{int(r.n_spoke)} of {int(r.n_participants)} ({float(r.percent):.0f}%)")
+            text.append(_of_text(r, s))
     frame = table.assign(_text=text)
     wide = frame.pivot_table(index="group", columns="theme", values="_text", aggfunc="first",
                              sort=False).reindex(columns=list(dict.fromkeys(table["theme"])))
@@ -360,7 +386,7 @@ def cross_case_display(table: pd.DataFrame, *, k: int) -> pd.DataFrame:
         n = int(rec["n_participants"])
         if bool(rec["suppressed"]) and n > 0:
             return _hidden_text(rec.get("rule", ""), n, k)
-        return str(n)
+        return policy.count_text(n) if policy is not None else str(n)
 
     wide.insert(0, "Participants", [people(g) for g in wide.index])
     wide.insert(0, "Sites", [str(int(sizes.loc[g, "n_sites"])) for g in wide.index])
@@ -371,14 +397,20 @@ def cross_case_display(table: pd.DataFrame, *, k: int) -> pd.DataFrame:
     return with_cells(wide, _group_cells(table.drop_duplicates("group")))
 
 
-def cooccurrence_display(table: pd.DataFrame, *, k: int) -> pd.DataFrame:
+def cooccurrence_display(table: pd.DataFrame, *, k: int,
+                         policy: DisclosurePolicy | None = None) -> pd.DataFrame:
     """:func:`~peerlib.part2.cooccurrence.cooccurrence` as a square table of text: the
     number of participants coded with both, "<k" where fewer than k (or nothing shown at
     all when fewer than k participants have coded transcripts, or the batch's mask hides
-    them). Its disclosure metadata names the group every count is part of (``all``)."""
+    them). Its disclosure metadata names the group every count is part of (``all``).
+    With a ``policy``, each shown count is written as the policy shows it
+    (:func:`peerlib.reporting.shown.shown_counts`)."""
     k = check_min_group_size(k)
-    text = ["0" if not s and int(n) == 0 else (f"<{k}" if s else str(int(n)))
-            for n, s in zip(table["n_both"].fillna(0), table["suppressed"])]
+    shown = (shown_counts(table.drop(columns="suppressed"), policy, n="n_participants",
+                          counts=["n_both"])["n_both_text"].tolist()
+             if policy is not None and len(table) else [None] * len(table))
+    text = ["0" if not s and int(n) == 0 else (f"<{k}" if s else t or str(int(n)))
+            for n, s, t in zip(table["n_both"].fillna(0), table["suppressed"], shown)]
     wide = table.assign(_t=text).pivot_table(index="a", columns="b", values="_t",
                                              aggfunc="first", sort=False)
     order = list(dict.fromkeys(table["a"]))
@@ -390,18 +422,25 @@ def cooccurrence_display(table: pd.DataFrame, *, k: int) -> pd.DataFrame:
                                    rule="primary" if everything else "")])
 
 
-def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None = None
-                    ) -> pd.DataFrame:
+def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
+                    policy: DisclosurePolicy | None = None) -> pd.DataFrame:
     """:func:`~peerlib.part2.linkage.part1_by_theme` as text: one row per theme x item x
     group with ``n``, the percentage of each "Is this happening here?" answer and the mean
     importance (n answers); "withheld" and the reason where the comparison is not shown.
     The groups (who spoke to a theme) are not unions of sites and roles: the disclosure
     metadata gives each group's size (no union) so that the audit checks no shown figure
-    rests on fewer than k people (``mean_k`` answers for a mean)."""
+    rests on fewer than k people (``mean_k`` answers for a mean). With a ``policy`` that
+    rounds, n's are shown under it and percentages are of the shown counts
+    (:func:`peerlib.reporting.shown.shown_counts`)."""
     rows, cells = [], []
     keys = ["theme", "item_id", "group"]
+    shown = (shown_counts(shown_counts(table, policy, n="n", counts=["count"],
+                                       percents={"percent": "count"}),
+                          policy, n="n_importance")
+             if policy is not None and policy.changes_counts and len(table) else None)
     for (theme, item, group), sub in table.groupby(keys, sort=False, observed=True):
         first = sub.iloc[0]
+        view = shown.loc[sub.index] if shown is not None else None
         row = {"Theme": theme, "Statement": (item_labels or {}).get(str(item), str(item)),
                "Group": group}
         if bool(first["suppressed"]):
@@ -410,11 +449,18 @@ def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None =
             row["Mean importance"] = f"withheld: {first['reason']}"
             cells.append(_cell(None, "happening", item, rule="primary"))
         else:
-            row["n"] = str(int(first["n"]))
-            row.update({str(a): f"{p:.0f}%" for a, p in zip(sub["answer"], sub["percent"])})
+            if view is None:
+                row["n"] = str(int(first["n"]))
+                row.update({str(a): f"{p:.0f}%" for a, p in zip(sub["answer"],
+                                                                 sub["percent"])})
+                n_imp = "" if pd.isna(first["mean_importance"]) else int(first["n_importance"])
+            else:  # counts as the policy shows them, percentages of the shown counts
+                row["n"] = view["n_text"].iloc[0]
+                row.update({str(a): (t if pd.isna(p) else f"{p:.0f}%") for a, p, t in zip(
+                    sub["answer"], view["percent"], view["count_text"])})
+                n_imp = view["n_importance_text"].iloc[0]
             row["Mean importance"] = ("–" if pd.isna(first["mean_importance"]) else
-                                      f"{first['mean_importance']:.2f} "
-                                      f"(n={int(first['n_importance'])})")
+                                      f"{first['mean_importance']:.2f} (n={n_imp})")
             cells.append(_cell(None, "happening", item, int(first["n"])))
             if not pd.isna(first["mean_importance"]):
                 cells.append(_cell(None, "importance", item, int(first["n_importance"])))

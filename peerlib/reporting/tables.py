@@ -836,10 +836,13 @@ def comparison_table(comp: pd.DataFrame, *, k: int | None = None,
                 hidden, rule, _ = mask.decision(stat, union_key(kind, group), r.item_id)
             meta.append(_cell(union_key(kind, group), stat, r.item_id, n,
                               rule=rule if hidden and n > 0 else ""))
+            # under rounding, the percentage of the shown counts (none beside "<k")
+            pct = (getattr(r, f"percent_{tag}") if not policy.changes_counts
+                   else policy.shown_percent(x, n) if n > 0 else None)
             cells[tag] = (policy.hidden_label(rule) if hidden and n > 0 else
                           DASH if n == 0 else
-                          f"{policy.count_text(x)}/{policy.count_text(n)} "
-                          f"({getattr(r, f'percent_{tag}'):.0f}%)", hidden or n == 0)
+                          f"{policy.count_text(x)}/{policy.count_text(n)}"
+                          + ("" if pct is None else f" ({pct:.0f}%)"), hidden or n == 0)
         small = cells["a"][1] or cells["b"][1]
         rows.append({
             "Item": (labels or {}).get(str(r.item_id), str(r.item_id)),

@@ -1,0 +1,198 @@
+"""Figures as readers see them: a masked result table turned into its shown form.
+
+The disclosure mask (:mod:`peerlib.disclosure.mask`) decides which groups are hidden; the
+policy (:class:`~peerlib.disclosure.DisclosurePolicy`) decides how the figures of a shown
+group are written. Under a policy that rounds counts (``nhs``: counts of 1 to ``k - 1``
+suppressed as "<k", other counts rounded to the nearest 5, percentages of the rounded
+counts), every count a reader can see anywhere (bar labels, hover text, the chart's data
+in the page, grids, key points, CSV downloads, the PDF pack) must be the shown count, and
+every percentage, bar lengths included, must be computed from the shown counts. This module
+is the one place that turns a tidy table into that form: :func:`shown_counts` does it for
+any table with a group size and counts in it, and the ``shown_*`` functions apply it to the
+report's result tables. Chart, grid, key-point and pack builders take these shown tables
+and only format them, so none of them can print an exact count by accident.
+
+Under a policy that shows counts as they are (``default``), the numbers are left exactly as
+they were; only the ``*_text`` columns are added.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..disclosure import DisclosurePolicy
+
+__all__ = ["shown_counts", "shown_happening", "shown_importance", "shown_ipa",
+           "shown_patterns", "count_value", "AGREE"]
+
+#: The answers counted together as "Yes or Partly".
+AGREE = ("Yes", "Partly")
+
+
+def _hidden_rows(frame: pd.DataFrame, n: str) -> pd.Series:
+    """Rows of a group hidden by the mask that has people in it (a group of nobody has
+    nothing to hide: its 0 is shown)."""
+    if "suppressed" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    size = pd.to_numeric(frame[n], errors="coerce").fillna(1)
+    return frame["suppressed"].fillna(False).astype(bool) & size.gt(0)
+
+
+def _labels(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.Series:
+    rules = (frame["rule"] if "rule" in frame.columns
+             else pd.Series("", index=frame.index)).fillna("").astype(str)
+    return rules.map(lambda r: policy.hidden_label(r or "primary"))
+
+
+def shown_counts(frame: pd.DataFrame, policy: DisclosurePolicy, *, n: str,
+                 counts: Sequence[str] = (),
+                 percents: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A tidy table's group sizes, counts and percentages as the policy shows them.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A result table after the disclosure mask: one row per group (and item, answer...),
+        a group-size column ``n``, optionally ``suppressed`` (bool) and ``rule`` (the
+        mask's decision for the row's group).
+    policy : DisclosurePolicy
+        The report's disclosure policy.
+    n : str
+        The column holding the group's size (the denominator of its percentages).
+    counts : sequence of str
+        Columns holding counts of people or answers within the group.
+    percents : dict, optional
+        Percentage column -> the count column it is a percentage of (of ``n``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``frame``. Under a policy that changes counts
+        (:attr:`DisclosurePolicy.changes_counts`): ``n`` and every count column hold the
+        shown count (float: :meth:`~DisclosurePolicy.round_count`; NaN where the count is
+        not shown, i.e. "<k" or a hidden group), every percentage is
+        :meth:`~DisclosurePolicy.shown_percent` of the shown counts (NaN where none), and
+        a hidden group (``suppressed`` with people in it) has NaN size, counts and
+        percentages. Under any other policy the numbers are unchanged. Always: one text
+        column ``<column>_text`` per size and count column, as a reader sees it
+        (:meth:`~DisclosurePolicy.count_text`: "0", "10", "<8"; the hidden label, "n<k"
+        or "hidden", in a hidden group; "" where the value is missing).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from peerlib.disclosure import get_policy
+    >>> t = pd.DataFrame({"n_asked": [23, 23], "count": [12, 3], "percent": [52.2, 13.0]})
+    >>> s = shown_counts(t, get_policy("nhs"), n="n_asked", counts=["count"],
+    ...                  percents={"percent": "count"})
+    >>> s[["n_asked", "count", "percent", "count_text"]].values.tolist()
+    [[25.0, 10.0, 40.0, '10'], [25.0, nan, nan, '<8']]
+    """
+    percents = dict(percents or {})
+    out = frame.copy()
+    hidden = _hidden_rows(out, n)
+    labels = _labels(out, policy)
+    exact = {col: pd.to_numeric(out[col], errors="coerce") for col in [n, *counts]}
+
+    def text(value, hide, label):
+        if hide:
+            return label
+        return "" if pd.isna(value) else policy.count_text(value)
+
+    for col in [n, *counts]:
+        out[f"{col}_text"] = [text(v, h, lab) for v, h, lab in
+                              zip(exact[col], hidden, labels)]
+    if not policy.changes_counts:
+        return out
+
+    def shown(value, hide):
+        if hide or pd.isna(value):
+            return np.nan
+        value = int(value)
+        if value > 0 and policy.suppress_small_counts and value < policy.k:
+            return np.nan
+        return float(policy.round_count(value))
+
+    for pct, col in percents.items():
+        out[pct] = [np.nan if h or pd.isna(c) or pd.isna(size) else
+                    (np.nan if (p := policy.shown_percent(c, size)) is None else p)
+                    for c, size, h in zip(exact[col], exact[n], hidden)]
+    for col in [n, *counts]:
+        out[col] = [shown(v, h) for v, h in zip(exact[col], hidden)]
+    return out
+
+
+def count_value(value: object, text: object) -> object:
+    """One shown count for chart data: the int where there is one, else its text ("<8")
+    or None (for a plotly ``customdata`` or a CSV cell)."""
+    if value is not None and not pd.isna(value):
+        return int(value)
+    return str(text) if isinstance(text, str) and text else None
+
+
+def shown_happening(dist: pd.DataFrame, policy: DisclosurePolicy, *,
+                    response: str = "happening", item: str = "item_id") -> pd.DataFrame:
+    """A masked "Is this happening here?" distribution as readers see it.
+
+    Parameters
+    ----------
+    dist : pandas.DataFrame
+        :func:`peerlib.reporting.tables.site_happening` or ``group_happening`` (one row per
+        group x item x answer: ``count``, ``percent``, ``n_asked``, ``suppressed``,
+        ``rule``), or a raw :func:`peerlib.part1.scoring.happening_distribution`.
+    policy : DisclosurePolicy
+        The report's policy.
+    response, item : str
+        The answer and item columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`shown_counts` of ``count`` (percent of ``n_asked``), plus the "Yes or
+        Partly" count of the row's group and item, repeated on each of its rows as
+        ``n_asked`` is: ``agree`` (a count in its own right, shown under the same rules),
+        ``agree_text`` and ``agree_percent`` (of the shown counts).
+    """
+    keys = [c for c in dist.columns if c not in (
+        response, "count", "percent", "n_asked", "suppressed", "rule", "union")]
+    data = dist.copy()
+    yes = data[response].astype(str).isin(AGREE)
+    groups = [data[k].astype(str) for k in keys] or [np.zeros(len(data))]
+    count = pd.to_numeric(data["count"], errors="coerce")
+    # NaN for a group whose counts are hidden (a sum over nothing is not 0 here)
+    data["agree"] = count.where(yes, 0.0).groupby(groups, sort=False).transform(
+        lambda x: x.sum(min_count=len(x)))
+    # as the chart stacks them: the percentages of Yes and of Partly added (replaced by
+    # the percentage of the shown "Yes or Partly" count under a policy that rounds)
+    data["agree_percent"] = pd.to_numeric(data["percent"], errors="coerce").where(
+        yes, 0.0).groupby(groups, sort=False).transform(lambda x: x.sum(min_count=len(x)))
+    return shown_counts(data, policy, n="n_asked", counts=["count", "agree"],
+                        percents={"percent": "count", "agree_percent": "agree"})
+
+
+def shown_importance(summary: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+    """A masked importance summary as readers see it: its ``n`` (answers behind each mean)
+    shown under the policy (:func:`shown_counts`); means, SDs, medians and intervals are
+    left as they are (the mask hides them under ``mean_k`` answers)."""
+    return shown_counts(summary, policy, n="n")
+
+
+def shown_ipa(ipa: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+    """A masked Importance-Performance table as readers see it: ``n_performance`` and
+    ``n_importance`` shown under the policy (:func:`shown_counts`, with their own
+    ``*_text`` columns); performance and importance scores are left as they are."""
+    out = shown_counts(ipa, policy, n="n_performance")
+    return shown_counts(out, policy, n="n_importance")
+
+
+def shown_patterns(patterns: pd.DataFrame, policy: DisclosurePolicy, *,
+                   count: str = "n_spoke", n: str = "n_participants") -> pd.DataFrame:
+    """Part 2 theme patterns (:func:`peerlib.part2.framework.theme_patterns`, or
+    :func:`peerlib.part2.cases.cross_case` / ``site_theme_synthesis``) as readers see
+    them: participants who spoke to a theme and the group's participants with coded
+    transcripts shown under the policy, the percentage (where the table has one) of the
+    shown counts (:func:`shown_counts`)."""
+    percents = {"percent": count} if "percent" in patterns.columns else {}
+    return shown_counts(patterns, policy, n=n, counts=[count], percents=percents)
