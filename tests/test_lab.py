@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -42,7 +43,7 @@ USERS = ["root" if os.geteuid() == 0 else "this user", "a normal user"]
 
 
 @pytest.mark.parametrize("who", USERS)
-def test_make_lab_serves_the_notebooks_and_stops(who, tmp_path):
+def test_make_lab_serves_the_notebooks_and_stops(who, tmp_path, request):
     user = None
     if who == "a normal user":
         if os.geteuid() != 0:
@@ -54,7 +55,11 @@ def test_make_lab_serves_the_notebooks_and_stops(who, tmp_path):
                                capture_output=True)
         if probe.returncode != 0:  # e.g. the interpreter lives under a root-only home
             pytest.skip(f"{user} cannot run {sys.executable}")
+        # pytest's own temporary folders above tmp_path are 0700 (root only): the normal
+        # user's home goes straight under the system's temporary folder instead
+        tmp_path = Path(tempfile.mkdtemp(prefix="peerwork-lab-"))
         tmp_path.chmod(0o777)
+        request.addfinalizer(lambda: shutil.rmtree(tmp_path, ignore_errors=True))
     home = tmp_path / "home"
     home.mkdir()
     home.chmod(0o777)
