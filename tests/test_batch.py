@@ -480,3 +480,12 @@ def test_index_says_what_each_report_is_for(batch):
                       ("sites/S01.html", "site"), ("sites/S02.html", "site")]:
         row = next(line for line in index.splitlines() if f'href="{rel}"' in line)
         assert html_module.escape(PURPOSES[kind]) in row, rel
+
+
+def test_a_damaged_template_is_a_clear_error(tmp_path):
+    """Templates are read as plain JSON (nbformat's schema checks cost seconds per run): a
+    file that is not a notebook is named, with what to do."""
+    bad = tmp_path / "10_site_report.ipynb"
+    bad.write_text("{ not json", encoding="utf-8")
+    with pytest.raises(ReportError, match="cannot be read as a notebook.*git checkout"):
+        check_template(bad)

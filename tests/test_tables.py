@@ -1,6 +1,8 @@
 """Report helpers used by the notebooks (peerlib.reporting.tables)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -199,3 +201,39 @@ def test_one_sector_skips_the_comparison_with_a_sentence():
     assert "no comparison" in html.data
     html = report.sector_comparison_section(data, labels={})
     assert "<table" in html.data
+
+
+def test_batch_mask_table_reuses_its_cache_only_for_the_same_inputs(tmp_path, monkeypatch):
+    """An unchanged rerun reads the batch's mask from data/processed/cache instead of
+    solving again; another policy, other data or a damaged cache file computes it anew."""
+    import sys
+
+    from peerlib.disclosure import get_policy
+    from peerlib.reporting import tables as tables_mod
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from disclosure_helpers import WORKED_EXAMPLE, make_long
+
+    data = make_long(WORKED_EXAMPLE)
+    sites = ["N1", "N2", "N3", "V1"]
+    first = tables_mod.batch_mask_table(tmp_path, get_policy(), sites, data=data)
+    cached = list((tmp_path / "cache").glob("disclosure_mask-*.parquet"))
+    assert len(cached) == 1
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("solved again")
+
+    real = tables_mod.batch_mask
+    monkeypatch.setattr(tables_mod, "batch_mask", refuse)
+    again = tables_mod.batch_mask_table(tmp_path, get_policy(), sites, data=data)
+    pd.testing.assert_frame_equal(again, first)
+    for policy, frame in ((get_policy(k=10), data),
+                          (get_policy(), data.assign(happening=data["happening"].shift(
+                              1).fillna("Yes")))):
+        with pytest.raises(AssertionError, match="solved again"):
+            tables_mod.batch_mask_table(tmp_path, policy, sites, data=frame)
+    cached[0].write_bytes(b"not parquet")
+    monkeypatch.setattr(tables_mod, "batch_mask", real)
+    pd.testing.assert_frame_equal(
+        tables_mod.batch_mask_table(tmp_path, get_policy(), sites, data=data), first)
+    assert len(list((tmp_path / "cache").glob("disclosure_mask-*.parquet"))) == 1

@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
 import numpy as np
 
 from ..errors import ParameterError, ReportError
@@ -76,9 +75,15 @@ def check_template(path: str | Path) -> None:
     path = Path(path)
     if not path.exists():
         raise ReportError(f"Report template not found: {path}")
-    nb = nbformat.read(path, as_version=4)
-    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {})
-              .get("tags", [])]
+    # plain JSON: only the cells' tags are needed, and nbformat's schema validation
+    # imports jsonschema's format checkers (seconds of grammar building) on every run
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, UnicodeDecodeError, ValueError, AttributeError) as exc:
+        raise ReportError(f"Report template {path} cannot be read as a notebook ({exc}); "
+                          "restore it from git (git checkout -- notebooks/).") from None
+    tagged = [i for i, c in enumerate(cells) if isinstance(c, dict) and "parameters" in
+              (c.get("metadata") or {}).get("tags", [])]
     if len(tagged) != 1:
         raise ReportError(
             f"{path.name} has {len(tagged)} cells tagged 'parameters'; exactly one is needed "

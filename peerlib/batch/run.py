@@ -24,7 +24,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 
 from .. import __version__
 from ..disclosure import get_policy, write_mask
@@ -135,6 +134,8 @@ def _template(path: str):
     templates = _worker_state().setdefault("templates", {})
     cached = templates.get(path)
     if cached is None or cached[0] != stamp:
+        import nbformat  # workers only: the batch's own process need not pay its import
+
         cached = templates[path] = (stamp, nbformat.read(path, as_version=4))
     return cached[1]
 
@@ -146,6 +147,7 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
     page into ``stage`` (a failed run: only the partial notebook, failing cell marked),
     each file atomically.
     """
+    import nbformat
     import papermill as pm
 
     from .._files import atomic_write_text

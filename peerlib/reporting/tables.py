@@ -271,7 +271,63 @@ def batch_mask_table(data_dir: str | Path, policy: DisclosurePolicy,
     """
     data = load_prepared(data_dir or None) if data is None else data
     coded = coded_participants(data_dir) if framework else None
-    return batch_mask(data, policy, site_ids=[str(s) for s in site_ids], coded=coded)
+    site_ids = [str(s) for s in site_ids]
+    cache = _MaskCache(data_dir, data, policy, site_ids, coded)
+    table = cache.get()
+    if table is None:
+        table = batch_mask(data, policy, site_ids=site_ids, coded=coded)
+        cache.put(table)
+    return table
+
+
+class _MaskCache:
+    """The last batch mask of a prepared-data folder, kept in ``<data_dir>/cache/`` (never
+    published) under a key made of everything the mask is computed from: the prepared table
+    itself, the policy, the sites with a report, the participants with coded transcripts
+    and the disclosure code. An unchanged rerun reads it instead of solving again (the
+    interval step takes seconds); any change gives another key, and the old file is
+    replaced. A damaged or unreadable cache file is ignored."""
+
+    def __init__(self, data_dir, data: pd.DataFrame, policy: DisclosurePolicy,
+                 site_ids: list[str], coded):
+        import hashlib
+
+        from .. import disclosure
+
+        self.folder = Path(data_dir) / "cache" if data_dir else None
+        digest = hashlib.sha256()
+        digest.update(pd.util.hash_pandas_object(data, index=False).values.tobytes())
+        digest.update(repr((policy, site_ids, None if coded is None else sorted(
+            str(c) for c in coded))).encode("utf-8"))
+        for path in sorted(Path(disclosure.__file__).parent.glob("*.py")):
+            digest.update(path.read_bytes())
+        self.key = digest.hexdigest()[:32]
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.folder is None else self.folder / f"disclosure_mask-{self.key}.parquet"
+
+    def get(self) -> pd.DataFrame | None:
+        if self.path is None or not self.path.is_file():
+            return None
+        try:
+            return pd.read_parquet(self.path)
+        except Exception:  # noqa: BLE001 - a damaged cache is recomputed, never trusted
+            return None
+
+    def put(self, table: pd.DataFrame) -> None:
+        if self.path is None or not Path(self.folder).parent.is_dir():
+            return
+        from ..disclosure import write_mask
+
+        try:
+            self.folder.mkdir(exist_ok=True)
+            for old in self.folder.glob("disclosure_mask-*.parquet"):
+                if old != self.path:
+                    old.unlink(missing_ok=True)
+            write_mask(table, self.path)
+        except OSError:
+            pass  # a cache that cannot be written costs time, never a result
 
 
 def short_sites(mask: pd.DataFrame, policy: DisclosurePolicy) -> list[str]:
