@@ -39,9 +39,13 @@ def test_unchanged_rerun_reuses_every_report_and_the_index_says_so(project):
     out = project[2]
     assert not any(_run(project).values())
     pages = {p: p.read_bytes() for p in out.rglob("*.html") if p.name != "index.html"}
+    audit = (out / "disclosure_audit.csv").read_bytes()
     reused = _run(project)
     assert all(reused.values()) and len(reused) == 5
     assert {p: p.read_bytes() for p in pages} == pages  # not rewritten
+    # nothing rebuilt: the published set's audit stands, published again as it was
+    assert (out / "disclosure_audit.csv").read_bytes() == audit
+    assert audit.count(b"passed") >= 4
     index = (out / "index.html").read_text(encoding="utf-8")
     row = next(line for line in index.splitlines() if 'href="sites/S01.html"' in line)
     assert "up to date" in row and "reused" in row
