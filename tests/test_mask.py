@@ -8,7 +8,8 @@ import pytest
 
 from peerlib.disclosure import DisclosureMask, batch_mask, get_policy, protect, read_mask, write_mask
 
-from disclosure_helpers import WORKED_EXAMPLE, make_long, recoverable_small_sets
+from disclosure_helpers import (SUBTRACTION_SET, WORKED_EXAMPLE, make_long,
+                                recoverable_small_sets)
 
 
 def _cells(key: str, people: pd.DataFrame) -> set:
@@ -86,7 +87,9 @@ def test_worked_example_leaves_nothing_to_subtract(policy):
     assert matrix.loc["site_role:V1|Peer worker", "hidden"]
     composition = {u for u in mask.loc[(mask["report"] == "cross_site")
                                        & (mask["table"] == "sample"), "union"]}
-    shown_answers = set(hap.index[~hap["hidden"]])
+    # sizes: every group whose answers are shown for any item prints its n
+    every_item = mask[mask["statistic"] == "happening"]
+    shown_answers = set(every_item.loc[~every_item["hidden"], "union"])
     assert not _check_family(mask, data, "participants", "", policy.k,
                              composition | shown_answers)
 
@@ -260,3 +263,23 @@ def test_bounds_leak_found_without_the_interval_step():
     base.loc[hap, "hidden"] = base.loc[hap, "union"].isin(hidden_before)
     leaks = _pinned(data, base, 5)
     assert any(sites == ("N3",) * len(sites) for _, _, sites, _, _ in leaks), leaks
+
+
+@pytest.mark.parametrize("seed", [1, 7, 11])
+def test_items_never_show_a_partner_the_base_pattern_hides(seed):
+    """Bounds hide more item by item, never another partner: were one item to show the
+    complement site that another hides, the n's printed across items plus the sector's
+    published composition would give the 3-person site's size away (the pack test's set)."""
+    data = make_long(SUBTRACTION_SET, items=tuple(f"2.{i}" for i in range(1, 9)), seed=seed)
+    mask = batch_mask(data, get_policy())
+    hap = mask[mask["statistic"] == "happening"]
+    composition = set(mask.loc[(mask["report"] == "cross_site")
+                               & (mask["table"] == "sample"), "union"])
+    shown_any = set(hap.loc[~hap["hidden"], "union"])
+    sizes_shown = set(mask.loc[(mask["statistic"] == "participants") & ~mask["hidden"],
+                               "union"])
+    people = data.drop_duplicates("participant_id")
+    visible = [_cells(u, people) for u in composition | shown_any | sizes_shown]
+    site3 = _cells("site:S03", people)
+    leaks = recoverable_small_sets(_sizes(data, "participants", ""), visible, [site3], 5)
+    assert not [leak for leak in leaks if set(leak) == site3], leaks

@@ -94,27 +94,11 @@ def test_data_text_never_becomes_typst_markup(tmp_path, monkeypatch):
     assert '#panic("boom")' in text and "*bold*" in text
 
 
-#: The privacy tester's data set: NHS sites of 8, 7 and 3 people, a partnership (NHS sector)
-#: of 6 and a voluntary site of 5 peer workers and 1 service user. The 3-person site is
-#: hidden, so another NHS site must be hidden as its complement (else the NHS total minus the
-#: others gives it away); that site has 6 people and gets a pack.
-SUBTRACTION_SET = [
-    ("S01", "NHS", "NHS trust", "Peer worker", 4), ("S01", "NHS", "NHS trust", "Service user", 1),
-    ("S01", "NHS", "NHS trust", "Non-peer staff", 1), ("S01", "NHS", "NHS trust", "Line manager", 1),
-    ("S01", "NHS", "NHS trust", "Senior/strategic manager or commissioner", 1),
-    ("S02", "NHS", "NHS trust", "Peer worker", 4), ("S02", "NHS", "NHS trust", "Non-peer staff", 3),
-    ("S03", "NHS", "NHS trust", "Peer worker", 2), ("S03", "NHS", "NHS trust", "Service user", 1),
-    ("S04", "Voluntary", "Voluntary sector", "Peer worker", 5),
-    ("S04", "Voluntary", "Voluntary sector", "Service user", 1),
-    ("S05", "NHS", "Partnership", "Peer worker", 3), ("S05", "NHS", "Partnership", "Line manager", 3),
-]
-
-
 def test_pack_hides_exactly_what_the_site_report_hides(tmp_path, monkeypatch):
     """The pack is built from the batch's mask: an item hidden as a complement in the
     site's HTML tables (shown there as "hidden") is never in the pack's "Concentrate here"
     table, and a site whose size is withheld does not get it printed in the pack."""
-    from disclosure_helpers import write_project
+    from disclosure_helpers import SUBTRACTION_SET, write_project
 
     from peerlib.part1.prepare import prepare
     from peerlib.reporting import shown, tables

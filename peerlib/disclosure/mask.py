@@ -702,9 +702,12 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
         decisions[("happening", "", key)] = dec
     # bounds, not only subtraction: per item, hide more until no small set's answer count
     # is pinned (the answers differ from item to item, so do the groups that pin them)
+    # Every item keeps at least the base pattern hidden: were another partner picked for
+    # one item, the n's shown across items would give a hidden group's size away.
     shown: set[str] = set()
+    base_hidden = {key for key, (h, _, _) in happening.items() if h}
     for item in _items(data):
-        per_item, pinned = happening, set()
+        per_item, pinned = happening, set(base_hidden)
         for _ in range(len(happening) + 1):
             more = _pinned_partners(data, atoms, member, per_item, policy.k, item)
             if not more - pinned:
