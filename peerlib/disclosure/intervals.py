@@ -34,6 +34,8 @@ References
 ----------
 Hundepool, A. et al. (2012). Statistical Disclosure Control, ch. 4.3 (the audit of
 suppressed tables). Wiley.
+Diaconis, P. and Sturmfels, B. (1998). Algebraic algorithms for sampling from conditional
+distributions. Annals of Statistics 26(1), 363-397.
 de Wolf, P.-P. (2002). HiTaS: a heuristic approach to cell suppression in hierarchical
 tables. In Inference Control in Statistical Databases, LNCS 2316, 74-82. Springer.
 """
@@ -63,9 +65,9 @@ class IntervalLeak:
     groups: tuple[int, ...]
 
 
-def answer_counts(data: pd.DataFrame, atoms: pd.DataFrame, *, item: str,
-                  response: str = "happening") -> tuple[np.ndarray, list[str]]:
-    """Answer counts of every atom for one item.
+def answer_counts(data: pd.DataFrame, atoms: pd.DataFrame, *,
+                  response: str = "happening") -> tuple[dict[str, np.ndarray], list[str]]:
+    """Answer counts of every atom, for every item (one pass over the table).
 
     Parameters
     ----------
@@ -73,22 +75,25 @@ def answer_counts(data: pd.DataFrame, atoms: pd.DataFrame, *, item: str,
         The prepared long table; ``response`` an ordered categorical (every option kept).
     atoms : pandas.DataFrame
         :func:`peerlib.disclosure.mask.atoms_table` (``site_id``, ``role`` as text).
-    item : str
-        The item.
 
     Returns
     -------
-    (numpy.ndarray, list of str)
-        Counts, shape (atoms, options), and the options in scale order (the "Missing"
-        category included).
+    (dict of str to numpy.ndarray, list of str)
+        Item -> counts, shape (atoms, options), and the options in scale order (the
+        "Missing" category included). Rows of sites or roles not among ``atoms`` are left
+        out.
     """
-    rows = data[data["item_id"].astype(str) == str(item)]
     options = [str(c) for c in data[response].cat.categories]
-    table = pd.crosstab([rows["site_id"].astype(str), rows["role"].astype(str)],
-                        rows[response].astype(str))
-    table = table.reindex(columns=options, fill_value=0)
-    index = pd.MultiIndex.from_arrays([atoms["site_id"].astype(str), atoms["role"].astype(str)])
-    return table.reindex(index, fill_value=0).to_numpy(dtype=float), options
+    index = pd.MultiIndex.from_arrays([atoms["site_id"].astype(str),
+                                       atoms["role"].astype(str)])
+    where = index.get_indexer(pd.MultiIndex.from_arrays(
+        [data["site_id"].astype(str), data["role"].astype(str)]))
+    answer = data[response].cat.codes.to_numpy()
+    items, item_code = np.unique(data["item_id"].astype(str).to_numpy(), return_inverse=True)
+    ok = (where >= 0) & (answer >= 0)
+    table = np.zeros((len(items), len(atoms), len(options)))
+    np.add.at(table, (item_code[ok], where[ok], answer[ok]), 1.0)
+    return {str(item): table[i] for i, item in enumerate(items)}, options
 
 
 class _Model:
@@ -167,7 +172,9 @@ class _quiet_stdout:
 
 def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
                    shown: np.ndarray, protected: list[tuple[str, np.ndarray]], *,
-                   item: str, witnesses: int = 6, seed: int = 0) -> list[IntervalLeak]:
+                   item: str, witnesses: int = 6, seed: int = 0,
+                   atom_site: np.ndarray | None = None,
+                   atom_role: np.ndarray | None = None) -> list[IntervalLeak]:
     """Protected sets whose answer counts the shown groups pin to one value (one item).
 
     Parameters
@@ -188,6 +195,10 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
         Random-objective vertices tried before exact bounds.
     seed : int
         Seed of the random objectives.
+    atom_site, atom_role : numpy.ndarray, shape (a,), optional
+        The site and role of each atom. With them, sets within one site are first given
+        room by exchanges between two sites, two roles and two answers that keep every
+        published total (:func:`_exchange_room`), which costs no linear programme.
 
     Returns
     -------
@@ -217,14 +228,17 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
     a, o = counts.shape
     # x[atom * o + option]; published group totals per option, then every atom's size
     eye_o = np.eye(o)
-    blocks = [csr_matrix(np.kron(groups, eye_o)), csr_matrix(np.kron(np.eye(a), np.ones(o)))]
     published = groups @ counts  # groups x options
     n_group_rows = groups.shape[0] * o
     model = None
 
     def solve(c, maximize=False):
         nonlocal model
-        if model is None:
+        if model is None:  # built only when a cell needs a linear programme
+            from scipy.sparse import identity, kron
+
+            blocks = [kron(csr_matrix(groups), identity(o)),
+                      kron(identity(a), csr_matrix(np.ones((1, o))))]
             model = _Model(vstack(blocks), np.concatenate([published.ravel(), sizes]),
                            np.repeat(sizes, o))
         return model.solve(c, maximize=maximize)
@@ -234,19 +248,18 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
     values = sets @ counts  # s x o
     set_sizes = sets.sum(axis=1)
     # implied by a shown group that holds the whole set and answered 0 / all on that option
-    holds = (sets @ (1.0 - groups.T)) == 0 if len(groups) else np.zeros((len(sets), 0), bool)
+    holds = ((sets @ (1.0 - groups.T)) == 0).astype(float)  # sets x groups: inside
     group_n = groups @ sizes
-    zero_in = np.zeros(values.shape, dtype=bool)
-    all_in = np.zeros(values.shape, dtype=bool)
-    for j in range(groups.shape[0]):
-        inside = holds[:, j]
-        if not inside.any():
-            continue
-        zero_in[inside] |= (published[j] == 0)[None, :]
-        all_in[inside] |= (published[j] == group_n[j])[None, :]
+    zero_in = (holds @ (published == 0)) > 0  # sets x options
+    all_in = (holds @ (published == group_n[:, None])) > 0
     todo = ~(((values == 0) & zero_in) | ((values == set_sizes[:, None]) & all_in))
     if not todo.any():
         return []
+    if atom_site is not None and atom_role is not None:
+        todo &= ~_exchange_room(counts, np.asarray(atom_site)[keep],
+                                np.asarray(atom_role)[keep], groups, sets)
+        if not todo.any():
+            return []
     # cheap room: vertices under random objectives, then objectives that push all the
     # cells still in doubt up (or down) at once; a cell that moves by 1 has room
     seen_min = values.copy()
@@ -290,3 +303,71 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
                                   what=protected[s_idx][0], value=int(round(values[s_idx, opt])),
                                   groups=tuple(sorted(used))))
     return leaks
+
+
+def _exchange_room(counts: np.ndarray, atom_site: np.ndarray, atom_role: np.ndarray,
+                   groups: np.ndarray, sets: np.ndarray) -> np.ndarray:
+    """Cells of protected sets that an exchange moves by one whole answer.
+
+    An exchange between sites s1 and s2, roles r1 and r2 and answers o1 and o2 adds one
+    answer o1 and takes one answer o2 from the cell (s1, r1), does the opposite at (s1, r2)
+    and (s2, r1), and the same again at (s2, r2): every site's and every role's count of
+    every answer, and every cell's size, stay as they were. So when every published group
+    is a union of whole sites or one role at every site, no published figure changes while
+    the set's count (a set of cells of site s1 holding r1 but not r2) moves by one: it is
+    not pinned. This is the basic move of three-way tables with fixed two-way margins
+    (Diaconis and Sturmfels 1998), used here only as a cheap witness; cells without one go
+    on to the linear programmes.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (sets, options)
+        True where such an exchange exists (in either direction).
+    """
+    n_sets, o = sets.shape[0], counts.shape[1]
+    room = np.zeros((n_sets, o), dtype=bool)
+    site_codes, site_index = np.unique(atom_site.astype(str), return_inverse=True)
+    role_codes, role_index = np.unique(atom_role.astype(str), return_inverse=True)
+    n_s, n_r = len(site_codes), len(role_codes)
+    # the exchanges keep a group's totals only when it is whole sites or one whole role
+    member = groups.astype(bool)
+    site_onehot = np.eye(n_s, dtype=float)[site_index]  # atoms x sites
+    role_onehot = np.eye(n_r, dtype=bool)[role_index]  # atoms x roles
+    per_site = member.astype(float) @ site_onehot  # groups x sites
+    whole_sites = np.all((per_site == 0) | (per_site == site_onehot.sum(axis=0)), axis=1)
+    whole_role = np.array([any(np.array_equal(row, role_onehot[:, r]) for r in range(n_r))
+                           for row in member[~whole_sites]], dtype=bool)
+    if not whole_role.all():
+        return room
+    table = np.zeros((n_s, n_r, o))
+    table[site_index, role_index] = counts
+    present = table > 0
+    for i in range(n_sets):
+        atoms = np.flatnonzero(sets[i])
+        sites_of = np.unique(site_index[atoms])
+        if len(sites_of) != 1:
+            continue
+        s1 = int(sites_of[0])
+        roles_in = set(role_index[atoms].tolist())
+        others_r = [r for r in range(n_r) if r not in roles_in]
+        other_s = np.array([s for s in range(n_s) if s != s1], dtype=int)
+        if not others_r or not len(other_s):
+            continue
+        for o1 in range(o):
+            for r1 in roles_in:
+                for r2 in others_r:
+                    for o2 in range(o):
+                        if o2 == o1:
+                            continue
+                        up = (present[s1, r1, o2] and present[s1, r2, o1] and
+                              np.any(present[other_s, r1, o1] & present[other_s, r2, o2]))
+                        down = (present[s1, r1, o1] and present[s1, r2, o2] and
+                                np.any(present[other_s, r1, o2] & present[other_s, r2, o1]))
+                        if up or down:
+                            room[i, o1] = True
+                            break
+                    if room[i, o1]:
+                        break
+                if room[i, o1]:
+                    break
+    return room

@@ -612,13 +612,13 @@ def _protected_sets(atoms: pd.DataFrame, member: _Members, decisions: dict, k: i
 _PIN_ORDER = {"role": 0, "sector": 1, "orgtype": 1, "others": 2, "site": 3, "all": 4}
 
 
-def _pinned_partners(data: pd.DataFrame, atoms: pd.DataFrame, member: _Members,
+def _pinned_partners(answers: tuple, atoms: pd.DataFrame, member: _Members,
                      decisions: dict, k: int, item: str) -> set[str]:
     """Shown "Is this happening here?" groups of one item to hide so that no protected
     set's answer count is pinned by bounds (:mod:`.intervals`): for each pinned count, one
     of the shown groups whose figures pin it (a cross-site breakdown before a site's own
-    figures, then the smallest)."""
-    from .intervals import answer_counts, interval_leaks
+    figures, then the smallest). ``answers`` is :func:`.intervals.answer_counts`."""
+    from .intervals import interval_leaks
 
     sizes = atoms["participants"].to_numpy()
     protected = _protected_sets(atoms, member, decisions, k, sizes)
@@ -628,8 +628,11 @@ def _pinned_partners(data: pd.DataFrame, atoms: pd.DataFrame, member: _Members,
     shown = np.array([member(key) for key in keys]).reshape(len(keys), len(atoms))
     n_of = {key: decisions[key][2] for key in keys}
     picks: set[str] = set()
-    counts, options = answer_counts(data, atoms, item=item)
-    for leak in interval_leaks(counts, options, sizes, shown, protected, item=item):
+    table, options = answers
+    counts = table.get(str(item), np.zeros((len(atoms), len(options))))
+    for leak in interval_leaks(counts, options, sizes, shown, protected, item=item,
+                               atom_site=atoms["site_id"].to_numpy(),
+                               atom_role=atoms["role"].to_numpy()):
         used = [keys[g] for g in leak.groups]
         if used and not picks & set(used):
             picks.add(min(used, key=lambda key: (_PIN_ORDER.get(key.partition(":")[0], 5),
@@ -706,10 +709,13 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
     # one item, the n's shown across items would give a hidden group's size away.
     shown: set[str] = set()
     base_hidden = {key for key, (h, _, _) in happening.items() if h}
+    from .intervals import answer_counts
+
+    answers = answer_counts(data, atoms)  # every item's counts, one pass over the table
     for item in _items(data):
         per_item, pinned = happening, set(base_hidden)
         for _ in range(len(happening) + 1):
-            more = _pinned_partners(data, atoms, member, per_item, policy.k, item)
+            more = _pinned_partners(answers, atoms, member, per_item, policy.k, item)
             if not more - pinned:
                 break
             pinned |= more
