@@ -73,6 +73,27 @@ def test_audit_refuses_importance_shown_where_the_size_is_hidden(tmp_path):
     assert audit_reports({"data_quality": page}, data, policy).passed
 
 
+def test_audit_refuses_figures_that_leave_a_small_site_no_room(tmp_path):
+    """Bounds (rule 5): with N2 and N3 hidden but N1, V1 and all other sites shown, all
+    other sites minus V1 leaves N2 and N3 with no 'Don't know' on item 2.1 (the worked
+    example, where subtraction alone recovers nothing): the audit names the report, the
+    table and the pinned set."""
+    data = make_long(WORKED_EXAMPLE, missing=0.15)
+    policy = get_policy()
+    shown = ["site:N1", "site:V1", "others:N1", "others:V1", "sector:NHS",
+             "sector:Voluntary", "role:Peer worker", "all"]
+    hidden = ["site:N2", "site:N3", "others:N2", "others:N3"]
+    cells = ([{"union": u, "statistic": "happening", "item": "2.1"} for u in shown]
+             + [{"union": u, "statistic": "happening", "item": "2.1", "hidden": "secondary"}
+                for u in hidden])
+    page = _page(tmp_path, "x", ("Answers by site", cells))
+    result = audit_reports({"cross_site": page}, data, policy)
+    assert not result.passed
+    assert any("no room" in m and "N3" in m and "Answers by site" in m
+               for m in result.failures["cross_site"]), result.failures
+    assert not any("by adding and subtracting" in m for m in result.failures["cross_site"])
+
+
 def test_audit_summary_counts_cells_by_rule_never_values():
     data = make_long(WORKED_EXAMPLE)
     mask = batch_mask(data, get_policy())

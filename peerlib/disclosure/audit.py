@@ -17,7 +17,9 @@ staged report and checks the whole set:
    (the same exact linear check as :mod:`.mask`, run on what the reports actually show;
    a shown "Is this happening here?" distribution publishes its group's size);
 4. no importance figure is shown for a group whose number of participants is hidden (its
-   ``n`` and the count of missing answers add up to the size).
+   ``n`` and the count of missing answers add up to the size);
+5. no small set's count of one "Is this happening here?" answer is pinned to a single value
+   by the distributions shown for that item (feasibility intervals, :mod:`.intervals`).
 
 A report that fails is not published; the message names the report, the table and the
 cell. :func:`audit_summary` gives, per report and table, how many cells were hidden and by
@@ -184,7 +186,50 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
                 sizes_shown.setdefault(union, []).extend(places)
     _check_linked_sizes(result, shown, hidden)
     _check_recoverable(result, size, policy, shown, hidden, forced)
+    _check_bounds(result, size, data, policy, shown, hidden)
     return result
+
+
+def _check_bounds(result: AuditResult, size: "_GroupSizes", data: pd.DataFrame,
+                  policy: DisclosurePolicy, shown: dict, hidden: dict) -> None:
+    """Rule 5: for each item, no small set's count of one "Is this happening here?" answer
+    is pinned to one value by the distributions the reports show (the bounds check of
+    :mod:`.intervals`, on what the pages actually show, with the answers from the data)."""
+    from .intervals import answer_counts, interval_leaks
+    from .mask import _protected_sets
+
+    atoms, member = size.atoms, size.member
+    sizes = atoms["participants"].to_numpy()
+    answers = None
+    for (stat, item), groups in shown.items():
+        if stat != "happening" or not item or not groups:
+            continue
+        if answers is None:
+            answers = answer_counts(data, atoms)
+        table, options = answers
+        if item not in table:
+            continue
+        secret = hidden.get((stat, item), set()) - set(groups)
+        decisions = {}
+        for key in secret:
+            try:
+                decisions[key] = (True, "", int(sizes[member(key)].sum()))
+            except ValueError:
+                continue
+        keys = list(groups)
+        protected = _protected_sets(atoms, member, decisions, policy.k, sizes)
+        matrix = np.array([member(key) for key in keys]).reshape(len(keys), len(atoms))
+        for leak in interval_leaks(table[item], options, sizes, matrix, protected, item=item,
+                                   atom_site=atoms["site_id"].to_numpy(),
+                                   atom_role=atoms["role"].to_numpy()):
+            used = [keys[g] for g in leak.groups]
+            for rep, cap in {(rep, cap.lstrip("!")) for key in used
+                             for rep, cap in groups[key]}:
+                if rep in result.checked:
+                    result.fail(rep, f"{rep}: table '{cap or '(mask)'}': the answers of "
+                                     f"{', '.join(used)} to item {item} leave {leak.what} "
+                                     f"no room: its count of '{leak.option}' can only be "
+                                     f"{leak.value}")
 
 
 def _check_linked_sizes(result: AuditResult, shown: dict, hidden: dict) -> None:
