@@ -248,7 +248,8 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     Raises
     ------
     ParameterError
-        Unknown site ids, ``jobs`` or ``min_group_size`` below 1.
+        Unknown site ids, ``jobs`` or ``min_group_size`` below 1, no folder of report
+        templates (or a template missing from it).
     ReportError
         When any report failed (after all others finished and the index was written);
         ``failures`` lists them with the error and failing cell.
@@ -276,6 +277,11 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     if unknown:
         raise ParameterError(f"Unknown site(s) {', '.join(unknown)}; the register has "
                              f"{', '.join(all_ids)}")
+    if not nb_dir.is_dir():  # a usage error, found before any work
+        raise ParameterError(
+            f"There is no folder of report templates at {nb_dir}. Run peerlib in the project "
+            "folder (the one holding notebooks/), or give it with --project-dir, or name the "
+            "folder of the templates with --notebooks.")
     titles = dict(zip(all_ids, register["site_name"].astype(str)))
     if disclosure is None:  # the data set's own policy, when dataset.yaml names one
         named = (load_meta(data_dir).get("dataset") or {}).get("disclosure")
@@ -312,10 +318,10 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         else:
             to_run.append(job)
     stage = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
-    write_mask(mask, stage / MASK_FILE)
     restore = _terminate_as_interrupt()
     pool = None
     try:
+        write_mask(mask, stage / MASK_FILE)  # inside: a full disk leaves no staging folder
         if to_run:
             pool = _pool(min(n_jobs, len(to_run)), scheduler)
             # Longest notebooks first, so that no core idles at the end waiting for them.
