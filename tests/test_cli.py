@@ -276,6 +276,8 @@ def _damage(path: Path, how: str) -> None:
     if how == "truncate":
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2])
+    elif how == "quote":  # as the checker found it: an unterminated quoted field
+        path.write_bytes(b'\x00\xffgarbage: [\n"')
     else:
         path.write_bytes(b"\x00\xff garbage {[: \xfe")
 
@@ -287,6 +289,10 @@ def _damage(path: Path, how: str) -> None:
     ("codebook.yaml", "truncate", "peerlib prepare"),
     ("sites.csv", "garbage", "peerlib prepare"),
     ("coded_segments.parquet", "truncate", "peerlib import-codes"),
+    ("theme_items.csv", "garbage", "peerlib import-codes"),
+    ("theme_items.csv", "quote", "peerlib import-codes"),
+    ("coded_segments_meta.json", "garbage", "peerlib import-codes"),
+    ("coded_segments_meta.json", "truncate", "peerlib import-codes"),
 ])
 def test_damaged_processed_file_names_it_and_the_command_that_rebuilds_it(
         tmp_path, capsys, name, how, command):
@@ -296,7 +302,7 @@ def test_damaged_processed_file_names_it_and_the_command_that_rebuilds_it(
     shutil.copytree(project_paths().processed, data)
     _damage(data / name, how)
     code = main(["reports", "--data", str(data), "--out", str(tmp_path / "reports"),
-                 "--no-progress"])
+                 "--no-progress", "--notebooks", str(REPO / "notebooks")])
     err = capsys.readouterr().err
     assert code == 1, err
     assert "Traceback" not in err

@@ -32,6 +32,7 @@ from ..disclosure.releases import write_release
 from ..errors import ParameterError, ReportError
 from ..paths import project_paths
 from ..part1.prepare import load_meta, load_prepared, load_sites
+from ..part2.linkage import load_theme_items
 from ..part2.segments import load_coded_segments
 from ..privacy import check_processed_key
 from .export import export_html
@@ -271,6 +272,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     check_processed_key(data_dir, paths.key_file)  # one key for Part 1 and Part 2
     if (data_dir / "coded_segments.parquet").exists():  # damaged: say so once, not per report
         load_coded_segments(data_dir)
+        load_theme_items(data_dir)
     all_ids = list(register["site_id"].astype(str))
     site_ids = list(sites) if sites else all_ids
     unknown = [s for s in site_ids if s not in all_ids]
