@@ -86,7 +86,7 @@ def test_write_cell_neutralises_every_line(tmp_path):
 
 def test_hostile_values_through_every_output_file(demo_project, monkeypatch, capsys):
     """part1_long.csv, sites.csv, validation.csv, coded_segments.csv, qda_codebook.csv,
-    the data-entry template and the framework matrix workbook."""
+    the data-entry template, the framework matrix workbook and disclosure_audit.csv."""
     raw = demo_project / "data" / "raw"
     processed = demo_project / "data" / "processed"
     sites = pd.read_csv(raw / "sites.csv", dtype=str, keep_default_na=False)
@@ -132,6 +132,17 @@ def test_hostile_values_through_every_output_file(demo_project, monkeypatch, cap
                           "Boundaries": ["a\r=1+1 [doc, 1-5]"]})
     path = write_framework_workbook({"=Role": sheet}, demo_project / "framework_matrix.xlsx")
     assert_safe_xlsx(path)
+
+    # reports/disclosure_audit.csv: the batch writes it with write_audit, through write_csv
+    # (a batch is too slow for this test; tests/test_audit.py checks the batch's file)
+    from peerlib.disclosure.audit import AUDIT_COLUMNS, write_audit
+
+    audit = pd.DataFrame([{c: HOSTILE[i % len(HOSTILE)] for i, c in enumerate(AUDIT_COLUMNS)},
+                          {c: HOSTILE[(i + 3) % len(HOSTILE)]
+                           for i, c in enumerate(AUDIT_COLUMNS)}])
+    audit_path = write_audit(audit, demo_project / "reports" / "disclosure_audit.csv")
+    rows = assert_safe_csv(audit_path)
+    assert len(rows) == 3 and audit_path.read_bytes() == csv_bytes(audit)
 
 
 def test_report_downloads_use_the_same_safe_writer(tmp_path):

@@ -28,6 +28,7 @@ import nbformat
 
 from .. import __version__
 from ..disclosure import get_policy, write_mask
+from ..disclosure.audit import write_audit
 from ..disclosure.releases import write_release
 from ..errors import ParameterError, ReportError
 from ..paths import project_paths
@@ -348,7 +349,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         audit = _audit_disclosure(job_list, results, stage, out_dir, data_dir, mask, policy,
                                   prepared)
         release = _check_release(prepared, data_dir, out_dir, mask, policy)
-        (stage / AUDIT_FILE).write_text(audit, encoding="utf-8")
+        write_audit(audit, stage / AUDIT_FILE)
         moves, removals = plan_moves(job_list, results, stage, out_dir)
         moves.append([AUDIT_FILE, AUDIT_FILE])  # published with the reports it describes
         record_results(status, job_list, results, provenance=provenance, keys=keys,
@@ -417,7 +418,7 @@ def _mask_digest(mask) -> str:
 
 
 def _audit_disclosure(job_list, results, stage: Path, out_dir: Path, data_dir: Path,
-                      mask, policy, prepared) -> str:
+                      mask, policy, prepared):
     """The publish-time disclosure audit of the batch's reports together.
 
     Every report that will be published (built in ``stage`` or reused from ``out_dir``)
@@ -426,11 +427,11 @@ def _audit_disclosure(job_list, results, stage: Path, out_dir: Path, data_dir: P
 
     Returns
     -------
-    str
-        ``disclosure_audit.csv`` as text (per report and table: cells shown and hidden,
-        by rule, and the verdict; never a hidden value).
+    pandas.DataFrame
+        The rows of ``disclosure_audit.csv`` (:func:`peerlib.disclosure.audit.audit_summary`:
+        per report and table, cells shown and hidden, by rule, and the verdict; never a
+        hidden value), for :func:`peerlib.disclosure.audit.write_audit`.
     """
-    from .._files import formula_safe
     from ..disclosure.audit import audit_reports, audit_summary
     from ..reporting.tables import coded_participants
 
@@ -456,7 +457,7 @@ def _audit_disclosure(job_list, results, stage: Path, out_dir: Path, data_dir: P
             if job is not None and res.name == job.name:
                 res.ok, res.reused = False, False
                 res.error = "disclosure audit refused it: " + "; ".join(problems)
-    return formula_safe(audit_summary(mask, audit)).to_csv(index=False, lineterminator="\n")
+    return audit_summary(mask, audit)
 
 
 def _reusable(job: Job, status: dict, key: str, out_dir: Path) -> bool:
