@@ -35,7 +35,8 @@ import pandas as pd
 from .errors import OutputFolderError
 
 __all__ = ["FORMULA_PREFIXES", "looks_like_formula", "neutralise_formula", "formula_safe",
-           "write_cell", "write_csv", "csv_bytes", "atomic_outputs", "STAGING_PREFIX", "WRITE_ERRNOS", "atomic_write_bytes", "atomic_write_text",
+           "write_cell", "write_csv", "csv_bytes", "atomic_outputs", "STAGING_PREFIX",
+           "WRITE_ERRNOS", "is_inside", "atomic_write_bytes", "atomic_write_text",
            "sha256_file"]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP, CSV injection).
@@ -209,8 +210,27 @@ STAGING_PREFIX = ".peerlib-staging-"
 WRITE_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT})
 
 
-def _inside(name: object, folder: Path) -> bool:
-    """Whether the path ``name`` (an ``OSError.filename``) is ``folder`` or inside it."""
+def is_inside(name: object, folder: str | Path) -> bool:
+    """Whether the path ``name`` is ``folder`` or inside it (compared as absolute paths,
+    without resolving links).
+
+    Parameters
+    ----------
+    name : str, bytes, Path or None
+        A path, e.g. the ``filename`` of an ``OSError``; None is inside nothing.
+    folder : str or Path
+        The folder.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_inside("/data/out/.stage/a.csv", "/data/out"), is_inside("/data/b", "/data/out")
+    (True, False)
+    """
+    folder = Path(folder)
     if name is None:
         return False
     try:
@@ -296,7 +316,8 @@ def atomic_outputs(out: str | Path):
         try:
             yield stage
         except OSError as err:  # the staging folder filled up or became unwritable
-            if err.errno in WRITE_ERRNOS and (err.filename is None or _inside(err.filename, out)):
+            if err.errno in WRITE_ERRNOS and (err.filename is None
+                                              or is_inside(err.filename, out)):
                 raise OutputFolderError(out, err) from err
             raise
         items = sorted(stage.iterdir())

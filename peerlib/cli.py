@@ -303,10 +303,9 @@ def _run(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)  # argparse allows only the commands above
 
 
-#: errno values that mean "this folder cannot be written" (not a bug): read-only file system,
-#: no permission, disk or quota full; and, for the output folder's own path, a file standing
-#: where the folder or one of its parents should be.
-_WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+#: errno values that mean, for the output folder's own path, a file standing where the
+#: folder or one of its parents should be (the others that mean "this folder cannot be
+#: written" are :data:`peerlib._files.WRITE_ERRNOS`).
 _NOT_A_FOLDER = {errno.ENOTDIR, errno.EEXIST}
 
 
@@ -330,17 +329,18 @@ def _output_folder(args: argparse.Namespace) -> Path | None:
 
 def _related(name: object, folder: Path | None) -> bool:
     """Whether the path ``name`` is ``folder``, inside it, or one of its parents."""
-    from ._files import _inside
+    from ._files import is_inside
 
     if folder is None or name is None:
         return False
-    return _inside(name, folder) or _inside(folder, Path(os.fsdecode(name)))
+    return is_inside(name, folder) or is_inside(folder, Path(os.fsdecode(name)))
 
 
 def _write_problem(err: OSError, out: Path | None = None) -> str | None:
     """The message for an output folder that cannot be written, naming the folder: ``out``
     (the command's output folder) when the error is about it or names no file, else the
     folder of the file named. None when ``err`` is not such a problem (a bug)."""
+    from ._files import WRITE_ERRNOS
     from .errors import OutputFolderError
 
     name = err.filename
@@ -348,7 +348,7 @@ def _write_problem(err: OSError, out: Path | None = None) -> str | None:
         if not _related(name, out):
             return None
         return str(OutputFolderError(out, err))
-    if err.errno not in _WRITE_ERRNOS:
+    if err.errno not in WRITE_ERRNOS:
         return None
     if out is not None and (name is None or _related(name, out)):
         return str(OutputFolderError(out, err))
