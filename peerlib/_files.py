@@ -4,8 +4,8 @@ One place for each mechanism, so that every CSV, XLSX, HTML and JSON file the wo
 writes is replaced whole or not at all, and no cell taken from data can run as a
 spreadsheet formula:
 
-- :func:`atomic_outputs` stages a set of files beside their folder and moves them in only
-  when all were written; :func:`atomic_write_bytes` does the same for one file.
+- :func:`atomic_outputs` stages a set of files in a hidden folder inside their folder and
+  moves them in only when all were written; :func:`atomic_write_bytes` does the same for one file.
 - :func:`neutralise_formula` (one value), :func:`formula_safe` (a table for CSV) and
   :func:`write_cell` (an openpyxl cell) apply the OWASP guidance on CSV injection;
   :func:`write_csv` is the one CSV writer of every output (RFC 4180 records, so a field
@@ -19,6 +19,7 @@ OWASP Foundation. CSV Injection. https://owasp.org/www-community/attacks/CSV_Inj
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import os
@@ -31,8 +32,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import OutputFolderError
+
 __all__ = ["FORMULA_PREFIXES", "looks_like_formula", "neutralise_formula", "formula_safe",
-           "write_cell", "write_csv", "csv_bytes", "atomic_outputs", "atomic_write_bytes", "atomic_write_text",
+           "write_cell", "write_csv", "csv_bytes", "atomic_outputs", "STAGING_PREFIX",
+           "WRITE_ERRNOS", "is_inside", "atomic_write_bytes", "atomic_write_text",
            "sha256_file"]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP, CSV injection).
@@ -197,9 +201,82 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, bom: bool = False) -> Pa
     return atomic_write_bytes(path, csv_bytes(frame, bom=bom))
 
 
+#: Prefix of the hidden staging folder :func:`atomic_outputs` makes inside an output folder
+#: (followed by the writing process's id, so that one left by a killed run can be told from
+#: one still in use).
+STAGING_PREFIX = ".peerlib-staging-"
+
+#: errno values that mean "this folder cannot be written" rather than a bug.
+WRITE_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT})
+
+
+def is_inside(name: object, folder: str | Path) -> bool:
+    """Whether the path ``name`` is ``folder`` or inside it (compared as absolute paths,
+    without resolving links).
+
+    Parameters
+    ----------
+    name : str, bytes, Path or None
+        A path, e.g. the ``filename`` of an ``OSError``; None is inside nothing.
+    folder : str or Path
+        The folder.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> is_inside("/data/out/.stage/a.csv", "/data/out"), is_inside("/data/b", "/data/out")
+    (True, False)
+    """
+    folder = Path(folder)
+    if name is None:
+        return False
+    try:
+        path = Path(os.fsdecode(name)).absolute()
+    except (TypeError, ValueError):
+        return False
+    folder = folder.absolute()
+    return path == folder or folder in path.parents
+
+
+def _remove_orphan_stages(out: Path) -> None:
+    """Remove staging folders in ``out`` left by a run that was killed outright."""
+    import psutil
+
+    for folder in out.glob(STAGING_PREFIX + "*"):
+        try:
+            pid = int(folder.name[len(STAGING_PREFIX):].split("-")[0])
+        except ValueError:
+            pid = -1
+        if pid > 0 and pid != os.getpid() and psutil.pid_exists(pid):
+            continue  # another run still writing here
+        if pid != os.getpid():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _fsync(path: Path, *, directory: bool = False) -> None:
+    """Flush a file (or a folder's entries) to disk; silently skipped where the platform
+    cannot (folders on Windows)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if directory else 0))
+    except OSError:
+        if directory:
+            return
+        raise
+    try:
+        os.fsync(fd)
+    except OSError:
+        if not directory:
+            raise
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def atomic_outputs(out: str | Path):
-    """Stage files in a temporary folder beside ``out``; move them in only on success.
+    """Stage files in a hidden folder inside ``out``; move them in only on success.
 
     Parameters
     ----------
@@ -209,19 +286,50 @@ def atomic_outputs(out: str | Path):
     Yields
     ------
     pathlib.Path
-        The staging folder. When the block finishes, every file in it replaces its
-        namesake in ``out`` (``os.replace``, atomic per file on one file system). When the
-        block raises (or is interrupted), the staging folder is removed and ``out`` is
-        untouched.
+        The staging folder (``out/.peerlib-staging-<pid>-<random>``). When the block
+        finishes, every file in it is flushed to disk and then replaces its namesake in
+        ``out`` (``os.replace``). When the block raises (or is interrupted), the staging
+        folder is removed and ``out`` is untouched.
+
+    Raises
+    ------
+    OutputFolderError
+        When ``out`` cannot be created or written (read-only, full, forbidden, or a file
+        where the folder or one of its parents should be), also when that shows while the
+        block writes into the staging folder; nothing in ``out`` was replaced.
+
+    Notes
+    -----
+    The staging folder is inside ``out`` so that every rename stays on one file system:
+    ``out`` may be a mount point of its own (a network share, a USB disk, a tmpfs), and a
+    rename across file systems fails (``EXDEV``). Staging folders left by a run that was
+    killed outright are removed the next time ``out`` is written.
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
-        yield stage
         out.mkdir(parents=True, exist_ok=True)
-        for item in sorted(stage.iterdir()):
-            os.replace(item, out / item.name)
+        _remove_orphan_stages(out)
+        stage = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out))
+    except OSError as err:
+        raise OutputFolderError(out, err) from err
+    try:
+        try:
+            yield stage
+        except OSError as err:  # the staging folder filled up or became unwritable
+            if err.errno in WRITE_ERRNOS and (err.filename is None
+                                              or is_inside(err.filename, out)):
+                raise OutputFolderError(out, err) from err
+            raise
+        items = sorted(stage.iterdir())
+        try:
+            for item in items:
+                if item.is_file():
+                    _fsync(item)
+        except OSError as err:
+            raise OutputFolderError(out, err) from err
+        for item in items:
+            os.replace(item, out / item.name)  # one folder tree: one file system
+        _fsync(out, directory=True)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 

@@ -303,21 +303,59 @@ def _run(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)  # argparse allows only the commands above
 
 
-#: errno values that mean "this folder cannot be written" (not a bug): read-only file system,
-#: no permission, disk or quota full.
-_WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+#: errno values that mean, for the output folder's own path, a file standing where the
+#: folder or one of its parents should be (the others that mean "this folder cannot be
+#: written" are :data:`peerlib._files.WRITE_ERRNOS`).
+_NOT_A_FOLDER = {errno.ENOTDIR, errno.EEXIST}
 
 
-def _write_problem(err: OSError) -> str:
-    where = err.filename or "the output folder"
-    target = Path(str(where))
-    folder = target if target.is_dir() else target.parent
-    why = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is used up",
-           errno.EROFS: "it is on a read-only file system"}.get(
-        err.errno, "permission denied")
-    return (f"cannot write to {folder} ({why}: {err.strerror}). Nothing was replaced: "
-            "earlier outputs were left as they were. Free some space, fix the folder's "
-            "permissions, or choose another folder with --out.")
+def _output_folder(args: argparse.Namespace) -> Path | None:
+    """The folder the command writes into (its ``--out``, else the project's default)."""
+    from .paths import project_paths
+
+    try:
+        paths = project_paths()
+    except Exception:  # noqa: BLE001 - only for naming the folder in a message
+        return None
+    out = getattr(args, "out", None)
+    if args.command == "template":
+        return Path(out).parent if out else paths.reports
+    if args.command == "import-summaries":
+        return Path(args.data) if getattr(args, "data", None) else paths.processed
+    default = {"demo-data": paths.raw, "prepare": paths.processed, "import-codes":
+               paths.processed, "reports": paths.reports}.get(args.command)
+    return Path(out) if out else default
+
+
+def _related(name: object, folder: Path | None) -> bool:
+    """Whether the path ``name`` is ``folder``, inside it, or one of its parents."""
+    from ._files import is_inside
+
+    if folder is None or name is None:
+        return False
+    return is_inside(name, folder) or is_inside(folder, Path(os.fsdecode(name)))
+
+
+def _write_problem(err: OSError, out: Path | None = None) -> str | None:
+    """The message for an output folder that cannot be written, naming the folder: ``out``
+    (the command's output folder) when the error is about it or names no file, else the
+    folder of the file named. None when ``err`` is not such a problem (a bug)."""
+    from ._files import WRITE_ERRNOS
+    from .errors import OutputFolderError
+
+    name = err.filename
+    if err.errno in _NOT_A_FOLDER:
+        if not _related(name, out):
+            return None
+        return str(OutputFolderError(out, err))
+    if err.errno not in WRITE_ERRNOS:
+        return None
+    if out is not None and (name is None or _related(name, out)):
+        return str(OutputFolderError(out, err))
+    if name is None:
+        return str(OutputFolderError("the output folder", err))
+    target = Path(os.fsdecode(name))
+    return str(OutputFolderError(target if target.is_dir() else target.parent, err))
 
 
 def _report_exit_code(err: ReportError) -> int:
@@ -379,9 +417,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"peerlib {args.command}: {err}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as err:
-        if err.errno not in _WRITE_ERRNOS:
+        problem = _write_problem(err, _output_folder(args))
+        if problem is None:
             return _internal(args.command)
-        print(f"peerlib {args.command}: {_write_problem(err)}", file=sys.stderr)
+        print(f"peerlib {args.command}: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except MemoryError:
         print(f"peerlib {args.command}: ran out of memory. An input is probably far larger "

@@ -31,10 +31,17 @@ __all__ = [
     "item_columns",
     "HAPPENING",
     "IMPORTANCE",
+    "MISSING_TOKENS",
 ]
 
 HAPPENING = "happening"
 IMPORTANCE = "importance"
+
+#: Words other software writes for a missing value (R, SPSS, SQL, Stata, SAS exports), as
+#: folded by :func:`normalise_label`. On a scale whose codebook gives one of them no meaning
+#: (no label or alias), it is read as no answer, and validation warns where it was found
+#: (:func:`peerlib.part1.validate.normalise_responses`).
+MISSING_TOKENS = ("na", "n/a", "nan", "null", "-99")
 
 # Apostrophe-like characters people's keyboards and Word produce, all read as "'".
 _APOSTROPHES = dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b\u2032\u00b4\u0060\uff07"), "'")
@@ -169,6 +176,16 @@ class Codebook:
                     f"alias of {self._importance_lookup[key]!r}"
                 )
             self._importance_lookup[key] = None
+        # other software's missing-value words the codebook gives no meaning: no answer
+        self._default_missing: dict[str, tuple[str, ...]] = {}
+        missing_label = next((lvl.label for lvl in self.happening_levels if lvl.missing), None)
+        for scale, lookup, value in ((HAPPENING, self._happening_lookup, missing_label),
+                                     (IMPORTANCE, self._importance_lookup, None)):
+            tokens = tuple(t for t in MISSING_TOKENS if t not in lookup) \
+                if scale == IMPORTANCE or missing_label is not None else ()
+            for token in tokens:
+                lookup[token] = value
+            self._default_missing[scale] = tokens
         self._role_lookup: dict[str, str] = {}
         for rec in self.roles.itertuples(index=False):
             for spelling in (rec.role, *rec.aliases):
@@ -199,6 +216,35 @@ class Codebook:
         return lookup
 
     # ------------------------------------------------------------------ properties
+    def default_missing_tokens(self, scale: str) -> tuple[str, ...]:
+        """Other software's missing-value words (:data:`MISSING_TOKENS`) that this codebook
+        gives no meaning on ``scale``, and that are therefore read as no answer.
+
+        Parameters
+        ----------
+        scale : str
+            ``"happening"`` or ``"importance"``.
+
+        Returns
+        -------
+        tuple of str
+            The words as folded by :func:`normalise_label` (e.g. ``("nan", "null",
+            "-99")`` on the happening scale of the shipped codebook, whose aliases make
+            "NA" and "N/A" Not relevant).
+
+        Raises
+        ------
+        KeyError
+            For another scale.
+
+        Examples
+        --------
+        >>> cb = load_codebook()
+        >>> cb.default_missing_tokens("happening"), cb.default_missing_tokens("importance")
+        (('nan', 'null', '-99'), ('na', 'n/a', 'nan', 'null', '-99'))
+        """
+        return self._default_missing[scale]
+
     @property
     def item_ids(self) -> list[str]:
         """Item ids in report order (strings: "2.10" never becomes 2.1)."""
@@ -373,6 +419,7 @@ class Codebook:
         rows = []
         for lvl in self.happening_levels:
             meaning = ("no answer recorded; counted in percentages of everyone asked"
+                       + _also(self.default_missing_tokens(HAPPENING))
                        if lvl.missing else
                        f"substantive; performance score {lvl.score:g}" if lvl.substantive else
                        "not substantive; excluded from performance")
@@ -383,11 +430,20 @@ class Codebook:
                          ", ".join(lvl.aliases), f"scale value {lvl.code}"))
         rows.append(("importance", "How important is this to you?", None, "(no answer)",
                      ", ".join(repr(a) for a in self.importance_missing_aliases),
-                     "missing (NA); excluded from means"))
+                     "missing (NA); excluded from means"
+                     + _also(self.default_missing_tokens(IMPORTANCE))))
         out = pd.DataFrame(rows, columns=["scale", "question", "code", "label", "aliases",
                                           "meaning"])
         out["code"] = out["code"].astype("Int64")
         return out
+
+
+def _also(tokens: tuple[str, ...]) -> str:
+    """The note of the data dictionary on missing-value words read as no answer."""
+    if not tokens:
+        return ""
+    return ("; also " + ", ".join(t.upper() if t != "nan" else "NaN" for t in tokens)
+            + " (other software's words for a missing value, read with a warning)")
 
 
 def item_columns(item_id: str) -> tuple[str, str]:

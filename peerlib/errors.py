@@ -20,6 +20,7 @@ __all__ = [
     "KeyMismatchError",
     "LimitError",
     "ProcessedDataError",
+    "OutputFolderError",
     "DataWarning",
     "QDAError",
     "QDAWarning",
@@ -98,6 +99,49 @@ class ProcessedDataError(ParameterError):
         super().__init__(f"The processed file {self.path} is damaged and cannot be read "
                          f"({text}). It is rebuilt by `{command}`: run that again (it does not "
                          "change data/raw).")
+
+
+class OutputFolderError(ParameterError):
+    """An output folder cannot be written: read-only, full, forbidden, or not a folder at all
+    (a file stands where it, or one of its parents, should be). The message names the folder
+    and what to do; nothing in it was replaced. Exit code 2 (a choice of folder the user can
+    change, not a bug).
+
+    Parameters
+    ----------
+    folder : str or Path
+        The output folder (``--out``), never a staging folder inside it.
+    err : OSError, optional
+        What the operating system said (its ``errno`` decides the reason given).
+    why : str, optional
+        The reason in words, instead of the one derived from ``err``.
+
+    Attributes
+    ----------
+    folder : pathlib.Path
+        As given.
+    errno : int or None
+        ``err.errno``.
+    """
+
+    def __init__(self, folder, err: OSError | None = None, why: str | None = None):
+        import errno as _errno
+
+        self.folder = Path(str(folder))
+        self.errno = getattr(err, "errno", None)
+        if why is None:
+            why = {_errno.ENOSPC: "the disk is full", _errno.EDQUOT: "the disk quota is used up",
+                   _errno.EROFS: "it is on a read-only file system",
+                   _errno.ENOTDIR: "a file stands where a folder of its path should be",
+                   _errno.EEXIST: "a file of that name is there, not a folder",
+                   _errno.ENAMETOOLONG: "its path is too long"}.get(
+                self.errno, "permission denied" if self.errno in (_errno.EACCES, _errno.EPERM)
+                else "the operating system refused")
+        detail = f": {err.strerror}" if getattr(err, "strerror", None) else ""
+        super().__init__(
+            f"cannot write to {self.folder} ({why}{detail}). Nothing was replaced: earlier "
+            "outputs were left as they were. Free some space, fix the folder's permissions, "
+            "or choose another folder with --out.")
 
 
 class LimitError(PeerlibError, ValueError):

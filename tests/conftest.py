@@ -134,3 +134,103 @@ def batch(tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")
     return run_reports(out=out, sites=["S01", "S02"], jobs=2, notebooks=REPO_ROOT / "notebooks",
                        progress=False)
+
+
+# ============================================================================================
+# Output folders that cannot be written the usual way (issue 10: faults are clear messages)
+# ============================================================================================
+
+def _inside(path, folder: Path) -> bool:
+    if path is None:
+        return False
+    path = Path(os.fsdecode(path)).absolute()
+    folder = Path(folder).absolute()
+    return path == folder or folder in path.parents
+
+
+@pytest.fixture
+def own_file_system(monkeypatch):
+    """Make folders behave as mount points of their own file system (a network share, a USB
+    disk): a rename between a path inside such a folder and one outside it fails with
+    ``EXDEV`` ("Invalid cross-device link"), as the kernel does across devices. Returns
+    ``mount(folder)``, which makes ``folder`` one."""
+    import errno
+
+    mounts: list[Path] = []
+
+    def crosses(src, dst) -> bool:
+        return any(_inside(src, m) != _inside(dst, m) for m in mounts)
+
+    def guarded(real):
+        def move(src, dst, *args, **kwargs):
+            if crosses(src, dst):
+                raise OSError(errno.EXDEV, os.strerror(errno.EXDEV), os.fsdecode(src), None,
+                              os.fsdecode(dst))
+            return real(src, dst, *args, **kwargs)
+        return move
+
+    def mount(folder):
+        if not mounts:  # patched at the first mount, over any other patch (the kernel
+            monkeypatch.setattr(os, "replace", guarded(os.replace))  # checks EXDEV first)
+            monkeypatch.setattr(os, "rename", guarded(os.rename))
+        mounts.append(Path(folder))
+
+    return mount
+
+
+@pytest.fixture
+def read_only(monkeypatch, request):
+    """Returns ``make(folder)``: ``folder`` becomes read-only (mode 0555, restored after the
+    test). Root ignores permissions, so where the mode does not stop this process, creating,
+    renaming or opening for writing anything inside ``folder`` is refused with ``EACCES``
+    by patching ``os.mkdir``, ``os.open``, ``os.replace`` and ``os.rename``."""
+    import errno
+
+    folders: list[Path] = []
+
+    def refuse(path):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), os.fsdecode(path))
+
+    def patch():
+        real_mkdir, real_open = os.mkdir, os.open
+        real_replace, real_rename = os.replace, os.rename
+
+        def mkdir(path, *args, **kwargs):
+            if any(_inside(path, f) and Path(path).absolute() != f for f in folders):
+                refuse(path)
+            return real_mkdir(path, *args, **kwargs)
+
+        def open_(path, flags, *args, **kwargs):
+            writing = flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+            if writing and any(_inside(path, f) for f in folders):
+                refuse(path)
+            return real_open(path, flags, *args, **kwargs)
+
+        def guarded(real):
+            def move(src, dst, *args, **kwargs):
+                if any(_inside(src, f) or _inside(dst, f) for f in folders):
+                    refuse(dst)
+                return real(src, dst, *args, **kwargs)
+            return move
+
+        monkeypatch.setattr(os, "mkdir", mkdir)
+        monkeypatch.setattr(os, "open", open_)
+        monkeypatch.setattr(os, "replace", guarded(real_replace))
+        monkeypatch.setattr(os, "rename", guarded(real_rename))
+
+    def make(folder):
+        folder = Path(folder).absolute()
+        folder.chmod(0o555)
+        request.addfinalizer(lambda: folder.chmod(0o755))
+        probe = folder / ".probe"
+        try:
+            probe.mkdir()
+        except PermissionError:
+            return folder  # the mode is enough
+        probe.rmdir()  # root: permissions are not checked
+        if not folders:
+            patch()
+        folders.append(folder)
+        return folder
+
+    return make

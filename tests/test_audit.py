@@ -176,6 +176,9 @@ def test_hard_data_set_batch_passes_the_audit_and_the_independent_check(hard_pro
     audit = pd.read_csv(reports / "disclosure_audit.csv")
     assert audit["audit"].str.startswith("passed").all()
     assert audit["hidden_primary"].sum() > 0 and audit["hidden_secondary"].sum() > 0
+    # written by the project's one CSV writer (write_csv: RFC 4180 records end in CR LF)
+    data = (reports / "disclosure_audit.csv").read_bytes()
+    assert data.count(b"\r\n") == len(audit) + 1 and b"\n" not in data.replace(b"\r\n", b"")
     short = (reports / "sites" / "N3.html").read_text(encoding="utf-8")
     assert f"Fewer than {policy.k} people took part" in short
     assert "Nobody from this site" in (reports / "sites" / "N0.html").read_text("utf-8")

@@ -176,12 +176,108 @@ def test_disk_full_while_writing_leaves_the_old_files(demo_project, capsys, monk
     assert "disk is full" in err and "Traceback" not in err
     assert _digest(processed) == before
     assert not [p for p in processed.parent.iterdir() if ".tmp-" in p.name]
+    assert not [p for p in processed.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def _taguette(folder: Path) -> Path:
+    import pandas as pd
+
+    path = folder / "taguette.csv"
+    pd.DataFrame({"id": [1, 2], "document": ["Doc A", "Doc B"], "tag": ["Role", "Support"],
+                  "content": ["one", "two"]}).to_csv(path, index=False)
+    return path
+
+
+def test_output_folder_on_a_file_system_of_its_own_is_written(demo_project, capsys,
+                                                              own_file_system):
+    """--out a mount point (a share, a USB disk, a tmpfs): prepare and import-codes write
+    there (no "Invalid cross-device link", exit 3), and leave no staging folder."""
+    mnt = demo_project / "mnt"
+    mnt.mkdir()
+    own_file_system(mnt)
+    assert main(["prepare", "--out", str(mnt)]) == 0, capsys.readouterr().err
+    assert main(["import-codes", str(_taguette(demo_project)), "--out", str(mnt)]) == 0, \
+        capsys.readouterr().err
+    names = sorted(p.name for p in mnt.iterdir())
+    assert "part1_long.parquet" in names and "coded_segments.parquet" in names
+    assert not [n for n in names if n.startswith(".")]
+    assert not [p for p in demo_project.iterdir() if ".tmp-" in p.name]
+
+
+@pytest.mark.parametrize("mounted", [False, True], ids=["folder", "mount point"])
+def test_read_only_output_folder_is_a_clear_error(demo_project, capsys, read_only,
+                                                  own_file_system, mounted):
+    """A real read-only --out (mode 0555; simulated for root), also one that is a file
+    system of its own (a read-only share): prepare and import-codes exit 2 naming the
+    folder, no traceback, the previous outputs byte for byte."""
+    out = demo_project / "ro"
+    assert main(["prepare", "--out", str(out)]) == 0
+    before = _digest(out)
+    capsys.readouterr()
+    read_only(out)
+    if mounted:
+        own_file_system(out)
+    for args in (["prepare"], ["import-codes", str(_taguette(demo_project))]):
+        assert main([*args, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "internal error" not in err, err
+        assert f"cannot write to {out} (permission denied" in err, err
+        assert _digest(out) == before
+
+
+def test_full_disk_during_reports_names_the_reports_folder(demo_project, capsys, monkeypatch):
+    """A write error that names no file (a full disk while writing) names the reports
+    folder, not "."."""
+    import peerlib.batch.run as run
+
+    assert main(["prepare"]) == 0
+    out = demo_project / "reports"
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(run, "write_mask", full)
+    code = main(["reports", "--out", str(out), "--no-progress",
+                 "--notebooks", str(REPO / "notebooks")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"cannot write to {out} (the disk is full" in err and "Traceback" not in err
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging-")]
+
+
+@pytest.mark.parametrize("command", ["prepare", "import-codes", "reports"])
+def test_out_under_a_regular_file_is_a_usage_error(demo_project, capsys, command):
+    afile = demo_project / "afile"
+    afile.write_text("not a folder")
+    assert main(["prepare"]) == 0
+    args = {"prepare": ["prepare"], "reports": ["reports", "--no-progress", "--notebooks",
+                                                   str(REPO / "notebooks")],
+            "import-codes": ["import-codes", str(_taguette(demo_project))]}[command]
+    for out in (afile / "x", afile):
+        capsys.readouterr()
+        assert main([*args, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"cannot write to {out}" in err and "internal error" not in err, err
+    assert afile.read_text() == "not a folder"
+
+
+def test_reports_in_a_project_without_notebooks_is_a_usage_error(demo_project, capsys):
+    assert main(["prepare"]) == 0
+    capsys.readouterr()
+    assert main(["reports", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "no folder of report templates" in err
+    assert str(demo_project / "notebooks") in err
+    assert main(["reports", "--no-progress", "--notebooks", str(demo_project)]) == 2
+    assert "Report template not found" in capsys.readouterr().err
 
 
 def _damage(path: Path, how: str) -> None:
     if how == "truncate":
         data = path.read_bytes()
         path.write_bytes(data[: len(data) // 2])
+    elif how == "quote":  # as the checker found it: an unterminated quoted field
+        path.write_bytes(b'\x00\xffgarbage: [\n"')
     else:
         path.write_bytes(b"\x00\xff garbage {[: \xfe")
 
@@ -193,6 +289,10 @@ def _damage(path: Path, how: str) -> None:
     ("codebook.yaml", "truncate", "peerlib prepare"),
     ("sites.csv", "garbage", "peerlib prepare"),
     ("coded_segments.parquet", "truncate", "peerlib import-codes"),
+    ("theme_items.csv", "garbage", "peerlib import-codes"),
+    ("theme_items.csv", "quote", "peerlib import-codes"),
+    ("coded_segments_meta.json", "garbage", "peerlib import-codes"),
+    ("coded_segments_meta.json", "truncate", "peerlib import-codes"),
 ])
 def test_damaged_processed_file_names_it_and_the_command_that_rebuilds_it(
         tmp_path, capsys, name, how, command):
@@ -202,7 +302,7 @@ def test_damaged_processed_file_names_it_and_the_command_that_rebuilds_it(
     shutil.copytree(project_paths().processed, data)
     _damage(data / name, how)
     code = main(["reports", "--data", str(data), "--out", str(tmp_path / "reports"),
-                 "--no-progress"])
+                 "--no-progress", "--notebooks", str(REPO / "notebooks")])
     err = capsys.readouterr().err
     assert code == 1, err
     assert "Traceback" not in err

@@ -86,7 +86,7 @@ def test_write_cell_neutralises_every_line(tmp_path):
 
 def test_hostile_values_through_every_output_file(demo_project, monkeypatch, capsys):
     """part1_long.csv, sites.csv, validation.csv, coded_segments.csv, qda_codebook.csv,
-    the data-entry template and the framework matrix workbook."""
+    the data-entry template, the framework matrix workbook and disclosure_audit.csv."""
     raw = demo_project / "data" / "raw"
     processed = demo_project / "data" / "processed"
     sites = pd.read_csv(raw / "sites.csv", dtype=str, keep_default_na=False)
@@ -133,6 +133,17 @@ def test_hostile_values_through_every_output_file(demo_project, monkeypatch, cap
     path = write_framework_workbook({"=Role": sheet}, demo_project / "framework_matrix.xlsx")
     assert_safe_xlsx(path)
 
+    # reports/disclosure_audit.csv: the batch writes it with write_audit, through write_csv
+    # (a batch is too slow for this test; tests/test_audit.py checks the batch's file)
+    from peerlib.disclosure.audit import AUDIT_COLUMNS, write_audit
+
+    audit = pd.DataFrame([{c: HOSTILE[i % len(HOSTILE)] for i, c in enumerate(AUDIT_COLUMNS)},
+                          {c: HOSTILE[(i + 3) % len(HOSTILE)]
+                           for i, c in enumerate(AUDIT_COLUMNS)}])
+    audit_path = write_audit(audit, demo_project / "reports" / "disclosure_audit.csv")
+    rows = assert_safe_csv(audit_path)
+    assert len(rows) == 3 and audit_path.read_bytes() == csv_bytes(audit)
+
 
 def test_report_downloads_use_the_same_safe_writer(tmp_path):
     """The CSV downloads behind report tables and charts (peerlib.reporting.downloads)."""
@@ -164,3 +175,69 @@ def test_atomic_writes_get_the_usual_permissions_so_readers_can_open_reports(tmp
     assert stat.S_IMODE(replaced.stat().st_mode) == 0o644
     assert stat.S_IMODE(private.stat().st_mode) == 0o600
     assert sorted(p.name for p in tmp_path.iterdir()) == ["S01.pdf", "record.json"]
+
+
+# --------------------------------------------------------------------------- atomic_outputs
+def test_atomic_outputs_work_when_the_folder_is_a_file_system_of_its_own(tmp_path,
+                                                                         own_file_system):
+    """An output folder that is a mount point (a share, a USB disk): every rename stays
+    inside it, so nothing fails with "Invalid cross-device link"; a failed block still
+    leaves the previous files and no staging folder."""
+    from peerlib._files import atomic_outputs
+
+    out = tmp_path / "mnt"
+    out.mkdir()
+    (out / "a.csv").write_text("old")
+    own_file_system(out)
+    with atomic_outputs(out) as stage:
+        (stage / "a.csv").write_text("new")
+        (stage / "b.csv").write_text("b")
+    assert (out / "a.csv").read_text() == "new" and (out / "b.csv").read_text() == "b"
+    with pytest.raises(RuntimeError):
+        with atomic_outputs(out) as stage:
+            (stage / "a.csv").write_text("half")
+            raise RuntimeError("stop")
+    assert (out / "a.csv").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mnt"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", "b.csv"]  # no staging left
+
+
+def test_atomic_outputs_in_a_read_only_folder_is_a_clear_error(tmp_path, read_only):
+    """A real read-only folder (mode 0555; for root, whom modes do not stop, the same
+    refusal simulated): OutputFolderError (exit 2) naming the folder, old file kept."""
+    from peerlib._files import atomic_outputs
+    from peerlib.errors import EXIT_USAGE, OutputFolderError
+
+    out = tmp_path / "ro"
+    out.mkdir()
+    (out / "a.csv").write_text("old")
+    read_only(out)
+    with pytest.raises(OutputFolderError, match=re.escape(f"cannot write to {out} ")) as info:
+        with atomic_outputs(out) as stage:
+            (stage / "a.csv").write_text("new")
+    assert info.value.exit_code == EXIT_USAGE and "permission denied" in str(info.value)
+    assert (out / "a.csv").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ro"]
+
+
+def test_atomic_outputs_where_a_file_stands_is_a_clear_error(tmp_path):
+    from peerlib._files import atomic_outputs
+    from peerlib.errors import OutputFolderError
+
+    (tmp_path / "afile").write_text("x")
+    for out in (tmp_path / "afile", tmp_path / "afile" / "x"):
+        with pytest.raises(OutputFolderError, match=re.escape(str(out))):
+            with atomic_outputs(out):
+                pass
+
+
+def test_atomic_outputs_removes_staging_left_by_a_killed_run(tmp_path):
+    from peerlib._files import STAGING_PREFIX, atomic_outputs
+
+    out = tmp_path / "out"
+    left = out / f"{STAGING_PREFIX}999999999-abc"  # no such process
+    left.mkdir(parents=True)
+    (left / "part1_long.csv").write_text("half")
+    with atomic_outputs(out) as stage:
+        (stage / "a.csv").write_text("a")
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv"]

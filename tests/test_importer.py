@@ -688,6 +688,42 @@ def test_empty_import_is_refused_and_keeps_the_previous_import(qda_project, caps
     assert len(load_coded_segments()) == 0
 
 
+def test_header_only_taguette_csv_is_refused_and_allowed_with_theme_items(qda_project,
+                                                                         capsys):
+    """The issue's case: a Taguette export holding only its header row. Without
+    --allow-empty: exit 1 and every file of the previous import byte for byte. With it: exit
+    0 although data/raw/theme_items.csv links themes (an empty coding has none to check them
+    against: a warning says so)."""
+    from peerlib.cli import main
+
+    _write_project_files(qda_project)
+    raw, processed = qda_project / "data" / "raw", qda_project / "data" / "processed"
+    (raw / "theme_items.csv").write_text("theme,item_id\nRole,2.1\nSupport,2.5\n",
+                                         encoding="utf-8")
+    assert main(["import-codes", str(write_qdpx(raw / "full.qdpx", _docs()))]) == 0
+    before = {p.name: p.read_bytes() for p in processed.iterdir()}
+    assert "theme_items.csv" in before
+    header_only = raw / "empty_taguette.csv"
+    header_only.write_text("id,document,tag,content\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import-codes", str(header_only)]) == 1
+    err = capsys.readouterr().err
+    assert "empty_taguette.csv: holds no coded segments" in err and "Traceback" not in err
+    assert {p.name: p.read_bytes() for p in processed.iterdir()} == before
+
+    assert main(["import-codes", str(header_only), "--allow-empty"]) == 0
+    err = capsys.readouterr().err
+    assert "is not a theme of the coding" not in err
+    assert "warning: theme_items.csv: the themes it links to Part 1 (Role, Support) were " \
+           "not checked: empty_taguette.csv holds no coded segments" in err
+    assert len(load_coded_segments()) == 0
+    assert (processed / "theme_items.csv").read_bytes() == before["theme_items.csv"]
+    # the items are still checked
+    (raw / "theme_items.csv").write_text("theme,item_id\nRole,9.9\n", encoding="utf-8")
+    assert main(["import-codes", str(header_only), "--allow-empty"]) == 1
+    assert "item_id '9.9' is not an item" in capsys.readouterr().err
+
+
 def test_qdc_with_flat_path_names_splits_them_like_csv(tmp_path):
     """A Taguette .qdc writes each tag as one flat Code named "Theme > Code"."""
     tags = [f"Theme {t} > Code {c}" for t in "ABCD" for c in (1, 2)] + [

@@ -82,3 +82,17 @@ def test_read_theme_items_checks_themes_and_items(tmp_path):
     path.write_text("theme,item_id\nBoundaries,2.5\nBoundaries,2.5\nRole,2.10\n")
     ok = read_theme_items(path)
     assert ok.values.tolist() == [["Boundaries", "2.5"], ["Role", "2.10"]]
+
+
+@pytest.mark.parametrize("content", [b'\x00\xffgarbage: [\n"', b"theme,item\nRole,2.1\n",
+                                     b"theme,item_id\nRole,\n"])
+def test_damaged_theme_items_name_the_file_and_the_command(tmp_path, content):
+    """The framework notebook reads theme_items.csv through load_theme_items: a damaged copy
+    is a ProcessedDataError (exit 1) naming it and `peerlib import-codes`, not a pandas
+    ParserError."""
+    from peerlib.errors import ProcessedDataError
+    from peerlib.part2.linkage import load_theme_items
+
+    (tmp_path / "theme_items.csv").write_bytes(content)
+    with pytest.raises(ProcessedDataError, match=r"theme_items\.csv.*peerlib import-codes"):
+        load_theme_items(tmp_path)

@@ -439,3 +439,59 @@ def test_readings_that_are_judgements_are_visible(demo_project, capsys):
     assert "Spellings read as another value" in page
     assert "<td>Is this happening here?</td><td class=\"value\">&#x27;sometimes&#x27;</td>" \
            "<td>Partly</td><td>3</td>" in page
+
+
+def test_other_softwares_missing_words_are_no_answer_with_a_warning(demo_project, capsys,
+                                                                    tmp_path):
+    """"-99", "NULL", "NaN" on both scales and "NA" on the importance scale (the shipped
+    codebook gives them no meaning) are read as no answer (Missing; NA for importance), not
+    refused, with a warning naming the word, the cells, the rows and how to change it in the
+    codebook; a codebook that maps a word keeps its reading."""
+    from peerlib.cli import main
+    from peerlib.part1.prepare import load_prepared
+
+    raw = demo_project / "data" / "raw"
+    frame = pd.read_csv(raw / "part1_responses.csv", dtype=str, keep_default_na=False)
+    frame.loc[0, "q2_1_happening"] = "-99"        # spreadsheet row 2
+    frame.loc[1, "q2_1_happening"] = "NULL"       # row 3
+    frame.loc[2, "q2_2_happening"] = " nan "      # row 4
+    frame.loc[3, "q2_1_importance"] = "NA"        # row 5
+    frame.loc[4, "q2_1_importance"] = "-99"       # row 6
+    frame.loc[5, "q2_3_importance"] = "N/A"       # row 7
+    frame.to_csv(raw / "part1_responses.csv", index=False)
+    assert main(["prepare"]) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "not on the" not in err
+    assert "'-99' (2 cells, in q2_1_happening, q2_1_importance) was read as no answer " \
+           "(rows 2, 6). The codebook gives '-99' no meaning" in err
+    assert "'NULL' (1 cell, in q2_1_happening) was read as no answer (row 3)" in err
+    assert "'nan' (1 cell, in q2_2_happening) was read as no answer (row 4)" in err
+    assert "'NA' (1 cell, in q2_1_importance) was read as no answer (row 5)" in err
+    assert "'N/A' (1 cell, in q2_3_importance) was read as no answer (row 7)" in err
+    assert "add it to the codebook as an alias of that answer" in err
+    long = load_prepared()
+    first = long["participant_id"].drop_duplicates().tolist()[:6]  # the file's order
+    data = long.set_index(["participant_id", "item_id"]).sort_index()
+    assert data.loc[(first[0], "2.1"), "happening"] == "Missing"
+    assert data.loc[(first[1], "2.1"), "happening"] == "Missing"
+    assert data.loc[(first[2], "2.2"), "happening"] == "Missing"
+    assert pd.isna(data.loc[(first[3], "2.1"), "importance"])
+    assert pd.isna(data.loc[(first[4], "2.1"), "importance"])
+    assert pd.isna(data.loc[(first[5], "2.3"), "importance"])
+
+    # a codebook that gives -99 a meaning keeps it, and the warning says how to change it
+    from peerlib.codebook import default_codebook_path
+
+    text = default_codebook_path().read_text(encoding="utf-8")
+    own = tmp_path / "codebook.yaml"
+    own.write_text(text.replace('aliases: ["n", "not happening"]',
+                                'aliases: ["n", "not happening", "-99"]'), encoding="utf-8")
+    frame.loc[4, "q2_1_importance"] = "4"
+    frame.to_csv(raw / "part1_responses.csv", index=False)
+    assert main(["prepare", "--codebook", str(own)]) == 0
+    err = capsys.readouterr().err
+    assert "'-99' (1 cell, in q2_1_happening) was read as No (row 2). Other software " \
+           "writes '-99' for a missing value; if that is what it means here, change the " \
+           "alias in the codebook" in err
+    assert load_prepared().set_index(["participant_id", "item_id"]).loc[
+        (first[0], "2.1"), "happening"] == "No"

@@ -50,19 +50,22 @@ def data_provenance(data_dir: Path) -> dict:
 
     Raises
     ------
-    ParameterError
-        When the prepared data's metadata is missing or damaged (run ``peerlib prepare``).
+    ProcessedDataError
+        When the prepared data's metadata (``part1_meta.json``, run ``peerlib prepare``) or
+        the import's (``coded_segments_meta.json``, run ``peerlib import-codes ...``) is
+        damaged: the message names the file and the command.
+    FileNotFoundError
+        When ``part1_meta.json`` is missing (run ``peerlib prepare``).
     """
     from ..part1.prepare import load_meta
+    from ..part2.segments import load_import_meta
 
     data_dir = Path(data_dir)
     meta = load_meta(data_dir)
     inputs = list(meta["inputs"])
-    qda_meta = data_dir / "coded_segments_meta.json"  # Part 2: the QDA export imported
-    if qda_meta.exists():
-        source = json.loads(qda_meta.read_text(encoding="utf-8")).get("source")
-        if source:
-            inputs.append(source)
+    qda_meta = load_import_meta(data_dir)  # Part 2: the QDA export imported
+    if qda_meta and qda_meta.get("source"):
+        inputs.append(qda_meta["source"])
     return {"dataset_name": meta["dataset"]["name"],
             "synthetic": bool(meta["dataset"]["synthetic"]), "inputs": inputs,
             "data_digest": _digest_files(data_dir / name for name in (

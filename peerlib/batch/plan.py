@@ -68,13 +68,19 @@ def check_template(path: str | Path) -> None:
 
     Raises
     ------
+    ParameterError
+        When the notebook is missing (a wrong project folder or ``--notebooks``: exit 2);
+        the message names the file and what to do.
     ReportError
-        When the notebook is missing, unreadable, or has zero or several ``parameters``
-        cells; the message names the file and what to do.
+        When the notebook is unreadable or has zero or several ``parameters`` cells; the
+        message names the file and what to do.
     """
     path = Path(path)
-    if not path.exists():
-        raise ReportError(f"Report template not found: {path}")
+    if not path.is_file():
+        raise ParameterError(
+            f"Report template not found: {path}. Run peerlib in the project folder (the one "
+            "holding notebooks/), or give it with --project-dir, or name the folder of the "
+            "templates with --notebooks.")
     # plain JSON: only the cells' tags are needed, and nbformat's schema validation
     # imports jsonschema's format checkers (seconds of grammar building) on every run
     try:

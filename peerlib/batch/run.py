@@ -27,10 +27,12 @@ from pathlib import Path
 
 from .. import __version__
 from ..disclosure import get_policy, write_mask
+from ..disclosure.audit import write_audit
 from ..disclosure.releases import write_release
 from ..errors import ParameterError, ReportError
 from ..paths import project_paths
 from ..part1.prepare import load_meta, load_prepared, load_sites
+from ..part2.linkage import load_theme_items
 from ..part2.segments import load_coded_segments
 from ..privacy import check_processed_key
 from .export import export_html
@@ -250,7 +252,8 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     Raises
     ------
     ParameterError
-        Unknown site ids, ``jobs`` or ``min_group_size`` below 1.
+        Unknown site ids, ``jobs`` or ``min_group_size`` below 1, no folder of report
+        templates (or a template missing from it).
     ReportError
         When any report failed (after all others finished and the index was written);
         ``failures`` lists them with the error and failing cell.
@@ -272,12 +275,18 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     check_processed_key(data_dir, paths.key_file)  # one key for Part 1 and Part 2
     if (data_dir / "coded_segments.parquet").exists():  # damaged: say so once, not per report
         load_coded_segments(data_dir)
+        load_theme_items(data_dir)
     all_ids = list(register["site_id"].astype(str))
     site_ids = list(sites) if sites else all_ids
     unknown = [s for s in site_ids if s not in all_ids]
     if unknown:
         raise ParameterError(f"Unknown site(s) {', '.join(unknown)}; the register has "
                              f"{', '.join(all_ids)}")
+    if not nb_dir.is_dir():  # a usage error, found before any work
+        raise ParameterError(
+            f"There is no folder of report templates at {nb_dir}. Run peerlib in the project "
+            "folder (the one holding notebooks/), or give it with --project-dir, or name the "
+            "folder of the templates with --notebooks.")
     titles = dict(zip(all_ids, register["site_name"].astype(str)))
     if disclosure is None:  # the data set's own policy, when dataset.yaml names one
         named = (load_meta(data_dir).get("dataset") or {}).get("disclosure")
@@ -314,10 +323,10 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         else:
             to_run.append(job)
     stage = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
-    write_mask(mask, stage / MASK_FILE)
     restore = _terminate_as_interrupt()
     pool = None
     try:
+        write_mask(mask, stage / MASK_FILE)  # inside: a full disk leaves no staging folder
         if to_run:
             pool = _pool(min(n_jobs, len(to_run)), scheduler)
             # Longest notebooks first, so that no core idles at the end waiting for them.
@@ -347,7 +356,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
             audit = _audit_disclosure(job_list, results, stage, out_dir, data_dir, mask,
                                       policy, prepared)
         release = _check_release(prepared, data_dir, out_dir, mask, policy)
-        (stage / AUDIT_FILE).write_text(audit, encoding="utf-8")
+        write_audit(audit, stage / AUDIT_FILE)
         moves, removals = plan_moves(job_list, results, stage, out_dir)
         moves.append([AUDIT_FILE, AUDIT_FILE])  # published with the reports it describes
         record_results(status, job_list, results, provenance=provenance, keys=keys,
@@ -416,7 +425,7 @@ def _mask_digest(mask) -> str:
 
 
 def _audit_disclosure(job_list, results, stage: Path, out_dir: Path, data_dir: Path,
-                      mask, policy, prepared) -> str:
+                      mask, policy, prepared):
     """The publish-time disclosure audit of the batch's reports together.
 
     Every report that will be published (built in ``stage`` or reused from ``out_dir``)
@@ -425,11 +434,11 @@ def _audit_disclosure(job_list, results, stage: Path, out_dir: Path, data_dir: P
 
     Returns
     -------
-    str
-        ``disclosure_audit.csv`` as text (per report and table: cells shown and hidden,
-        by rule, and the verdict; never a hidden value).
+    pandas.DataFrame
+        The rows of ``disclosure_audit.csv`` (:func:`peerlib.disclosure.audit.audit_summary`:
+        per report and table, cells shown and hidden, by rule, and the verdict; never a
+        hidden value), for :func:`peerlib.disclosure.audit.write_audit`.
     """
-    from .._files import formula_safe
     from ..disclosure.audit import audit_reports, audit_summary
     from ..reporting.tables import coded_participants
 
@@ -455,7 +464,7 @@ def _audit_disclosure(job_list, results, stage: Path, out_dir: Path, data_dir: P
             if job is not None and res.name == job.name:
                 res.ok, res.reused = False, False
                 res.error = "disclosure audit refused it: " + "; ".join(problems)
-    return formula_safe(audit_summary(mask, audit)).to_csv(index=False, lineterminator="\n")
+    return audit_summary(mask, audit)
 
 
 def _reusable(job: Job, status: dict, key: str, out_dir: Path) -> bool:

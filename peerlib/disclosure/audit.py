@@ -381,8 +381,21 @@ def audit_summary(mask: pd.DataFrame, result: AuditResult | None = None) -> pd.D
 
 
 def write_audit(summary: pd.DataFrame, path: str | Path) -> Path:
-    """Write :func:`audit_summary` as CSV (atomically, formula-safe cells)."""
-    from .._files import atomic_write_text, formula_safe
+    """Write :func:`audit_summary` as ``disclosure_audit.csv``.
 
-    text = formula_safe(summary).to_csv(index=False, lineterminator="\n")
-    return atomic_write_text(Path(path), text)
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`audit_summary` (or any table of its columns).
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``, written whole by the project's one CSV writer
+        (:func:`peerlib._files.write_csv`: formula-safe cells, RFC 4180 records).
+    """
+    from .._files import write_csv
+
+    return write_csv(summary, Path(path))

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from ..codebook import HAPPENING, IMPORTANCE, Codebook, item_columns, normalise_label
+from ..codebook import (HAPPENING, IMPORTANCE, MISSING_TOKENS, Codebook, item_columns,
+                        normalise_label)
 from ..errors import row_word
 from ..errors import PROBLEM_COLUMNS, AnswerDataError, DataWarning
 from ..paths import IDENTIFIER_RULE, identifier_problem
@@ -34,8 +35,6 @@ __all__ = [
     "MISSING_TOKENS",
 ]
 
-#: Words other software writes for a missing value (R, SAS, SQL, Excel, survey tools).
-MISSING_TOKENS = ("na", "n/a", "nan", "null", "-99")
 #: Text Excel makes of an ID it took for a date: 2024-03-01 (00:00:00), 01/03/2024, 1-Mar,
 #: Mar-01, 01-Mar-24.
 _DATE_LIKE = re.compile(
@@ -474,6 +473,13 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
     like typed text: a code labelled "Don't know" is Don't know even when the file declares it
     user-missing, one labelled "No answer" or "Missing" is no answer (Missing, or NA for
     importance), and a code without a label is an error, never a number.
+
+    Words other software writes for a missing value (:data:`~peerlib.codebook.MISSING_TOKENS`:
+    "NA", "N/A", "NaN", "NULL", "-99", in any case) are read as the codebook says when it
+    gives them a meaning (the shipped codebook makes "NA" and "N/A" Not relevant on the
+    happening scale), and otherwise as no answer (Missing; NA for importance). Either way a
+    :class:`~peerlib.errors.DataWarning` names the word, how it was read, the rows and the
+    count of cells, and how to change the reading in the codebook.
     """
     items = codebook.item_ids
     columns = response_columns(codebook)
@@ -564,7 +570,7 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
         frame = frame.sort_values(["_file", "row", "_col"], na_position="first", kind="stable")
         raise AnswerDataError(frame.drop(columns=["_col", "_file"]))
     out = pd.DataFrame({c: canonical[c] for c in present})
-    _warn_about_readings(raw, out, source)
+    _warn_about_readings(raw, out, source, codebook)
     known = columns.set_index("column")["kind"]
     renamed = raw.attrs.get("renamed_from", {})
     why = {"identifier": "identifier (listed in the codebook's identifier_columns)",
@@ -576,11 +582,16 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
     return out
 
 
-def _warn_about_readings(raw: pd.DataFrame, out: pd.DataFrame, source: str) -> None:
+def _warn_about_readings(raw: pd.DataFrame, out: pd.DataFrame, source: str,
+                         codebook: Codebook) -> None:
     """Warn (:class:`~peerlib.errors.DataWarning`) about readings that are a judgement: IDs
     that look like dates Excel made of them, and answers typed as another software's
-    missing-value word ("NA", "N/A", "NaN", "NULL", "-99"), saying how they were read."""
+    missing-value word (:data:`~peerlib.codebook.MISSING_TOKENS`: "NA", "N/A", "NaN",
+    "NULL", "-99"), saying how they were read (through the codebook's aliases, or as no
+    answer where the codebook gives the word no meaning), where (rows, count) and how to
+    change it in the codebook."""
     first = first_data_row(raw)
+    word = row_word(source)
     for column in ("participant_id", "site_id"):
         if column not in raw.columns:
             continue
@@ -589,30 +600,45 @@ def _warn_about_readings(raw: pd.DataFrame, out: pd.DataFrame, source: str) -> N
         if rows:
             shown = ", ".join(map(str, rows[:20])) + (" ..." if len(rows) > 20 else "")
             warnings.warn(
-                f"{source}: {column} looks like a date in {row_word(source)}s {shown} "
+                f"{source}: {column} looks like a date in {word}s {shown} "
                 f"(e.g. {text[raw.index[text.str.match(_DATE_LIKE)][0]]!r}): Excel turns IDs "
                 "such as 1-3 or 3/10 into dates. Check them against the original IDs; format "
                 "the column as Text in Excel before typing IDs.", DataWarning, stacklevel=3)
-    found: dict[tuple[str, str], list] = {}
+    found: dict[tuple[str, str, bool], list] = {}
     for column in out.columns:
         if column in ("participant_id",) or column not in raw.columns:
             continue
+        scale = (HAPPENING if column.endswith("_happening") else
+                 IMPORTANCE if column.endswith("_importance") else None)
+        defaults = codebook.default_missing_tokens(scale) if scale else ()
         typed = raw[column].astype(str).str.strip()
         keys = typed.map(normalise_label)
         for idx in raw.index[keys.isin(MISSING_TOKENS)]:
             value = out.at[idx, column]
             read = "no answer" if pd.isna(value) or value == "Missing" else str(value)
-            entry = found.setdefault((typed[idx], read), [0, set()])
+            entry = found.setdefault((typed[idx], read, keys[idx] in defaults),
+                                     [0, set(), set()])
             entry[0] += 1
             entry[1].add(column)
-    for (token, read), (count, cols) in sorted(found.items()):
+            entry[2].add(int(idx) + first)
+    where_file = ("peerlib/schedules/part1.yaml, or your copy given with --codebook")
+    for (token, read, default), (count, cols, rows) in sorted(found.items()):
         where = ", ".join(sorted(cols)[:5]) + (" ..." if len(cols) > 5 else "")
+        rows = sorted(rows)
+        at = ", ".join(map(str, rows[:20])) + (" ..." if len(rows) > 20 else "")
+        if default:
+            how = (f"The codebook gives {token!r} no meaning, and other software writes it "
+                   "for a missing value, so it was read as no answer. If it means an answer "
+                   "here, add it to the codebook as an alias of that answer (the scale's "
+                   f"levels in {where_file}) and prepare again.")
+        else:
+            how = (f"Other software writes {token!r} for a missing value; if that is what it "
+                   "means here, change the alias in the codebook (the scale's aliases in "
+                   f"{where_file}) and prepare again.")
         warnings.warn(
             f"{source}: {token!r} ({count} cell{'s' if count != 1 else ''}, in {where}) was "
-            f"read as {read}. Other software writes {token!r} for a missing value; if that is "
-            "what it means here, change the alias in the codebook (the scale's aliases in "
-            "peerlib/schedules/part1.yaml, or your copy given with --codebook) and prepare "
-            "again.", DataWarning, stacklevel=3)
+            f"read as {read} ({word}{'s' if len(rows) != 1 else ''} {at}). {how}",
+            DataWarning, stacklevel=3)
 
 
 def mapped_spellings(raw: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:

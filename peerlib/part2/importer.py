@@ -468,7 +468,9 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
         (source file, SHA-256, producer, position convention, counts); and, when
         ``data/raw/theme_items.csv`` exists, its checked copy ``theme_items.csv`` (the
         framework's links to Part 1 statements, :func:`~peerlib.part2.linkage.read_theme_items`:
-        an unknown theme or item is an error and nothing is written).
+        an unknown theme or item is an error and nothing is written; an empty import
+        allowed by ``allow_empty`` has no themes, so only the items are checked and a
+        warning says so).
 
     Raises
     ------
@@ -479,7 +481,8 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
     Warns
     -----
     QDAWarning
-        As :func:`import_codes`; a ``codebook`` sharing no code with the export.
+        As :func:`import_codes`; a ``codebook`` sharing no code with the export; an empty
+        import (``allow_empty``) whose theme-item links could not be checked against themes.
     """
     imported = import_codes(path, documents=documents, positions=positions,
                             redactions=redactions, sheet=sheet, new_key=new_key)
@@ -524,8 +527,17 @@ def write_coded_segments(path: str | Path, *, out: str | Path | None = None,
     if links_path.exists():  # the framework codebook's links to Part 1 statements
         from ..codebook import load_codebook
 
-        links = read_theme_items(links_path, themes_known=themes(segments, book),
-                                 items_known=list(load_codebook().item_ids))
+        empty = not len(segments)  # allowed above: nothing coded, no theme to link
+        links = read_theme_items(links_path, themes_known=None if empty else themes(
+                                 segments, book), items_known=list(load_codebook().item_ids))
+        if empty and len(links):
+            linked = ", ".join(dict.fromkeys(links["theme"].astype(str)))
+            warnings.warn(
+                f"{links_path.name}: the themes it links to Part 1 ({linked}) were not "
+                f"checked: {Path(path).name} holds no coded segments, so there is no coding "
+                "to check them against. Its items were checked and it was copied as it is; "
+                "the themes are checked at the next import with codings.",
+                QDAWarning, stacklevel=2)
     names = ("coded_segments.parquet", "coded_segments.csv", "qda_codebook.parquet",
              "qda_codebook.csv", "coded_segments_meta.json")
     with atomic_outputs(out_dir) as stage:

@@ -29,9 +29,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..disclosure import DEFAULT_MIN_GROUP_SIZE, DisclosureMask, check_min_group_size
-from ..errors import QDAError
+from ..errors import ProcessedDataError, QDAError
 from .framework import primary_coding
-from .segments import PATH_SEPARATOR, is_transcript, read_qda_table
+from .segments import _REIMPORT, PATH_SEPARATOR, is_transcript, read_qda_table
 
 __all__ = ["THEME_ITEMS_FILE", "SPOKE", "DID_NOT", "read_theme_items", "load_theme_items",
            "theme_groups", "part1_by_theme"]
@@ -97,13 +97,44 @@ def read_theme_items(path: str | Path, *, themes_known: list[str] | None = None,
 
 def load_theme_items(data: str | Path | None = None) -> pd.DataFrame:
     """The checked theme-item links that ``peerlib import-codes`` wrote beside the coded
-    segments (``theme``, ``item_id``, string); an empty table when there are none."""
+    segments.
+
+    Parameters
+    ----------
+    data : str or Path, optional
+        The processed folder; default ``data/processed``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``theme``, ``item_id`` (string), one row per link; an empty table when there are
+        none (no ``data/raw/theme_items.csv`` at import).
+
+    Raises
+    ------
+    ProcessedDataError
+        When ``theme_items.csv`` is damaged (cannot be read as CSV, lacks a column, has a
+        blank cell): the message names it and says to import the coded transcripts again
+        (``peerlib import-codes ...``), which copies it from ``data/raw``.
+    """
     from ..paths import project_paths
 
     path = (Path(data) if data else project_paths().processed) / THEME_ITEMS_FILE
     if not path.exists():
         return pd.DataFrame({"theme": [], "item_id": []}, dtype="string")
-    return pd.read_csv(path, dtype=str).astype("string")[["theme", "item_id"]]
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+        missing = [c for c in ("theme", "item_id") if c not in table.columns]
+        if missing:
+            raise ValueError(f"no column {', '.join(missing)} (columns: "
+                             f"{', '.join(map(str, table.columns))})")
+        table = table[["theme", "item_id"]]
+        blank = table.apply(lambda col: col.str.strip() == "").any(axis=1)
+        if blank.any():
+            raise ValueError(f"blank cell in row {int(blank.idxmax()) + 2}")
+    except (OSError, ValueError, pd.errors.ParserError) as err:  # UnicodeDecodeError too
+        raise ProcessedDataError(path, err, _REIMPORT) from err
+    return table.astype("string").reset_index(drop=True)
 
 
 def theme_groups(segments: pd.DataFrame, people: pd.DataFrame) -> dict[str, set[str]]:

@@ -15,9 +15,11 @@ from ..paths import project_paths
 __all__ = ["SEGMENT_COLUMNS", "CODEBOOK_COLUMNS", "PATH_SEPARATOR", "DOCUMENTS_FILE",
            "QDAExport", "ImportedSegments", "read_qda_table", "codebook_frame",
            "split_path", "TRANSCRIPT_KIND", "SITE_DOCUMENT_KIND", "is_transcript",
-           "load_coded_segments", "load_qda_codebook"]
+           "load_coded_segments", "load_qda_codebook", "IMPORT_META_FILE", "load_import_meta"]
 
 _REIMPORT = "peerlib import-codes data/raw/<your export>"
+#: What ``peerlib import-codes`` records about an import (``data/processed``).
+IMPORT_META_FILE = "coded_segments_meta.json"
 
 #: Columns of ``coded_segments`` in order (DESIGN.md, ``peerlib import-codes``).
 SEGMENT_COLUMNS = ["document", "participant_id", "site_id", "code", "code_path", "start",
@@ -221,3 +223,40 @@ def load_qda_codebook(data: str | Path | None = None) -> pd.DataFrame | None:
     except Exception as err:  # a damaged file
         raise ProcessedDataError(book_path, err, _REIMPORT) from err
 
+
+
+def load_import_meta(data: str | Path | None = None) -> dict | None:
+    """Read ``coded_segments_meta.json``, what ``peerlib import-codes`` recorded about the
+    import (source file and its SHA-256, producer, position convention, counts, the key's
+    fingerprint).
+
+    Parameters
+    ----------
+    data : str or Path, optional
+        The processed folder; default ``data/processed``.
+
+    Returns
+    -------
+    dict or None
+        The record; None when nothing was imported (no file).
+
+    Raises
+    ------
+    ProcessedDataError
+        When the file is damaged (not UTF-8 JSON, not a mapping, or a ``source`` that is
+        not a mapping): the message names it and says to import the coded transcripts
+        again (``peerlib import-codes ...``).
+    """
+    import json
+
+    folder = Path(data) if data else project_paths().processed
+    path = folder / IMPORT_META_FILE
+    if not path.exists():
+        return None
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict) or not isinstance(meta.get("source", {}), dict):
+            raise ValueError("not the mapping import-codes writes")
+    except (OSError, ValueError) as err:  # UnicodeDecodeError is a ValueError
+        raise ProcessedDataError(path, err, _REIMPORT) from err
+    return meta
