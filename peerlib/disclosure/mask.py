@@ -515,6 +515,9 @@ def catalogue(data: pd.DataFrame, *, site_ids: Sequence[str] | None = None,
             add("framework", "theme_patterns", r, union_key("role", r), "", "themes")
         add("framework", "theme_patterns", "All", "all", "", "themes")
         add("framework", "cooccurrence", "All", "all", "", "themes")
+        # Part 1 x Part 2: the groups who spoke to a theme or not, together everyone
+        # with a coded transcript (peerlib.part2.linkage)
+        add("framework", "linkage", "All", "all", "", "themes")
     return pd.DataFrame(rows, columns=["report", "table", "group", "union", "item",
                                        "statistic", "forced"])
 

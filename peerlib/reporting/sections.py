@@ -12,6 +12,7 @@ from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..part2.agreement import agreement, check_unit
 from ..part2.framework import (CASE_COLUMNS, QUOTE_HEADERS, EXCERPT_SEPARATOR, ROWS_NOT_SHOWN,
                                codebook_paths, participants, quotes, site_shown)
+from ..part2.linkage import EVERYONE_HIDDEN
 from ..part2.segments import load_coded_segments, load_qda_codebook
 from ..disclosure import union_key
 from ..disclosure import DisclosurePolicy
@@ -427,10 +428,15 @@ def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None =
     """:func:`~peerlib.part2.linkage.part1_by_theme` as text: one row per theme x item x
     group with ``n``, the percentage of each "Is this happening here?" answer and the mean
     importance (n answers); "withheld" and the reason where the comparison is not shown.
-    The groups (who spoke to a theme) are not unions of sites and roles: the disclosure
-    metadata gives each group's size (no union) so that the audit checks no shown figure
-    rests on fewer than k people (``mean_k`` answers for a mean). With a ``policy`` that
-    rounds, n's are shown under it and percentages are of the shown counts
+    The groups (who spoke to a theme, who did not) are not unions of sites and roles, but
+    together they are the participants with a coded transcript: each row's disclosure
+    metadata names that group (``union`` ``all`` of the ``themes`` figures, as the
+    co-occurrence matrix does), so the publish-time audit checks it like any Part 2 group;
+    a withheld row is a hidden cell (naming the group only where the batch's mask hides
+    it: otherwise the comparison's own groups were too small, and the group itself is shown
+    elsewhere). The comparison's own rules protect the groups within it
+    (:func:`~peerlib.part2.linkage.part1_by_theme`). With a ``policy`` that rounds, n's are
+    shown under it and percentages are of the shown counts
     (:func:`peerlib.reporting.shown.shown_counts`)."""
     rows, cells = [], []
     keys = ["theme", "item_id", "group"]
@@ -438,16 +444,23 @@ def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None =
                                        percents={"percent": "count"}),
                           policy, n="n_importance")
              if policy is not None and policy.changes_counts and len(table) else None)
+    # the two groups of a theme together: everyone with a coded transcript
+    coded = table.drop_duplicates(keys).groupby(["theme", "item_id"], sort=False,
+                                                observed=True)["n"].sum()
     for (theme, item, group), sub in table.groupby(keys, sort=False, observed=True):
         first = sub.iloc[0]
         view = shown.loc[sub.index] if shown is not None else None
         row = {"Theme": theme, "Statement": (item_labels or {}).get(str(item), str(item)),
                "Group": group}
+        union = str(first["union"]) if "union" in sub.columns else union_key("all")
         if bool(first["suppressed"]):
             row["n"] = "withheld"
             row.update({str(a): "" for a in sub["answer"]})
             row["Mean importance"] = f"withheld: {first['reason']}"
-            cells.append(_cell(None, "happening", item, rule="primary"))
+            rule = str(first["rule"]) if "rule" in sub.columns else "primary"
+            mask_hides = first["reason"] == EVERYONE_HIDDEN  # else only this comparison
+            cells.append(_cell(union if mask_hides else None, "themes", "",
+                               rule=rule if rule in ("primary", "secondary") else "primary"))
         else:
             if view is None:
                 row["n"] = str(int(first["n"]))
@@ -461,9 +474,7 @@ def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None =
                 n_imp = view["n_importance_text"].iloc[0]
             row["Mean importance"] = ("–" if pd.isna(first["mean_importance"]) else
                                       f"{first['mean_importance']:.2f} (n={n_imp})")
-            cells.append(_cell(None, "happening", item, int(first["n"])))
-            if not pd.isna(first["mean_importance"]):
-                cells.append(_cell(None, "importance", item, int(first["n_importance"])))
+            cells.append(_cell(union, "themes", "", int(coded[(theme, item)])))
         rows.append(row)
     return with_cells(pd.DataFrame(rows), cells)
 
