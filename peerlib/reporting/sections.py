@@ -23,7 +23,8 @@ from .tables import DISPLAY_NAMES, _cell, disclosure_block, note, table, with_ce
 __all__ = ["quotes_display", "coding_summary_display", "participants_roles", "case_headers",
            "matrix_html", "patterns_display", "site_quotes_section", "agreement_display",
            "agreement_report", "agreement_section", "synthesis_display", "evidence_display",
-           "cross_case_display", "cooccurrence_display", "linkage_display",
+           "cross_case_display", "cross_case_caption", "cooccurrence_display",
+           "linkage_display",
            "summaries_display", "agreement_intervals_display", "disagreements_display"]
 
 
@@ -392,10 +393,38 @@ def cross_case_display(table: pd.DataFrame, *, k: int,
     wide.insert(0, "Participants", [people(g) for g in wide.index])
     wide.insert(0, "Sites", [str(int(sizes.loc[g, "n_sites"])) for g in wide.index])
     by = str(table["by"].iloc[0]) if len(table) else "Group"
-    label = {**DISPLAY_NAMES, "bme_focus": "BME focus"}.get(by, by.replace("_", " ").capitalize())
-    wide = wide.reset_index().rename(columns={"group": label})
+    wide = wide.reset_index().rename(columns={"group": _attribute_label(by)})
     wide.columns.name = None
     return with_cells(wide, _group_cells(table.drop_duplicates("group")))
+
+
+def _attribute_label(by: str) -> str:
+    """A site attribute as a column header: "Organisation type", "BME focus", "Region"."""
+    return {**DISPLAY_NAMES, "bme_focus": "BME focus"}.get(
+        by, by.replace("_", " ").strip().capitalize())
+
+
+def cross_case_caption(by: str) -> str:
+    """The caption of the cross-case table of one site attribute
+    (:func:`~peerlib.part2.cases.cross_case`).
+
+    Parameters
+    ----------
+    by : str
+        The attribute (:func:`~peerlib.part2.cases.site_attributes`).
+
+    Returns
+    -------
+    str
+        "Themes by <attribute> of the site", the attribute in readers' words: "Themes by
+        sector of the site", "Themes by organisation type of the site", "Themes by BME
+        focus of the site", "Themes by region of the site".
+    """
+    label = _attribute_label(by)
+    first = label.split(" ", 1)[0]
+    if not first.isupper():  # "BME focus" keeps its capitals
+        label = label[:1].lower() + label[1:]
+    return f"Themes by {label} of the site"
 
 
 def cooccurrence_display(table: pd.DataFrame, *, k: int,
