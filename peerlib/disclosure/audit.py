@@ -12,8 +12,8 @@ staged report and checks the whole set:
 2. no shown number describes a group of 1 to ``k - 1`` people (``mean_k`` for importance),
    apart from the sample composition the study publishes as is (marked ``public``);
 3. no hidden group, no set of small cells (site x role) of one site, and no sector, role,
-   organisation type or other site attribute (BME focus, and the register columns a
-   study added, :func:`peerlib.disclosure.mask.site_attributes`) of 1 to ``k - 1`` people can be
+   organisation type or other site attribute (BME focus, and the register columns a study
+   added: :func:`peerlib.disclosure.mask.site_attributes`) of 1 to ``k - 1`` people can be
    worked out by adding and subtracting the numbers shown anywhere in the batch
    (the same exact linear check as :mod:`.mask`, run on what the reports actually show;
    a shown "Is this happening here?" distribution publishes its group's size);

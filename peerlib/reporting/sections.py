@@ -23,7 +23,8 @@ from .tables import DISPLAY_NAMES, _cell, disclosure_block, note, table, with_ce
 __all__ = ["quotes_display", "coding_summary_display", "participants_roles", "case_headers",
            "matrix_html", "patterns_display", "site_quotes_section", "agreement_display",
            "agreement_report", "agreement_section", "synthesis_display", "evidence_display",
-           "cross_case_display", "cross_case_caption", "cooccurrence_display",
+           "cross_case_display", "cross_case_caption", "cross_case_section",
+           "cooccurrence_display",
            "linkage_display",
            "summaries_display", "agreement_intervals_display", "disagreements_display"]
 
@@ -425,6 +426,41 @@ def cross_case_caption(by: str) -> str:
     if not first.isupper():  # "BME focus" keeps its capitals
         label = label[:1].lower() + label[1:]
     return f"Themes by {label} of the site"
+
+
+def cross_case_section(segments: pd.DataFrame, people: pd.DataFrame, sites: pd.DataFrame,
+                       *, k: int, codebook: pd.DataFrame | None = None, mask=None,
+                       policy: DisclosurePolicy | None = None):
+    """The framework report's cross-case comparison: one table per site attribute of the
+    register, so that a column a study adds to ``sites.csv`` is compared by with no code
+    change (and no loop in the notebook).
+
+    Parameters
+    ----------
+    segments, people, sites, k, codebook, mask
+        As :func:`~peerlib.part2.cases.cross_case` (``mask``: the batch's
+        :class:`~peerlib.disclosure.DisclosureMask`, which decides what is hidden).
+    policy : DisclosurePolicy, optional
+        As :func:`cross_case_display`.
+
+    Returns
+    -------
+    IPython.display.HTML
+        For each attribute of :func:`~peerlib.part2.cases.site_attributes` (sector,
+        organisation type, BME focus, then the study's added columns such as region), the
+        escaped table of :func:`cross_case_display` captioned by
+        :func:`cross_case_caption`, each with its own disclosure metadata and download
+        link (:func:`~peerlib.reporting.tables.table`).
+    """
+    from IPython.display import HTML
+
+    from ..part2.cases import cross_case, site_attributes
+
+    return HTML("".join(
+        table(cross_case_display(cross_case(segments, people, sites, by=by, k=k,
+                                            codebook=codebook, mask=mask),
+                                 k=k, policy=policy), caption=cross_case_caption(by)).data
+        for by in site_attributes(sites)))
 
 
 def cooccurrence_display(table: pd.DataFrame, *, k: int,
