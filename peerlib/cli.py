@@ -143,13 +143,18 @@ def build_parser() -> argparse.ArgumentParser:
     summ = sub.add_parser("import-summaries", help="read the summaries analysts wrote in "
                           "the framework workbook into data/processed (charting)",
                           description="Charting (framework method): read the Summary "
-                          "columns and site summary rows that analysts filled in "
-                          "framework_matrix.xlsx, check them (unknown participants, sites or "
-                          "themes are errors naming sheet and row), redact them, and write "
+                          "columns and site summary rows that analysts filled in a copy of "
+                          "the charting workbook data/processed/framework_charting.xlsx "
+                          "(written by peerlib reports, with every participant; copy it "
+                          "first, e.g. to data/raw/framework_summaries.xlsx, as the next "
+                          "batch rewrites it), check them (unknown participants, sites or "
+                          "themes, and renamed or missing theme sheets, are errors naming "
+                          "the sheet and row), redact them, and write "
                           "data/processed/framework_summaries.parquet; nothing is replaced "
                           "on error.")
-    summ.add_argument("path", help="the filled framework workbook (framework_matrix.xlsx "
-                      "with its Summary columns filled in)")
+    summ.add_argument("path", help="the filled workbook: a copy of "
+                      "data/processed/framework_charting.xlsx with its Summary columns "
+                      "filled in (its theme sheets keep their names)")
     summ.add_argument("--data", help="processed folder (default data/processed)")
     summ.add_argument("--redactions", help="redaction list, columns term, category (default "
                       "data/raw/redaction_list.csv)")

@@ -140,11 +140,12 @@ def recoverable_small_sets(sizes: dict, visible: list[set], hidden: list[set], k
 
 
 def write_project(root, people, *, empty_sites=(), name="Hard data set (synthetic)",
-                  seed: int = 3, bme_sites=()) -> None:
+                  seed: int = 3, bme_sites=(), site_columns: dict | None = None) -> None:
     """Raw files of a synthetic project in ``root/data/raw``: a site register (with
     ``empty_sites``: (site, sector, organisation type) with no interviews; ``bme_sites``
-    BME-focused) and one response row per person of ``people`` ((site, sector,
-    organisation type, role, count))."""
+    BME-focused; ``site_columns``: more register columns a study added, column -> {site:
+    value}) and one response row per person of ``people`` ((site, sector, organisation
+    type, role, count))."""
     from pathlib import Path
 
     from peerlib.codebook import load_codebook
@@ -154,9 +155,12 @@ def write_project(root, people, *, empty_sites=(), name="Hard data set (syntheti
     sites = {}
     for site, sector, org, *_ in list(people) + [tuple(e) + ("", 0) for e in empty_sites]:
         sites.setdefault(site, (sector, org))
+    extra = dict(site_columns or {})
     (raw / "sites.csv").write_text(
-        "site_id,site_name,organisation_type,sector,bme_focus,aliases\n" + "".join(
-            f"{s},Invented site {s},{org},{sector},{str(s in bme_sites).lower()},\n"
+        "site_id,site_name,organisation_type,sector,bme_focus,aliases"
+        + "".join(f",{c}" for c in extra) + "\n" + "".join(
+            f"{s},Invented site {s},{org},{sector},{str(s in bme_sites).lower()},"
+            + "".join(f",{v.get(s, '')}" for v in extra.values()) + "\n"
             for s, (sector, org) in sites.items()), encoding="utf-8")
     dd = load_codebook().data_dictionary()
     rng = np.random.default_rng(seed)
@@ -224,7 +228,8 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
         The published ``reports`` folder.
     people : pandas.DataFrame
         One row per participant: ``site_id``, ``sector``, ``role`` (and, for the
-        framework report, ``organisation_type`` and ``bme_focus``).
+        framework report, ``organisation_type``, ``bme_focus`` and any other site attribute
+        its cross-case tables compare by, e.g. ``region``).
     roles_plural : dict
         Readers' plural role label -> role.
 
@@ -373,7 +378,9 @@ def published_groups(reports_dir, people: pd.DataFrame, roles_plural: dict):
                         for text in r[2:]:
                             put(themes, where(**{kind: value}), of_n(text), report, caption)
                     elif caption.startswith("Themes by"):
-                        kind = "bme_focus" if "BME" in caption else "organisation_type"
+                        label = caption[len("Themes by "):-len(" of the site")]
+                        kind = {"BME focus": "bme_focus"}.get(
+                            label, label.replace(" ", "_").casefold())
                         group = where(**{kind: r[0]})
                         put(themes, group, r[col["Participants"]], report, caption)
                         for text in r[col["Participants"] + 1:]:

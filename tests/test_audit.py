@@ -118,11 +118,15 @@ def _independent_check(root: Path, policy) -> None:
     """Parse every table of every published report and check, independently of the code
     under test, that no shown figure is for fewer than k people and that no set of 1 to
     k-1 people, nor any hidden group, can be worked out from the shown groups."""
+    from peerlib.disclosure.mask import site_attributes
     from peerlib.part1.prepare import load_prepared
+    from peerlib.reporting.tables import mask_data
 
-    data = load_prepared(root / "data" / "processed")
+    # with the register's attributes (region...): the cross-case tables compare by them
+    data = mask_data(load_prepared(root / "data" / "processed"), root / "data" / "processed")
     people = data.drop_duplicates("participant_id")[["site_id", "sector", "role",
-                                                     "organisation_type", "bme_focus"]]
+                                                     "organisation_type",
+                                                     *site_attributes(data)]]
     shown, hidden, figures, public = published_groups(root / "reports", people,
                                                       _roles_plural())
     for report, caption, fam, group, n in figures:
@@ -272,8 +276,10 @@ def test_framework_report_on_the_hostile_set_attributes_nothing_to_hidden_sites(
     BME / organisation-type tables printed the lone small site's group. From the published
     HTML and workbook alone: (a) no row of S03 or of S05 (hidden as its complement)
     appears; (b) every site the matrix lists shows its synthesis counts, so counting rows
-    gives no hidden cell; (c) the BME-focus and organisation-type groups of one hidden site
-    show no size or count; the audit checks every table of the report (none without
+    gives no hidden cell; (c) the BME-focus, organisation-type and region groups of one
+    hidden site show no size or count; (d) cases are also compared by sector and by the
+    region column the study added to sites.csv (no code change), with counts shown for
+    regions the mask shows; the audit checks every table of the report (none without
     metadata) and the independent check finds nothing recoverable."""
     from openpyxl import load_workbook
 
@@ -281,7 +287,8 @@ def test_framework_report_on_the_hostile_set_attributes_nothing_to_hidden_sites(
     from peerlib.part1.prepare import prepare
     from peerlib.part2 import write_coded_segments
 
-    write_project(tmp_path, HOSTILE, bme_sites=("S03",))
+    write_project(tmp_path, HOSTILE, bme_sites=("S03",), site_columns={"region": {
+        "S01": "North", "S04": "North", "S02": "South", "S05": "South", "S03": "East"}})
     write_part2(tmp_path, HOSTILE, only={"S03": "Disclosure"})
     monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
     prepare()
@@ -309,7 +316,11 @@ def test_framework_report_on_the_hostile_set_attributes_nothing_to_hidden_sites(
             assert row[head].endswith(f" of {n}"), row
     bme = {row[0]: row for row in tables["Themes by BME focus of the site"][1:]}
     org = {row[0]: row for row in tables["Themes by organisation type of the site"][1:]}
-    for row in (bme["True"], org["Partnership"]):  # (c): one hidden site each
+    region = {row[0]: row for row in tables["Themes by region of the site"][1:]}  # (d)
+    assert "Themes by sector of the site" in tables and set(region) == {"North", "South",
+                                                                         "East"}
+    assert any(" of " in c for row in region.values() for c in row[2:])  # not all hidden
+    for row in (bme["True"], org["Partnership"], region["East"]):  # (c): one hidden site each
         assert not any(c.isdigit() or " of " in c for c in row[2:]), row
     wb = load_workbook(reports / "framework_matrix.xlsx")
     for ws in wb.worksheets[1:-1]:  # theme sheets (About first, the hidden index last)

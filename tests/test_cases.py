@@ -56,3 +56,88 @@ def test_protect_partitions_hides_the_complement_of_a_lone_hidden_group():
     table = pd.DataFrame({"g": ["a", "b", "c"], "n": [2, 9, 7], "part": ["x"] * 3})
     hide = protect_partitions(table, table["n"] < 5, n="n", group="g", partitions=[["part"]])
     assert hide.tolist() == [True, False, True]
+
+
+#: A project whose register has a column the study added (region): North = N1 + V1 (17
+#: people), South = N2 + V2 (13), East = N3 (3), West = V3 (2).
+REGION_PEOPLE = [
+    ("N1", "NHS", "NHS trust", "Peer worker", 4), ("N1", "NHS", "NHS trust", "Line manager", 4),
+    ("N2", "NHS", "NHS trust", "Non-peer staff", 7),
+    ("N3", "NHS", "Partnership", "Service user", 3),
+    ("V1", "Voluntary", "Voluntary sector", "Peer worker", 9),
+    ("V2", "Voluntary", "Voluntary sector", "Service user", 6),
+    ("V3", "Voluntary", "Voluntary sector", "Peer worker", 2)]
+REGION = {"N1": "North", "V1": "North", "N2": "South", "V2": "South", "N3": "East",
+          "V3": "West"}
+
+
+@pytest.mark.filterwarnings("ignore:No redaction list")
+def test_cross_case_by_an_added_register_column_under_the_batch_mask(tmp_path, monkeypatch):
+    """``region``, added to ``sites.csv``, is compared by with no code change: the batch's
+    mask (made as ``peerlib reports`` makes it) has its groups in the framework report's
+    cross-case table, so under the mask the regions with k = 5 or more coded
+    participants (North, South) show their counts and the small ones (East, West) are
+    hidden; the cross-case tables of every attribute, as the framework notebook shows
+    them, pass the publish-time audit. Coded participants are counted from the import
+    (a transcript the helper gave no tag is not coded)."""
+    from disclosure_helpers import write_part2, write_project
+    from peerlib.disclosure import DisclosureMask, get_policy
+    from peerlib.disclosure.audit import audit_reports
+    from peerlib.part1.prepare import load_prepared, load_sites, prepare
+    from peerlib.part2 import write_coded_segments
+    from peerlib.part2.framework import participants
+    from peerlib.part2.segments import load_coded_segments
+    from peerlib.reporting.sections import cross_case_section
+    from peerlib.reporting.tables import batch_mask_table, coded_participants, mask_data
+
+    write_project(tmp_path, REGION_PEOPLE, site_columns={"region": REGION,
+                                                          "contact_name": {"N1": "Jo"}})
+    write_part2(tmp_path, REGION_PEOPLE)
+    monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
+    prepare()
+    write_coded_segments(tmp_path / "data" / "raw" / "part2_taguette.csv")
+    processed = tmp_path / "data" / "processed"
+    policy = get_policy()
+    sites = load_sites(processed)
+    assert site_attributes(sites) == ["sector", "organisation_type", "bme_focus", "region"]
+    table_ = batch_mask_table(processed, policy, list(sites["site_id"]))
+    cross = table_[table_["table"] == "cross_case"]
+    assert {"attr:region|North", "attr:region|South", "attr:region|East",
+            "attr:region|West", "sector:NHS"} <= set(cross["union"])
+    mask = DisclosureMask(table_, policy)
+    segs, data = load_coded_segments(processed), load_prepared(processed)
+    people = participants(data)
+    coded = set(coded_participants(processed))
+    out = cross_case(segs, people, sites, by="region", mask=mask)
+    for region, group in out.groupby("group", sort=False):
+        n = sum(1 for p, s in zip(people["participant_id"], people["site_id"])
+                if p in coded and REGION[s] == region)
+        assert (group["n_participants"] == n).all()
+        if region in ("North", "South"):
+            assert n >= policy.k and not group["suppressed"].any()
+            assert group["n_spoke"].notna().all(), region
+        else:
+            assert 0 < n < policy.k and group["suppressed"].all()
+            assert (group["rule"] == "primary").all() and group["n_spoke"].isna().all()
+    page = tmp_path / "framework_matrix.html"  # the notebook's cross-case section
+    page.write_text(cross_case_section(segs, people, sites, k=policy.k, mask=mask,
+                                       policy=policy).data, encoding="utf-8")
+    text = page.read_text(encoding="utf-8")
+    assert [f"Themes by {a} of the site" in text for a in (
+        "sector", "organisation type", "BME focus", "region")] == [True] * 4
+    audit = audit_reports({"framework": page}, mask_data(data, processed), policy,
+                          mask=table_, coded=sorted(coded))
+    assert audit.passed, audit.failures
+
+
+def test_site_attributes_leave_out_ids_names_and_free_text():
+    """Added columns that identify, name or describe a site are not compared by (their
+    values would be published as group labels): ``ods_id``, ``manager_name``, ``notes``,
+    and ``history`` (a value longer than 60 characters)."""
+    register = sites().assign(ods_id=["RX1", "RX2"], manager_name=["Jo", "Sam"],
+                              notes=["", "moved"], history=["x" * 61, "short"],
+                              setting=["Community", "Inpatient"])
+    assert site_attributes(register) == ["sector", "organisation_type", "bme_focus",
+                                         "region", "setting"]
+    with pytest.raises(KeyError, match="'notes' is not an attribute of the site register"):
+        cross_case(segments(), people(), register, by="notes")

@@ -96,3 +96,59 @@ def test_damaged_theme_items_name_the_file_and_the_command(tmp_path, content):
     (tmp_path / "theme_items.csv").write_bytes(content)
     with pytest.raises(ProcessedDataError, match=r"theme_items\.csv.*peerlib import-codes"):
         load_theme_items(tmp_path)
+
+
+def _long(codebook):
+    """:func:`_part1` as a prepared long table: the fixture's sites, sectors and roles."""
+    from part2_fixtures import people
+
+    data = _part1(codebook).merge(people(), on="participant_id")
+    data = data.assign(site_name="Site " + data["site_id"], bme_focus=False, section="2")
+    data["role"] = pd.Categorical(data["role"], dtype=codebook.role_dtype())
+    data["bme_focus"] = data["bme_focus"].astype("boolean")
+    return data[["participant_id", "site_id", "site_name", "organisation_type", "sector",
+                 "bme_focus", "role", "section", "item_id", "happening", "importance"]]
+
+
+def test_the_audit_checks_the_part1_by_part2_table(codebook, tmp_path):
+    """Every figure of the table rests on the 9 participants with a coded transcript (the
+    two groups of a theme together): its metadata names that group (``all``, Part 2
+    figures), so the publish-time audit checks it. Shown with k = 3 and audited with k =
+    10, the table shows figures of a group of 9 < 10: refused, naming the table. With
+    k = 3 it passes, and the batch's mask lists the table, so ``disclosure_audit.csv``
+    has a row for it. A comparison withheld because the mask hides that group names it
+    as hidden."""
+    from peerlib.disclosure import DisclosureMask, batch_mask, get_policy
+    from peerlib.disclosure.audit import audit_reports, audit_summary
+    from peerlib.reporting.metadata import DISCLOSURE_ATTR
+    from peerlib.reporting.sections import linkage_display
+    from peerlib.reporting.tables import table
+
+    caption = "Part 1 answers by whether the participant spoke to the theme"
+    data, coded = _long(codebook), list(SPOKE)
+    links = pd.DataFrame({"theme": ["Boundaries"], "item_id": ["2.5"]})
+    shown = linkage_display(part1_by_theme(data, segments(), links, k=3))
+    cells = shown.attrs[DISCLOSURE_ATTR]
+    assert len(cells) == 2
+    assert all((c["union"], c["statistic"], c.get("hidden")) == ("all", "themes", None)
+               for c in cells), cells
+    page = tmp_path / "framework_matrix.html"
+    page.write_text(table(shown, caption=caption).data, encoding="utf-8")
+    refused = audit_reports({"framework": page}, data, get_policy(k=10), coded=coded)
+    assert not refused.passed
+    assert (f"framework: table '{caption}': all (themes) shows a figure for fewer than 10 "
+            "people") in refused.failures["framework"]
+    policy = get_policy(k=3)
+    mask = batch_mask(data, policy, coded=coded)
+    passed = audit_reports({"framework": page}, data, policy, mask=mask, coded=coded)
+    assert passed.passed, passed.failures
+    summary = audit_summary(mask, passed).set_index(["report", "table"])
+    assert summary.loc[("framework", "linkage"), "audit"] == "passed"
+    assert summary.loc[("framework", "linkage"), "cells_shown"] == 1
+    hiding = mask.assign(hidden=mask["hidden"] | (mask["union"] == "all")
+                         & (mask["statistic"] == "themes"),
+                         rule=mask["rule"].where(mask["union"] != "all", "secondary"))
+    withheld = linkage_display(part1_by_theme(data, segments(), links,
+                                              mask=DisclosureMask(hiding, policy)))
+    assert {(c["union"], c["statistic"], c["hidden"])
+            for c in withheld.attrs[DISCLOSURE_ATTR]} == {("all", "themes", "secondary")}

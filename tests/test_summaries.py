@@ -2,6 +2,8 @@
 checked, redacted, warned about when the excerpts changed, kept by a re-export."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -113,3 +115,97 @@ def test_not_a_framework_workbook(tmp_path):
     Workbook().save(path)
     with pytest.raises(QDAError, match="not a framework workbook written by peerlib"):
         read_summaries(path, segments(), people())
+
+
+def test_a_renamed_theme_sheet_is_an_error_naming_it_and_nothing_replaced(workbook, tmp_path,
+                                                                          monkeypatch):
+    """An analyst renames the theme sheet 'Support' to 'Weather' and charts on it: the
+    hidden index still names 'Support', so the import would skip the sheet and lose its
+    summary. Both sheets are named, with the names the theme sheets must have; the earlier
+    summaries file is kept."""
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
+    segments().to_parquet(processed / "coded_segments.parquet", index=False)
+    _fill(workbook, [("Role", "A1", "S01", "Fine.")])
+    written = write_summaries(workbook, people(), data=processed)
+    before = written.read_bytes()
+    _fill(workbook, [("Support", "A5", "S01", "Support from the team.")])
+    wb = load_workbook(workbook)
+    wb["Support"].title = "Weather"
+    wb.save(workbook)
+    with pytest.raises(QDAError) as err:
+        write_summaries(workbook, people(), data=processed)
+    text = str(err.value)
+    assert "sheet 'Support' (theme 'Support') is missing: was it renamed or deleted?" in text
+    assert "sheet 'Weather', row 6: holds summaries but is not a theme sheet" in text
+    assert "'Role', 'Boundaries', 'Support'" in text  # what the sheets must be called
+    assert written.read_bytes() == before
+
+
+def test_an_added_sheet_without_summaries_is_allowed(workbook):
+    """A sheet of the analysts' own notes (no Summary column filled) is not an error."""
+    wb = load_workbook(workbook)
+    notes = wb.create_sheet("Our notes")
+    notes["A1"], notes["A2"] = "Summary", None
+    notes["B1"] = "Meeting on 3 March"
+    wb.save(workbook)
+    _fill(workbook, [("Role", "A1", "S01", "Fine.")])
+    assert read_summaries(workbook, segments(), people())["summary"].tolist() == ["Fine."]
+
+
+def test_an_unknown_theme_in_the_index_is_an_error_naming_the_sheet(workbook):
+    """The hidden index names a theme the imported coding does not have (the coding was
+    imported again with the theme renamed): an error naming the sheet, the theme and the
+    themes there are."""
+    wb = load_workbook(workbook)
+    index = wb["peerlib_index"]
+    row = next(r for r in range(2, index.max_row + 1) if index.cell(r, 1).value == "Support")
+    index.cell(row, 2).value = "Weather"
+    wb.save(workbook)
+    with pytest.raises(QDAError, match=r"sheet 'Support': theme 'Weather' is not in the "
+                       r"imported coding \(themes: Boundaries, Role, Support\)"):
+        read_summaries(workbook, segments(), people())
+
+
+def test_cli_renamed_sheet_exits_1_naming_it_and_help_names_the_charting_workbook(
+        demo_project, demo_raw, capsys):
+    """``peerlib import-summaries`` on a copy of the analysts' charting workbook whose
+    theme sheet 'Support' was renamed: exit 1, both sheets named, no summaries file. Its
+    help names the workbook that the README says to chart in."""
+    import shutil
+
+    from peerlib.cli import main
+    from peerlib.part1.prepare import load_prepared
+    from peerlib.part2.framework import participants
+    from peerlib.part2.segments import load_coded_segments
+    from peerlib.reporting.excel import CHARTING_XLSX, charting_path
+
+    raw = demo_project / "data" / "raw"
+    for name in ("part2_demo.qdpx", "qda_documents.csv", "redaction_list.csv"):
+        shutil.copy2(demo_raw / name, raw / name)
+    assert main(["prepare"]) == 0
+    assert main(["import-codes", str(raw / "part2_demo.qdpx")]) == 0
+    charting = export_workbook(load_coded_segments(), participants(load_prepared()),
+                               charting_path(), k=1, analysts=True)
+    filled = raw / "framework_summaries.xlsx"
+    shutil.copy2(charting, filled)
+    wb = load_workbook(filled)
+    ws = wb["Support"]
+    ws.cell(2, [c.value for c in ws[1]].index("Summary") + 1).value = "Support is good."
+    ws.title = "Weather"
+    wb.save(filled)
+    capsys.readouterr()
+    assert main(["import-summaries", str(filled)]) == 1
+    err = capsys.readouterr().err
+    assert "sheet 'Support' (theme 'Support') is missing" in err
+    assert "sheet 'Weather', row 2: holds summaries but is not a theme sheet" in err
+    assert not (demo_project / "data" / "processed" / SUMMARIES_FILE).exists()
+    with pytest.raises(SystemExit):
+        main(["import-summaries", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"data/processed/{CHARTING_XLSX}" in help_text
+    assert "reports/framework_matrix.xlsx" not in help_text
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(
+        encoding="utf-8").split())
+    assert f"Chart in the analysts' copy, `data/processed/{CHARTING_XLSX}`" in readme

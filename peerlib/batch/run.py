@@ -31,7 +31,7 @@ from ..disclosure.audit import write_audit
 from ..disclosure.releases import write_release
 from ..errors import ParameterError, ReportError
 from ..paths import project_paths
-from ..part1.prepare import load_meta, load_prepared, load_sites
+from ..part1.prepare import load_meta, load_prepared, load_sites, with_site_attributes
 from ..part2.linkage import load_theme_items
 from ..part2.segments import load_coded_segments
 from ..privacy import check_processed_key
@@ -297,9 +297,10 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
                 raise ParameterError(f"dataset.yaml: {err}") from err
     from ..reporting.tables import batch_mask_table, short_sites  # once for every report
 
-    # read once for the mask, the release check and the audit; fails now (exit 2, "run
-    # peerlib prepare"), not in every notebook
-    prepared = load_prepared(data_dir)
+    # read once for the mask, the release check and the audit (with the register's site
+    # attributes, so that both protect the cross-case groups of every one); fails now
+    # (exit 2, "run peerlib prepare"), not in every notebook
+    prepared = with_site_attributes(load_prepared(data_dir), register)
     mask = batch_mask_table(data_dir, policy, all_ids, data=prepared,
                             framework=(data_dir / "coded_segments.parquet").exists())
     short = short_sites(mask, policy)  # too few people: a short report that says so

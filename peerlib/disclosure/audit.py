@@ -12,7 +12,8 @@ staged report and checks the whole set:
 2. no shown number describes a group of 1 to ``k - 1`` people (``mean_k`` for importance),
    apart from the sample composition the study publishes as is (marked ``public``);
 3. no hidden group, no set of small cells (site x role) of one site, and no sector, role,
-   organisation type or other site attribute (BME focus) of 1 to ``k - 1`` people can be
+   organisation type or other site attribute (BME focus, and the register columns a study
+   added: :func:`peerlib.disclosure.mask.site_attributes`) of 1 to ``k - 1`` people can be
    worked out by adding and subtracting the numbers shown anywhere in the batch
    (the same exact linear check as :mod:`.mask`, run on what the reports actually show;
    a shown "Is this happening here?" distribution publishes its group's size);
@@ -37,7 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .mask import _PER_ITEM, SITE_ATTRIBUTES, _Members, _RowSpace, atoms_table
+from .mask import _PER_ITEM, _Members, _RowSpace, atoms_table, site_attributes
 from .policy import DisclosurePolicy
 
 __all__ = ["AuditResult", "read_metadata", "audit_reports", "audit_summary", "write_audit",
@@ -319,8 +320,7 @@ def _check_recoverable(result: AuditResult, size: _GroupSizes, policy: Disclosur
                                         f"site {where}", eye[list(combo)].sum(axis=0)))
         breakdowns = [("sector", "", atoms["sector"]), ("role", "", atoms["role"]),
                       ("orgtype", "", atoms["organisation_type"])]
-        breakdowns += [("attr", f"{col}|", atoms[col]) for col in SITE_ATTRIBUTES
-                       if col in atoms.columns]
+        breakdowns += [("attr", f"{col}|", atoms[col]) for col in site_attributes(atoms)]
         for kind, prefix, values in breakdowns:
             for value in dict.fromkeys(values.astype(str)):
                 v = member(f"{kind}:{prefix}{value}")[nz].astype(float)

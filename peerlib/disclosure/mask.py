@@ -67,6 +67,7 @@ from .policy import DEFAULT_POLICY, DisclosurePolicy
 __all__ = [
     "STATISTICS",
     "SITE_ATTRIBUTES",
+    "site_attributes",
     "MASK_COLUMNS",
     "union_key",
     "atoms_table",
@@ -85,8 +86,14 @@ __all__ = [
 STATISTICS = ("participants", "happening", "importance", "themes")
 #: Site-register attributes of the prepared data that Part 2 tables group sites by (besides
 #: ``sector`` and ``organisation_type``, which have their own kinds of group):
-#: ``attr:<column>|<value>`` covers the atoms of the sites with that value.
+#: ``attr:<column>|<value>`` covers the atoms of the sites with that value. These are the
+#: long table's own; a study's added register columns come with the data
+#: (:func:`site_attributes`).
 SITE_ATTRIBUTES = ("bme_focus",)
+#: Columns of the long table (and of :func:`atoms_table`) that are not site attributes.
+_NOT_ATTRIBUTES = frozenset({"participant_id", "site_id", "site_name", "organisation_type",
+                             "sector", "role", "section", "item_id", "happening",
+                             "importance", "aliases", "participants", "themes"})
 #: Columns of the tidy mask table.
 MASK_COLUMNS = ["report", "table", "group", "union", "item", "statistic", "n", "hidden",
                 "rule", "policy", "k"]
@@ -100,12 +107,39 @@ _PER_ITEM = ("importance", "happening")
 
 
 # ---------------------------------------------------------------------- unions of atoms
+def site_attributes(frame: pd.DataFrame) -> list[str]:
+    """The site attributes a table carries, in column order: :data:`SITE_ATTRIBUTES` and
+    every other column that has one value per site, apart from the long table's own
+    (participant, site, sector, organisation type, role, item, answers).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The prepared long table, with the register's attributes a study added as columns
+        (:func:`peerlib.part1.prepare.with_site_attributes`: ``region``, ``setting``...),
+        or :func:`atoms_table`.
+
+    Returns
+    -------
+    list of str
+        The columns whose ``attr:<column>|<value>`` groups the Part 2 cross-case tables
+        publish (:func:`catalogue`). A column whose values differ within a site is not a
+        site attribute and is left out.
+    """
+    cols = [c for c in frame.columns if c in SITE_ATTRIBUTES or (
+        c not in _NOT_ATTRIBUTES and not str(c).startswith("importance:"))]
+    if not cols or "site_id" not in frame.columns or not len(frame):
+        return cols
+    varies = frame[["site_id", *cols]].astype(str).groupby("site_id")[cols].nunique().max()
+    return [c for c in cols if int(varies[c]) <= 1]
+
+
 def union_key(kind: str, *values: object) -> str:
     """The key of a published group: ``all``, ``site:S01``, ``others:S01``,
     ``sector:NHS``, ``role:Peer worker``, ``orgtype:Partnership``,
     ``site_role:S01|Peer worker``, ``sector_role:NHS|Peer worker`` or
-    ``attr:bme_focus|True`` (the sites with that value of a register attribute,
-    :data:`SITE_ATTRIBUTES`)."""
+    ``attr:bme_focus|True``, ``attr:region|North`` (the sites with that value of a register
+    attribute, :func:`site_attributes`)."""
     if kind == "all":
         return "all"
     return f"{kind}:" + "|".join(str(v) for v in values)
@@ -167,8 +201,8 @@ def atoms_table(data: pd.DataFrame, *, coded: Iterable[str] | None = None) -> pd
     Returns
     -------
     pandas.DataFrame
-        ``site_id``, ``role``, ``sector``, ``organisation_type`` (text), the
-        :data:`SITE_ATTRIBUTES` present in ``data`` (text), ``participants``
+        ``site_id``, ``role``, ``sector``, ``organisation_type`` (text), the site
+        attributes of ``data`` (:func:`site_attributes`, text), ``participants``
         (count), ``themes`` (participants with a coded transcript; 0 without ``coded``) and
         one column ``importance:<item>`` per item (importance answers given).
     """
@@ -177,7 +211,7 @@ def atoms_table(data: pd.DataFrame, *, coded: Iterable[str] | None = None) -> pd
                         organisation_type=data["organisation_type"].astype(str),
                         item_id=data["item_id"].astype(str))
     people = frame.drop_duplicates("participant_id")
-    extra = {c: (c, "first") for c in SITE_ATTRIBUTES if c in people.columns}
+    extra = {c: (c, "first") for c in site_attributes(people)}
     people = people.assign(**{c: people[c].astype(str) for c in extra})
     atoms = (people.groupby(_ATOM_KEYS, sort=False)
              .agg(sector=("sector", "first"), organisation_type=("organisation_type", "first"),
@@ -506,15 +540,19 @@ def catalogue(data: pd.DataFrame, *, site_ids: Sequence[str] | None = None,
         for o in orgtypes:
             add("framework", "theme_patterns", o, union_key("orgtype", o), "", "themes")
             add("framework", "cross_case", o, union_key("orgtype", o), "", "themes")
-        for col in SITE_ATTRIBUTES:
-            if col in people.columns:
-                for v in dict.fromkeys(people[col].astype(str)):
-                    add("framework", "cross_case", f"{col} {v}", union_key("attr", col, v),
-                        "", "themes")
+        for x in sectors:  # cross-case by sector, organisation type and every attribute
+            add("framework", "cross_case", x, union_key("sector", x), "", "themes")
+        for col in site_attributes(people):
+            for v in dict.fromkeys(people[col].astype(str)):
+                add("framework", "cross_case", f"{col} {v}", union_key("attr", col, v),
+                    "", "themes")
         for r in roles:
             add("framework", "theme_patterns", r, union_key("role", r), "", "themes")
         add("framework", "theme_patterns", "All", "all", "", "themes")
         add("framework", "cooccurrence", "All", "all", "", "themes")
+        # Part 1 x Part 2: the groups who spoke to a theme or not, together everyone
+        # with a coded transcript (peerlib.part2.linkage)
+        add("framework", "linkage", "All", "all", "", "themes")
     return pd.DataFrame(rows, columns=["report", "table", "group", "union", "item",
                                        "statistic", "forced"])
 
@@ -543,9 +581,8 @@ def _partitions(keys: list[str], atoms: pd.DataFrame) -> list[tuple[int, list[in
     part("all", [union_key("site", s) for s in sites])
     part("all", [union_key("role", r) for r in dict.fromkeys(atoms["role"])])
     part("all", [union_key("orgtype", o) for o in dict.fromkeys(atoms["organisation_type"])])
-    for col in SITE_ATTRIBUTES:
-        if col in atoms.columns:
-            part("all", [union_key("attr", col, v) for v in dict.fromkeys(atoms[col])])
+    for col in site_attributes(atoms):
+        part("all", [union_key("attr", col, v) for v in dict.fromkeys(atoms[col])])
     for s in sites:
         part("all", [union_key("site", s), union_key("others", s)])
         part(union_key("site", s), [union_key("site_role", s, r) for r in site_roles[s]])

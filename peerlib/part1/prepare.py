@@ -39,6 +39,8 @@ __all__ = [
     "read_dataset_info",
     "load_prepared",
     "load_sites",
+    "site_attribute_columns",
+    "with_site_attributes",
     "load_meta",
     "prepared_codebook_path",
     "load_prepared_codebook",
@@ -49,6 +51,90 @@ __all__ = [
 #: Columns of ``part1_long`` in order (DESIGN.md).
 LONG_COLUMNS = ["participant_id", "site_id", "site_name", "organisation_type", "sector",
                 "bme_focus", "role", "section", "item_id", "happening", "importance"]
+
+
+#: What an extra register column's name says when it is not a site attribute: an
+#: identifier, a name, or free text (matched on whole words of the casefolded name).
+_NOT_ATTRIBUTE_WORDS = ("id", "name", "names", "note", "notes", "comment", "comments",
+                        "description", "remarks", "contact", "email", "phone", "address")
+#: Longest value of a site attribute: a longer one is free text, not a category.
+_ATTRIBUTE_MAX_LENGTH = 60
+
+
+def site_attribute_columns(sites: pd.DataFrame) -> list[str]:
+    """The columns of a site register that are site attributes: ``bme_focus`` and every
+    column a study added (such as ``region``, ``employment_model`` or ``setting``) that
+    groups sites into categories.
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        The validated site register (:func:`peerlib.part1.validate.read_site_register`,
+        :func:`load_sites`): :data:`~peerlib.part1.validate.SITE_COLUMNS`, then the
+        columns a study added, kept as text.
+
+    Returns
+    -------
+    list of str
+        ``bme_focus`` (when present), then the added columns in register order, leaving
+        out those that are not attributes of a site: a column whose name says it holds an
+        identifier, a name or free text (a whole word of the name, split at ``_``, spaces
+        and ``-``, is one of ``id``, ``name``, ``note(s)``, ``comment(s)``,
+        ``description``, ``remarks``, ``contact``, ``email``, ``phone``, ``address``), a
+        column with a value longer than 60 characters or on several lines (free text, not
+        a category), and a column named like a column of the prepared long table
+        (:data:`LONG_COLUMNS`) or with ``|`` in its name. ``site_id``, ``site_name`` and ``aliases`` are never
+        attributes; ``organisation_type`` and ``sector`` are compared by on their own
+        (:func:`peerlib.part2.cases.site_attributes`).
+
+    Notes
+    -----
+    Every attribute returned is a way to compare cases in the framework report
+    (``attr:<column>|<value>`` groups of the batch's disclosure mask), so its values are
+    published as group labels.
+    """
+    import re
+
+    out = ["bme_focus"] if "bme_focus" in sites.columns else []
+    for col in sites.columns:
+        if col in SITE_COLUMNS or col in LONG_COLUMNS or "|" in str(col):
+            continue  # "|" separates column and value in the mask's group keys
+        words = set(re.split(r"[\s_\-]+", str(col).strip().casefold()))
+        if words & set(_NOT_ATTRIBUTE_WORDS):
+            continue
+        values = sites[col].dropna().astype(str)
+        if (values.str.len() > _ATTRIBUTE_MAX_LENGTH).any() or \
+                values.str.contains("\n").any():
+            continue
+        out.append(str(col))
+    return out
+
+
+def with_site_attributes(data: pd.DataFrame, sites: pd.DataFrame) -> pd.DataFrame:
+    """The prepared long table with the register's site attributes added as columns.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table (:func:`load_prepared`), or any table with ``site_id``.
+    sites : pandas.DataFrame
+        The validated site register (:func:`load_sites`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``data`` with one more text column per attribute of
+        :func:`site_attribute_columns` that ``data`` does not hold yet (a blank value as
+        ""), looked up by ``site_id``. The batch's disclosure mask and audit read the
+        attributes from these columns (:func:`peerlib.disclosure.mask.site_attributes`).
+    """
+    add = [c for c in site_attribute_columns(sites) if c not in data.columns]
+    out = data.copy()
+    for col in add:
+        lookup = {str(s): ("" if pd.isna(v) else str(v).strip())
+                  for s, v in zip(sites["site_id"], sites[col])}
+        out[col] = data["site_id"].astype(str).map(lookup).fillna("").astype("string")
+    return out
 
 
 def read_dataset_info(path: str | Path) -> dict:

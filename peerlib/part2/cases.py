@@ -46,15 +46,35 @@ from .segments import PATH_SEPARATOR, is_transcript
 __all__ = ["SITE_ATTRIBUTE_EXCLUDE", "site_attributes", "documentary_evidence",
            "site_theme_synthesis", "cross_case", "protect_partitions"]
 
-#: Site register columns that are not attributes to compare cases by.
+#: Site register columns that are never attributes to compare cases by.
 SITE_ATTRIBUTE_EXCLUDE = ("site_id", "site_name", "aliases")
 
 
 def site_attributes(sites: pd.DataFrame) -> list[str]:
-    """The register's columns that cases can be compared by: every column but the site's
-    id, name and aliases, in register order (``organisation_type``, ``sector``,
-    ``bme_focus``, then any column a study adds, such as ``region`` or ``setting``)."""
-    return [c for c in sites.columns if c not in SITE_ATTRIBUTE_EXCLUDE]
+    """The site-register attributes that cases are compared by, in the order the framework
+    report shows them.
+
+    Parameters
+    ----------
+    sites : pandas.DataFrame
+        The site register (:func:`peerlib.part1.prepare.load_sites`).
+
+    Returns
+    -------
+    list of str
+        ``sector`` and ``organisation_type`` (those present), then ``bme_focus`` and every
+        column a study added to ``sites.csv`` that is a site attribute, such as ``region``,
+        ``employment_model`` or ``setting`` (:func:`peerlib.part1.prepare.
+        site_attribute_columns`: not an identifier, a name or free text), in register
+        order. The framework report compares cases by each (:func:`cross_case`) and the
+        batch's disclosure mask protects each one's groups
+        (:func:`peerlib.disclosure.mask.site_attributes`), so a new column needs no code
+        change.
+    """
+    from ..part1.prepare import site_attribute_columns
+
+    own = [c for c in ("sector", "organisation_type") if c in sites.columns]
+    return own + site_attribute_columns(sites)
 
 
 def _theme_of(paths: pd.Series) -> pd.Series:
@@ -276,13 +296,14 @@ def cross_case(segments: pd.DataFrame, people: pd.DataFrame, sites: pd.DataFrame
     ----------
     segments, people, sites, k, codebook, mask
         As :func:`site_theme_synthesis` (with a ``mask``, a group is hidden where the mask
-        hides it: ``organisation_type`` and the register attributes of
-        :data:`peerlib.disclosure.mask.SITE_ATTRIBUTES` are in its catalogue; a group of
-        another attribute, which no report of the batch publishes, is hidden).
+        hides it: the mask's catalogue has the groups of every attribute of
+        :func:`site_attributes`, when it was made from the data with the register's
+        attributes, :func:`peerlib.reporting.tables.mask_data`; a group no report of the
+        batch publishes is hidden).
     by : str
-        Any column of the site register (:func:`site_attributes`): ``organisation_type``,
-        ``sector``, ``bme_focus``, or a column the study added (``region``, ``setting``...):
-        no code change is needed to compare by a new column.
+        An attribute of the site register (:func:`site_attributes`): ``sector``,
+        ``organisation_type``, ``bme_focus``, or a column the study added (``region``,
+        ``setting``...): no code change is needed to compare by a new column.
 
     Returns
     -------
@@ -301,16 +322,19 @@ def cross_case(segments: pd.DataFrame, people: pd.DataFrame, sites: pd.DataFrame
     Raises
     ------
     KeyError
-        When ``by`` is not a column of the site register (the message lists those that are).
+        When ``by`` is not an attribute of the site register (the message lists those
+        that are).
     ValueError
         When ``k`` is not a whole number >= 1.
     """
     k = check_min_group_size(k)
-    if by not in sites.columns or by in SITE_ATTRIBUTE_EXCLUDE:
+    if by not in site_attributes(sites):
         raise KeyError(f"cross_case: {by!r} is not an attribute of the site register "
                        f"(available: {', '.join(site_attributes(sites))})")
-    value = {str(s): ("(blank)" if pd.isna(v) or str(v).strip() == "" else str(v))
-             for s, v in zip(sites["site_id"], sites[by])}
+    raw = {str(s): ("" if pd.isna(v) else str(v).strip())
+           for s, v in zip(sites["site_id"], sites[by])}
+    value = {s: v or "(blank)" for s, v in raw.items()}  # as readers see it
+    union_of = {v or "(blank)": group_union(by, v) for v in raw.values()}  # as the mask
     coded = _coded_people(segments, people)
     site_of = dict(zip(coded["participant_id"].astype(str), coded["site_id"].astype(str)))
     spoke = _spoke(segments)
@@ -331,7 +355,7 @@ def cross_case(segments: pd.DataFrame, people: pd.DataFrame, sites: pd.DataFrame
     out = pd.DataFrame(rows, columns=["by", "group", "theme", "n_sites", "n_participants",
                                       "n_spoke", "percent"])
     if mask is not None:
-        hide = _apply_mask(out, [group_union(by, g) for g in out["group"]], mask)
+        hide = _apply_mask(out, [union_of[g] for g in out["group"]], mask)
     else:
         sizes = out["n_participants"].astype(float)
         hide = protect_partitions(out, (sizes > 0) & (sizes < k), n="n_participants",

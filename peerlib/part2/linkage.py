@@ -21,6 +21,13 @@ the two published distributions would describe those few). A mean importance res
 fewer than the policy's ``mean_k`` answers is not shown. In a report, the batch's mask
 (``mask=``) withholds every comparison when it hides the Part 2 group of everyone with a
 coded transcript, and gives ``k`` and ``mean_k``.
+
+The two groups of a theme are not unions of sites and roles, but together they are the
+participants with a coded transcript: every figure of the comparison rests on that group,
+the ``all`` group of the Part 2 (``themes``) figures in the batch's mask (its catalogue lists
+the table as ``linkage``). The table names it in its disclosure metadata (``union``), so the
+publish-time audit (:mod:`peerlib.disclosure.audit`) checks that group, as for the
+co-occurrence matrix; the rules above protect the groups within it.
 """
 from __future__ import annotations
 
@@ -28,13 +35,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..disclosure import DEFAULT_MIN_GROUP_SIZE, DisclosureMask, check_min_group_size
+from ..disclosure import (DEFAULT_MIN_GROUP_SIZE, DisclosureMask, check_min_group_size,
+                          union_key)
 from ..errors import ProcessedDataError, QDAError
 from .framework import primary_coding
 from .segments import _REIMPORT, PATH_SEPARATOR, is_transcript, read_qda_table
 
-__all__ = ["THEME_ITEMS_FILE", "SPOKE", "DID_NOT", "read_theme_items", "load_theme_items",
-           "theme_groups", "part1_by_theme"]
+__all__ = ["THEME_ITEMS_FILE", "SPOKE", "DID_NOT", "EVERYONE_HIDDEN", "read_theme_items",
+           "load_theme_items", "theme_groups", "part1_by_theme"]
 
 #: The framework codebook's link to Part 1 statements, in ``data/raw`` and, checked, in
 #: ``data/processed``.
@@ -42,6 +50,8 @@ THEME_ITEMS_FILE = "theme_items.csv"
 #: Names of the two groups compared.
 SPOKE = "Spoke to the theme"
 DID_NOT = "Did not"
+#: The reason given when the batch's mask hides everyone with a coded transcript.
+EVERYONE_HIDDEN = "the participants with coded transcripts are hidden"
 
 
 def read_theme_items(path: str | Path, *, themes_known: list[str] | None = None,
@@ -148,6 +158,16 @@ def theme_groups(segments: pd.DataFrame, people: pd.DataFrame) -> dict[str, set[
     return {t: set(sub.astype(str)) for t, sub in seg["participant_id"].groupby(theme.values)}
 
 
+def _rule(reason: str, everyone_hidden: bool, mask_rule: str) -> str:
+    """A row's disclosure rule: "" when shown, the mask's when it hides everyone with a
+    coded transcript, else "primary" (the comparison's own groups are too small)."""
+    if not reason:
+        return ""
+    if everyone_hidden and mask_rule in ("primary", "secondary"):
+        return mask_rule
+    return "primary"
+
+
 def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFrame, *,
                    k: int = DEFAULT_MIN_GROUP_SIZE,
                    mask: DisclosureMask | None = None) -> pd.DataFrame:
@@ -174,8 +194,11 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
         group), ``answer`` (ordered as the scale, Missing included), ``count``, ``percent``
         (0-100 of ``n``), ``mean_importance`` (1-4 scale, no answer left out),
         ``n_importance`` (answers behind the mean; the mean is NA when they are fewer
-        than ``mean_k``), ``suppressed`` (bool: the counts, percentages and mean are NA)
-        and ``reason`` (why, "" when shown).
+        than ``mean_k``), ``suppressed`` (bool: the counts, percentages and mean are NA),
+        ``reason`` (why, "" when shown), ``union`` (``all``: the group of participants with
+        a coded transcript, whose Part 2 figures these are; module docstring) and ``rule``
+        ("" when shown; the mask's rule when the mask hides that group; else "primary": a
+        group of the comparison is too small or would give a small one away).
 
     Raises
     ------
@@ -191,14 +214,15 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
 
     k = check_min_group_size(mask.k if mask is not None else k)
     mean_k = int(mask.policy.mean_k) if mask is not None else k
-    everyone_hidden = False
+    everyone = union_key("all")
+    everyone_hidden, everyone_rule = False, ""
     if mask is not None:
         try:
-            everyone_hidden = mask.hidden("themes", "all")
+            everyone_hidden, everyone_rule, _ = mask.decision("themes", everyone)
         except KeyError:
-            everyone_hidden = True
+            everyone_hidden, everyone_rule = True, "primary"
     columns = ["theme", "item_id", "group", "n", "answer", "count", "percent",
-               "mean_importance", "n_importance", "suppressed", "reason"]
+               "mean_importance", "n_importance", "suppressed", "reason", "union", "rule"]
     people = data.drop_duplicates("participant_id")
     groups = theme_groups(segments, people)
     coded = set().union(*groups.values()) if groups else set()
@@ -211,7 +235,7 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
         spoke = groups.get(theme, set())
         other = coded - spoke
         if everyone_hidden:
-            reasons[theme] = "the participants with coded transcripts are hidden"
+            reasons[theme] = EVERYONE_HIDDEN
         elif 0 < uncoded < k:
             reasons[theme] = (f"the {uncoded} participant(s) without a coded transcript are "
                               f"fewer than {k}")
@@ -245,7 +269,9 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
                                "percent": 100.0 * c / len(members) if members else
                                float("nan"), "mean_importance": mean,
                                "n_importance": n_imp, "suppressed": bool(reasons[theme]),
-                               "reason": reasons[theme]})
+                               "reason": reasons[theme], "union": everyone,
+                               "rule": _rule(reasons[theme], everyone_hidden,
+                                             everyone_rule)})
     out = pd.DataFrame(frames, columns=columns)
     if len(out):
         out["answer"] = pd.Categorical(out["answer"], categories=list(

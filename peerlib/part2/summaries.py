@@ -2,11 +2,15 @@
 
 In the framework method, *charting* is summarising each participant's data on each theme
 in the matrix, with references to the excerpts that support the summary (Gale et al. 2013,
-step 6). ``framework_matrix.xlsx`` (:func:`peerlib.reporting.excel.export_workbook`) has, on
+step 6). The framework workbooks (:func:`peerlib.reporting.excel.export_workbook`) have, on
 every theme sheet, a "Summary" column beside each participant's excerpts and a site summary
-row per site; the analysts fill them in Excel and ``peerlib import-summaries PATH`` reads
-them back into ``data/processed/framework_summaries.parquet``, which the next reports show
-and the next workbook is written with.
+row per site. The analysts fill them in a copy of the charting workbook
+``data/processed/framework_charting.xlsx`` (every participant; the published
+``reports/framework_matrix.xlsx`` leaves out the rows of hidden sites) and ``peerlib
+import-summaries PATH`` reads them back into ``data/processed/framework_summaries.parquet``,
+which the next reports show and the next workbooks are written with. A hidden sheet
+(:data:`INDEX_SHEET`) names the theme of every sheet: a renamed or missing theme sheet is an
+error, never a summary left out without a word.
 
 Each row of a theme sheet carries (in a hidden column) a fingerprint of the excerpts it
 showed when it was written; a summary whose participant's excerpts have changed since (a
@@ -87,6 +91,42 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
     return out
 
 
+def _sheet_problems(wb, index: dict[str, str]) -> list[str]:
+    """The sheets that do not match the hidden index: a theme sheet the index names that
+    the workbook lacks (renamed or deleted), and a sheet holding summaries that the index
+    does not know (a renamed theme sheet, or one added by hand), whose summaries would
+    otherwise be left out without a word."""
+    expected = ", ".join(repr(s) for s in index) or "none"
+    problems = []
+    for sheet, theme in index.items():
+        if sheet not in wb.sheetnames:
+            problems.append(f"sheet {sheet!r} (theme {theme!r}) is missing: was it renamed "
+                            f"or deleted? The theme sheets must keep the names peerlib gave "
+                            f"them: {expected}")
+    for sheet in wb.sheetnames:
+        if sheet == INDEX_SHEET or sheet in index:
+            continue
+        filled = _summary_rows(wb[sheet])
+        if filled:
+            problems.append(f"sheet {sheet!r}, row {filled[0]}: holds summaries but is not a "
+                            f"theme sheet of this workbook (was it renamed?); the theme "
+                            f"sheets are called {expected}. Rename it back to its theme's "
+                            "name, or move the summaries to that sheet")
+    return problems
+
+
+def _summary_rows(ws) -> list[int]:
+    """Spreadsheet rows of a sheet with text in a column headed :data:`SUMMARY_HEADER`."""
+    values = ws.iter_rows(values_only=True)
+    header = next(values, None) or ()
+    header = [str(v).strip() if v is not None else "" for v in header]
+    if SUMMARY_HEADER not in header:
+        return []
+    col = header.index(SUMMARY_HEADER)
+    return [r for r, rec in enumerate(values, start=2)
+            if col < len(rec) and rec[col] is not None and str(rec[col]).strip()]
+
+
 def read_summaries(path: str | Path, segments: pd.DataFrame, people: pd.DataFrame, *,
                    redactions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Read the summaries analysts typed into a framework workbook, checked.
@@ -94,7 +134,8 @@ def read_summaries(path: str | Path, segments: pd.DataFrame, people: pd.DataFram
     Parameters
     ----------
     path : str or Path
-        A ``framework_matrix.xlsx`` written by peerlib (it has a hidden sheet
+        A framework workbook written by peerlib (normally a copy of
+        ``data/processed/framework_charting.xlsx``; it has a hidden sheet
         :data:`INDEX_SHEET` naming the theme of every sheet), with summaries filled in.
     segments : pandas.DataFrame
         The coded segments now imported (to check participants and themes, and whether the
@@ -117,8 +158,10 @@ def read_summaries(path: str | Path, segments: pd.DataFrame, people: pd.DataFram
     Raises
     ------
     QDAError
-        The file is not a readable workbook or not a peerlib framework workbook; a sheet
-        names a theme that is not in the coding; a row names a participant who has no
+        The file is not a readable workbook or not a peerlib framework workbook; a theme
+        sheet of the hidden index is missing (renamed or deleted), or a sheet the index
+        does not know holds summaries (its summaries would be lost); a sheet names a theme
+        that is not in the coding; a row names a participant who has no
         coded transcript or a site that is not theirs, or a site that is not in the data;
         a summary row has no site; a participant or site is summarised twice on one sheet.
         Every problem is listed with its sheet and row.
@@ -145,9 +188,9 @@ def read_summaries(path: str | Path, segments: pd.DataFrame, people: pd.DataFram
         if INDEX_SHEET not in wb.sheetnames:
             raise QDAError(path, "", f"has no sheet {INDEX_SHEET!r}, so it is not a framework "
                            "workbook written by peerlib",
-                           "Fill in the Summary columns of reports/framework_matrix.xlsx "
-                           "(written by peerlib reports) and import that; nothing was "
-                           "written.")
+                           "Fill in the Summary columns of a copy of "
+                           "data/processed/framework_charting.xlsx (written by peerlib "
+                           "reports) and import that; nothing was written.")
         index = {}
         for rec in list(wb[INDEX_SHEET].iter_rows(min_row=2, values_only=True)):
             if rec and rec[0]:
@@ -163,9 +206,10 @@ def read_summaries(path: str | Path, segments: pd.DataFrame, people: pd.DataFram
         sites = set(site_of.values()) | set(segments["site_id"].dropna().astype(str))
         current = excerpt_fingerprints(segments)
         rows, problems, changed = [], [], []
+        problems += _sheet_problems(wb, index)
         for sheet, theme in index.items():
             if sheet not in wb.sheetnames:
-                continue
+                continue  # listed by _sheet_problems
             if theme not in known_themes:
                 problems.append(f"sheet {sheet!r}: theme {theme!r} is not in the imported "
                                 f"coding (themes: {', '.join(sorted(known_themes))})")

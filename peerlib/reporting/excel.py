@@ -66,12 +66,12 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
              "references [document, start-end positions].",
              *notes,
              "Charting: write a summary of each participant's excerpts in the Summary column "
-             "(and of each site in its '(site summary)' row). Save the filled workbook outside "
-             "reports/ (e.g. data/raw/framework_summaries.xlsx: the next batch rewrites this "
-             "copy) and run: peerlib import-summaries data/raw/framework_summaries.xlsx. The "
-             "framework report then shows them, and every later workbook keeps them. To chart "
-             f"every participant, fill the analysts' copy {CHARTING_XLSX} beside the prepared "
-             "data (data/processed) instead.",
+             "(and of each site in its '(site summary)' row) of a copy of the analysts' "
+             f"workbook data/processed/{CHARTING_XLSX} (every participant; the next batch "
+             "rewrites it, so copy it first, e.g. to data/raw/framework_summaries.xlsx), keep "
+             "the theme sheets' names, and run: peerlib import-summaries "
+             "data/raw/framework_summaries.xlsx. The framework report then shows them, and "
+             "every later workbook keeps them.",
              "Method: framework method (Gale et al. 2013, BMC Med Res Methodol 13:117)."]
     for i, line in enumerate([x for x in lines if x], start=1):
         write_cell(about, i, 1, line)

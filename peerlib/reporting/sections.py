@@ -12,6 +12,7 @@ from ..disclosure import DEFAULT_MIN_GROUP_SIZE, check_min_group_size
 from ..part2.agreement import agreement, check_unit
 from ..part2.framework import (CASE_COLUMNS, QUOTE_HEADERS, EXCERPT_SEPARATOR, ROWS_NOT_SHOWN,
                                codebook_paths, participants, quotes, site_shown)
+from ..part2.linkage import EVERYONE_HIDDEN
 from ..part2.segments import load_coded_segments, load_qda_codebook
 from ..disclosure import union_key
 from ..disclosure import DisclosurePolicy
@@ -22,7 +23,9 @@ from .tables import DISPLAY_NAMES, _cell, disclosure_block, note, table, with_ce
 __all__ = ["quotes_display", "coding_summary_display", "participants_roles", "case_headers",
            "matrix_html", "patterns_display", "site_quotes_section", "agreement_display",
            "agreement_report", "agreement_section", "synthesis_display", "evidence_display",
-           "cross_case_display", "cooccurrence_display", "linkage_display",
+           "cross_case_display", "cross_case_caption", "cross_case_section",
+           "cooccurrence_display",
+           "linkage_display",
            "summaries_display", "agreement_intervals_display", "disagreements_display"]
 
 
@@ -391,10 +394,73 @@ def cross_case_display(table: pd.DataFrame, *, k: int,
     wide.insert(0, "Participants", [people(g) for g in wide.index])
     wide.insert(0, "Sites", [str(int(sizes.loc[g, "n_sites"])) for g in wide.index])
     by = str(table["by"].iloc[0]) if len(table) else "Group"
-    label = {**DISPLAY_NAMES, "bme_focus": "BME focus"}.get(by, by.replace("_", " ").capitalize())
-    wide = wide.reset_index().rename(columns={"group": label})
+    wide = wide.reset_index().rename(columns={"group": _attribute_label(by)})
     wide.columns.name = None
     return with_cells(wide, _group_cells(table.drop_duplicates("group")))
+
+
+def _attribute_label(by: str) -> str:
+    """A site attribute as a column header: "Organisation type", "BME focus", "Region"."""
+    return {**DISPLAY_NAMES, "bme_focus": "BME focus"}.get(
+        by, by.replace("_", " ").strip().capitalize())
+
+
+def cross_case_caption(by: str) -> str:
+    """The caption of the cross-case table of one site attribute
+    (:func:`~peerlib.part2.cases.cross_case`).
+
+    Parameters
+    ----------
+    by : str
+        The attribute (:func:`~peerlib.part2.cases.site_attributes`).
+
+    Returns
+    -------
+    str
+        "Themes by <attribute> of the site", the attribute in readers' words: "Themes by
+        sector of the site", "Themes by organisation type of the site", "Themes by BME
+        focus of the site", "Themes by region of the site".
+    """
+    label = _attribute_label(by)
+    first = label.split(" ", 1)[0]
+    if not first.isupper():  # "BME focus" keeps its capitals
+        label = label[:1].lower() + label[1:]
+    return f"Themes by {label} of the site"
+
+
+def cross_case_section(segments: pd.DataFrame, people: pd.DataFrame, sites: pd.DataFrame,
+                       *, k: int, codebook: pd.DataFrame | None = None, mask=None,
+                       policy: DisclosurePolicy | None = None):
+    """The framework report's cross-case comparison: one table per site attribute of the
+    register, so that a column a study adds to ``sites.csv`` is compared by with no code
+    change (and no loop in the notebook).
+
+    Parameters
+    ----------
+    segments, people, sites, k, codebook, mask
+        As :func:`~peerlib.part2.cases.cross_case` (``mask``: the batch's
+        :class:`~peerlib.disclosure.DisclosureMask`, which decides what is hidden).
+    policy : DisclosurePolicy, optional
+        As :func:`cross_case_display`.
+
+    Returns
+    -------
+    IPython.display.HTML
+        For each attribute of :func:`~peerlib.part2.cases.site_attributes` (sector,
+        organisation type, BME focus, then the study's added columns such as region), the
+        escaped table of :func:`cross_case_display` captioned by
+        :func:`cross_case_caption`, each with its own disclosure metadata and download
+        link (:func:`~peerlib.reporting.tables.table`).
+    """
+    from IPython.display import HTML
+
+    from ..part2.cases import cross_case, site_attributes
+
+    return HTML("".join(
+        table(cross_case_display(cross_case(segments, people, sites, by=by, k=k,
+                                            codebook=codebook, mask=mask),
+                                 k=k, policy=policy), caption=cross_case_caption(by)).data
+        for by in site_attributes(sites)))
 
 
 def cooccurrence_display(table: pd.DataFrame, *, k: int,
@@ -427,10 +493,15 @@ def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None =
     """:func:`~peerlib.part2.linkage.part1_by_theme` as text: one row per theme x item x
     group with ``n``, the percentage of each "Is this happening here?" answer and the mean
     importance (n answers); "withheld" and the reason where the comparison is not shown.
-    The groups (who spoke to a theme) are not unions of sites and roles: the disclosure
-    metadata gives each group's size (no union) so that the audit checks no shown figure
-    rests on fewer than k people (``mean_k`` answers for a mean). With a ``policy`` that
-    rounds, n's are shown under it and percentages are of the shown counts
+    The groups (who spoke to a theme, who did not) are not unions of sites and roles, but
+    together they are the participants with a coded transcript: each row's disclosure
+    metadata names that group (``union`` ``all`` of the ``themes`` figures, as the
+    co-occurrence matrix does), so the publish-time audit checks it like any Part 2 group;
+    a withheld row is a hidden cell (naming the group only where the batch's mask hides
+    it: otherwise the comparison's own groups were too small, and the group itself is shown
+    elsewhere). The comparison's own rules protect the groups within it
+    (:func:`~peerlib.part2.linkage.part1_by_theme`). With a ``policy`` that rounds, n's are
+    shown under it and percentages are of the shown counts
     (:func:`peerlib.reporting.shown.shown_counts`)."""
     rows, cells = [], []
     keys = ["theme", "item_id", "group"]
@@ -438,16 +509,23 @@ def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None =
                                        percents={"percent": "count"}),
                           policy, n="n_importance")
              if policy is not None and policy.changes_counts and len(table) else None)
+    # the two groups of a theme together: everyone with a coded transcript
+    coded = table.drop_duplicates(keys).groupby(["theme", "item_id"], sort=False,
+                                                observed=True)["n"].sum()
     for (theme, item, group), sub in table.groupby(keys, sort=False, observed=True):
         first = sub.iloc[0]
         view = shown.loc[sub.index] if shown is not None else None
         row = {"Theme": theme, "Statement": (item_labels or {}).get(str(item), str(item)),
                "Group": group}
+        union = str(first["union"]) if "union" in sub.columns else union_key("all")
         if bool(first["suppressed"]):
             row["n"] = "withheld"
             row.update({str(a): "" for a in sub["answer"]})
             row["Mean importance"] = f"withheld: {first['reason']}"
-            cells.append(_cell(None, "happening", item, rule="primary"))
+            rule = str(first["rule"]) if "rule" in sub.columns else "primary"
+            mask_hides = first["reason"] == EVERYONE_HIDDEN  # else only this comparison
+            cells.append(_cell(union if mask_hides else None, "themes", "",
+                               rule=rule if rule in ("primary", "secondary") else "primary"))
         else:
             if view is None:
                 row["n"] = str(int(first["n"]))
@@ -461,9 +539,7 @@ def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None =
                 n_imp = view["n_importance_text"].iloc[0]
             row["Mean importance"] = ("–" if pd.isna(first["mean_importance"]) else
                                       f"{first['mean_importance']:.2f} (n={n_imp})")
-            cells.append(_cell(None, "happening", item, int(first["n"])))
-            if not pd.isna(first["mean_importance"]):
-                cells.append(_cell(None, "importance", item, int(first["n_importance"])))
+            cells.append(_cell(union, "themes", "", int(coded[(theme, item)])))
         rows.append(row)
     return with_cells(pd.DataFrame(rows), cells)
 

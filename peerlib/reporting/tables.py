@@ -31,7 +31,7 @@ from ..disclosure import (
 from ..errors import ParameterError
 from .metadata import DISCLOSURE_ATTR, disclosure_block, with_cells
 from .metadata import cell as _cell
-from ..part1.prepare import load_meta, load_prepared, load_sites
+from ..part1.prepare import load_meta, load_prepared, load_sites, with_site_attributes
 
 __all__ = [
     "THIS_SITE",
@@ -71,6 +71,7 @@ __all__ = [
     "check_disclosure",
     "report_mask",
     "batch_mask_table",
+    "mask_data",
     "short_sites",
     "coded_participants",
     "site_interview_counts",
@@ -250,8 +251,41 @@ def report_mask(data: pd.DataFrame, policy: DisclosurePolicy | None = None, *,
                                  f"policy {mask.policy.name} (k = {mask.k}), not "
                                  f"{policy.name} (k = {policy.k})")
         return mask
-    return DisclosureMask(batch_mask(data, policy, coded=coded_participants(data_dir)),
-                          policy)
+    coded = coded_participants(data_dir)
+    if coded is not None:  # the Part 2 cross-case tables compare by every site attribute
+        data = mask_data(data, data_dir)
+    return DisclosureMask(batch_mask(data, policy, coded=coded), policy)
+
+
+def mask_data(data: pd.DataFrame, data_dir: str | Path | None = "") -> pd.DataFrame:
+    """The prepared long table as the batch's disclosure mask and audit read it: with the
+    site attributes of the prepared register (``region``, ``setting``... a study added to
+    ``sites.csv``) as columns (:func:`peerlib.part1.prepare.with_site_attributes`), so
+    that the Part 2 cross-case groups of every attribute are protected and audited.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table.
+    data_dir : str or Path
+        The processed folder ("" = ``data/processed``) holding the prepared register.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``data`` with the attribute columns (``data`` itself when there is no prepared
+        register, e.g. a hand-made table).
+
+    Raises
+    ------
+    ProcessedDataError
+        When the prepared register is damaged (as :func:`peerlib.part1.prepare.load_sites`).
+    """
+    try:
+        sites = load_sites(data_dir or None)
+    except FileNotFoundError:
+        return data
+    return with_site_attributes(data, sites)
 
 
 def batch_mask_table(data_dir: str | Path, policy: DisclosurePolicy,
@@ -262,7 +296,7 @@ def batch_mask_table(data_dir: str | Path, policy: DisclosurePolicy,
     framework report is included when ``framework`` and coded transcripts exist.
 
     ``data`` is the prepared long table when the caller has already read it (default: read
-    from ``data_dir``).
+    from ``data_dir``); the register's site attributes are added to it (:func:`mask_data`).
 
     Returns
     -------
@@ -272,6 +306,7 @@ def batch_mask_table(data_dir: str | Path, policy: DisclosurePolicy,
     data = load_prepared(data_dir or None) if data is None else data
     coded = coded_participants(data_dir) if framework else None
     site_ids = [str(s) for s in site_ids]
+    data = mask_data(data, data_dir)  # the register's site attributes beside the answers
     cache = _MaskCache(data_dir, data, policy, site_ids, coded)
     table = cache.get()
     if table is None:
