@@ -351,13 +351,12 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         results.sort(key=lambda r: order[r.name])
         if not to_run and (out_dir / AUDIT_FILE).is_file():
             # every report reused: made from the same data, mask, code and templates as
-            # the published set that passed, so that set's audit stands
-            audit = (out_dir / AUDIT_FILE).read_text(encoding="utf-8")
+            # the published set that passed, so that set's audit stands (copied as it is)
+            shutil.copyfile(out_dir / AUDIT_FILE, stage / AUDIT_FILE)
         else:
-            audit = _audit_disclosure(job_list, results, stage, out_dir, data_dir, mask,
-                                      policy, prepared)
+            write_audit(_audit_disclosure(job_list, results, stage, out_dir, data_dir, mask,
+                                          policy, prepared), stage / AUDIT_FILE)
         release = _check_release(prepared, data_dir, out_dir, mask, policy)
-        write_audit(audit, stage / AUDIT_FILE)
         moves, removals = plan_moves(job_list, results, stage, out_dir)
         moves.append([AUDIT_FILE, AUDIT_FILE])  # published with the reports it describes
         record_results(status, job_list, results, provenance=provenance, keys=keys,
