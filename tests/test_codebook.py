@@ -413,6 +413,9 @@ _KNOWN_KEYS = {
     scale: {normalise_label(s) for s, sc, _ in _ALL_SPELLINGS if sc == scale}
     for scale in ("happening", "importance", "role")
 }
+# other software's missing-value words ("NULL", "-99"...) are read as no answer, by design
+for _scale in ("happening", "importance"):
+    _KNOWN_KEYS[_scale] |= {normalise_label(t) for t in _CB.default_missing_tokens(_scale)}
 
 
 def _has_digit(key: str) -> bool:
@@ -488,3 +491,13 @@ def test_property_code_and_label_must_agree(a, b, sep):
     func = _CB.normalise_happening if scale == "happening" else _CB.normalise_importance
     _, ok = func(pd.Series([typed]))
     assert ok.tolist() == [a == b]
+
+
+def test_blank_plus_a_missing_word_is_no_answer_on_both_scales():
+    """The property test's find: "null" (a blank spelling plus the word) is other
+    software's missing value, read as no answer rather than refused."""
+    for normalise in (_CB.normalise_happening, _CB.normalise_importance):
+        values, ok = normalise(pd.Series(["null", " NULL ", "-99"]))
+        assert ok.all(), normalise
+    values, ok = _CB.normalise_role(pd.Series(["null"]))
+    assert ok.tolist() == [False]
