@@ -164,6 +164,27 @@ def hard_project(tmp_path, monkeypatch):
     return tmp_path
 
 
+def test_subtraction_set_under_the_nhs_policy_publishes_and_passes_the_audit(tmp_path,
+                                                                           monkeypatch):
+    """The privacy tester's subtraction set (NHS sites of 8, 7 and 3, a partnership of 6,
+    a voluntary site of 5 + 1) under the nhs policy (k = 8): a site's size printed as the n
+    of its shown answers is published composition in the audit as in the mask, so the
+    batch no longer refuses its own reports; and the independent check passes."""
+    from disclosure_helpers import SUBTRACTION_SET
+
+    from peerlib.batch import run_reports
+    from peerlib.part1.prepare import prepare
+
+    write_project(tmp_path, SUBTRACTION_SET)
+    monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
+    prepare()
+    result = run_reports(jobs=2, notebooks=NOTEBOOKS, progress=False, disclosure="nhs")
+    assert all(r.ok for r in result.results), [r.error for r in result.results if not r.ok]
+    audit = pd.read_csv(tmp_path / "reports" / "disclosure_audit.csv")
+    assert audit["audit"].str.startswith("passed").all()
+    _independent_check(tmp_path, get_policy("nhs"))
+
+
 @pytest.mark.parametrize("disclosure,k", [("default", None), ("nhs", 10)])
 def test_hard_data_set_batch_passes_the_audit_and_the_independent_check(hard_project,
                                                                        disclosure, k):

@@ -179,12 +179,16 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
                 if expected is not None and (fam[0], fam[1], union) not in expected:
                     # shown here though the batch's mask hides it (or never planned it)
                     shown[fam][union].append((name, "!" + caption))
-    # a shown distribution prints its n: the sizes of those groups are published too
+    # A shown distribution prints its n: those sizes are published whatever the mask
+    # decides for participant counts (the mask forces them too), so they count as public
+    # composition, as the sample tables do.
     sizes_shown = shown.setdefault(("participants", ""), {})
+    sizes_public = forced.setdefault(("participants", ""), set())
     for (stat, _), groups in list(shown.items()):
         if stat == "happening":
             for union, places in groups.items():
                 sizes_shown.setdefault(union, []).extend(places)
+                sizes_public.add(union)
     _check_linked_sizes(result, shown, hidden)
     _check_recoverable(result, size, policy, shown, hidden, forced)
     _check_bounds(result, size, data, policy, shown, hidden)
