@@ -38,7 +38,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .mask import _PER_ITEM, _Members, _RowSpace, atoms_table, site_attributes
+from .intervals import answer_counts, interval_leaks
+from .mask import _PER_ITEM, _Members, _RowSpace, _protected_sets, atoms_table, site_attributes
 from .policy import DisclosurePolicy
 
 __all__ = ["AuditResult", "read_metadata", "audit_reports", "audit_summary", "write_audit",
@@ -200,9 +201,6 @@ def _check_bounds(result: AuditResult, size: "_GroupSizes", data: pd.DataFrame,
     """Rule 5: for each item, no small set's count of one "Is this happening here?" answer
     is pinned to one value by the distributions the reports show (the bounds check of
     :mod:`.intervals`, on what the pages actually show, with the answers from the data)."""
-    from .intervals import answer_counts, interval_leaks
-    from .mask import _protected_sets
-
     atoms, member = size.atoms, size.member
     sizes = atoms["participants"].to_numpy()
     answers = None

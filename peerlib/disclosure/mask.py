@@ -62,6 +62,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .intervals import answer_counts, interval_leaks
 from .policy import DEFAULT_POLICY, DisclosurePolicy
 
 __all__ = [
@@ -655,8 +656,6 @@ def _pinned_partners(answers: tuple, atoms: pd.DataFrame, member: _Members,
     set's answer count is pinned by bounds (:mod:`.intervals`): for each pinned count, one
     of the shown groups whose figures pin it (a cross-site breakdown before a site's own
     figures, then the smallest). ``answers`` is :func:`.intervals.answer_counts`."""
-    from .intervals import interval_leaks
-
     sizes = atoms["participants"].to_numpy()
     protected = _protected_sets(atoms, member, decisions, k, sizes)
     keys = [key for key, (h, _, n) in decisions.items() if not h and n > 0]
@@ -738,16 +737,12 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
         return {key: (bool(h), str(r), int(c)) for key, h, r, c in zip(keys, hidden, rule, n)}
 
     happening = solve("happening", "", "participants", policy.k)
-    for key, dec in happening.items():
-        decisions[("happening", "", key)] = dec
     # bounds, not only subtraction: per item, hide more until no small set's answer count
     # is pinned (the answers differ from item to item, so do the groups that pin them)
     # Every item keeps at least the base pattern hidden: were another partner picked for
     # one item, the n's shown across items would give a hidden group's size away.
     shown: set[str] = set()
     base_hidden = {key for key, (h, _, _) in happening.items() if h}
-    from .intervals import answer_counts
-
     answers = answer_counts(data, atoms)  # every item's counts, one pass over the table
     for item in _items(data):
         per_item, pinned = happening, set(base_hidden)
@@ -763,7 +758,6 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
     for key, dec in solve("participants", "", "participants", policy.k, shown).items():
         decisions[("participants", "", key)] = dec
     cache: dict[bytes, dict] = {}
-    hidden_happening = {key for key, (h, _, _) in happening.items() if h}
     # an importance n plus the data-quality count of missing importance answers is the
     # group's size: where the participant count is hidden, importance is hidden too
     hidden_size = {key for (stat, _, key), (h, _, _) in decisions.items()
@@ -773,7 +767,7 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
         sig = atoms[col].to_numpy().tobytes()
         if sig not in cache:
             cache[sig] = solve("importance", item, col, policy.mean_k,
-                               prefer=hidden_happening, hide=hidden_size)
+                               prefer=base_hidden, hide=hidden_size)
         for key, dec in cache[sig].items():
             decisions[("importance", item, key)] = dec
     if coded is not None:
