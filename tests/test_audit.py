@@ -94,6 +94,32 @@ def test_audit_refuses_figures_that_leave_a_small_site_no_room(tmp_path):
     assert not any("by adding and subtracting" in m for m in result.failures["cross_site"])
 
 
+def test_audit_refuses_importance_counts_that_pin_who_answered(tmp_path):
+    """Bounds on who answered (rule 5): the privacy tester's second set, item 2.3, where
+    one peer worker at S01 did not answer. S01's importance n is one short of its size and
+    the peer workers' n is one short too, so the one who did not answer is a peer worker
+    and "both line managers at S01 answered" is certain, though no figure of theirs is
+    shown: the audit names the report, the table and the pinned set."""
+    from test_mask import SECOND_SET
+
+    data = make_long(SECOND_SET, items=tuple(f"2.{i}" for i in range(1, 9)), seed=1,
+                     missing=0.05)
+    policy = get_policy()
+    shown = ["site:S01", "site:S05", "site:S04", "others:S01", "others:S05", "others:S04",
+             "sector:NHS", "sector:Voluntary", "all", "role:Peer worker"]
+    hidden = ["site:S02", "site:S03", "others:S02", "others:S03", "role:Non-peer staff",
+              "role:Line manager", "role:Service user"]
+    cells = ([{"union": u, "statistic": "importance", "item": "2.3"} for u in shown]
+             + [{"union": u, "statistic": "importance", "item": "2.3", "hidden": "secondary"}
+                for u in hidden])
+    page = _page(tmp_path, "x", ("Importance by site", cells))
+    result = audit_reports({"cross_site": page}, data, policy)
+    assert not result.passed
+    assert any("no room" in m and "site_role:S01|Line manager" in m and "'answered'" in m
+               and "Importance by site" in m for m in result.failures["cross_site"]), \
+        result.failures
+
+
 def test_audit_summary_counts_cells_by_rule_never_values():
     data = make_long(WORKED_EXAMPLE)
     mask = batch_mask(data, get_policy())

@@ -192,46 +192,71 @@ def _bounds(counts, sizes, shown, target, option):
     return linprog(c.ravel(), **kw).fun, -linprog(-c.ravel(), **kw).fun
 
 
-def _pinned(data, mask, k):
-    """Every small set (hidden group under k, site x role cell under k, two such cells of a
-    site) whose answer count some item's shown groups pin to one whole value that no shown
-    group's 0 or everyone implies."""
+def _pinned(data, mask, k, stat="happening"):
+    """Every small set (hidden group under k people, site x role cell under k, two such
+    cells of a site) whose count some item's shown groups pin to one whole value that the
+    shown groups' zeros (or everyone) do not already say. ``stat`` "happening": counts of
+    each answer; "importance": people who answered the importance question or not (a
+    shown importance n with the group's known size)."""
     from peerlib.disclosure.mask import _Members, atoms_table
 
     atoms = atoms_table(data)
     member = _Members(atoms)
     sizes = atoms["participants"].to_numpy()
-    options = list(data["happening"].cat.categories)
+    index = pd.MultiIndex.from_arrays([atoms["site_id"], atoms["role"]])
     found = []
     for item in data["item_id"].cat.categories:
-        rows = mask[(mask["statistic"] == "happening") & (mask["item"] == item)]
+        rows = mask[(mask["statistic"] == stat) & (mask["item"] == item)]
         rows = rows.drop_duplicates("union")
-        shown = [np.flatnonzero(member(u)) for u in rows.loc[~rows["hidden"], "union"]]
-        sets = [np.flatnonzero(member(u)) for u, n in zip(rows.loc[rows["hidden"], "union"],
-                                                           rows.loc[rows["hidden"], "n"])
-                if 0 < n < k]
+        shown = [g for g in (np.flatnonzero(member(u))
+                             for u in rows.loc[~rows["hidden"], "union"]) if len(g)]
+        sets = [g for g in (np.flatnonzero(member(u)) for u in rows.loc[rows["hidden"], "union"])
+                if 0 < sizes[g].sum() < k]
         small = [i for i in range(len(atoms)) if 0 < sizes[i] < k]
         sets += [np.array([i]) for i in small]
         sets += [np.array([i, j]) for x, i in enumerate(small) for j in small[x + 1:]
                  if atoms["site_id"][i] == atoms["site_id"][j] and sizes[i] + sizes[j] < k]
         sub = data[data["item_id"] == item]
-        counts = pd.crosstab([sub["site_id"], sub["role"].astype(str)], sub["happening"],
-                             dropna=False).reindex(columns=options, fill_value=0)
-        counts = counts.reindex(pd.MultiIndex.from_arrays(
-            [atoms["site_id"], atoms["role"]]), fill_value=0).to_numpy(float)
+        if stat == "happening":
+            options = list(data["happening"].cat.categories)
+            counts = pd.crosstab([sub["site_id"], sub["role"].astype(str)], sub["happening"],
+                                 dropna=False).reindex(columns=options, fill_value=0)
+        else:
+            options = ["answered", "no answer"]
+            answered = sub["importance"].notna().map({True: "answered", False: "no answer"})
+            counts = pd.crosstab([sub["site_id"], sub["role"].astype(str)], answered
+                                 ).reindex(columns=options, fill_value=0)
+        counts = counts.reindex(index, fill_value=0).to_numpy(float)
         for target in sets:
             for j in range(len(options)):
                 value = counts[target, j].sum()
-                implied = any(set(target) <= set(g) and counts[g, j].sum() in
-                              (0, sizes[g].sum()) and value in (0, sizes[target].sum())
-                              for g in shown)
-                if implied:
+                # the zeros rule: shown groups that say 0 (or everyone) on this option
+                # and together hold the whole set already say its value
+                zero = set().union(*[set(g) for g in shown if counts[g, j].sum() == 0])
+                full = set().union(*[set(g) for g in shown
+                                     if counts[g, j].sum() == sizes[g].sum()])
+                if (value == 0 and set(target) <= zero) or (
+                        value == sizes[target].sum() and set(target) <= full):
                     continue
                 lo, hi = _bounds(counts, sizes, shown, target, j)
                 if np.floor(hi + 1e-7) <= np.ceil(lo - 1e-7):
                     found.append((item, options[j], tuple(atoms["site_id"][target]),
                                   tuple(atoms["role"][target]), value))
     return found
+
+
+#: The privacy tester's second set: NHS sites of 8, 6, 3 and 7 and a voluntary site of 6
+#: peer workers and 1 service user.
+SECOND_SET = [
+    ("S01", "NHS", "NHS trust", "Peer worker", 3), ("S01", "NHS", "NHS trust", "Non-peer staff", 3),
+    ("S01", "NHS", "NHS trust", "Line manager", 2),
+    ("S02", "NHS", "NHS trust", "Peer worker", 3), ("S02", "NHS", "NHS trust", "Non-peer staff", 3),
+    ("S03", "NHS", "NHS trust", "Peer worker", 2), ("S03", "NHS", "NHS trust", "Service user", 1),
+    ("S05", "NHS", "Partnership", "Peer worker", 4),
+    ("S05", "NHS", "Partnership", "Non-peer staff", 3),
+    ("S04", "Voluntary", "Voluntary sector", "Peer worker", 6),
+    ("S04", "Voluntary", "Voluntary sector", "Service user", 1),
+]
 
 
 @pytest.mark.parametrize("policy", [get_policy("default"), get_policy("default", k=10),
@@ -246,6 +271,49 @@ def test_no_small_set_is_pinned_by_bounds(policy):
     data.loc[(data["site_id"] == "N3") & (data["item_id"] == "2.1"), "importance"] = pd.NA
     mask = batch_mask(data, policy)
     assert not _pinned(data, mask, policy.k)
+
+
+@pytest.mark.parametrize("policy,people,missing", [
+    (get_policy("default"), SECOND_SET, 0.05), (get_policy("nhs"), SECOND_SET, 0.15),
+    (get_policy("default"), SUBTRACTION_SET, 0.15), (get_policy("default", k=10),
+                                                     WORKED_EXAMPLE, 0.05)],
+    ids=["second-default", "second-nhs", "subtraction-default", "worked-k10"])
+def test_who_answered_importance_is_not_pinned_by_bounds(policy, people, missing):
+    """Who answered, not only what: the privacy tester found the NHS importance n of an
+    item, minus two shown NHS sites, equal to the people of the other two, so "all 3 at
+    S03 answered". With the mask, no small set's count of people who answered (or did
+    not answer) an item's importance question is pinned by the shown importance n's and
+    the known sizes (an independent linear programme per cell), unless shown groups'
+    zeros or everyone say it. Fails without the importance bounds step."""
+    data = make_long(people, items=tuple(f"2.{i}" for i in range(1, 9)), seed=1,
+                     missing=missing)
+    mask = batch_mask(data, policy)
+    assert not _pinned(data, mask, policy.k, "importance")
+
+
+def test_everyone_in_a_shown_group_says_it_of_a_small_set():
+    """The zeros rule counts people, not atoms: a set of 2 people (one atom) inside shown
+    groups where everyone said Yes is not a leak; nor is a set covered by two shown groups
+    that each said 0. A set the shown totals pin to another value is one."""
+    from peerlib.disclosure.intervals import interval_leaks
+
+    options = ["Yes", "No"]
+    # atoms: A (2 people), B (3), C (4), D (5); shown: A+B, C+D, A+C, all
+    counts = np.array([[2, 0], [3, 0], [1, 3], [2, 3]], dtype=float)
+    sizes = counts.sum(axis=1)
+    shown = np.array([[1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0], [1, 1, 1, 1]], dtype=bool)
+    everyone = ("A", np.array([1, 0, 0, 0], dtype=bool))
+    assert not interval_leaks(counts, options, sizes, shown, [everyone], item="x")
+    zeros = np.array([[0, 2], [1, 1], [0, 4], [2, 3]], dtype=float)
+    shown2 = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [1, 1, 1, 1]], dtype=bool)
+    both = ("A and C", np.array([1, 0, 1, 0], dtype=bool))
+    assert not interval_leaks(zeros, options, zeros.sum(axis=1), shown2, [both], item="x")
+    # B alone: all minus A minus C minus D would pin it were D shown
+    shown3 = np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1], [1, 1, 1, 1]], dtype=bool)
+    leaks = interval_leaks(zeros, options, zeros.sum(axis=1), shown3,
+                           [("B", np.array([0, 1, 0, 0], dtype=bool))], item="x")
+    assert {(leak.what, leak.option, leak.value) for leak in leaks} == {("B", "Yes", 1),
+                                                                         ("B", "No", 1)}
 
 
 def test_bounds_leak_found_without_the_interval_step():

@@ -19,8 +19,9 @@ staged report and checks the whole set:
    a shown "Is this happening here?" distribution publishes its group's size);
 4. no importance figure is shown for a group whose number of participants is hidden (its
    ``n`` and the count of missing answers add up to the size);
-5. no small set's count of one "Is this happening here?" answer is pinned to a single value
-   by the distributions shown for that item (feasibility intervals, :mod:`.intervals`).
+5. no small set's count of one "Is this happening here?" answer, nor its number of people
+   who answered an item's importance question, is pinned to a single value by the figures
+   shown for that item (feasibility intervals, :mod:`.intervals`).
 
 A report that fails is not published; the message names the report, the table and the
 cell. :func:`audit_summary` gives, per report and table, how many cells were hidden and by
@@ -38,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .intervals import answer_counts, interval_leaks
+from .intervals import answer_counts, answered_counts, interval_leaks
 from .mask import _PER_ITEM, _Members, _RowSpace, _protected_sets, atoms_table, site_attributes
 from .policy import DisclosurePolicy
 
@@ -198,20 +199,27 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
 
 def _check_bounds(result: AuditResult, size: "_GroupSizes", data: pd.DataFrame,
                   policy: DisclosurePolicy, shown: dict, hidden: dict) -> None:
-    """Rule 5: for each item, no small set's count of one "Is this happening here?" answer
-    is pinned to one value by the distributions the reports show (the bounds check of
-    :mod:`.intervals`, on what the pages actually show, with the answers from the data)."""
+    """Rule 5: for each item, no small set's count of one "Is this happening here?" answer,
+    nor its count of people who answered the importance question, is pinned to one value
+    by the figures the reports show (the bounds check of :mod:`.intervals`, on what the
+    pages actually show, with the answers from the data)."""
     atoms, member = size.atoms, size.member
     sizes = atoms["participants"].to_numpy()
     answers = None
     for (stat, item), groups in shown.items():
-        if stat != "happening" or not item or not groups:
+        if stat not in ("happening", "importance") or not item or not groups:
             continue
-        if answers is None:
-            answers = answer_counts(data, atoms)
-        table, options = answers
-        if item not in table:
-            continue
+        if stat == "importance":
+            if f"importance:{item}" not in atoms.columns:
+                continue
+            counts, options = answered_counts(atoms, item)
+        else:
+            if answers is None:
+                answers = answer_counts(data, atoms)
+            table, options = answers
+            if item not in table:
+                continue
+            counts = table[item]
         secret = hidden.get((stat, item), set()) - set(groups)
         decisions = {}
         for key in secret:
@@ -222,14 +230,16 @@ def _check_bounds(result: AuditResult, size: "_GroupSizes", data: pd.DataFrame,
         keys = list(groups)
         protected = _protected_sets(atoms, member, decisions, policy.k, sizes)
         matrix = np.array([member(key) for key in keys]).reshape(len(keys), len(atoms))
-        for leak in interval_leaks(table[item], options, sizes, matrix, protected, item=item,
+        for leak in interval_leaks(counts, options, sizes, matrix, protected, item=item,
                                    atom_site=atoms["site_id"].to_numpy(),
                                    atom_role=atoms["role"].to_numpy()):
             used = [keys[g] for g in leak.groups]
             for rep, cap in {(rep, cap.lstrip("!")) for key in used
                              for rep, cap in groups[key]}:
                 if rep in result.checked:
-                    result.fail(rep, f"{rep}: table '{cap or '(mask)'}': the answers of "
+                    what = ("the answers" if stat == "happening"
+                            else "the importance answer counts")
+                    result.fail(rep, f"{rep}: table '{cap or '(mask)'}': {what} of "
                                      f"{', '.join(used)} to item {item} leave {leak.what} "
                                      f"no room: its count of '{leak.option}' can only be "
                                      f"{leak.value}")

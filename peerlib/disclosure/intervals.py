@@ -9,7 +9,8 @@ although no linear combination of published figures equals it. Statistical offic
 suppressed tables for this with linear programming: for each suppressed cell, the smallest
 and largest value consistent with everything published (the *feasibility interval*;
 Hundepool et al. 2012, section 4.3; de Wolf 2002). This module does the same for the
-"Is this happening here?" answer counts of every item.
+"Is this happening here?" answer counts of every item, and for the number of people who
+answered each item's importance question.
 
 The model, per item, is conservative for the reader's side: the unknowns are the answer
 counts of every atom (site x role) and answer option; the reader knows every published
@@ -18,9 +19,14 @@ published at sector level and the site reports show role counts, so we assume al
 known). Each count lies between 0 and its atom's size, and an atom's counts add up to its
 size. A protected set (a hidden group of 1 to ``k - 1`` people, a site x role cell of
 fewer than ``k`` people, two such cells of one site) *leaks* on an option when the integers
-of its interval are a single value, unless that value is implied by a shown group holding
-the whole set answering 0 or all of it (a zero, or everyone, in a group of ``k`` or more is
-a published fact about that group: see "Zeros" in :mod:`.policy`).
+of its interval are a single value, unless that value is implied by shown groups that
+together hold the whole set and each answered 0 on that option (or each answered it to a
+person): a zero, or everyone, in a group of ``k`` or more is a published fact about that
+group, and so about every part of it (see "Zeros" in :mod:`.policy`).
+
+The same model bounds who answered an item's importance question: options "answered" and
+"no answer" per atom (:func:`answered_counts`), the shown groups those whose importance
+``n`` is published (a group's size is known, so its count of missing answers is too).
 
 Intervals are those of the linear relaxation (HiGHS, through its Python interface
 ``highspy``; one model per item, re-solved for each bound),
@@ -46,7 +52,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["IntervalLeak", "answer_counts", "interval_leaks"]
+__all__ = ["IntervalLeak", "answer_counts", "answered_counts", "interval_leaks"]
+
+#: The options of :func:`answered_counts`.
+ANSWERED_OPTIONS = ["answered", "no answer"]
 
 _TOL = 1e-7
 
@@ -94,6 +103,33 @@ def answer_counts(data: pd.DataFrame, atoms: pd.DataFrame, *,
     table = np.zeros((len(items), len(atoms), len(options)))
     np.add.at(table, (item_code[ok], where[ok], answer[ok]), 1.0)
     return {str(item): table[i] for i, item in enumerate(items)}, options
+
+
+def answered_counts(atoms: pd.DataFrame, item: str) -> tuple[np.ndarray, list[str]]:
+    """Who answered one item's importance question, per atom.
+
+    Parameters
+    ----------
+    atoms : pandas.DataFrame
+        :func:`peerlib.disclosure.mask.atoms_table`: ``participants`` and
+        ``importance:<item>`` (importance answers given) per site x role.
+    item : str
+        The item.
+
+    Returns
+    -------
+    (numpy.ndarray, list of str)
+        Counts of shape (atoms, 2), people who answered and people who did not (each row
+        adds up to the atom's participants), and :data:`ANSWERED_OPTIONS`.
+
+    Raises
+    ------
+    KeyError
+        When ``atoms`` has no column for the item.
+    """
+    people = atoms["participants"].to_numpy(dtype=float)
+    answered = atoms[f"importance:{item}"].to_numpy(dtype=float)
+    return np.stack([answered, people - answered], axis=1), list(ANSWERED_OPTIONS)
 
 
 class _Model:
@@ -246,12 +282,14 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
     # cells: (set index, option) -> value in the data
     sets = np.array([v for _, v in protected], dtype=float)  # s x a
     values = sets @ counts  # s x o
-    set_sizes = sets.sum(axis=1)
-    # implied by a shown group that holds the whole set and answered 0 / all on that option
-    holds = ((sets @ (1.0 - groups.T)) == 0).astype(float)  # sets x groups: inside
+    set_sizes = sets @ sizes  # people in each set
+    # implied by shown groups that answered 0 (or all answered) on that option and
+    # together hold the whole set: every atom of the set lies in one of them
     group_n = groups @ sizes
-    zero_in = (holds @ (published == 0)) > 0  # sets x options
-    all_in = (holds @ (published == group_n[:, None])) > 0
+    zero_atoms = (groups.T @ (published == 0)) > 0  # atoms x options
+    all_atoms = (groups.T @ (published == group_n[:, None])) > 0
+    zero_in = (sets @ ~zero_atoms) == 0  # sets x options: no atom of the set uncovered
+    all_in = (sets @ ~all_atoms) == 0
     todo = ~(((values == 0) & zero_in) | ((values == set_sizes[:, None]) & all_in))
     if not todo.any():
         return []

@@ -25,7 +25,9 @@ theme counts), this module collects every group that any report of the batch pub
   answer may be pinned to a single value by the published counts, sizes and the fact that
   counts lie between 0 and the group's size (:mod:`.intervals`, linear programming); a
   cross-site breakdown (a role, a sector) whose figures pin one is hidden for that item
-  before a site's own figures, and the exact check is run again.
+  before a site's own figures, and the exact check is run again. The same is done for who
+  answered each item's importance question (answered or not, per small set), since a
+  group's importance ``n`` with its known size gives its count of missing answers.
 
 Groups that are published whatever the mask says (*forced*: the study's sample composition
 at sector level, which DESIGN.md shows as is; the number of participants with a coded
@@ -62,7 +64,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .intervals import answer_counts, interval_leaks
+from .intervals import answer_counts, answered_counts, interval_leaks
 from .policy import DEFAULT_POLICY, DisclosurePolicy
 
 __all__ = [
@@ -650,12 +652,21 @@ def _protected_sets(atoms: pd.DataFrame, member: _Members, decisions: dict, k: i
 _PIN_ORDER = {"role": 0, "sector": 1, "orgtype": 1, "others": 2, "site": 3, "all": 4}
 
 
-def _pinned_partners(answers: tuple, atoms: pd.DataFrame, member: _Members,
-                     decisions: dict, k: int, item: str) -> set[str]:
-    """Shown "Is this happening here?" groups of one item to hide so that no protected
-    set's answer count is pinned by bounds (:mod:`.intervals`): for each pinned count, one
-    of the shown groups whose figures pin it (a cross-site breakdown before a site's own
-    figures, then the smallest). ``answers`` is :func:`.intervals.answer_counts`."""
+def _in_people(decisions: dict, atoms: pd.DataFrame, member: _Members) -> dict:
+    """``decisions`` (key -> (hidden, rule, n)) with ``n`` the people in each group (an
+    importance family counts answers)."""
+    sizes = atoms["participants"].to_numpy()
+    return {key: (h, r, int(sizes[member(key)].sum())) for key, (h, r, _) in decisions.items()}
+
+
+def _pinned_partners(counts: np.ndarray, options: list[str], atoms: pd.DataFrame,
+                     member: _Members, decisions: dict, k: int, item: str) -> set[str]:
+    """Shown groups of one item's family to hide so that no protected set's count is
+    pinned by bounds (:mod:`.intervals`): for each pinned count, one of the shown groups
+    whose figures pin it (a cross-site breakdown before a site's own figures, then the
+    smallest). ``counts`` (atoms x options) are the item's "Is this happening here?"
+    answers (:func:`.intervals.answer_counts`) or who answered its importance question
+    (:func:`.intervals.answered_counts`); ``decisions`` count people."""
     sizes = atoms["participants"].to_numpy()
     protected = _protected_sets(atoms, member, decisions, k, sizes)
     keys = [key for key, (h, _, n) in decisions.items() if not h and n > 0]
@@ -664,8 +675,6 @@ def _pinned_partners(answers: tuple, atoms: pd.DataFrame, member: _Members,
     shown = np.array([member(key) for key in keys]).reshape(len(keys), len(atoms))
     n_of = {key: decisions[key][2] for key in keys}
     picks: set[str] = set()
-    table, options = answers
-    counts = table.get(str(item), np.zeros((len(atoms), len(options))))
     for leak in interval_leaks(counts, options, sizes, shown, protected, item=item,
                                atom_site=atoms["site_id"].to_numpy(),
                                atom_role=atoms["role"].to_numpy()):
@@ -746,8 +755,10 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
     answers = answer_counts(data, atoms)  # every item's counts, one pass over the table
     for item in _items(data):
         per_item, pinned = happening, set(base_hidden)
+        table, options = answers
+        counts = table.get(str(item), np.zeros((len(atoms), len(options))))
         for _ in range(len(happening) + 1):
-            more = _pinned_partners(answers, atoms, member, per_item, policy.k, item)
+            more = _pinned_partners(counts, options, atoms, member, per_item, policy.k, item)
             if not more - pinned:
                 break
             pinned |= more
@@ -762,12 +773,24 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
     # group's size: where the participant count is hidden, importance is hidden too
     hidden_size = {key for (stat, _, key), (h, _, _) in decisions.items()
                    if stat == "participants" and h}
+    # and bounds again: who answered (an importance n of a group whose size is known is its
+    # count of missing answers too) must not be pinned for a small set either
     for item in _items(data):
         col = f"importance:{item}"
         sig = atoms[col].to_numpy().tobytes()
         if sig not in cache:
-            cache[sig] = solve("importance", item, col, policy.mean_k,
-                               prefer=base_hidden, hide=hidden_size)
+            hide = set(hidden_size)
+            dec = solve("importance", item, col, policy.mean_k, prefer=base_hidden, hide=hide)
+            counts, options = answered_counts(atoms, item)
+            for _ in range(len(dec) + 1):
+                more = _pinned_partners(counts, options, atoms, member,
+                                        _in_people(dec, atoms, member), policy.k, item)
+                if not more - hide:
+                    break
+                hide |= more
+                dec = solve("importance", item, col, policy.mean_k, prefer=base_hidden,
+                            hide=hide)
+            cache[sig] = dec
         for key, dec in cache[sig].items():
             decisions[("importance", item, key)] = dec
     if coded is not None:

@@ -18,9 +18,12 @@ Zero is a real count and is never hidden by itself. A group with nobody in it ha
 protect, and hiding zeros would make an absent role look like a small one (readers would
 then read "n<5" as "somebody is there"); inside a group that is shown (``k`` or more
 people), a zero answer count ("nobody said No") says something about the whole group, not
-about a few people in it. Zeros take part in the protection the other way round: a cell known
-to be zero counts as published when the batch checks that no hidden figure can be worked out
-by subtraction (:mod:`peerlib.disclosure.mask`).
+about a few people in it. The same goes for "everyone" ("all 12 said Yes"): what a shown
+group says of all its members, it says of every part of it, so a small set lying inside shown
+groups that all say 0 (or all say everyone) on an answer is not protected from that value
+(:mod:`peerlib.disclosure.intervals`). Zeros take part in the protection the other way round:
+a cell known to be zero counts as published when the batch checks that no hidden figure can
+be worked out by subtraction (:mod:`peerlib.disclosure.mask`).
 
 ``peerlib reports --disclosure NAME`` or ``disclosure: NAME`` in ``data/raw/dataset.yaml``
 selects a preset; ``--min-group-size K`` overrides its ``k``.
