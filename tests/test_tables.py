@@ -237,3 +237,29 @@ def test_batch_mask_table_reuses_its_cache_only_for_the_same_inputs(tmp_path, mo
     pd.testing.assert_frame_equal(
         tables_mod.batch_mask_table(tmp_path, get_policy(), sites, data=data), first)
     assert len(list((tmp_path / "cache").glob("disclosure_mask-*.parquet"))) == 1
+
+
+def test_ipa_performance_under_a_rounding_policy_comes_from_the_rounded_counts():
+    """Under the nhs policy counts are rounded to 5, and the performance score must be made
+    from the rounded counts as percentages are: from the exact answers it would hint at the
+    exact n. All sites: 12 Yes, 0 Partly and 11 No on item 2.1 give 52.17 exactly, 50.0
+    from the rounded 10 and 10 (Yes, Partly and No score 1, 0.5 and 0 in the codebook)."""
+    from peerlib.disclosure import DisclosureMask, batch_mask, get_policy
+
+    from disclosure_helpers import make_long
+
+    people = [("A", "NHS", "NHS trust", "Peer worker", 12),
+              ("B", "NHS", "NHS trust", "Non-peer staff", 11)]
+    data = make_long(people, items=("2.1",))
+    data["happening"] = data["happening"].where(data["site_id"] != "A", "Yes")
+    data["happening"] = data["happening"].where(data["site_id"] != "B", "No")
+    for name, expected in (("nhs", 50.0), ("default", 100 * 12 / 23)):
+        policy = get_policy(name)
+        mask = DisclosureMask(batch_mask(data, policy), policy)
+        ipa = report.ipa_view(data, mask=mask)
+        assert ipa["performance"].iloc[0] == pytest.approx(expected), name
+        assert int(ipa["n_performance"].iloc[0]) == 23  # shown rounded by shown_ipa
+    exact = scoring.importance_performance(data)
+    rounded = scoring.importance_performance(data, shown_count=get_policy("nhs").round_count)
+    assert exact["performance"].iloc[0] == pytest.approx(100 * 12 / 23)
+    assert rounded["performance"].iloc[0] == pytest.approx(50.0)

@@ -101,6 +101,21 @@ class DisclosurePolicy:
         base = int(self.rounding)
         return int(math.floor(value / base + 0.5) * base)
 
+    def shown_count(self, value: float) -> float | None:
+        """A count inside a shown group as published: the (rounded) count, 0 for 0, or None
+        where the policy suppresses it ("<k").
+
+        Examples
+        --------
+        >>> p = get_policy("nhs")
+        >>> p.shown_count(12), p.shown_count(3), p.shown_count(0), get_policy().shown_count(3)
+        (10.0, None, 0.0, 3.0)
+        """
+        value = int(value)
+        if value > 0 and self.suppress_small_counts and value < self.k:
+            return None
+        return float(self.round_count(value))
+
     def count_text(self, value: float) -> str:
         """A count inside a shown group as text: "0", the (rounded) count, or "<k" when the
         policy suppresses small counts."""

@@ -6,7 +6,7 @@ statistic. Nothing here reads files or draws; nothing is rounded (round for disp
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -262,7 +262,9 @@ def importance_summary(data: pd.DataFrame, *, by: str | Sequence[str] | None = (
 def importance_performance(data: pd.DataFrame, *, by: str | Sequence[str] | None = None,
                            item: str = "item_id", response: str = "happening",
                            value: str = "importance", min_n: int = 0,
-                           codebook: Codebook | str | None = None) -> pd.DataFrame:
+                           codebook: Codebook | str | None = None,
+                           shown_count: Callable[[int], float | None] | None = None,
+                           ) -> pd.DataFrame:
     """Importance-Performance analysis per item (Martilla & James, 1977).
 
     Parameters
@@ -283,6 +285,12 @@ def importance_performance(data: pd.DataFrame, *, by: str | Sequence[str] | None
         each scores (``substantive: true`` and ``score:`` in the YAML); default the
         packaged ``peerlib/schedules/part1.yaml`` (Yes 1, Partly 0.5, No 0). Pass the
         codebook the data was prepared with (:func:`peerlib.reporting.tables.prepared_codebook`).
+    shown_count : callable, optional
+        Under a disclosure policy that rounds counts (e.g.
+        :meth:`peerlib.disclosure.DisclosurePolicy.round_count`): performance is computed
+        from each substantive answer's rounded count, as percentages are from rounded
+        counts, so that it does not hint at the exact ``n`` (a count mapped to None
+        weighs 0). ``n_performance`` stays exact (the report rounds it when showing it).
 
     Returns
     -------
@@ -317,6 +325,9 @@ def importance_performance(data: pd.DataFrame, *, by: str | Sequence[str] | None
     grouped = frame.groupby([*keys, item], observed=True, sort=True)["_score"]
     perf = pd.DataFrame({"n_performance": grouped.count().astype("int64"),
                          "performance": 100.0 * grouped.mean()}).reset_index()
+    if shown_count is not None:
+        perf["performance"] = _performance_of_shown(frame.assign(_answer=data[response]),
+                                                    [*keys, item], shown_count, perf)
     imp = importance_summary(data, by=keys, item=item, value=value)[[*keys, item, "n", "mean"]]
     imp = imp.rename(columns={"n": "n_importance", "mean": "importance"})
     if isinstance(data[item].dtype, pd.CategoricalDtype):
@@ -327,6 +338,28 @@ def importance_performance(data: pd.DataFrame, *, by: str | Sequence[str] | None
     hidden = np.minimum(out["n_performance"], out["n_importance"]) < min_n
     out.loc[hidden, ["performance", "importance"]] = np.nan
     return ipa_quadrants(out, by=keys)
+
+
+def _performance_of_shown(frame: pd.DataFrame, keys: list[str],
+                          shown_count: Callable[[int], float | None],
+                          perf: pd.DataFrame) -> np.ndarray:
+    """Performance (0-100) per row of ``perf`` from the shown count of each substantive
+    answer (``_answer`` scored ``_score``; a count not shown taken as 0); NaN where the
+    shown counts add up to 0."""
+    sub = frame.dropna(subset=["_score"])
+    counts = sub.groupby([*keys, sub["_answer"].astype(str).rename("_option")],
+                         observed=True, sort=False)["_score"].agg(["size", "first"])
+    shown = np.array([np.nan if (v := shown_count(int(c))) is None else v
+                      for c in counts["size"]], dtype=float)
+    shown = np.nan_to_num(shown, nan=0.0)
+    total = pd.Series(shown, index=counts.index).groupby(level=keys, observed=True,
+                                                         sort=False).sum()
+    scored = pd.Series(shown * counts["first"].to_numpy(), index=counts.index).groupby(
+        level=keys, observed=True, sort=False).sum()
+    at = pd.MultiIndex.from_frame(perf[keys]) if len(keys) > 1 else pd.Index(perf[keys[0]])
+    total, scored = total.reindex(at).to_numpy(), scored.reindex(at).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, 100.0 * scored / np.where(total > 0, total, 1), np.nan)
 
 
 def ipa_quadrants(ipa: pd.DataFrame, *, by: str | Sequence[str] | None = None

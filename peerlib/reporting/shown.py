@@ -110,10 +110,8 @@ def shown_counts(frame: pd.DataFrame, policy: DisclosurePolicy, *, n: str,
     def shown(value, hide):
         if hide or pd.isna(value):
             return np.nan
-        value = int(value)
-        if value > 0 and policy.suppress_small_counts and value < policy.k:
-            return np.nan
-        return float(policy.round_count(value))
+        count = policy.shown_count(value)
+        return np.nan if count is None else count
 
     for pct, col in percents.items():
         out[pct] = [np.nan if h or pd.isna(c) or pd.isna(size) else
@@ -182,7 +180,9 @@ def shown_importance(summary: pd.DataFrame, policy: DisclosurePolicy) -> pd.Data
 def shown_ipa(ipa: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
     """A masked Importance-Performance table as readers see it: ``n_performance`` and
     ``n_importance`` shown under the policy (:func:`shown_counts`, with their own
-    ``*_text`` columns); performance and importance scores are left as they are."""
+    ``*_text`` columns); performance and importance scores are left as they are (under a
+    policy that changes counts, :func:`peerlib.reporting.tables.ipa_view` and
+    ``site_ipa`` already computed performance from the shown counts)."""
     out = shown_counts(ipa, policy, n="n_performance")
     return shown_counts(out, policy, n="n_importance")
 

@@ -1178,7 +1178,7 @@ def ipa_view(data: pd.DataFrame, *, by: str | None = None, k: int | None = None,
         are left out of the cross-hairs, which are recomputed.
     """
     mask = _mask_for(data, mask, k)
-    ipa = scoring.importance_performance(data, by=by)
+    ipa = scoring.importance_performance(data, by=by, shown_count=_shown_count(mask.policy))
     unions = (["all"] * len(ipa) if by is None else
               [union_key(_KINDS[by], v) for v in ipa[by].astype(str)])
     return _mask_ipa(ipa.assign(union=unions), mask, by)
@@ -1190,8 +1190,15 @@ def site_ipa(data: pd.DataFrame, site_id: str, *, k: int | None = None,
     an item hidden in the site's other tables is hidden here too."""
     mask = _mask_for(data, mask, k)
     here = data[data["site_id"].astype(str) == str(site_id)]
-    ipa = scoring.importance_performance(here)
+    ipa = scoring.importance_performance(here, shown_count=_shown_count(mask.policy))
     return _mask_ipa(ipa.assign(union=union_key("site", site_id)), mask, None)
+
+
+def _shown_count(policy: DisclosurePolicy):
+    """The count performance is computed from under a policy that rounds counts (its
+    rounding, small counts included: a count shown as "<k" would otherwise weigh 0 and
+    pull the score far from the answers); None under a policy that does not round."""
+    return policy.round_count if policy.rounding else None
 
 
 def _mask_ipa(ipa: pd.DataFrame, mask: DisclosureMask, by: str | None) -> pd.DataFrame:
