@@ -291,6 +291,107 @@ def test_who_answered_importance_is_not_pinned_by_bounds(policy, people, missing
     assert not _pinned(data, mask, policy.k, "importance")
 
 
+def _score_bounds(counts, sizes, shown, target, option, weights):
+    """Independent feasibility interval (scipy's linprog, dense) of the count of score
+    ``option`` in the atoms ``target`` when every shown group publishes its n, its sum of
+    scores and its sum of squared scores (a mean and an SD)."""
+    from scipy.optimize import linprog
+
+    a, o = counts.shape
+    rows, rhs = [], []
+    for g in shown:
+        for power in (1, 2):
+            row = np.zeros((a, o))
+            row[g, :] = weights ** power
+            rows.append(row.ravel())
+            rhs.append((counts[g] @ weights ** power).sum())
+    for i in range(a):
+        row = np.zeros((a, o))
+        row[i, :] = 1
+        rows.append(row.ravel())
+        rhs.append(sizes[i])
+    c = np.zeros((a, o))
+    c[target, option] = 1
+    kw = dict(A_eq=np.array(rows), b_eq=np.array(rhs),
+              bounds=[(0, sizes[i]) for i in range(a) for _ in range(o)], method="highs")
+    return linprog(c.ravel(), **kw).fun, -linprog(-c.ravel(), **kw).fun
+
+
+def _pinned_scores(data, mask, k):
+    """Every small set (hidden importance group of 1 to k-1 answers, site x role cell of
+    fewer than k answers, two such cells of a site) whose count of one importance score the
+    shown means and SDs (with their n) pin to one whole value, apart from what a shown
+    group's own n, mean and SD pin for the whole group (each found by its own linear
+    programme here)."""
+    from scipy.optimize import linprog
+
+    from peerlib.disclosure.mask import _Members, atoms_table
+
+    atoms = atoms_table(data)
+    member = _Members(atoms)
+    weights = np.array([1.0, 2.0, 3.0, 4.0])
+    index = pd.MultiIndex.from_arrays([atoms["site_id"], atoms["role"]])
+    found = []
+    for item in data["item_id"].cat.categories:
+        sizes = atoms[f"importance:{item}"].to_numpy()
+        rows = mask[(mask["statistic"] == "importance") & (mask["item"] == item)]
+        rows = rows.drop_duplicates("union")
+        shown = [g for g in (np.flatnonzero(member(u) & (sizes > 0))
+                             for u in rows.loc[~rows["hidden"], "union"]) if len(g)]
+        sets = [g for g in (np.flatnonzero(member(u) & (sizes > 0))
+                            for u in rows.loc[rows["hidden"], "union"])
+                if 0 < sizes[g].sum() < k]
+        small = [i for i in range(len(atoms)) if 0 < sizes[i] < k]
+        sets += [np.array([i]) for i in small]
+        sets += [np.array([i, j]) for x, i in enumerate(small) for j in small[x + 1:]
+                 if atoms["site_id"][i] == atoms["site_id"][j] and sizes[i] + sizes[j] < k]
+        sub = data[(data["item_id"] == item) & data["importance"].notna()]
+        counts = pd.crosstab([sub["site_id"], sub["role"].astype(str)],
+                             sub["importance"].astype(int)).reindex(
+            columns=[1, 2, 3, 4], fill_value=0).reindex(index, fill_value=0).to_numpy(float)
+        own = {}  # (group index, score) -> (low, high) from the group's own figures
+        for gi, g in enumerate(shown):
+            total = counts[g].sum(axis=0)
+            eq = np.vstack([np.ones(4), weights, weights ** 2])
+            b = eq @ total
+            for j in range(4):
+                c = np.eye(4)[j]
+                lo = linprog(c, A_eq=eq, b_eq=b, bounds=[(0, None)] * 4, method="highs").fun
+                hi = -linprog(-c, A_eq=eq, b_eq=b, bounds=[(0, None)] * 4, method="highs").fun
+                own[gi, j] = (lo, hi, total.sum())
+        for target in sets:
+            for j in range(4):
+                value = counts[target, j].sum()
+                zero = set().union(*[set(g) for gi, g in enumerate(shown)
+                                     if own[gi, j][1] < 1 - 1e-7])
+                full = set().union(*[set(g) for gi, g in enumerate(shown)
+                                     if own[gi, j][0] > own[gi, j][2] - 1 + 1e-7])
+                if (value == 0 and set(target) <= zero) or (
+                        value == sizes[target].sum() and set(target) <= full):
+                    continue
+                lo, hi = _score_bounds(counts, sizes, shown, target, j, weights)
+                if np.floor(hi + 1e-7) <= np.ceil(lo - 1e-7):
+                    found.append((item, j + 1, tuple(atoms["site_id"][target]),
+                                  tuple(atoms["role"][target]), value))
+    return found
+
+
+@pytest.mark.parametrize("people", [SUBTRACTION_SET, WORKED_EXAMPLE],
+                         ids=["subtraction", "worked"])
+def test_what_a_small_set_rated_is_not_pinned_by_means_and_sds(people):
+    """A shown importance mean and SD with their n are a group's sum of scores and sum of
+    squared scores: with bounds (0 to the answers of each cell), the shown groups of an item
+    could leave a small set's count of one score a single value ("one of S07's two
+    non-peer staff rated item 2.4 as 1" on the demo). With the mask, an independent linear
+    programme per cell finds none, apart from what a shown group's own n, mean and SD say
+    of all its members. Fails without the score step (8 and 10 such counts)."""
+    data = make_long(people, items=tuple(f"2.{i}" for i in range(1, 9)), seed=1,
+                     missing=0.05)
+    policy = get_policy()
+    mask = batch_mask(data, policy)
+    assert not _pinned_scores(data, mask, policy.mean_k)
+
+
 def test_everyone_in_a_shown_group_says_it_of_a_small_set():
     """The zeros rule counts people, not atoms: a set of 2 people (one atom) inside shown
     groups where everyone said Yes is not a leak; nor is a set covered by two shown groups

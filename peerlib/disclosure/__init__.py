@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from .mask import (MASK_COLUMNS, STATISTICS, DisclosureMask, atoms_table, batch_mask,
-                   catalogue, protect, read_mask, union_key, write_mask)
+                   catalogue, importance_scale, protect, read_mask, union_key, write_mask)
 from .policy import (DEFAULT_POLICY, POLICIES, SECONDARY_LABEL, DisclosurePolicy, get_policy,
                      policy_from_parameters, policy_parameters)
 from .suppression import (DEFAULT_MIN_GROUP_SIZE, check_min_group_size, hidden_cells,
@@ -20,4 +20,5 @@ __all__ = ["DEFAULT_MIN_GROUP_SIZE", "check_min_group_size", "hidden_cells",
            "DisclosurePolicy", "POLICIES", "DEFAULT_POLICY", "SECONDARY_LABEL", "get_policy",
            "policy_parameters", "policy_from_parameters",
            "MASK_COLUMNS", "STATISTICS", "DisclosureMask", "atoms_table", "batch_mask",
-           "catalogue", "protect", "read_mask", "union_key", "write_mask"]
+           "catalogue", "importance_scale", "protect", "read_mask", "union_key",
+           "write_mask"]

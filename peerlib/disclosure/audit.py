@@ -20,8 +20,10 @@ staged report and checks the whole set:
 4. no importance figure is shown for a group whose number of participants is hidden (its
    ``n`` and the count of missing answers add up to the size);
 5. no small set's count of one "Is this happening here?" answer, nor its number of people
-   who answered an item's importance question, is pinned to a single value by the figures
-   shown for that item (feasibility intervals, :mod:`.intervals`).
+   who answered an item's importance question, nor its count of one importance score, is
+   pinned to a single value by the figures shown for that item (feasibility intervals,
+   :mod:`.intervals`; a shown importance mean is taken with its SD and n, i.e. the sum of
+   the scores and of their squares).
 
 A report that fails is not published; the message names the report, the table and the
 cell. :func:`audit_summary` gives, per report and table, how many cells were hidden and by
@@ -39,8 +41,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .intervals import answer_counts, answered_counts, interval_leaks
-from .mask import _PER_ITEM, _Members, _RowSpace, _protected_sets, atoms_table, site_attributes
+from .intervals import (answer_counts, answered_counts, interval_leaks, score_counts,
+                        score_measures)
+from .mask import (_PER_ITEM, _Members, _RowSpace, _protected_sets, atoms_table,
+                   importance_scale, site_attributes)
 from .policy import DisclosurePolicy
 
 __all__ = ["AuditResult", "read_metadata", "audit_reports", "audit_summary", "write_audit",
@@ -204,45 +208,55 @@ def _check_bounds(result: AuditResult, size: "_GroupSizes", data: pd.DataFrame,
     by the figures the reports show (the bounds check of :mod:`.intervals`, on what the
     pages actually show, with the answers from the data)."""
     atoms, member = size.atoms, size.member
-    sizes = atoms["participants"].to_numpy()
-    answers = None
+    people = atoms["participants"].to_numpy()
+    answers = scores = None
     for (stat, item), groups in shown.items():
         if stat not in ("happening", "importance") or not item or not groups:
             continue
+        checks = []  # (what the figures are, counts, options, sizes, k, measures)
         if stat == "importance":
-            if f"importance:{item}" not in atoms.columns:
+            col = f"importance:{item}"
+            if col not in atoms.columns:
                 continue
-            counts, options = answered_counts(atoms, item)
+            checks.append(("the importance answer counts", *answered_counts(atoms, item),
+                           people, policy.k, None))
+            if scores is None:
+                scores = score_counts(data, atoms, importance_scale(data))
+            table, options = scores
+            if item in table:
+                checks.append(("the importance means and SDs", table[item], options,
+                               atoms[col].to_numpy(), policy.mean_k,
+                               score_measures([float(v) for v in options])))
         else:
             if answers is None:
                 answers = answer_counts(data, atoms)
             table, options = answers
             if item not in table:
                 continue
-            counts = table[item]
+            checks.append(("the answers", table[item], options, people, policy.k, None))
         secret = hidden.get((stat, item), set()) - set(groups)
-        decisions = {}
-        for key in secret:
-            try:
-                decisions[key] = (True, "", int(sizes[member(key)].sum()))
-            except ValueError:
-                continue
         keys = list(groups)
-        protected = _protected_sets(atoms, member, decisions, policy.k, sizes)
         matrix = np.array([member(key) for key in keys]).reshape(len(keys), len(atoms))
-        for leak in interval_leaks(counts, options, sizes, matrix, protected, item=item,
-                                   atom_site=atoms["site_id"].to_numpy(),
-                                   atom_role=atoms["role"].to_numpy()):
-            used = [keys[g] for g in leak.groups]
-            for rep, cap in {(rep, cap.lstrip("!")) for key in used
-                             for rep, cap in groups[key]}:
-                if rep in result.checked:
-                    what = ("the answers" if stat == "happening"
-                            else "the importance answer counts")
-                    result.fail(rep, f"{rep}: table '{cap or '(mask)'}': {what} of "
-                                     f"{', '.join(used)} to item {item} leave {leak.what} "
-                                     f"no room: its count of '{leak.option}' can only be "
-                                     f"{leak.value}")
+        for what, counts, options, sizes, k, measures in checks:
+            decisions = {}
+            for key in secret:
+                try:
+                    decisions[key] = (True, "", int(sizes[member(key)].sum()))
+                except ValueError:
+                    continue
+            protected = _protected_sets(atoms, member, decisions, k, sizes)
+            for leak in interval_leaks(counts, options, sizes, matrix, protected, item=item,
+                                       atom_site=atoms["site_id"].to_numpy(),
+                                       atom_role=atoms["role"].to_numpy(),
+                                       measures=measures):
+                used = [keys[g] for g in leak.groups]
+                for rep, cap in {(rep, cap.lstrip("!")) for key in used
+                                 for rep, cap in groups[key]}:
+                    if rep in result.checked:
+                        result.fail(rep, f"{rep}: table '{cap or '(mask)'}': {what} of "
+                                         f"{', '.join(used)} for item {item} leave "
+                                         f"{leak.what} no room: its count of "
+                                         f"'{leak.option}' can only be {leak.value}")
 
 
 def _check_linked_sizes(result: AuditResult, shown: dict, hidden: dict) -> None:

@@ -52,7 +52,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["IntervalLeak", "answer_counts", "answered_counts", "interval_leaks"]
+__all__ = ["IntervalLeak", "answer_counts", "answered_counts", "interval_leaks",
+           "score_counts", "score_measures"]
 
 #: The options of :func:`answered_counts`.
 ANSWERED_OPTIONS = ["answered", "no answer"]
@@ -143,6 +144,10 @@ class _Model:
         with _quiet_stdout():  # the first instance prints a banner on the C stdout
             self._h = highspy.Highs()
         self._h.silent()
+        # re-solves change only the objective: the previous basis stays feasible, and
+        # presolve would rebuild the model each time (about 40% of the solve time at
+        # national-trial size, measured)
+        self._h.setOptionValue("presolve", "off")
         self._sense = highspy.ObjSense
         self._ok = highspy.HighsModelStatus.kOptimal
         csc = a_eq.tocsc()
@@ -208,9 +213,10 @@ class _quiet_stdout:
 
 def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
                    shown: np.ndarray, protected: list[tuple[str, np.ndarray]], *,
-                   item: str, witnesses: int = 6, seed: int = 0,
+                   item: str, witnesses: int = 2, seed: int = 0,
                    atom_site: np.ndarray | None = None,
-                   atom_role: np.ndarray | None = None) -> list[IntervalLeak]:
+                   atom_role: np.ndarray | None = None,
+                   measures: np.ndarray | None = None) -> list[IntervalLeak]:
     """Protected sets whose answer counts the shown groups pin to one value (one item).
 
     Parameters
@@ -235,6 +241,13 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
         The site and role of each atom. With them, sets within one site are first given
         room by exchanges between two sites, two roles and two answers that keep every
         published total (:func:`_exchange_room`), which costs no linear programme.
+    measures : numpy.ndarray, shape (o, m), optional
+        What a shown group publishes of its counts: ``counts @ measures`` added up over
+        its atoms. Default: every count (the identity). For a mean and a standard
+        deviation of scores ``w`` (the group's n being known), ``[w, w**2]``
+        (:func:`score_measures`). The protected figures are still the sets' counts of
+        every option; a shown group's 0 (or everyone) on an option is then what its own
+        published figures pin (:func:`_own_pins`).
 
     Returns
     -------
@@ -262,10 +275,13 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
     if not protected:
         return []
     a, o = counts.shape
-    # x[atom * o + option]; published group totals per option, then every atom's size
+    # x[atom * o + option]; published group totals per measure, then every atom's size
     eye_o = np.eye(o)
-    published = groups @ counts  # groups x options
-    n_group_rows = groups.shape[0] * o
+    pub = eye_o if measures is None else np.asarray(measures, dtype=float).reshape(o, -1)
+    m = pub.shape[1]
+    published = groups @ counts @ pub  # groups x measures
+    lp_groups, origin = _sparse_span(groups)
+    n_group_rows = lp_groups.shape[0] * m
     model = None
 
     def solve(c, maximize=False):
@@ -273,9 +289,10 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
         if model is None:  # built only when a cell needs a linear programme
             from scipy.sparse import identity, kron
 
-            blocks = [kron(csr_matrix(groups), identity(o)),
+            blocks = [kron(csr_matrix(lp_groups), csr_matrix(pub.T)),
                       kron(identity(a), csr_matrix(np.ones((1, o))))]
-            model = _Model(vstack(blocks), np.concatenate([published.ravel(), sizes]),
+            model = _Model(vstack(blocks),
+                           np.concatenate([(lp_groups @ counts @ pub).ravel(), sizes]),
                            np.repeat(sizes, o))
         return model.solve(c, maximize=maximize)
 
@@ -286,8 +303,13 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
     # implied by shown groups that answered 0 (or all answered) on that option and
     # together hold the whole set: every atom of the set lies in one of them
     group_n = groups @ sizes
-    zero_atoms = (groups.T @ (published == 0)) > 0  # atoms x options
-    all_atoms = (groups.T @ (published == group_n[:, None])) > 0
+    if measures is None:
+        zero_known = published == 0  # groups x options
+        all_known = published == group_n[:, None]
+    else:
+        zero_known, all_known = _own_pins(published, group_n, pub)
+    zero_atoms = (groups.T @ zero_known) > 0  # atoms x options
+    all_atoms = (groups.T @ all_known) > 0
     zero_in = (sets @ ~zero_atoms) == 0  # sets x options: no atom of the set uncovered
     all_in = (sets @ ~all_atoms) == 0
     todo = ~(((values == 0) & zero_in) | ((values == set_sizes[:, None]) & all_in))
@@ -334,13 +356,121 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
             continue  # at least two whole values are possible
         used: set[int] = set()
         for res in (low, high):
-            marg = res[2][:n_group_rows].reshape(-1, o)
-            used.update(int(shown_rows[r]) for r in np.flatnonzero(
-                np.abs(marg).max(axis=1) > 1e-9))
+            marg = res[2][:n_group_rows].reshape(-1, m)
+            used.update(int(shown_rows[g]) for r in np.flatnonzero(
+                np.abs(marg).max(axis=1) > 1e-9) for g in origin[r])
         leaks.append(IntervalLeak(item=str(item), option=options[opt],
                                   what=protected[s_idx][0], value=int(round(values[s_idx, opt])),
                                   groups=tuple(sorted(used))))
     return leaks
+
+
+def _sparse_span(groups: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
+    """The same constraints as the shown groups, in fewer and sparser rows.
+
+    A reader who knows the figures of everyone (a row of all atoms) and of "all other
+    sites" knows the site's too: every figure is a sum over atoms, so any row can be
+    replaced by its complement once a row of all atoms is shown, without changing what
+    the figures pin. Rows holding more than half the atoms are so replaced, then rows
+    that are the same are kept once. "All other sites" rows are nearly full, so this
+    takes most of the nonzeros out of the linear programmes.
+
+    Returns
+    -------
+    (numpy.ndarray, list of list of int)
+        The rows for the linear programmes (0/1, shape (r, atoms)), and for each the
+        original rows it stands for (a complement stands for the row and the full one),
+        so that a bound's binding rows can be named as published groups.
+    """
+    rows = np.asarray(groups, dtype=float).copy()
+    origin = [[i] for i in range(len(rows))]
+    full = np.flatnonzero(rows.all(axis=1))
+    if len(full):
+        f = int(full[0])
+        for i in np.flatnonzero(rows.sum(axis=1) > rows.shape[1] / 2):
+            if not rows[i].all():
+                rows[i] = 1.0 - rows[i]
+                origin[i] = [int(i), f]
+    seen: dict[bytes, int] = {}
+    keep: list[int] = []
+    merged: list[list[int]] = []
+    for i, row in enumerate(rows):
+        key = row.astype(bool).tobytes()
+        if key in seen:
+            merged[seen[key]] = sorted(set(merged[seen[key]]) | set(origin[i]))
+            continue
+        seen[key] = len(keep)
+        keep.append(i)
+        merged.append(list(origin[i]))
+    return rows[keep], merged
+
+
+def _own_pins(published: np.ndarray, group_n: np.ndarray, pub: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """What each shown group's own figures say of its counts: (zero, everyone), each of
+    shape (groups, options), True where the group's count of the option can only be 0
+    (or only its n) given its n and its published measures.
+
+    The group's counts ``x >= 0`` with ``sum(x) = n`` and ``x @ pub = published`` form a
+    polytope whose vertices are basic solutions: ``m + 1`` options solved for, the others
+    0. Every vertex is enumerated (for a 1-4 scale and a mean and SD: 4 systems of 3
+    equations per group), and a count is pinned when it has the same value at every
+    feasible vertex.
+    """
+    from itertools import combinations
+
+    g, m = published.shape
+    o = pub.shape[0]
+    rhs = np.column_stack([group_n, published])  # g x (m+1)
+    lo = np.full((g, o), np.inf)
+    hi = np.full((g, o), -np.inf)
+    design = np.vstack([np.ones(o), pub.T])  # (m+1) x o
+    for basis in combinations(range(o), min(m + 1, o)):
+        sub = design[:, basis]
+        if sub.shape[0] != sub.shape[1] or abs(np.linalg.det(sub)) < 1e-12:
+            continue
+        sol = np.linalg.solve(sub, rhs.T).T  # g x len(basis)
+        ok = (sol > -1e-7).all(axis=1)
+        x = np.zeros((g, o))
+        x[:, basis] = sol
+        lo = np.where(ok[:, None], np.minimum(lo, x), lo)
+        hi = np.where(ok[:, None], np.maximum(hi, x), hi)
+    found = np.isfinite(lo)
+    return (found & (hi < 1 - 1e-7)), (found & (lo > group_n[:, None] - 1 + 1e-7))
+
+
+def score_counts(data: pd.DataFrame, atoms: pd.DataFrame, scale: list[int], *,
+                 value: str = "importance") -> tuple[dict[str, np.ndarray], list[str]]:
+    """Counts of each importance score per atom, for every item (one pass over the table).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table; ``value`` whole scores (missing where not answered).
+    atoms : pandas.DataFrame
+        :func:`peerlib.disclosure.mask.atoms_table`.
+    scale : list of int
+        The scale's scores (the codebook's importance codes); scores in the data outside
+        it are added, so every answer is counted.
+
+    Returns
+    -------
+    (dict of str to numpy.ndarray, list of str)
+        As :func:`answer_counts`: item -> counts of shape (atoms, scores), and the scores
+        as text in ascending order.
+    """
+    scores = pd.to_numeric(data[value], errors="coerce")
+    levels = sorted({int(v) for v in scale} | {int(v) for v in scores.dropna().unique()})
+    codes = pd.Categorical(scores.astype("Int64").astype("string"),
+                           categories=[str(v) for v in levels])
+    return answer_counts(data.assign(_score=codes), atoms, response="_score")
+
+
+def score_measures(scores: list[float]) -> np.ndarray:
+    """What a mean and a standard deviation publish of a group's counts of each score
+    (with its n): the sum of scores and the sum of their squares, shape (scores, 2)."""
+    w = np.asarray(scores, dtype=float)
+    return np.column_stack([w, w ** 2])
 
 
 def _exchange_room(counts: np.ndarray, atom_site: np.ndarray, atom_role: np.ndarray,

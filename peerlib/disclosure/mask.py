@@ -27,7 +27,9 @@ theme counts), this module collects every group that any report of the batch pub
   cross-site breakdown (a role, a sector) whose figures pin one is hidden for that item
   before a site's own figures, and the exact check is run again. The same is done for who
   answered each item's importance question (answered or not, per small set), since a
-  group's importance ``n`` with its known size gives its count of missing answers.
+  group's importance ``n`` with its known size gives its count of missing answers, and for
+  what a small set rated: a shown mean and SD with the group's ``n`` are its sum of scores
+  and its sum of squared scores, which bound every small set's count of each score.
 
 Groups that are published whatever the mask says (*forced*: the study's sample composition
 at sector level, which DESIGN.md shows as is; the number of participants with a coded
@@ -64,13 +66,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .intervals import answer_counts, answered_counts, interval_leaks
+from .intervals import (answer_counts, answered_counts, interval_leaks, score_counts,
+                        score_measures)
 from .policy import DEFAULT_POLICY, DisclosurePolicy
 
 __all__ = [
     "STATISTICS",
     "SITE_ATTRIBUTES",
     "site_attributes",
+    "importance_scale",
     "MASK_COLUMNS",
     "union_key",
     "atoms_table",
@@ -660,14 +664,19 @@ def _in_people(decisions: dict, atoms: pd.DataFrame, member: _Members) -> dict:
 
 
 def _pinned_partners(counts: np.ndarray, options: list[str], atoms: pd.DataFrame,
-                     member: _Members, decisions: dict, k: int, item: str) -> set[str]:
+                     member: _Members, decisions: dict, k: int, item: str, *,
+                     sizes: np.ndarray | None = None,
+                     measures: np.ndarray | None = None) -> set[str]:
     """Shown groups of one item's family to hide so that no protected set's count is
     pinned by bounds (:mod:`.intervals`): for each pinned count, one of the shown groups
     whose figures pin it (a cross-site breakdown before a site's own figures, then the
     smallest). ``counts`` (atoms x options) are the item's "Is this happening here?"
     answers (:func:`.intervals.answer_counts`) or who answered its importance question
-    (:func:`.intervals.answered_counts`); ``decisions`` count people."""
-    sizes = atoms["participants"].to_numpy()
+    (:func:`.intervals.answered_counts`); ``decisions`` count people. For importance
+    scores (:func:`.intervals.score_counts`, whose shown groups publish a mean and an SD:
+    ``measures``), ``sizes`` are the answers per atom, which ``decisions`` and ``k``
+    count too."""
+    sizes = atoms["participants"].to_numpy() if sizes is None else np.asarray(sizes)
     protected = _protected_sets(atoms, member, decisions, k, sizes)
     keys = [key for key, (h, _, n) in decisions.items() if not h and n > 0]
     if not protected or not keys:
@@ -677,12 +686,27 @@ def _pinned_partners(counts: np.ndarray, options: list[str], atoms: pd.DataFrame
     picks: set[str] = set()
     for leak in interval_leaks(counts, options, sizes, shown, protected, item=item,
                                atom_site=atoms["site_id"].to_numpy(),
-                               atom_role=atoms["role"].to_numpy()):
+                               atom_role=atoms["role"].to_numpy(), measures=measures):
         used = [keys[g] for g in leak.groups]
         if used and not picks & set(used):
             picks.add(min(used, key=lambda key: (_PIN_ORDER.get(key.partition(":")[0], 5),
                                                  n_of[key], key)))
     return picks
+
+
+def importance_scale(data: pd.DataFrame) -> list[int]:
+    """The importance scale's scores (codes) of the codebook the data was prepared with
+    (``data.attrs["codebook_path"]``, set by :func:`peerlib.load_prepared`), else of the
+    packaged codebook.
+
+    Returns
+    -------
+    list of int
+        Ascending, e.g. ``[1, 2, 3, 4]``.
+    """
+    from ..codebook import load_codebook
+
+    return sorted(load_codebook(data.attrs.get("codebook_path") or None).importance_labels)
 
 
 def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
@@ -774,10 +798,15 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
     hidden_size = {key for (stat, _, key), (h, _, _) in decisions.items()
                    if stat == "participants" and h}
     # and bounds again: who answered (an importance n of a group whose size is known is its
-    # count of missing answers too) must not be pinned for a small set either
+    # count of missing answers too) must not be pinned for a small set either, nor what a
+    # small set answered (a shown mean and SD with n give a group's sum of scores and of
+    # their squares)
+    scores, score_options = score_counts(data, atoms, importance_scale(data))
+    moments = score_measures([float(v) for v in score_options])
     for item in _items(data):
         col = f"importance:{item}"
-        sig = atoms[col].to_numpy().tobytes()
+        given = scores.get(str(item), np.zeros((len(atoms), len(score_options))))
+        sig = atoms[col].to_numpy().tobytes() + given.tobytes()
         if sig not in cache:
             hide = set(hidden_size)
             dec = solve("importance", item, col, policy.mean_k, prefer=base_hidden, hide=hide)
@@ -785,6 +814,9 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
             for _ in range(len(dec) + 1):
                 more = _pinned_partners(counts, options, atoms, member,
                                         _in_people(dec, atoms, member), policy.k, item)
+                more |= _pinned_partners(given, score_options, atoms, member, dec,
+                                         policy.mean_k, item, sizes=atoms[col].to_numpy(),
+                                         measures=moments)
                 if not more - hide:
                     break
                 hide |= more

@@ -318,8 +318,8 @@ def batch_mask_table(data_dir: str | Path, policy: DisclosurePolicy,
 class _MaskCache:
     """The last batch mask of a prepared-data folder, kept in ``<data_dir>/cache/`` (never
     published) under a key made of everything the mask is computed from: the prepared table
-    itself, the policy, the sites with a report, the participants with coded transcripts
-    and the disclosure code. An unchanged rerun reads it instead of solving again (the
+    itself, the policy, the sites with a report, the participants with coded transcripts,
+    the importance scale and the disclosure code. An unchanged rerun reads it instead of solving again (the
     interval step takes seconds); any change gives another key, and the old file is
     replaced. A damaged or unreadable cache file is ignored."""
 
@@ -333,7 +333,7 @@ class _MaskCache:
         digest = hashlib.sha256()
         digest.update(pd.util.hash_pandas_object(data, index=False).values.tobytes())
         digest.update(repr((policy, site_ids, None if coded is None else sorted(
-            str(c) for c in coded))).encode("utf-8"))
+            str(c) for c in coded), disclosure.importance_scale(data))).encode("utf-8"))
         for path in sorted(Path(disclosure.__file__).parent.glob("*.py")):
             digest.update(path.read_bytes())
         self.key = digest.hexdigest()[:32]
