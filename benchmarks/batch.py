@@ -194,10 +194,10 @@ def floor(root: Path, sites: list[str], workers: int) -> dict:
 import json, os, resource, sys, time
 import psutil
 t0 = resource.getrusage(resource.RUSAGE_SELF)
+from peerlib.batch.kernel import WarmKernel, worker_environment
+worker_environment({str(root)!r})  # first, as a batch worker does
 import nbformat, papermill
 from peerlib.batch import TEMPLATES, export_html
-from peerlib.batch.kernel import WarmKernel, worker_environment
-worker_environment({str(root)!r})
 t1 = resource.getrusage(resource.RUSAGE_SELF)
 worker_imports = (t1.ru_utime + t1.ru_stime) - (t0.ru_utime + t0.ru_stime)
 root = {str(root)!r}
