@@ -12,11 +12,17 @@ install: $(STAMP) git-filter
 
 # The exact versions (and hashes) of every library come from the lock file committed with the
 # project: installed with uv (itself a pinned package of the lock, installed from PyPI).
+# Bytecode is compiled once here (as pip does by default; uv does not): a batch starts
+# several Python processes, and where Python writes no bytecode of its own
+# (PYTHONDONTWRITEBYTECODE, a read-only shared install on a cluster) each of them would
+# otherwise compile pandas, scipy, plotly and matplotlib from source again.
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "$$(grep -m1 '^uv==' $(LOCK) | cut -d' ' -f1)"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes -r $(LOCK)
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --require-hashes \
+	    -r $(LOCK)
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q peerlib >/dev/null
 	touch $(STAMP)
 
 # Refresh the lock after changing the dependencies in pyproject.toml (then commit it; also

@@ -9,8 +9,9 @@ Printed side by side from one run, alternating the contenders round by round (me
   ``PREVIOUS`` below, checked out into a temporary folder);
 - **new**: ``peerlib reports --force`` of this checkout (warm kernels, one per worker);
 - **rerun**: ``peerlib reports`` again with nothing changed (every report reused);
-- **floor**: imports once per worker + the cells' own work + one export per report, divided
-  by the workers (measured in one warm kernel: kernel CPU per notebook, export CPU here).
+- **floor**: imports once per worker + the batch's disclosure mask once + the cells' own work
+  + one export per report, divided by the workers (measured in one warm kernel: kernel CPU
+  per notebook, export CPU here; every notebook reads the one mask, as in the batch).
 
 Wall seconds, CPU seconds of the whole process tree (``getrusage`` of waited-for children:
 the batch, its workers and their kernels) and peak memory (sum of the tree's resident
@@ -193,13 +194,30 @@ def floor(root: Path, sites: list[str], workers: int) -> dict:
 import json, os, resource, sys, time
 import psutil
 t0 = resource.getrusage(resource.RUSAGE_SELF)
+from peerlib.batch.kernel import WarmKernel, worker_environment
+worker_environment({str(root)!r})  # first, as a batch worker does
 import nbformat, papermill
 from peerlib.batch import TEMPLATES, export_html
-from peerlib.batch.kernel import WarmKernel, worker_environment
-worker_environment({str(root)!r})
 t1 = resource.getrusage(resource.RUSAGE_SELF)
 worker_imports = (t1.ru_utime + t1.ru_stime) - (t0.ru_utime + t0.ru_stime)
 root = {str(root)!r}
+# the batch's one disclosure mask, computed once as peerlib reports does (every notebook
+# reads it; without it each notebook would compute the whole mask again)
+from peerlib.disclosure import get_policy
+from peerlib.disclosure.mask import write_mask
+from peerlib.part1.prepare import load_prepared, load_sites, with_site_attributes
+from peerlib.reporting.tables import batch_mask_table
+m0 = resource.getrusage(resource.RUSAGE_SELF)
+data_dir = os.path.join(root, 'data', 'processed')
+register = load_sites(data_dir)
+mask_file = os.path.join(root, 'floor-mask.parquet')
+write_mask(batch_mask_table(data_dir, get_policy('default'), list(register['site_id'].astype(str)),
+                            data=with_site_attributes(load_prepared(data_dir), register),
+                            framework=os.path.exists(os.path.join(data_dir,
+                                                                  'coded_segments.parquet'))),
+           mask_file)
+m1 = resource.getrusage(resource.RUSAGE_SELF)
+mask_cpu = (m1.ru_utime + m1.ru_stime) - (m0.ru_utime + m0.ru_stime)
 k = WarmKernel(root)
 k.start()
 kproc = psutil.Process(k.km.provisioner.pid)
@@ -215,10 +233,13 @@ while True:
     r = k._run(k.kc.get_shell_msg(timeout=600))
     if r['parent_header'].get('msg_id') == msg: break
 kernel_imports = kcpu()
-jobs = [("data_quality", {{}})] + [("site", {{"site_id": s}}) for s in {sites!r}]
+jobs = [("data_quality", {{}})] + [("site", {{"site_id": s, "pack_path": os.path.join(
+    root, 'floor-packs', s + '.pdf')}}) for s in {sites!r}]
 jobs += [("cross_site", {{"figures_dir": os.path.join(root, 'floor-figures')}})]
 if os.path.exists(os.path.join(root, 'data', 'processed', 'coded_segments.parquet')):
     jobs += [("framework", {{"excel_path": os.path.join(root, 'floor.xlsx')}})]
+for _, params in jobs:
+    params["disclosure_mask"] = mask_file
 cells = export = 0.0
 per = {{}}
 for kind, params in jobs:
@@ -234,18 +255,23 @@ for kind, params in jobs:
     export += (e1.ru_utime + e1.ru_stime) - (e0.ru_utime + e0.ru_stime)
 k.shutdown()
 print(json.dumps({{"worker_imports": worker_imports, "kernel_imports": kernel_imports,
-                  "cells": cells, "export": export, "per_kind": per}}))
+                  "mask": mask_cpu, "cells": cells, "export": export, "per_kind": per}}))
 """
     env = _env(root)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True)
     parts = json.loads(out.stdout.strip().splitlines()[-1])
-    cpu = workers * (parts["worker_imports"] + parts["kernel_imports"]) + parts["cells"] + \
-        parts["export"]
+    cpu = workers * (parts["worker_imports"] + parts["kernel_imports"]) + parts["mask"] + \
+        parts["cells"] + parts["export"]
     return {"wall": cpu / workers, "cpu": cpu, "peak_mb": float("nan"), "parts": parts}
 
 
 # --------------------------------------------------------------------------- printing
+def _per_kind(parts: dict) -> str:
+    """The floor's cells per kind of report: total CPU seconds and count."""
+    return ", ".join(f"{kind} {sum(v):.2f}/{len(v)}" for kind, v in parts["per_kind"].items())
+
+
 def table(title: str, rows: dict[str, dict], base: str = "new") -> None:
     print(f"\n{title}")
     print(f"  {'':<44}{'wall s':>9}{'CPU s':>9}{'peak MB':>9}{'wall/new':>10}"
@@ -303,7 +329,8 @@ def demo(rounds: int, jobs: int, tmp: Path, tree: Path | None) -> dict:
           f" s wall (target < 3 s)")
     p = fl["parts"]
     print(f"  floor parts (CPU s): worker imports {p['worker_imports']:.2f}, kernel start + "
-          f"imports {p['kernel_imports']:.2f}, cells {p['cells']:.2f}, export {p['export']:.2f}")
+          f"imports {p['kernel_imports']:.2f}, mask once {p['mask']:.2f}, cells "
+          f"{p['cells']:.2f} ({_per_kind(p)}), export {p['export']:.2f}")
     sizes(root / "reports")
     return rows
 
@@ -347,6 +374,7 @@ def trial(jobs: int, tmp: Path, tree: Path | None, sample: int, n_sites: int) ->
     per = fl["parts"]["per_kind"]
     site_cells = statistics.median(per["site"])
     fl_cpu = (jobs * (fl["parts"]["worker_imports"] + fl["parts"]["kernel_imports"]) +
+              fl["parts"]["mask"] +
               sum(sum(v) for k, v in per.items() if k != "site") + site_cells * len(sites) +
               fl["parts"]["export"] / (len(few) + 3) * (len(sites) + 3))
     rows[f"floor (site work from {sample} sites)"] = {"wall": fl_cpu / jobs, "cpu": fl_cpu,

@@ -106,8 +106,12 @@ def coding_units(segments: pd.DataFrame, *, unit: str = "character",
     coders = sorted(seg["coder"].astype(str).unique())
     code_list = list(codes) if codes is not None else list(
         dict.fromkeys(seg["code_path"].astype(str)))
+    code_index = {code: i for i, code in enumerate(code_list)}
+    coder_index = {coder: j for j, coder in enumerate(coders)}
     frames = []
     for doc, dsub in seg.groupby("document", sort=True):
+        if not code_list:
+            continue
         extent = int(dsub["end"].max())
         if unit == "character":
             starts = np.arange(extent)
@@ -116,20 +120,23 @@ def coding_units(segments: pd.DataFrame, *, unit: str = "character",
             cuts = np.unique(np.concatenate([[0, extent], dsub["start"].to_numpy(int),
                                              dsub["end"].to_numpy(int)]))
             starts, ends = cuts[:-1], cuts[1:]
+        # values[code, coder, unit]: 1 where the coder's segment with the code overlaps the
+        # unit, 0 elsewhere; NaN for a coder who did not code the document
+        values = np.zeros((len(code_list), len(coders), len(starts)))
+        for code, coder, a, b in zip(dsub["code_path"].astype(str), dsub["coder"].astype(str),
+                                     dsub["start"].to_numpy(int), dsub["end"].to_numpy(int)):
+            if code in code_index:
+                values[code_index[code], coder_index[coder], (starts < b) & (ends > a)] = 1.0
         present = set(dsub["coder"].astype(str))
-        for code in code_list:
-            block = {"code_path": code, "document": doc, "unit_start": starts}
-            csub = dsub[dsub["code_path"].astype(str) == code]
-            for coder in coders:
-                if coder not in present:
-                    block[coder] = np.full(len(starts), np.nan)
-                    continue
-                values = np.zeros(len(starts))
-                for a, b in csub.loc[csub["coder"].astype(str) == coder,
-                                     ["start", "end"]].to_numpy(int):
-                    values[(starts < b) & (ends > a)] = 1.0  # unit overlaps the segment
-                block[coder] = values
-            frames.append(pd.DataFrame(block))
+        for coder in coders:
+            if coder not in present:
+                values[:, coder_index[coder], :] = np.nan
+        block = {"code_path": [code for code in code_list for _ in range(len(starts))],
+                 "document": [doc] * (len(code_list) * len(starts)),
+                 "unit_start": np.tile(starts, len(code_list))}
+        for coder in coders:
+            block[coder] = values[:, coder_index[coder], :].ravel()
+        frames.append(pd.DataFrame(block))
     if not frames:
         return pd.DataFrame(columns=["code_path", "document", "unit_start"] + coders)
     return pd.concat(frames, ignore_index=True)
@@ -351,12 +358,15 @@ def _agreement_table(units: pd.DataFrame, coders: list[str], codes: list[str] | 
                 for c in code_list + [OVERALL]]
         return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
     rows = []
+    paths = units["code_path"].astype(str)
+    values = units[coders].to_numpy(float)
+    by_code = paths.groupby(paths, sort=False).indices  # code -> row positions
+    empty = np.array([], dtype=int)
     for code in code_list:
-        sub = units[units["code_path"].astype(str) == code]
         rows.append({"code_path": code, "n_documents": n_docs,
-                     **_stats(sub[coders].to_numpy(float).T, coders), "unit": unit})
+                     **_stats(values[by_code.get(code, empty)].T, coders), "unit": unit})
     used = [r["code_path"] for r in rows if r["n_units_coded"] > 0]
-    pooled = units[units["code_path"].astype(str).isin(used)]
+    pooled = units[paths.isin(used)]
     if len(pooled):
         rows.append({"code_path": OVERALL, "n_documents": n_docs,
                      **_stats(pooled[coders].to_numpy(float).T, coders), "unit": unit})
@@ -478,9 +488,9 @@ def agreement_intervals(segments: pd.DataFrame, *, unit: str = "character",
     used_pool = [c for c, n in zip(base["code_path"], base["n_units_coded"])
                  if c != OVERALL and n > 0]
     tail = (1 - float(confidence)) / 2
+    paths = units["code_path"].astype(str)
     for i, row in enumerate(base["code_path"]):
-        sub = units[units["code_path"].astype(str).isin(used_pool)] if row == OVERALL \
-            else units[units["code_path"].astype(str) == row]
+        sub = units[paths.isin(used_pool)] if row == OVERALL else units[paths == row]
         if not len(sub):
             continue
         stats = _per_document(sub, coders, docs)

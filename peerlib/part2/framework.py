@@ -134,19 +134,18 @@ def _cases(segments: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     return cases.reindex(columns=CASE_COLUMNS).astype("string").reset_index(drop=True)
 
 
-def _cell(sub: pd.DataFrame) -> str:
-    parts = [f"\u201c{rec.text}\u201d [{_reference(rec)}]"
-             for rec in sub.drop_duplicates(["document", "start", "end", "text"])
-             .itertuples(index=False)]
-    return EXCERPT_SEPARATOR.join(parts)
-
-
 def _chart(segments: pd.DataFrame, people: pd.DataFrame, key: pd.Series,
            columns: list[str], cases: pd.DataFrame | None = None) -> pd.DataFrame:
     cases = _cases(segments, people) if cases is None else cases
     coded = segments.dropna(subset=["participant_id"]).assign(_col=key)
-    cells = {(pid, col): _cell(sub) for (pid, col), sub in
-             coded.groupby(["participant_id", "_col"], sort=False)}
+    # A cell: the participant's distinct excerpts under the column, in order of first
+    # appearance, each with its reference (one pass over the table, not one per cell).
+    coded = coded.drop_duplicates(["participant_id", "_col", "document", "start", "end",
+                                   "text"])
+    coded = coded.assign(_excerpt=[f"\u201c{rec.text}\u201d [{_reference(rec)}]"
+                                   for rec in coded.itertuples(index=False)])
+    cells = {(pid, col): EXCERPT_SEPARATOR.join(excerpts) for (pid, col), excerpts in
+             coded.groupby(["participant_id", "_col"], sort=False)["_excerpt"]}
     out = cases.copy()
     for col in columns:
         out[col] = pd.array([cells.get((pid, col), "") for pid in out["participant_id"]],

@@ -19,6 +19,7 @@ import functools
 import gzip
 import json
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -332,6 +333,23 @@ def _has_charts(nb) -> bool:
     return False
 
 
+_EXPORTERS = threading.local()
+
+
+def _exporter():
+    """The HTML exporter of this thread (a batch worker exports report after report: the
+    templates are compiled once; each page's data comes with its notebook, as resources).
+    One per thread, as a Dask worker may export from several threads at once."""
+    exporter = getattr(_EXPORTERS, "exporter", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = _EXPORTERS.exporter = HTMLExporter(
+            template_name="peerwork", extra_template_basedirs=[str(TEMPLATE_DIR)],
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    return exporter
+
+
 def export_html(nb, *, provenance: dict, title: str) -> str:
     """Export an executed notebook to one self-contained, offline HTML page without code.
 
@@ -356,11 +374,8 @@ def export_html(nb, *, provenance: dict, title: str) -> str:
         charts; no script or stylesheet is loaded from the network.
     """
     import nbformat
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="peerwork", extra_template_basedirs=[
-        str(TEMPLATE_DIR)], exclude_input=True, exclude_input_prompt=True,
-        exclude_output_prompt=True)
+    exporter = _exporter()
     info = dict(provenance)
     if _has_charts(nb):
         info["plotly"] = packed_plotly_js()

@@ -98,14 +98,16 @@ def diverging_rows(dist: pd.DataFrame, *, group: str | None = None, k: int,
         groups = list(dict.fromkeys(data["_group"]))
     levels = [str(v) for v in (data[response].cat.categories if isinstance(
         data[response].dtype, pd.CategoricalDtype) else HAPPENING_COLOURS)]
-    items = list(dict.fromkeys(data[item].astype(str)))
+    data["_item"] = data[item].astype(str)
+    items = list(dict.fromkeys(data["_item"]))
     hidden_col = data["suppressed"].astype(bool) if "suppressed" in data else pd.Series(
         False, index=data.index)
+    parts = dict(iter(data.groupby(["_item", "_group"], sort=False)))
     rows = []
     for it in items:
         for g in groups:
-            sub = data[(data[item].astype(str) == it) & (data["_group"] == g)]
-            if sub.empty:
+            sub = parts.get((it, g))
+            if sub is None or sub.empty:
                 continue
             first = sub.iloc[0]
             hidden = bool(hidden_col[sub.index].any()) or sub["percent"].isna().all()

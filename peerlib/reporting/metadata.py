@@ -96,10 +96,26 @@ def disclosure_block(cells: list[dict] | None, caption: str = "") -> str:
     return f'<script type="application/json" class="peerwork-disclosure">{text}</script>'
 
 
+class _Cells(list):
+    """The cell records attached to a table, shared by the tables derived from it.
+
+    pandas deep-copies ``attrs`` into every frame or column it derives (each column read,
+    slice, ``copy``...), which for a table with a few hundred records cost more than the
+    table's own work. The records are never changed once attached (every writer builds new
+    ones), so a derived table may share them: a deep copy returns the same list.
+    """
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 def with_cells(frame: pd.DataFrame, cells: list[dict] | None) -> pd.DataFrame:
-    """Attach the disclosure metadata of a display table (in place; returns ``frame``)."""
+    """Attach the disclosure metadata of a display table (in place; returns ``frame``).
+
+    The records are attached as they are and must not be changed afterwards: tables
+    derived from ``frame`` share them."""
     if cells is not None:
-        frame.attrs[DISCLOSURE_ATTR] = cells
+        frame.attrs[DISCLOSURE_ATTR] = cells if isinstance(cells, _Cells) else _Cells(cells)
     return frame
 
 

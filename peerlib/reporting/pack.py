@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +25,7 @@ from ..disclosure import DEFAULT_MIN_GROUP_SIZE, DisclosureMask, check_min_group
 from . import grids, keypoints, likert, shown, tables
 
 __all__ = ["MAX_QUOTES", "pack_content", "render_pack", "pack_path", "write_site_pack",
-           "pack_note"]
+           "pack_note", "site_shown_tables"]
 
 #: Quotes in a pack at most (one per code, first codes of the codebook).
 MAX_QUOTES = 4
@@ -144,7 +145,8 @@ def _quotes(data: pd.DataFrame, site_id: str, k: int, data_dir, mask) -> pd.Data
 
 
 def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP_SIZE,
-                 data_dir: str | Path = "", mask: DisclosureMask | None = None) -> dict | None:
+                 data_dir: str | Path = "", mask: DisclosureMask | None = None,
+                 shown_tables: Mapping[str, pd.DataFrame] | None = None) -> dict | None:
     """Everything a site's pack shows, as plain data (the same masked tables as the report).
 
     Parameters
@@ -163,6 +165,11 @@ def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP
         the same mask computed from ``data``. The pack hides exactly what the site's HTML
         report hides (the same functions, the same mask), so that no figure withheld in one
         published file is printed in another.
+    shown_tables : mapping, optional
+        The site report's own shown tables, so that the pack prints exactly them and they
+        are not computed twice: ``happening``, ``importance``, ``ipa``, ``points`` and
+        ``bars`` as the site report template computes them (its first cells) from ``data``
+        and ``mask`` with the short item labels. Default: computed here the same way.
 
     Returns
     -------
@@ -185,12 +192,10 @@ def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP
     labels = tables.item_labels(data_dir)
     cb = tables.prepared_codebook(data_dir)
     # the shown tables (counts as the policy shows them), as the site's HTML report
-    policy = mask.policy
-    happening = shown.shown_happening(tables.site_happening(data, sid, mask=mask), policy)
-    importance = shown.shown_importance(tables.site_importance(data, sid, mask=mask), policy)
-    ipa = shown.shown_ipa(tables.site_ipa(data, sid, mask=mask), policy)
-    points = keypoints.site_key_points(happening, importance, ipa, k=k, labels=labels,
-                                       n_site=n_site)
+    if shown_tables is None:
+        shown_tables = site_shown_tables(data, sid, mask=mask, labels=labels, n_site=n_site)
+    happening, importance, ipa, points = (shown_tables[name] for name in
+                                          ("happening", "importance", "ipa", "points"))
     wording = dict(zip(cb.items["item_id"].astype(str), cb.items["wording"].astype(str)))
     chosen = ipa.dropna(subset=["performance", "importance"])
     chosen = chosen[chosen["quadrant"].astype(str) == "Concentrate here"]
@@ -241,8 +246,45 @@ def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP
         "notes": (tables.small_numbers_note(data, sid, mask=mask) + " The full site report "
                   f"({sid}.html) gives every statement's wording, the tables and the data "
                   "behind them."),
-        "frames": {"happening": happening, "ipa": ipa, "points": points, "labels": labels},
+        "frames": {"happening": happening, "ipa": ipa, "points": points, "labels": labels,
+                   "bars": shown_tables.get("bars")},
     }
+
+
+def site_shown_tables(data: pd.DataFrame, site_id: str, *, mask: DisclosureMask,
+                      labels: Mapping[str, str], n_site: int) -> dict[str, pd.DataFrame]:
+    """A site's shown tables as its report computes them (the pack's default).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table (all sites).
+    site_id : str
+        The site (checked).
+    mask : DisclosureMask
+        The batch's disclosure mask.
+    labels : dict
+        Item id -> short label.
+    n_site : int
+        The site's number of participants.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``happening``, ``importance`` and ``ipa`` (:mod:`peerlib.reporting.shown` of the
+        masked site views), ``points`` (:func:`peerlib.reporting.keypoints.site_key_points`)
+        and ``bars`` (:func:`peerlib.reporting.likert.diverging_rows` of ``happening``).
+    """
+    policy, k = mask.policy, mask.k
+    happening = shown.shown_happening(tables.site_happening(data, site_id, mask=mask), policy)
+    importance = shown.shown_importance(tables.site_importance(data, site_id, mask=mask),
+                                        policy)
+    ipa = shown.shown_ipa(tables.site_ipa(data, site_id, mask=mask), policy)
+    points = keypoints.site_key_points(happening, importance, ipa, k=k, labels=labels,
+                                       n_site=n_site)
+    bars = likert.diverging_rows(happening, group="group", k=k, item_labels=labels)
+    return {"happening": happening, "importance": importance, "ipa": ipa, "points": points,
+            "bars": bars}
 
 
 def render_pack(content: dict) -> bytes:
@@ -266,8 +308,10 @@ def render_pack(content: dict) -> bytes:
     frames = content["frames"]
     with tempfile.TemporaryDirectory(prefix="peerwork-pack-") as tmp:
         folder = Path(tmp)
-        rows = likert.diverging_rows(frames["happening"], group="group",
-                                     k=_k_of(content), item_labels=frames["labels"])
+        rows = frames.get("bars")
+        if rows is None:
+            rows = likert.diverging_rows(frames["happening"], group="group",
+                                         k=_k_of(content), item_labels=frames["labels"])
         figs = {"happening": likert.happening_diverging_static(rows, width=8.0),
                 "ipa": _ipa_figure(frames["ipa"])}
         for name, fig in figs.items():
@@ -300,7 +344,8 @@ def _ipa_figure(ipa: pd.DataFrame):
 
 def write_site_pack(data: pd.DataFrame, site_id: str, path: str | Path = "", *,
                     k: int = DEFAULT_MIN_GROUP_SIZE, data_dir: str | Path = "",
-                    mask: DisclosureMask | None = None) -> Path | None:
+                    mask: DisclosureMask | None = None,
+                    shown_tables: Mapping[str, pd.DataFrame] | None = None) -> Path | None:
     """Write a site's PDF feedback pack (at most 4 A4 pages), replacing it whole.
 
     Parameters
@@ -319,6 +364,8 @@ def write_site_pack(data: pd.DataFrame, site_id: str, path: str | Path = "", *,
         The processed folder ("" = ``data/processed``).
     mask : DisclosureMask, optional
         The batch's disclosure mask, as for :func:`pack_content`.
+    shown_tables : mapping, optional
+        The site report's own shown tables, as for :func:`pack_content`.
 
     Returns
     -------
@@ -332,7 +379,8 @@ def write_site_pack(data: pd.DataFrame, site_id: str, path: str | Path = "", *,
     peerlib.errors.ParameterError
         For an unknown site.
     """
-    content = pack_content(data, site_id, k=k, data_dir=data_dir, mask=mask)
+    content = pack_content(data, site_id, k=k, data_dir=data_dir, mask=mask,
+                           shown_tables=shown_tables)
     target = pack_path(str(site_id), path)
     if content is None:
         target.unlink(missing_ok=True)

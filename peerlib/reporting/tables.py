@@ -119,7 +119,7 @@ def check_site(site_id: object, data_dir: str | Path | None = None) -> dict:
     ParameterError
         When no site has that code; the message lists the codes there are.
     """
-    sites = load_sites(data_dir or None)
+    sites = _load_sites(data_dir)
     codes = list(sites["site_id"].astype(str))
     wanted = str(site_id).strip()
     match = [c for c in codes if c == wanted]
@@ -421,21 +421,42 @@ def load_report_data(data_dir: str | Path | None = None) -> pd.DataFrame:
     FileNotFoundError, ParameterError
         As :func:`peerlib.part1.prepare.load_prepared` (no or damaged prepared data).
     """
+    key = _files_state(data_dir, ("part1_long.parquet", "codebook.yaml", "sites.csv",
+                                  "part1_meta.json"))
+    if key not in _PREPARED:
+        _PREPARED.clear()
+        _PREPARED[key] = load_prepared(data_dir or None)
+    return _PREPARED[key].copy()
+
+
+def _files_state(data_dir: str | Path | None, names: tuple[str, ...]) -> tuple:
+    """A key of prepared files' state: the folder and each file's time and size."""
     from ..paths import project_paths
 
     folder = Path(data_dir) if data_dir else project_paths().processed
     state = []
-    for name in ("part1_long.parquet", "codebook.yaml", "sites.csv", "part1_meta.json"):
+    for name in names:
         try:
             info = (folder / name).stat()
             state.append((name, info.st_mtime_ns, info.st_size))
         except OSError:
             state.append((name, None, None))
-    key = (str(folder.resolve()), tuple(state))
-    if key not in _PREPARED:
-        _PREPARED.clear()
-        _PREPARED[key] = load_prepared(data_dir or None)
-    return _PREPARED[key].copy()
+    return (str(folder.resolve()), tuple(state))
+
+
+#: The prepared site register already read and checked in this process, by file state.
+_SITES: dict = {}
+
+
+def _load_sites(data_dir: str | Path | None = None) -> pd.DataFrame:
+    """:func:`peerlib.part1.prepare.load_sites`, read and checked once per process while
+    the file is unchanged (as :func:`load_report_data`); each call returns its own copy."""
+    key = _files_state(data_dir, ("sites.csv",))
+    if key not in _SITES:
+        sites = load_sites(data_dir or None)  # raises before anything is kept
+        _SITES.clear()
+        _SITES[key] = sites
+    return _SITES[key].copy()
 
 
 # ---------------------------------------------------------------------- display
