@@ -177,6 +177,12 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
                 if n is not None and 0 < n < need and not cell.get("public"):
                     result.fail(name, f"{name}: table '{caption}': {_describe(cell)} shows a "
                                       f"figure for fewer than {need} people")
+                elif stat == "importance" and n == 0 and not cell.get("public") and (
+                        0 < (people := size(("participants", ""), union) or 0) < policy.k):
+                    # no answers from a group of 1 to k-1 people says none of them answered
+                    result.fail(name, f"{name}: table '{caption}': {_describe(cell)} shows "
+                                      f"that none of {people} people (fewer than "
+                                      f"{policy.k}) answered")
                 if union is None:
                     continue
                 shown.setdefault(fam, {}).setdefault(union, []).append((name, caption))

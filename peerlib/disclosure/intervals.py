@@ -467,10 +467,13 @@ def score_counts(data: pd.DataFrame, atoms: pd.DataFrame, scale: list[int], *,
 
 
 def score_measures(scores: list[float]) -> np.ndarray:
-    """What a mean and a standard deviation publish of a group's counts of each score
-    (with its n): the sum of scores and the sum of their squares, shape (scores, 2)."""
+    """What the reports publish of a group's counts of each importance score (with its n):
+    the sum of scores and the sum of their squares (a mean and an SD, or its confidence
+    interval), and the count of the top score (the sector comparison's "Extremely
+    important"), shape (scores, 3). Every shown group is taken to publish all three."""
     w = np.asarray(scores, dtype=float)
-    return np.column_stack([w, w ** 2])
+    top = (w == w.max()).astype(float) if len(w) else w
+    return np.column_stack([w, w ** 2, top])
 
 
 def _exchange_room(counts: np.ndarray, atom_site: np.ndarray, atom_role: np.ndarray,

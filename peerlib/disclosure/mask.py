@@ -808,7 +808,15 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
         given = scores.get(str(item), np.zeros((len(atoms), len(score_options))))
         sig = atoms[col].to_numpy().tobytes() + given.tobytes()
         if sig not in cache:
-            hide = set(hidden_size)
+            # a group of 1 to k-1 people is small whatever its answers: an importance n of
+            # 0 beside its published size says none of them answered (primary)
+            keys = set(by_family.get(f"importance:{item}", cat.iloc[:0])["union"])
+            people = atoms["participants"].to_numpy()
+            answered = atoms[col].to_numpy()
+            empty_small = {key for key in keys
+                           if 0 < people[member(key)].sum() < policy.k
+                           and answered[member(key)].sum() == 0}
+            hide = set(hidden_size) | empty_small
             dec = solve("importance", item, col, policy.mean_k, prefer=base_hidden, hide=hide)
             counts, options = answered_counts(atoms, item)
             for _ in range(len(dec) + 1):
@@ -822,7 +830,8 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
                 hide |= more
                 dec = solve("importance", item, col, policy.mean_k, prefer=base_hidden,
                             hide=hide)
-            cache[sig] = dec
+            cache[sig] = {key: (h, "primary" if key in empty_small and h else r, n)
+                          for key, (h, r, n) in dec.items()}
         for key, dec in cache[sig].items():
             decisions[("importance", item, key)] = dec
     if coded is not None:

@@ -51,9 +51,17 @@ def check_min_group_size(k: object) -> int:
     return value
 
 
-def small_group_label(k: int) -> str:
-    """The text shown instead of a suppressed result: ``"n<5"`` for k = 5."""
-    return f"n<{k}"
+def small_group_label(k: int, rule: object = "primary") -> str:
+    """The text shown instead of a suppressed result: ``"n<5"`` for k = 5 (a small group,
+    rule "primary"), ``"hidden"`` for a group withheld so that a small one cannot be worked
+    out (rule "secondary": its size may well be ``k`` or more, so "n<5" would be untrue).
+
+    Examples
+    --------
+    >>> small_group_label(5), small_group_label(8, "secondary")
+    ('n<5', 'hidden')
+    """
+    return "hidden" if str(rule) == "secondary" else f"n<{k}"
 
 
 def hidden_cells(table: pd.DataFrame, *, n: str, k: int = DEFAULT_MIN_GROUP_SIZE,

@@ -109,6 +109,9 @@ def happening_grid(dist: pd.DataFrame, *, group: str, k: int,
     shares = agreement_shares(dist, group=group, item=item).set_index([item, group])
     asked = dist.groupby([dist[item].astype(str), dist[group].astype(str)],
                          observed=True)["n_asked"].first()
+    rules = (dist.groupby([dist[item].astype(str), dist[group].astype(str)],
+                          observed=True)["rule"].first()
+             if "rule" in dist.columns else pd.Series(dtype=object))
     out = {"Statement": _item_column(items, labels)}
     for g in groups:
         col = []
@@ -118,7 +121,7 @@ def happening_grid(dist: pd.DataFrame, *, group: str, k: int,
                 col.append(f"{r['agree_text']} of {r['n_asked_text']}"
                            + ("" if pd.isna(r["percent"]) else f" ({r['percent']:.0f}%)"))
             elif _asked(asked.get((it, g), 0)):
-                col.append(small_group_label(k))
+                col.append(small_group_label(k, rules.get((it, g), "")))
             else:
                 col.append(DASH)
         out[(names or {}).get(g, g)] = col
@@ -165,7 +168,7 @@ def importance_grid(summary: pd.DataFrame, *, group: str = "group", k: int,
             if r is None or not _asked(r.n):
                 col.append(DASH)
             elif pd.isna(r.mean) or bool(getattr(r, "suppressed", False)):
-                col.append(small_group_label(k))
+                col.append(small_group_label(k, getattr(r, "rule", "")))
             else:
                 n = getattr(r, "n_text", None) or int(r.n)
                 col.append(f"{r.mean:.2f} (n = {n})")
@@ -205,7 +208,7 @@ def ipa_grid(ipa: pd.DataFrame, *, group: str, k: int,
         for it in items:
             r = cells.get((it, g))
             if r is None or pd.isna(r.performance) or pd.isna(r.importance):
-                col.append(small_group_label(k) if r is not None and (
+                col.append(small_group_label(k, getattr(r, "rule", "")) if r is not None and (
                     _asked(r.n_performance) or _asked(r.n_importance)) else DASH)
             else:
                 col.append(f"{r.quadrant} (performance {r.performance:.0f}, importance "

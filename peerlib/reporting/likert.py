@@ -116,9 +116,10 @@ def diverging_rows(dist: pd.DataFrame, *, group: str | None = None, k: int,
             n = (first["n_asked_text"] if "n_asked_text" in sub.columns
                  else str(int(first["n_asked"])) if pd.notna(first["n_asked"]) else "")
             text = (item_labels or {}).get(it)
+            label = small_group_label(k, first["rule"] if "rule" in sub.columns else "")
             rec = {"item_id": it, "group": g, "label": f"{it} {text}" if text else it,
-                   "n_asked": small_group_label(k) if hidden else n, "hidden": hidden}
-            rec["bar"] = f"{g} ({small_group_label(k)})" if hidden else f"{g} (n = {n})"
+                   "n_asked": label if hidden else n, "hidden": hidden}
+            rec["bar"] = f"{g} ({label})" if hidden else f"{g} (n = {n})"
             by_level = {str(getattr(r, response)): r for r in sub.itertuples(index=False)}
             for level in levels:
                 r = by_level.get(level)

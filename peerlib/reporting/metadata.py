@@ -168,12 +168,27 @@ def ipa_cells(ipa: pd.DataFrame, *, item: str = "item_id") -> list[dict] | None:
     """The metadata of a masked Importance-Performance view
     (:func:`peerlib.reporting.tables.ipa_view`, ``site_ipa``): per point, its
     "Is this happening here?" answers (``n_performance``) and its importance answers
-    (``n_importance``); None when ``ipa`` is not a masked view."""
+    (``n_importance``), each hidden by its own family's decision
+    (``suppressed_happening``, ``suppressed_importance``); a figure withheld only because
+    the point's other figure is hidden names no group. None when ``ipa`` is not a masked
+    view."""
     if "union" not in ipa.columns or "suppressed" not in ipa.columns:
         return None
-    hap = view_cells(ipa, "happening", n="n_performance", item=item) or []
-    imp = view_cells(ipa, "importance", n="n_importance", item=item) or []
-    return hap + imp
+    out = []
+    for stat, n in (("happening", "n_performance"), ("importance", "n_importance")):
+        own = f"suppressed_{stat}"
+        if own not in ipa.columns:
+            out += view_cells(ipa, stat, n=n, item=item) or []
+            continue
+        cells = view_cells(ipa.assign(suppressed=ipa[own]), stat, n=n, item=item) or []
+        rules = ipa["rule"] if "rule" in ipa.columns else pd.Series("", index=ipa.index)
+        for rec, point, mine, rule in zip(cells, ipa["suppressed"], ipa[own], rules):
+            if bool(point) and not bool(mine):
+                # withheld because the point's other figure is hidden: a hidden number,
+                # not a hidden group (the group's figures are shown elsewhere)
+                rec = cell(None, stat, rec["item"], rule=str(rule) or "secondary")
+            out.append(rec)
+    return out
 
 
 def pattern_cells(patterns: pd.DataFrame) -> list[dict]:

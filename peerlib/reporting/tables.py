@@ -29,7 +29,7 @@ from ..disclosure import (
     union_key,
 )
 from ..errors import ParameterError
-from .metadata import DISCLOSURE_ATTR, disclosure_block, with_cells
+from .metadata import DISCLOSURE_ATTR, disclosure_block, ipa_cells, with_cells
 from .metadata import cell as _cell
 from ..part1.prepare import load_meta, load_prepared, load_sites, with_site_attributes
 
@@ -332,8 +332,9 @@ class _MaskCache:
         self.folder = Path(data_dir) / "cache" if data_dir else None
         digest = hashlib.sha256()
         digest.update(pd.util.hash_pandas_object(data, index=False).values.tobytes())
-        digest.update(repr((policy, site_ids, None if coded is None else sorted(
-            str(c) for c in coded), disclosure.importance_scale(data))).encode("utf-8"))
+        coded_ids = None if coded is None else sorted(str(c) for c in coded)
+        digest.update(repr((policy, site_ids, coded_ids,
+                            disclosure.importance_scale(data))).encode("utf-8"))
         for path in sorted(Path(disclosure.__file__).parent.glob("*.py")):
             digest.update(path.read_bytes())
         self.key = digest.hexdigest()[:32]
@@ -918,10 +919,13 @@ def ipa_table(ipa: pd.DataFrame, *, k: int | None = None,
                                    else f"{r.importance:.2f}")
         rec["Quadrant"] = DASH if hidden or pd.isna(r.quadrant) else str(r.quadrant)
         rows.append(rec)
-        union = _union_of(row, group)
-        rule = (str(getattr(r, "rule", "")) or "primary") if hidden else ""
-        cells += [_cell(union, "happening", r.item_id, r.n_performance, rule=rule),
-                  _cell(union, "importance", r.item_id, r.n_importance, rule=rule)]
+        if "suppressed_happening" not in ipa.columns:  # a view without per-family decisions
+            union = _union_of(row, group)
+            rule = (str(getattr(r, "rule", "")) or "primary") if hidden else ""
+            cells += [_cell(union, "happening", r.item_id, r.n_performance, rule=rule),
+                      _cell(union, "importance", r.item_id, r.n_importance, rule=rule)]
+    if "suppressed_happening" in ipa.columns:
+        cells = ipa_cells(ipa)
     return with_cells(pd.DataFrame(rows), cells)
 
 
@@ -1227,9 +1231,12 @@ def _mask_ipa(ipa: pd.DataFrame, mask: DisclosureMask, by: str | None) -> pd.Dat
     hap = [mask.decision("happening", u, i) for u, i in zip(ipa["union"], items)]
     imp = [mask.decision("importance", u, i) for u, i in zip(ipa["union"], items)]
     policy = mask.policy
-    small = ((ipa["n_performance"].to_numpy() < policy.k)
-             | (ipa["n_importance"].to_numpy() < policy.mean_k))
-    hidden = np.array([a[0] or b[0] for a, b in zip(hap, imp)], dtype=bool) | small
+    small_hap = ipa["n_performance"].to_numpy() < policy.k
+    small_imp = ipa["n_importance"].to_numpy() < policy.mean_k
+    small = small_hap | small_imp
+    own_hap = np.array([a[0] for a in hap], dtype=bool) | small_hap
+    own_imp = np.array([b[0] for b in imp], dtype=bool) | small_imp
+    hidden = own_hap | own_imp
     rule = np.where(small, "primary",
                     np.array([a[1] if a[0] else b[1] for a, b in zip(hap, imp)], dtype=object))
     out = ipa.copy()
@@ -1239,6 +1246,10 @@ def _mask_ipa(ipa: pd.DataFrame, mask: DisclosureMask, by: str | None) -> pd.Dat
     out = scoring.ipa_quadrants(out, by=by)
     out["suppressed"] = hidden
     out["rule"] = np.where(hidden, rule, "")
+    # each family's own decision: a point withheld because its importance is hidden does
+    # not make its "Is this happening here?" group a hidden one (the audit reads this)
+    out["suppressed_happening"] = own_hap
+    out["suppressed_importance"] = own_imp
     return out
 
 
