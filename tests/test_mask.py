@@ -482,3 +482,29 @@ def test_exchanges_only_skip_work_never_a_leak(seed):
             [(x.what, x.option, x.value) for x in quick], item
         found += len(plain)
     assert found > 0  # the pattern does leak: the comparison is not vacuous
+
+
+@pytest.mark.parametrize("policy", [get_policy("default"), get_policy("nhs")])
+def test_no_answers_from_a_small_group_is_hidden_and_refused(policy, tmp_path):
+    """The privacy tester's finding: the 2 senior managers (both at N2) answered no
+    importance question on 2.1, and the cross-site table showed their importance as "-"
+    with n = 0, so "neither answered" was published for a group of 2. An n of 0 is a real
+    count only for a group of nobody: for 1 to k-1 people it is hidden (primary), and the
+    audit refuses a page that shows it."""
+    from peerlib.disclosure.audit import audit_reports
+    from peerlib.reporting.tables import disclosure_block
+
+    data = make_long(WORKED_EXAMPLE, missing=0.0)
+    managers = data["role"] == "Senior/strategic manager or commissioner"
+    data.loc[managers & (data["item_id"] == "2.1"), "importance"] = pd.NA
+    mask = batch_mask(data, policy)
+    rows = mask[(mask["statistic"] == "importance") & (mask["item"] == "2.1")
+                & (mask["union"] == "role:Senior/strategic manager or commissioner")]
+    assert len(rows) and rows["hidden"].all() and (rows["rule"] == "primary").all()
+    cell = {"union": "role:Senior/strategic manager or commissioner",
+            "statistic": "importance", "item": "2.1", "n": 0}
+    page = tmp_path / "x.html"
+    page.write_text(disclosure_block([cell], "Importance by role") + "<table></table>")
+    result = audit_reports({"cross_site": page}, data, policy)
+    assert any("none of 3 people" in m and "Importance by role" in m
+               for m in result.failures["cross_site"]), result.failures

@@ -263,3 +263,56 @@ def test_ipa_performance_under_a_rounding_policy_comes_from_the_rounded_counts()
     rounded = scoring.importance_performance(data, shown_count=get_policy("nhs").round_count)
     assert exact["performance"].iloc[0] == pytest.approx(100 * 12 / 23)
     assert rounded["performance"].iloc[0] == pytest.approx(50.0)
+
+
+def test_an_ipa_point_withheld_for_its_importance_names_no_hidden_happening_group():
+    """The privacy tester's set A: everyone's "Is this happening here?" for the whole study
+    is shown, but the "All" importance of the item is hidden, so the IPA point is withheld.
+    Its metadata recorded the "All" happening group as hidden too, and the audit then found
+    that the sectors "give away hidden group all": the batch refused its own reports. The
+    happening figure is withheld as a number, naming no group; the importance group stays
+    hidden with its rule."""
+    from peerlib.reporting.metadata import ipa_cells
+
+    ipa = pd.DataFrame({"item_id": ["2.6", "2.7"], "union": ["all", "all"],
+                        "n_performance": [30, 30], "n_importance": [20, 25],
+                        "performance": [float("nan"), 60.0],
+                        "importance": [float("nan"), 3.1], "quadrant": [pd.NA, "x"],
+                        "suppressed": [True, False], "rule": ["secondary", ""],
+                        "suppressed_happening": [False, False],
+                        "suppressed_importance": [True, False]})
+    cells = ipa_cells(ipa)
+    hap = [c for c in cells if c["statistic"] == "happening"]
+    imp = [c for c in cells if c["statistic"] == "importance"]
+    assert hap[0] == {"union": None, "statistic": "happening", "item": "2.6",
+                      "hidden": "secondary"}
+    assert imp[0]["union"] == "all" and imp[0]["hidden"] == "secondary"
+    assert hap[1]["union"] == "all" and hap[1]["n"] == 30 and "hidden" not in hap[1]
+    shown = report.ipa_table(ipa, group=None)
+    assert shown.loc[0, "Performance (0-100)"] == "hidden"
+
+
+def test_a_group_hidden_to_protect_another_reads_hidden_not_n_below_k():
+    """A group hidden by secondary suppression may hold k or more people: charts and grids
+    label it "hidden", never "n<5" (the privacy tester saw "This site (n<5)" on a site of
+    8)."""
+    from peerlib.reporting import grids, likert
+
+    dist = pd.DataFrame({
+        "item_id": ["2.1"] * 4, "group": ["This site"] * 2 + ["All other sites"] * 2,
+        "happening": ["Yes", "No"] * 2, "count": [float("nan")] * 2 + [10.0, 12.0],
+        "percent": [float("nan")] * 2 + [45.5, 54.5], "n_asked": [8, 8, 22, 22],
+        "suppressed": [True, True, False, False], "rule": ["secondary"] * 2 + ["", ""],
+        "union": ["site:S01"] * 2 + ["others:S01"] * 2})
+    dist["happening"] = pd.Categorical(dist["happening"], categories=["Yes", "No"])
+    from peerlib.disclosure import get_policy
+    from peerlib.reporting.shown import shown_happening
+
+    dist = shown_happening(dist, get_policy())
+    rows = likert.diverging_rows(dist, group="group", k=5)
+    bar = rows.loc[rows["group"] == "This site", "bar"].iloc[0]
+    assert bar == "This site (hidden)", bar
+    grid = grids.happening_grid(dist, group="group", k=5)
+    assert grid["This site"].iloc[0] == "hidden"
+    primary = dist.assign(rule=dist["rule"].replace("secondary", "primary"))
+    assert grids.happening_grid(primary, group="group", k=5)["This site"].iloc[0] == "n<5"

@@ -88,7 +88,8 @@ def happening_grid(dist: pd.DataFrame, *, group: str, k: int,
     group : str
         Its grouping column (the grid's columns).
     k : int
-        Minimum group size: hidden cells read "n<k".
+        Minimum group size: hidden cells read "n<k" (a small group) or "hidden" (rule
+        "secondary": withheld to protect a small one).
     labels : dict, optional
         Item id -> short label.
     group_order : sequence of str, optional

@@ -319,9 +319,9 @@ class _MaskCache:
     """The last batch mask of a prepared-data folder, kept in ``<data_dir>/cache/`` (never
     published) under a key made of everything the mask is computed from: the prepared table
     itself, the policy, the sites with a report, the participants with coded transcripts,
-    the importance scale and the disclosure code. An unchanged rerun reads it instead of solving again (the
-    interval step takes seconds); any change gives another key, and the old file is
-    replaced. A damaged or unreadable cache file is ignored."""
+    the importance scale and the disclosure code. An unchanged rerun reads it instead of
+    solving again (the interval step takes seconds); any change gives another key, and the
+    old file is replaced. A damaged or unreadable cache file is ignored."""
 
     def __init__(self, data_dir, data: pd.DataFrame, policy: DisclosurePolicy,
                  site_ids: list[str], coded):
