@@ -237,3 +237,30 @@ def test_batch_mask_table_reuses_its_cache_only_for_the_same_inputs(tmp_path, mo
     pd.testing.assert_frame_equal(
         tables_mod.batch_mask_table(tmp_path, get_policy(), sites, data=data), first)
     assert len(list((tmp_path / "cache").glob("disclosure_mask-*.parquet"))) == 1
+
+
+def _site_view_reference(data, site_id, compute):
+    """The site views as computed before the shared totals: ``compute`` over the whole
+    table with a This site / All other sites column."""
+    return compute(report.site_comparison_data(data, site_id), by="group")
+
+
+@pytest.mark.parametrize("site_id", ["S01", "S04"])
+def test_site_views_from_shared_totals_equal_the_whole_table_computation(site_id):
+    """"All other sites" is every site's counts minus the site's own (computed once per
+    table): the same counts, percentages and statistics as grouping the whole table, for
+    and a changed table is not served stale totals (k = 1: nothing hidden; the views hold
+    counts as floats, for the NaN of hidden cells)."""
+    data = load_prepared()
+    for _ in range(2):  # the second time from the shared totals
+        hap = report.site_happening(data, site_id, k=1)
+        ref = _site_view_reference(data, site_id, scoring.happening_distribution)
+        pd.testing.assert_frame_equal(hap[ref.columns.tolist()], ref, check_dtype=False)
+        imp = report.site_importance(data, site_id, k=1)
+        ref = _site_view_reference(data, site_id, scoring.importance_summary)
+        pd.testing.assert_frame_equal(imp[ref.columns.tolist()], ref, check_exact=False,
+                                      rtol=1e-12, check_dtype=False)
+    changed = data.copy()
+    changed.loc[changed["site_id"] != site_id, "importance"] = 4
+    imp = report.site_importance(changed, site_id, k=1)
+    assert (imp.loc[imp["group"] == report.OTHER_SITES, "mean"] == 4).all()

@@ -438,6 +438,46 @@ def load_report_data(data_dir: str | Path | None = None) -> pd.DataFrame:
     return _PREPARED[key].copy()
 
 
+class _Shared:
+    """What every site report needs from all sites, computed once per process for one
+    prepared table: each site's rows, and the all-site totals that "all other sites" is
+    derived from (totals minus the site's own counts), so that a site report's own work
+    does not grow with the number of sites. Holds its own copy of the table."""
+
+    def __init__(self, data: pd.DataFrame):
+        self.data = data.copy()
+        sites = self.data["site_id"].astype(str)
+        self.rows = sites.groupby(sites, sort=False).indices
+        self.values: dict = {}
+
+    def site(self, site_id: object) -> pd.DataFrame:
+        """The rows of one site (none for a site without data)."""
+        return self.data.iloc[self.rows.get(str(site_id), np.array([], dtype=int))]
+
+    def total(self, name: str, compute):
+        """``compute(table)`` over every site, computed on first use."""
+        if name not in self.values:
+            self.values[name] = compute(self.data)
+        return self.values[name]
+
+
+_SHARED: list[_Shared] = []
+
+
+def _shared(data: pd.DataFrame) -> _Shared:
+    """The :class:`_Shared` results of ``data``, reused while the tables passed in have the
+    same content (each report of a batch reads its own copy of the prepared table,
+    :func:`load_report_data`; a table changed in place is compared again at every call, a
+    few milliseconds even at 300,000 rows)."""
+    last = _SHARED[0] if _SHARED else None
+    if last is None or not (last.data.shape == data.shape
+                            and last.data.columns.equals(data.columns)
+                            and last.data.equals(data)):
+        last = _Shared(data)
+        _SHARED[:] = [last]
+    return last
+
+
 # ---------------------------------------------------------------------- display
 def heading(text: object, level: int = 2):
     """An escaped HTML heading for text that comes from data (site names...)."""
@@ -509,8 +549,7 @@ def load_meta_dataset(data_dir: str | Path | None = None) -> dict:
 
 def site_size(data: pd.DataFrame, site_id: str) -> int:
     """Number of participants at a site in the prepared long table (0 when none)."""
-    return int(data.loc[data["site_id"].astype(str) == str(site_id),
-                        "participant_id"].nunique())
+    return int(_shared(data).site(site_id)["participant_id"].nunique())
 
 
 def is_synthetic(data_dir: str | Path | None = None) -> bool:
@@ -695,11 +734,12 @@ def site_sample_table(data: pd.DataFrame, site_id: str, *, k: int | None = None,
     mask = _mask_for(data, mask, k)
     policy = mask.policy
     cb = _codebook(data)
-    comp = site_comparison_data(data, site_id)
-    people = comp.drop_duplicates("participant_id")
-    counts = pd.crosstab(people["role"], people["group"], dropna=False).reindex(
-        index=cb.role_labels, columns=[THIS_SITE, OTHER_SITES], fill_value=0)
-    everyone = counts[THIS_SITE] + counts[OTHER_SITES]
+    shared = _shared(data)
+    everyone = shared.total("people_by_role", lambda d: d.drop_duplicates("participant_id")[
+        "role"].astype(str).value_counts()).reindex(cb.role_labels, fill_value=0)
+    here = shared.site(site_id).drop_duplicates("participant_id")["role"].astype(str)
+    counts = pd.DataFrame({THIS_SITE: here.value_counts().reindex(cb.role_labels,
+                                                                  fill_value=0)})
     plural = dict(zip(cb.roles["role"], cb.roles["short"]))
     rows, cells = [], []
     for role in cb.role_labels:
@@ -1078,16 +1118,46 @@ def _apply_mask(frame: pd.DataFrame, mask: DisclosureMask, statistic: str,
     return out
 
 
-def _site_view(data: pd.DataFrame, site_id: str, compute, *, n: str, k: int | None,
+def _site_view(data: pd.DataFrame, site_id: str, statistic: str, *, k: int | None,
                mask: DisclosureMask | None) -> pd.DataFrame:
-    """``compute(frame, by="group")`` for "This site" against "All other sites", hidden as
-    the batch's mask says (the same decisions in every report of the batch)."""
+    """"This site" against "All other sites" (``statistic``: "happening" or "importance"),
+    hidden as the batch's mask says (the same decisions in every report of the batch).
+
+    The other sites' counts are every site's counts (computed once per prepared table,
+    :func:`_shared`) minus this site's, so the work is the site's own whatever the number
+    of sites; the results equal :func:`peerlib.scoring.happening_distribution` /
+    ``importance_summary`` of :func:`site_comparison_data` by ``group``."""
     mask = _mask_for(data, mask, k)
-    out = compute(site_comparison_data(data, site_id), by="group")
+    shared = _shared(data)
+    here = shared.site(site_id)
+    present = [g for g, rows in ((THIS_SITE, len(here)),
+                                 (OTHER_SITES, len(shared.data) - len(here))) if rows]
+    if statistic == "happening":
+        keys, columns = ["item_id", "happening"], ["count"]
+        total = shared.total("happening", lambda d: scoring.happening_distribution(d, by=None))
+        this = scoring.happening_distribution(here, by=None)
+    else:
+        keys, columns = ["item_id", "importance"], ["count"]
+        total = shared.total("importance", lambda d: scoring.importance_counts(d, by=None))
+        this = scoring.importance_counts(here, by=None)
+    both = total[keys + columns].merge(this[keys + columns], on=keys, how="left",
+                                       suffixes=("", "_here"))
+    here_count = both["count_here"].fillna(0).astype("int64")
+    parts = {THIS_SITE: both[keys].assign(count=here_count),
+             OTHER_SITES: both[keys].assign(count=both["count"] - here_count)}
+    counts = pd.concat([parts[g].assign(group=g) for g in present], ignore_index=True)
+    counts["group"] = pd.Categorical(counts["group"], categories=[THIS_SITE, OTHER_SITES],
+                                     ordered=True)
+    counts = counts[["group", *keys, "count"]]
+    if statistic == "happening":
+        out = scoring.happening_percentages(counts, by="group")
+        values = _STATISTICS["n_asked"]
+    else:
+        out = scoring.importance_from_counts(counts, by="group")
+        values = _STATISTICS["n"]
     out["union"] = np.where(out["group"].astype(str) == THIS_SITE,
                             union_key("site", site_id), union_key("others", site_id))
-    statistic = "happening" if n == "n_asked" else "importance"
-    return _apply_mask(out, mask, statistic, _STATISTICS[n])
+    return _apply_mask(out, mask, statistic, values)
 
 
 def site_happening(data: pd.DataFrame, site_id: str, *, k: int | None = None,
@@ -1113,8 +1183,7 @@ def site_happening(data: pd.DataFrame, site_id: str, *, k: int | None = None,
         ``percent`` NaN where hidden, ``suppressed`` (bool) and ``rule`` ("", "primary",
         "secondary").
     """
-    return _site_view(data, site_id, scoring.happening_distribution, n="n_asked", k=k,
-                      mask=mask)
+    return _site_view(data, site_id, "happening", k=k, mask=mask)
 
 
 def site_importance(data: pd.DataFrame, site_id: str, *, k: int | None = None,
@@ -1122,7 +1191,7 @@ def site_importance(data: pd.DataFrame, site_id: str, *, k: int | None = None,
     """Importance at one site and at all other sites, hidden as the mask says (columns
     of :func:`peerlib.scoring.importance_summary` by ``group``, plus ``union``,
     ``suppressed`` and ``rule``; statistics NaN where hidden)."""
-    return _site_view(data, site_id, scoring.importance_summary, n="n", k=k, mask=mask)
+    return _site_view(data, site_id, "importance", k=k, mask=mask)
 
 
 def group_happening(data: pd.DataFrame, *, by: str = "sector", k: int | None = None,
@@ -1189,8 +1258,7 @@ def site_ipa(data: pd.DataFrame, site_id: str, *, k: int | None = None,
     """Importance-Performance at one site, hidden as the mask says (as :func:`ipa_view`):
     an item hidden in the site's other tables is hidden here too."""
     mask = _mask_for(data, mask, k)
-    here = data[data["site_id"].astype(str) == str(site_id)]
-    ipa = scoring.importance_performance(here)
+    ipa = scoring.importance_performance(_shared(data).site(site_id))
     return _mask_ipa(ipa.assign(union=union_key("site", site_id)), mask, None)
 
 
@@ -1261,7 +1329,7 @@ def small_numbers_note(data: pd.DataFrame, site_id: str, *, k: int | None = None
     """
     mask = _mask_for(data, mask, k)
     k = mask.k
-    n = int(data.loc[data["site_id"].astype(str) == str(site_id), "participant_id"].nunique())
+    n = site_size(data, site_id)
     hidden, rule, _ = mask.decision("participants", union_key("site", site_id))
     if n == 0:
         return ("Nobody from this site has been interviewed yet (or every interview has been "
