@@ -83,6 +83,10 @@ __all__ = [
     "data_dictionary_table",
     "scale_display",
     "sections_table",
+    "HEATMAP_STATUS",
+    "site_item_heatmap",
+    "heatmap_cells",
+    "heatmap_table",
 ]
 
 THIS_SITE = "This site"
@@ -1365,3 +1369,129 @@ def withdrawn_note(data_dir: str | Path | None = None) -> str:
         return "No participant is on the withdrawal list."
     return (f"{n} participant{'s' if n != 1 else ''} withdrew consent; their answers were "
             "removed before analysis and appear in no report.")
+
+
+#: Status of a cell of :func:`site_item_heatmap`.
+HEATMAP_STATUS = ("shown", "hidden", "not shown", "nobody asked")
+
+
+def site_item_heatmap(data: pd.DataFrame, *, mask: DisclosureMask | None = None,
+                      k: int | None = None) -> pd.DataFrame:
+    """Every site's share answering "Yes" or "Partly", item by item, as the batch's mask
+    and policy allow: the cross-site report's per-site view (a sorted heatmap of sites x
+    items, :func:`peerlib.reporting.heatmaps.site_heatmap`).
+
+    Each cell is the figure the site's own report shows for the item ("This site"), under
+    the same mask decision: a group the mask hides is ``hidden`` and carries no value, size
+    or count; under a policy that rounds counts (``nhs``) the counts and the percentage are
+    those of :func:`peerlib.reporting.shown.shown_happening`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table (every site).
+    mask : DisclosureMask, optional
+        The batch's mask (:func:`report_mask`); default computed from ``data`` with ``k``.
+    k : int, optional
+        Threshold when no ``mask`` is given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per site with data x item, sites in display order: ``site_id``,
+        ``item_id``, ``union`` (the site's key in the mask), ``status`` (one of
+        :data:`HEATMAP_STATUS`: ``not shown`` is a count the policy does not print, e.g.
+        "<8"), ``rule`` (the mask's rule of a hidden cell, else ""), ``percent`` (0-100 of
+        everyone asked; NaN unless shown), ``agree_text`` and ``n_asked_text`` (the counts
+        as a reader sees them: the hidden label in a hidden cell), ``site_mean`` (the mean
+        of the site's shown percentages; NaN when none is shown) and ``site_order`` (0 for
+        the top row). Sites are sorted by ``site_mean``, highest first, then by id; a site
+        with no shown cell comes last. The order uses shown figures only, so it says
+        nothing about a hidden one.
+    """
+    from .shown import shown_happening
+
+    mask = _mask_for(data, mask, k)
+    dist = _shared(data).total("happening_by_site", lambda d: scoring.happening_distribution(
+        d, by="site_id"))
+    dist = dist.assign(site_id=dist["site_id"].astype(str))
+    dist["union"] = [union_key("site", s) for s in dist["site_id"]]
+    view = shown_happening(_apply_mask(dist, mask, "happening", _STATISTICS["n_asked"]),
+                           mask.policy)
+    cells = view.drop_duplicates(["site_id", "item_id"]).reset_index(drop=True)
+    hidden = cells["suppressed"].astype(bool) & (cells["n_asked_text"] != "0")
+    nobody = ~hidden & (cells["n_asked_text"] == "0")
+    percent = pd.to_numeric(cells["agree_percent"], errors="coerce").where(~hidden & ~nobody)
+    status = np.select([hidden, nobody, percent.isna()],
+                       ["hidden", "nobody asked", "not shown"], "shown")
+    out = pd.DataFrame({
+        "site_id": cells["site_id"],
+        "item_id": cells["item_id"].astype(str),
+        "union": cells["union"],
+        "status": status,
+        "rule": np.where(hidden, cells["rule"].replace("", "primary"), ""),
+        "percent": percent.where(status == "shown"),
+        "agree_text": np.where(hidden | nobody, cells["n_asked_text"],
+                               cells["agree_text"]),
+        "n_asked_text": cells["n_asked_text"],
+    })
+    means = out.groupby("site_id", sort=False)["percent"].mean()
+    order = sorted(means.index, key=lambda s: (pd.isna(means[s]),
+                                               -means[s] if pd.notna(means[s]) else 0, s))
+    rank = {s: i for i, s in enumerate(order)}
+    out["site_mean"] = out["site_id"].map(means)
+    out["site_order"] = out["site_id"].map(rank).astype("int64")
+    items = [str(i) for i in _levels_of(data["item_id"])]
+    out["item_id"] = pd.Categorical(out["item_id"], categories=items, ordered=True)
+    out = out.sort_values(["site_order", "item_id"], kind="stable").reset_index(drop=True)
+    out["item_id"] = out["item_id"].astype(str)
+    return out
+
+
+def _levels_of(series: pd.Series) -> list:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return list(series.cat.categories)
+    return list(dict.fromkeys(series.astype(str)))
+
+
+def heatmap_cells(heatmap: pd.DataFrame) -> list[dict]:
+    """The disclosure metadata of :func:`site_item_heatmap` (for the audit): per cell, the
+    site's "Is this happening here?" answers to the item, hidden with its rule.
+
+    Returns
+    -------
+    list of dict
+        :func:`peerlib.reporting.metadata.cell` records; the size of a shown cell is its
+        number asked as shown (the audit takes sizes from the data, never from here).
+    """
+    out = []
+    for r in heatmap.itertuples(index=False):
+        n = pd.to_numeric(r.n_asked_text, errors="coerce")
+        out.append(_cell(r.union, "happening", r.item_id, 0 if pd.isna(n) else n,
+                         rule=r.rule if r.status == "hidden" else ""))
+    return out
+
+
+def heatmap_table(heatmap: pd.DataFrame, *, labels: dict[str, str] | None = None
+                  ) -> pd.DataFrame:
+    """The data behind the per-site heatmap as readers may download it: one row per site
+    (in the heatmap's order) and one text column per item ("46%"; the hidden label, "<k"
+    or "–"), with its disclosure metadata (:func:`heatmap_cells`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Site``, then one column per item (named by ``labels`` where given).
+    """
+    text = np.where(heatmap["status"] == "shown",
+                    heatmap["percent"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}%"),
+                    np.where(heatmap["status"] == "nobody asked", DASH,
+                             heatmap["agree_text"]))
+    frame = heatmap.assign(text=text)
+    items = list(dict.fromkeys(frame["item_id"]))
+    wide = frame.pivot(index="site_id", columns="item_id", values="text")
+    wide = wide.reindex(index=list(dict.fromkeys(frame["site_id"])), columns=items)
+    wide.columns = [(labels or {}).get(i, i) for i in items]
+    wide = wide.reset_index().rename(columns={"site_id": "Site"})
+    wide.columns.name = None
+    return with_cells(wide, heatmap_cells(heatmap))

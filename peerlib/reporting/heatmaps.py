@@ -1,0 +1,123 @@
+"""The cross-site report's per-site view: a sorted heatmap of sites x items.
+
+Drawing only: the cells come from :func:`peerlib.reporting.tables.site_item_heatmap`, which
+has already applied the batch's disclosure mask and policy; this module colours the shown
+percentages and greys out every other cell with its label ("n<k", "hidden", "<k"), never a
+value. Readable from the demo's 10 sites to a national trial's 200: one row per site, sorted,
+with a height that grows with the sites and cell labels only while they fit.
+"""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .figures import HEATMAP_SCALE, HEATMAP_TEXT
+from .metadata import with_figure_cells
+
+__all__ = ["site_heatmap", "HIDDEN_COLOUR", "SYNTHETIC_NOTE"]
+
+#: The colour of a cell with no shown value (hidden, not shown or nobody asked).
+HIDDEN_COLOUR = "#9e9e9e"
+#: The line a figure made from the synthetic demo carries.
+SYNTHETIC_NOTE = "SYNTHETIC DEMO DATA: invented answers, not study results"
+_FONT = dict(family="Arial, Helvetica, sans-serif", size=13)
+#: Sites up to which every cell is labelled and rows are tall (above: hover only).
+_LABELLED_SITES = 30
+
+
+def _cell_text(r, k: int | None) -> tuple[str, str]:
+    """The short label drawn in a cell and the longer text shown on hover."""
+    if r.status == "shown":
+        return f"{r.percent:.0f}%", f"{r.agree_text} of {r.n_asked_text} ({r.percent:.0f}%)"
+    if r.status == "hidden":
+        if r.rule == "secondary":
+            return (str(r.agree_text), "hidden: withheld so that a smaller group cannot be "
+                                       "worked out by subtraction")
+        return str(r.agree_text), f"{r.agree_text}: fewer than {k or 'k'} people"
+    if r.status == "not shown":
+        return str(r.agree_text), f"{r.agree_text} of {r.n_asked_text}: too few to show"
+    return "–", "nobody asked"
+
+
+def site_heatmap(heatmap: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
+                 title: str = "", k: int | None = None, synthetic: bool = False,
+                 cells: list[dict] | None = None) -> go.Figure:
+    """A sorted heatmap of sites (rows) x items (columns) from the cells of
+    :func:`peerlib.reporting.tables.site_item_heatmap`.
+
+    Parameters
+    ----------
+    heatmap : pandas.DataFrame
+        :func:`~peerlib.reporting.tables.site_item_heatmap` output (in its order: the
+        best-scoring site on top).
+    item_labels : dict, optional
+        Item id -> short label, shown on hover beside the id.
+    title : str
+        Figure title.
+    k : int, optional
+        The policy's threshold, for the legend and hover ("fewer than k people").
+    synthetic : bool
+        Made from the synthetic demo: the figure says so under its title.
+    cells : list of dict, optional
+        Its disclosure metadata (default :func:`~peerlib.reporting.tables.heatmap_cells`).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One heatmap trace: colour = percent answering "Yes" or "Partly" (0-100) where the
+        cell is shown; a grey gap (no value in the figure) for a hidden cell, a count the
+        policy does not print or nobody asked, with its label as the cell's text. A line
+        above the plot says what grey means. Cell labels are drawn for up to 30 sites;
+        above that the rows are 12 px high and the labels are on hover. The figure carries
+        its disclosure metadata for the batch's audit.
+    """
+    from .tables import heatmap_cells
+
+    sites = list(dict.fromkeys(heatmap["site_id"].astype(str)))
+    items = list(dict.fromkeys(heatmap["item_id"].astype(str)))
+    at = {(str(r.site_id), str(r.item_id)): r for r in heatmap.itertuples(index=False)}
+    z, text, hover = [], [], []
+    for site in sites:
+        z_row, t_row, h_row = [], [], []
+        for item in items:
+            r = at.get((site, item))
+            if r is None:  # not in the table: nothing to show
+                z_row.append(None), t_row.append(""), h_row.append("")
+                continue
+            short, long = _cell_text(r, k)
+            z_row.append(round(float(r.percent), 1) if r.status == "shown" else None)
+            t_row.append(short)
+            label = (item_labels or {}).get(item)
+            h_row.append(f"{site}, {item}{' ' + label if label else ''}: {long}")
+        z.append(z_row), text.append(t_row), hover.append(h_row)
+    labelled = len(sites) <= _LABELLED_SITES
+    row = 26 if labelled else 12
+    fig = go.Figure(go.Heatmap(
+        z=z, x=items, y=sites, text=text, customdata=hover, zmin=0, zmax=100,
+        colorscale=HEATMAP_SCALE, hoverongaps=True, xgap=1, ygap=1 if labelled else 0,
+        texttemplate="%{text}" if labelled else None,
+        textfont=dict(color=HEATMAP_TEXT, size=11),
+        colorbar=dict(title="% Yes or Partly", thickness=14, lenmode="pixels",
+                      len=min(300, max(row * len(sites), 120)), y=1, yanchor="top"),
+        hovertemplate="%{customdata}<extra></extra>", name="Yes or Partly"))
+    small = f"n<{k}" if k else "n<k"
+    legend = (f"Grey: no figure shown. {small}: fewer than {k or 'k'} people at the site; "
+              "hidden: withheld so that a smaller group<br>cannot be worked out by "
+              f"subtraction; <{k or 'k'}: too few answers to show. Sites are sorted by "
+              "their average over the figures shown.")
+    note = [dict(text=legend, xref="paper", yref="paper", x=0, y=1, yanchor="bottom",
+                 yshift=30, showarrow=False, align="left", xanchor="left",
+                 font=dict(size=11))]
+    if synthetic:
+        note.append(dict(text=SYNTHETIC_NOTE, xref="paper", yref="paper", x=0, y=1,
+                         yanchor="bottom", yshift=62, showarrow=False, xanchor="left",
+                         font=dict(size=12, color="#b00020")))
+    fig.update_layout(
+        title=dict(text=title, y=1, yanchor="top", pad=dict(t=8)), font=_FONT,
+        template="plotly_white", plot_bgcolor=HIDDEN_COLOUR, annotations=note,
+        height=190 + row * len(sites), margin=dict(l=10, r=10, t=140, b=10))
+    fig.update_xaxes(side="top", type="category", tickangle=0 if len(items) <= 15 else -60,
+                     tickfont=dict(size=11))
+    fig.update_yaxes(type="category", autorange="reversed", title_text="Site",
+                     tickfont=dict(size=11 if labelled else 9))
+    return with_figure_cells(fig, heatmap_cells(heatmap) if cells is None else cells)
