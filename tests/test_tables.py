@@ -264,3 +264,33 @@ def test_site_views_from_shared_totals_equal_the_whole_table_computation(site_id
     changed.loc[changed["site_id"] != site_id, "importance"] = 4
     imp = report.site_importance(changed, site_id, k=1)
     assert (imp.loc[imp["group"] == report.OTHER_SITES, "mean"] == 4).all()
+
+
+def test_long_detail_table_shows_its_first_rows_and_downloads_all(long_df):
+    """The data-quality detail (site x item) sorted most-missing first, hidden rows last;
+    ``max_rows`` cuts the page, never the download or the disclosure metadata."""
+    import base64
+    import re
+
+    from peerlib.disclosure import DisclosureMask, batch_mask, get_policy
+
+    policy = get_policy(k=2)
+    mask = DisclosureMask(batch_mask(long_df, policy), policy)
+    full = report.missing_answers_table(long_df, mask=mask)
+    ordered = report.most_missing_first(full)
+    assert len(ordered) == len(full)
+    assert ordered.attrs[report.DISCLOSURE_ATTR] == full.attrs[report.DISCLOSURE_ATTR]
+    missing = (pd.to_numeric(ordered["Happening: no answer"], errors="coerce")
+               + pd.to_numeric(ordered["Importance: no answer"], errors="coerce"))
+    shown = missing.dropna().tolist()
+    assert shown == sorted(shown, reverse=True)
+    assert missing.iloc[len(shown):].isna().all()  # hidden or unprinted counts last
+    html = report.table(ordered, "Answers and missing answers", max_rows=2).data
+    assert html.count("<tr") == 3  # header + 2 rows
+    assert f"The first 2 of {len(ordered)} rows are shown" in html
+    uri = re.search(r'href="data:text/csv;[^,]*base64,([^"]+)"', html)
+    csv = base64.b64decode(uri.group(1)).decode("utf-8-sig")
+    assert len(csv.strip().splitlines()) == len(ordered) + 1
+    whole = report.table(ordered, "Answers and missing answers").data
+    assert "rows are shown" not in whole
+    assert whole.split("</script>")[0] == html.split("</script>")[0]  # same metadata

@@ -61,6 +61,7 @@ __all__ = [
     "comparison_table",
     "sector_comparison_section",
     "missing_answers_table",
+    "most_missing_first",
     "suppressed",
     "site_happening",
     "site_importance",
@@ -497,7 +498,8 @@ def note(text: object):
     return HTML(f'<p class="peerwork-note">{html.escape(str(text))}</p>')
 
 
-def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True):
+def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True,
+          max_rows: int | None = None):
     """Show a display table as escaped HTML without the index (NA shown as "–").
 
     Parameters
@@ -510,6 +512,10 @@ def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True
         True (default): a link below the table saves the same cells as a CSV file named
         after the caption (:mod:`peerlib.reporting.downloads`); a str names the file;
         False: no link.
+    max_rows : int, optional
+        Show at most this many rows on the page, with a line saying how many the download
+        holds (a long detail table, e.g. thousands of site x item rows at trial size); the
+        download and the disclosure metadata always cover every row.
 
     Returns
     -------
@@ -521,8 +527,9 @@ def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True
 
     from .downloads import csv_link_html
 
-    body = frame.to_html(index=False, escape=True, na_rep=DASH, border=0,
-                         classes="peerwork-table")
+    page = frame if not max_rows or len(frame) <= max_rows else frame.head(max_rows)
+    body = page.to_html(index=False, escape=True, na_rep=DASH, border=0,
+                        classes="peerwork-table")
     if caption:
         body = body.replace(">", f"><caption class='peerwork-caption'>"
                                  f"{html.escape(caption)}</caption>", 1)
@@ -530,6 +537,10 @@ def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True
     if download:
         name = download if isinstance(download, str) else (caption or "table")
         link = csv_link_html(frame.fillna(DASH), name, "Download this table (CSV)")
+    if len(page) < len(frame):
+        link = (f'<p class="peerwork-note">The first {len(page):,} of {len(frame):,} rows '
+                f'are shown{"; the download holds all of them" if download else ""}.</p>'
+                + link)
     return HTML(disclosure_block(frame.attrs.get(DISCLOSURE_ATTR), caption) + body + link)
 
 
@@ -1065,21 +1076,22 @@ def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id",
                 hidden, rule, _ = mask.decision(stat, site, item)
                 cells.append(_cell(site, stat, item, n,
                                    rule=rule if hidden and asked > 0 else ""))
-    if mask is not None:
-        text = out.astype(object)
-        for i, r in enumerate(out.itertuples(index=False)):
+    if mask is not None:  # built column by column (thousands of rows at trial size)
+        columns = {c: [] for c in out.columns[2:]}
+        for r in out.itertuples(index=False):
             site = union_key("site", getattr(r, by))
-            people = _count_cell(mask, "participants", site, r.participants)
-            text.iat[i, 2] = people
+            columns["participants"].append(_count_cell(mask, "participants", site,
+                                                       r.participants))
             hap = mask.decision("happening", site, r.item_id)
             imp = mask.decision("importance", site, r.item_id)
-            for col, (hidden, rule, _) in ((3, hap), (4, hap), (5, imp), (6, imp)):
-                value = int(out.iat[i, col])
-                text.iat[i, col] = (mask.policy.hidden_label(rule) if hidden and
-                                    r.participants > 0 else mask.policy.count_text(value))
-        text[by] = out[by].astype(str)
-        text["item_id"] = out["item_id"].astype(str)
-        out = text
+            for col, value, (hidden, rule, _) in (
+                    ("happening answered", r[3], hap), ("happening missing", r[4], hap),
+                    ("importance answered", r[5], imp), ("importance missing", r[6], imp)):
+                columns[col].append(mask.policy.hidden_label(rule) if hidden and
+                                    r.participants > 0 else mask.policy.count_text(int(value)))
+        out = pd.DataFrame({by: out[by].astype(str).to_numpy(),
+                            "item_id": out["item_id"].astype(str).to_numpy(),
+                            **{c: pd.array(v, dtype=object) for c, v in columns.items()}})
     out = with_cells(out, cells)
     return out.rename(columns={by: _display_name(by), "item_id": "Item",
                                "participants": "Participants",
@@ -1087,6 +1099,25 @@ def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id",
                                "happening missing": "Happening: no answer",
                                "importance answered": "Importance: answered",
                                "importance missing": "Importance: no answer"})
+
+
+def most_missing_first(missing: pd.DataFrame) -> pd.DataFrame:
+    """:func:`missing_answers_table` with the rows that most need checking first: most
+    answers recorded as missing ("Happening: no answer" plus "Importance: no answer", as
+    shown), then by site and item. Rows whose counts are hidden (or not printed, "<k") come
+    last in their original order, so the order says nothing about a hidden count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows and metadata, reordered (index reset).
+    """
+    shown = [pd.to_numeric(missing[c], errors="coerce")
+             for c in ("Happening: no answer", "Importance: no answer")]
+    total = (shown[0] + shown[1]).fillna(-1)
+    order = np.argsort(-total.to_numpy(), kind="stable")
+    out = missing.iloc[order].reset_index(drop=True)
+    return with_cells(out, missing.attrs.get(DISCLOSURE_ATTR))
 
 
 def suppressed(table: pd.DataFrame, *, n: str, k: int, group: str | None = None,
