@@ -250,7 +250,7 @@ def report_mask(data: pd.DataFrame, policy: DisclosurePolicy | None = None, *,
     """
     policy = policy or get_policy()
     if mask_path:
-        mask = read_mask(mask_path)
+        mask = _read_mask_once(mask_path)
         if (mask.policy.name, mask.k) != (policy.name, policy.k):
             raise ParameterError(f"The disclosure mask {Path(mask_path).name} was made with "
                                  f"policy {mask.policy.name} (k = {mask.k}), not "
@@ -260,6 +260,22 @@ def report_mask(data: pd.DataFrame, policy: DisclosurePolicy | None = None, *,
     if coded is not None:  # the Part 2 cross-case tables compare by every site attribute
         data = mask_data(data, data_dir)
     return DisclosureMask(batch_mask(data, policy, coded=coded), policy)
+
+
+_READ_MASKS: dict = {}
+
+
+def _read_mask_once(mask_path: str | Path) -> DisclosureMask:
+    """:func:`peerlib.disclosure.read_mask`, read once per process while the file is
+    unchanged (a batch worker's kernel runs report after report on the batch's one mask;
+    reading it is proportional to the number of sites)."""
+    path = Path(mask_path)
+    info = path.stat()
+    key = (str(path.resolve()), info.st_mtime_ns, info.st_size)
+    if key not in _READ_MASKS:
+        _READ_MASKS.clear()
+        _READ_MASKS[key] = read_mask(path)
+    return _READ_MASKS[key]
 
 
 def mask_data(data: pd.DataFrame, data_dir: str | Path | None = "") -> pd.DataFrame:
