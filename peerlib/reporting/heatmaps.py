@@ -39,8 +39,7 @@ def _cell_text(r, k: int | None) -> tuple[str, str]:
     return "–", "nobody asked"
 
 
-def site_heatmap(heatmap: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
-                 title: str = "", k: int | None = None, synthetic: bool = False,
+def site_heatmap(heatmap: pd.DataFrame, *, title: str = "", k: int | None = None, synthetic: bool = False,
                  cells: list[dict] | None = None) -> go.Figure:
     """A sorted heatmap of sites (rows) x items (columns) from the cells of
     :func:`peerlib.reporting.tables.site_item_heatmap`.
@@ -50,8 +49,6 @@ def site_heatmap(heatmap: pd.DataFrame, *, item_labels: dict[str, str] | None = 
     heatmap : pandas.DataFrame
         :func:`~peerlib.reporting.tables.site_item_heatmap` output (in its order: the
         best-scoring site on top).
-    item_labels : dict, optional
-        Item id -> short label, shown on hover beside the id.
     title : str
         Figure title.
     k : int, optional
@@ -68,7 +65,8 @@ def site_heatmap(heatmap: pd.DataFrame, *, item_labels: dict[str, str] | None = 
         cell is shown; a grey gap (no value in the figure) for a hidden cell, a count the
         policy does not print or nobody asked, with its label as the cell's text. A line
         above the plot says what grey means. Cell labels are drawn for up to 30 sites;
-        above that the rows are 12 px high and the labels are on hover. The figure carries
+        above that the rows are 12 px high and the labels are on hover (site, item id
+        and the counts; the statements' wording is in the report's statements table). The figure carries
         its disclosure metadata for the batch's audit.
     """
     from .tables import heatmap_cells
@@ -87,8 +85,7 @@ def site_heatmap(heatmap: pd.DataFrame, *, item_labels: dict[str, str] | None = 
             short, long = _cell_text(r, k)
             z_row.append(round(float(r.percent), 1) if r.status == "shown" else None)
             t_row.append(short)
-            label = (item_labels or {}).get(item)
-            h_row.append(f"{site}, {item}{' ' + label if label else ''}: {long}")
+            h_row.append(long)
         z.append(z_row), text.append(t_row), hover.append(h_row)
     labelled = len(sites) <= _LABELLED_SITES
     row = 26 if labelled else 12
@@ -99,7 +96,7 @@ def site_heatmap(heatmap: pd.DataFrame, *, item_labels: dict[str, str] | None = 
         textfont=dict(color=HEATMAP_TEXT, size=11),
         colorbar=dict(title="% Yes or Partly", thickness=14, lenmode="pixels",
                       len=min(300, max(row * len(sites), 120)), y=1, yanchor="top"),
-        hovertemplate="%{customdata}<extra></extra>", name="Yes or Partly"))
+        hovertemplate="%{y}, %{x}: %{customdata}<extra></extra>", name="Yes or Partly"))
     small = f"n<{k}" if k else "n<k"
     legend = (f"Grey: no figure shown. {small}: fewer than {k or 'k'} people at the site; "
               "hidden: withheld so that a smaller group<br>cannot be worked out by "
