@@ -39,8 +39,8 @@ def _cell_text(r, k: int | None) -> tuple[str, str]:
     return "–", "nobody asked"
 
 
-def site_heatmap(heatmap: pd.DataFrame, *, title: str = "", k: int | None = None, synthetic: bool = False,
-                 cells: list[dict] | None = None) -> go.Figure:
+def site_heatmap(heatmap: pd.DataFrame, *, title: str = "", k: int | None = None,
+                 synthetic: bool = False, cells: list[dict] | None = None) -> go.Figure:
     """A sorted heatmap of sites (rows) x items (columns) from the cells of
     :func:`peerlib.reporting.tables.site_item_heatmap`.
 
@@ -66,8 +66,8 @@ def site_heatmap(heatmap: pd.DataFrame, *, title: str = "", k: int | None = None
         policy does not print or nobody asked, with its label as the cell's text. A line
         above the plot says what grey means. Cell labels are drawn for up to 30 sites;
         above that the rows are 12 px high and the labels are on hover (site, item id
-        and the counts; the statements' wording is in the report's statements table). The figure carries
-        its disclosure metadata for the batch's audit.
+        and the counts; the statements' wording is in the report's statements table).
+        The figure carries its disclosure metadata for the batch's audit.
     """
     from .tables import heatmap_cells
 
