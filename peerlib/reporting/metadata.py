@@ -96,10 +96,20 @@ def disclosure_block(cells: list[dict] | None, caption: str = "") -> str:
     return f'<script type="application/json" class="peerwork-disclosure">{text}</script>'
 
 
+class _Cells(list):
+    """The cells of a display table, shared rather than copied when pandas copies the
+    table's ``attrs`` (it deep-copies them on every operation, column reads included: a
+    table of thousands of cells, e.g. a site x item table at trial size, paid seconds for
+    that). Read only once attached."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
 def with_cells(frame: pd.DataFrame, cells: list[dict] | None) -> pd.DataFrame:
     """Attach the disclosure metadata of a display table (in place; returns ``frame``)."""
     if cells is not None:
-        frame.attrs[DISCLOSURE_ATTR] = cells
+        frame.attrs[DISCLOSURE_ATTR] = _Cells(cells)
     return frame
 
 
