@@ -466,7 +466,10 @@ class _Shared:
     does not grow with the number of sites. Holds its own copy of the table."""
 
     def __init__(self, data: pd.DataFrame):
-        self.data = data.copy()
+        # the prepared table as read (load_report_data hands out copies only, so it is never
+        # changed) when ``data`` is one of its copies, else a copy of its own
+        prepared = next((t for t in _PREPARED.values() if _same_table(t, data)), None)
+        self.data = data.copy() if prepared is None else prepared
         sites = self.data["site_id"].astype(str)
         self.rows = sites.groupby(sites, sort=False).indices
         self.values: dict = {}
@@ -485,15 +488,17 @@ class _Shared:
 _SHARED: list[_Shared] = []
 
 
+def _same_table(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    return a is b or (a.shape == b.shape and a.columns.equals(b.columns) and a.equals(b))
+
+
 def _shared(data: pd.DataFrame) -> _Shared:
     """The :class:`_Shared` results of ``data``, reused while the tables passed in have the
     same content (each report of a batch reads its own copy of the prepared table,
     :func:`load_report_data`; a table changed in place is compared again at every call, a
     few milliseconds even at 300,000 rows)."""
     last = _SHARED[0] if _SHARED else None
-    if last is None or not (last.data.shape == data.shape
-                            and last.data.columns.equals(data.columns)
-                            and last.data.equals(data)):
+    if last is None or not _same_table(last.data, data):
         last = _Shared(data)
         _SHARED[:] = [last]
     return last
