@@ -144,24 +144,25 @@ def test_heatmap_shape_and_order():
 
 
 @pytest.mark.parametrize("n_sites", [10, 200])
-def test_heatmap_figure_reads_at_ten_and_two_hundred_sites(n_sites):
+def test_heatmap_figure_reads_at_ten_and_two_hundred_sites(n_sites, tmp_path):
     """Rows in the table's order, top first; cell labels while they fit (10 sites), hover
-    only and thin rows at 200; the height grows with the sites; marked synthetic when the
-    data is; the legend says what grey means."""
+    only and thin rows at 200; the height grows with the sites; the legend says what grey
+    means; the static PNG/SVG greys hidden cells (no value) and is marked synthetic."""
+    from peerlib.reporting import figures
+
     people = [(f"X{s:03d}", "NHS" if s % 2 else "Voluntary",
-               "NHS trust" if s % 2 else "Voluntary sector", "Peer worker", 6 + s % 3)
+               "NHS trust" if s % 2 else "Voluntary sector", "Peer worker", 3 + s % 5)
               for s in range(n_sites)]
     data = make_long(people, items=tuple(f"2.{i}" for i in range(1, 9)))
     heat = report.site_item_heatmap(data, k=5)
-    fig = heatmaps.site_heatmap(heat, k=5, synthetic=True, title="T")
+    assert (heat["status"] == "hidden").any() and (heat["status"] == "shown").any()
+    fig = heatmaps.site_heatmap(heat, k=5, title="T")
     trace = fig.data[0]
     assert list(trace.y) == list(dict.fromkeys(heat["site_id"]))
     assert list(trace.x) == [f"2.{i}" for i in range(1, 9)]
     assert fig.layout.yaxis.autorange == "reversed"
     notes = " ".join(a.text for a in fig.layout.annotations)
-    assert heatmaps.SYNTHETIC_NOTE in notes and "n<5" in notes and "hidden" in notes
-    plain = heatmaps.site_heatmap(heat, k=5, synthetic=False)
-    assert heatmaps.SYNTHETIC_NOTE not in " ".join(a.text for a in plain.layout.annotations)
+    assert "n<5" in notes and "hidden" in notes
     if n_sites <= 30:
         assert trace.texttemplate == "%{text}"
         assert fig.layout.height <= 600
@@ -169,6 +170,13 @@ def test_heatmap_figure_reads_at_ten_and_two_hundred_sites(n_sites):
         assert trace.texttemplate is None
         assert 12 * n_sites <= fig.layout.height <= 16 * n_sites + 300
     assert len(fig._peerwork_disclosure) == len(heat)
+    static = heatmaps.site_heatmap_static(heat, k=5, title="T")
+    values = static.axes[0].images[0].get_array()
+    hidden = (heat["status"] != "shown").to_numpy().reshape(n_sites, 8)
+    assert np.ma.getmaskarray(values)[hidden].all() or np.isnan(
+        np.ma.filled(values, np.nan)[hidden]).all()
+    paths = figures.save_static(static, tmp_path, "sites", synthetic=True)
+    assert "SYNTHETIC DEMO DATA" in paths[1].read_text(encoding="utf-8")
 
 
 def test_cross_site_report_publishes_the_heatmap_with_its_metadata(batch):

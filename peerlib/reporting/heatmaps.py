@@ -1,6 +1,8 @@
 """The cross-site report's per-site view: a sorted heatmap of sites x items.
 
-Drawing only: the cells come from :func:`peerlib.reporting.tables.site_item_heatmap`, which
+Drawing only (plotly for the report, matplotlib for the PNG/SVG in ``reports/figures``, which
+:func:`peerlib.reporting.figures.save_static` marks as synthetic for demo data; in the report
+the page's banner does): the cells come from :func:`peerlib.reporting.tables.site_item_heatmap`, which
 has already applied the batch's disclosure mask and policy; this module colours the shown
 percentages and greys out every other cell with its label ("n<k", "hidden", "<k"), never a
 value. Readable from the demo's 10 sites to a national trial's 200: one row per site, sorted,
@@ -14,12 +16,10 @@ import plotly.graph_objects as go
 from .figures import HEATMAP_SCALE, HEATMAP_TEXT
 from .metadata import with_figure_cells
 
-__all__ = ["site_heatmap", "HIDDEN_COLOUR", "SYNTHETIC_NOTE"]
+__all__ = ["site_heatmap", "site_heatmap_static", "HIDDEN_COLOUR"]
 
 #: The colour of a cell with no shown value (hidden, not shown or nobody asked).
 HIDDEN_COLOUR = "#9e9e9e"
-#: The line a figure made from the synthetic demo carries.
-SYNTHETIC_NOTE = "SYNTHETIC DEMO DATA: invented answers, not study results"
 _FONT = dict(family="Arial, Helvetica, sans-serif", size=13)
 #: Sites up to which every cell is labelled and rows are tall (above: hover only).
 _LABELLED_SITES = 30
@@ -40,7 +40,7 @@ def _cell_text(r, k: int | None) -> tuple[str, str]:
 
 
 def site_heatmap(heatmap: pd.DataFrame, *, title: str = "", k: int | None = None,
-                 synthetic: bool = False, cells: list[dict] | None = None) -> go.Figure:
+                 cells: list[dict] | None = None) -> go.Figure:
     """A sorted heatmap of sites (rows) x items (columns) from the cells of
     :func:`peerlib.reporting.tables.site_item_heatmap`.
 
@@ -53,8 +53,6 @@ def site_heatmap(heatmap: pd.DataFrame, *, title: str = "", k: int | None = None
         Figure title.
     k : int, optional
         The policy's threshold, for the legend and hover ("fewer than k people").
-    synthetic : bool
-        Made from the synthetic demo: the figure says so under its title.
     cells : list of dict, optional
         Its disclosure metadata (default :func:`~peerlib.reporting.tables.heatmap_cells`).
 
@@ -105,16 +103,60 @@ def site_heatmap(heatmap: pd.DataFrame, *, title: str = "", k: int | None = None
     note = [dict(text=legend, xref="paper", yref="paper", x=0, y=1, yanchor="bottom",
                  yshift=30, showarrow=False, align="left", xanchor="left",
                  font=dict(size=11))]
-    if synthetic:
-        note.append(dict(text=SYNTHETIC_NOTE, xref="paper", yref="paper", x=0, y=1,
-                         yanchor="bottom", yshift=62, showarrow=False, xanchor="left",
-                         font=dict(size=12, color="#b00020")))
     fig.update_layout(
         title=dict(text=title, y=1, yanchor="top", pad=dict(t=8)), font=_FONT,
         template="plotly_white", plot_bgcolor=HIDDEN_COLOUR, annotations=note,
-        height=190 + row * len(sites), margin=dict(l=10, r=10, t=140, b=10))
+        height=170 + row * len(sites), margin=dict(l=10, r=10, t=120, b=10))
     fig.update_xaxes(side="top", type="category", tickangle=0 if len(items) <= 15 else -60,
                      tickfont=dict(size=11))
     fig.update_yaxes(type="category", autorange="reversed", title_text="Site",
                      tickfont=dict(size=11 if labelled else 9))
     return with_figure_cells(fig, heatmap_cells(heatmap) if cells is None else cells)
+
+
+def site_heatmap_static(heatmap: pd.DataFrame, *, title: str = "", k: int | None = None):
+    """The per-site heatmap as a matplotlib figure (PNG/SVG for slides and papers): shown
+    percentages coloured, every other cell grey with no value, sites in the table's order.
+
+    Parameters
+    ----------
+    heatmap : pandas.DataFrame
+        :func:`~peerlib.reporting.tables.site_item_heatmap` output.
+    title : str
+        Figure title.
+    k : int, optional
+        The policy's threshold, for the note on grey cells.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Save it with :func:`peerlib.reporting.figures.save_static` (``synthetic=True``
+        for demo data). Not saved by the cross-site report: at 200 sites the PNG and SVG
+        take about 5 s; an analyst saves it for slides.
+    """
+    import matplotlib
+
+    from .figures import _mpl
+
+    plt, _ = _mpl()
+    sites = list(dict.fromkeys(heatmap["site_id"].astype(str)))
+    items = list(dict.fromkeys(heatmap["item_id"].astype(str)))
+    shown = heatmap["percent"].where(heatmap["status"] == "shown")
+    grid = (heatmap.assign(value=shown.astype(float))
+            .pivot(index="site_id", columns="item_id", values="value")
+            .reindex(index=sites, columns=items))
+    cmap = matplotlib.colors.LinearSegmentedColormap.from_list(
+        "peerwork", [c for _, c in HEATMAP_SCALE]).with_extremes(bad=HIDDEN_COLOUR)
+    fig, ax = plt.subplots(figsize=(1.2 + 0.32 * len(items), 1.4 + max(0.16 * len(sites), 2)))
+    image = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap=cmap, vmin=0,
+                      vmax=100, interpolation="nearest")
+    ax.set_xticks(range(len(items)), items, rotation=90 if len(items) > 12 else 0,
+                  fontsize=7)
+    ax.set_yticks(range(len(sites)), sites, fontsize=6 if len(sites) > 30 else 8)
+    ax.grid(False)
+    fig.colorbar(image, ax=ax, label="% Yes or Partly", shrink=min(1.0, 12 / len(sites) + .2))
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.text(0, -0.6 - 0.02 * len(sites), f"Grey: no figure shown (fewer than {k or 'k'} "
+            "people, or withheld so that a smaller group cannot be worked out).",
+            fontsize=7, va="top")
+    return fig
