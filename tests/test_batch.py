@@ -61,7 +61,7 @@ def test_each_site_report_names_its_own_site(batch):
 def test_one_plotly_graph_per_chart_and_plotly_js_once(batch):
     """Plotly 6+ figures are dropped by nbconvert unless offered as HTML; each chart is one
     JSON figure, plotly.js is stored once (packed) in a page with charts."""
-    expected = {"sites/S01.html": 3, "sites/S02.html": 3, "cross_site.html": 5,
+    expected = {"sites/S01.html": 3, "sites/S02.html": 3, "cross_site.html": 6,
                 "data_quality.html": 0}
     for rel, charts in expected.items():
         page = _html(batch, rel)

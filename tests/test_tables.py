@@ -316,3 +316,60 @@ def test_a_group_hidden_to_protect_another_reads_hidden_not_n_below_k():
     assert grid["This site"].iloc[0] == "hidden"
     primary = dist.assign(rule=dist["rule"].replace("secondary", "primary"))
     assert grids.happening_grid(primary, group="group", k=5)["This site"].iloc[0] == "n<5"
+
+
+def _site_view_reference(data, site_id, compute):
+    """The site views as computed before the shared totals: ``compute`` over the whole
+    table with a This site / All other sites column."""
+    return compute(report.site_comparison_data(data, site_id), by="group")
+
+
+@pytest.mark.parametrize("site_id", ["S01", "S04"])
+def test_site_views_from_shared_totals_equal_the_whole_table_computation(site_id):
+    """"All other sites" is every site's counts minus the site's own (computed once per
+    table): the same counts, percentages and statistics as grouping the whole table, for
+    and a changed table is not served stale totals (k = 1: nothing hidden; the views hold
+    counts as floats, for the NaN of hidden cells)."""
+    data = load_prepared()
+    for _ in range(2):  # the second time from the shared totals
+        hap = report.site_happening(data, site_id, k=1)
+        ref = _site_view_reference(data, site_id, scoring.happening_distribution)
+        pd.testing.assert_frame_equal(hap[ref.columns.tolist()], ref, check_dtype=False)
+        imp = report.site_importance(data, site_id, k=1)
+        ref = _site_view_reference(data, site_id, scoring.importance_summary)
+        pd.testing.assert_frame_equal(imp[ref.columns.tolist()], ref, check_exact=False,
+                                      rtol=1e-12, check_dtype=False)
+    changed = data.copy()
+    changed.loc[changed["site_id"] != site_id, "importance"] = 4
+    imp = report.site_importance(changed, site_id, k=1)
+    assert (imp.loc[imp["group"] == report.OTHER_SITES, "mean"] == 4).all()
+
+
+def test_long_detail_table_shows_its_first_rows_and_downloads_all(long_df):
+    """The data-quality detail (site x item) sorted most-missing first, hidden rows last;
+    ``max_rows`` cuts the page, never the download or the disclosure metadata."""
+    import base64
+    import re
+
+    from peerlib.disclosure import DisclosureMask, batch_mask, get_policy
+
+    policy = get_policy(k=2)
+    mask = DisclosureMask(batch_mask(long_df, policy), policy)
+    full = report.missing_answers_table(long_df, mask=mask)
+    ordered = report.most_missing_first(full)
+    assert len(ordered) == len(full)
+    assert ordered.attrs[report.DISCLOSURE_ATTR] == full.attrs[report.DISCLOSURE_ATTR]
+    missing = (pd.to_numeric(ordered["Happening: no answer"], errors="coerce")
+               + pd.to_numeric(ordered["Importance: no answer"], errors="coerce"))
+    shown = missing.dropna().tolist()
+    assert shown == sorted(shown, reverse=True)
+    assert missing.iloc[len(shown):].isna().all()  # hidden or unprinted counts last
+    html = report.table(ordered, "Answers and missing answers", max_rows=2).data
+    assert html.count("<tr") == 3  # header + 2 rows
+    assert f"The first 2 of {len(ordered)} rows are shown" in html
+    uri = re.search(r'href="data:text/csv;[^,]*base64,([^"]+)"', html)
+    csv = base64.b64decode(uri.group(1)).decode("utf-8-sig")
+    assert len(csv.strip().splitlines()) == len(ordered) + 1
+    whole = report.table(ordered, "Answers and missing answers").data
+    assert "rows are shown" not in whole
+    assert whole.split("</script>")[0] == html.split("</script>")[0]  # same metadata

@@ -19,7 +19,10 @@ __all__ = [
     "sample_table",
     "sample_counts",
     "happening_distribution",
+    "happening_percentages",
     "importance_summary",
+    "importance_counts",
+    "importance_from_counts",
     "importance_performance",
     "ipa_quadrants",
     "compare_two_groups",
@@ -181,11 +184,35 @@ def happening_distribution(data: pd.DataFrame, *, by: str | Sequence[str] | None
         groups = data[keys].drop_duplicates()
         counts = counts.merge(groups, on=keys, how="inner")
     counts["count"] = counts["count"].astype("int64")
+    counts[response] = pd.Categorical(counts[response], dtype=data[response].dtype)
+    return happening_percentages(counts, by=keys, item=item, response=response)
+
+
+def happening_percentages(counts: pd.DataFrame, *, by: str | Sequence[str] | None = ("sector",),
+                          item: str = "item_id", response: str = "happening") -> pd.DataFrame:
+    """``n_asked`` and ``percent`` of answer counts, as :func:`happening_distribution`
+    gives them (counts can be added and subtracted first, e.g. all sites minus one).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        One row per group x item x answer option: the ``by`` columns, ``item``,
+        ``response`` and ``count`` (int).
+    by, item, response : str, sequence of str or None
+        As :func:`happening_distribution`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``counts`` with ``n_asked`` and ``percent`` (re)computed, sorted by group, item and
+        answer option.
+    """
+    keys = _by(by)
+    counts = counts.drop(columns=["n_asked", "percent"], errors="ignore")
     counts["n_asked"] = counts.groupby([*keys, item], observed=True)["count"].transform("sum")
     counts["percent"] = np.where(counts["n_asked"] > 0,
                                  100.0 * counts["count"] / counts["n_asked"].where(
                                      counts["n_asked"] > 0), np.nan)
-    counts[response] = pd.Categorical(counts[response], dtype=data[response].dtype)
     return counts.sort_values([*keys, item, response], kind="stable").reset_index(drop=True)
 
 
@@ -231,31 +258,117 @@ def importance_summary(data: pd.DataFrame, *, by: str | Sequence[str] | None = (
     """
     keys = _by(by)
     _check_columns(data, [*keys, item, value], "importance_summary")
+    return importance_from_counts(importance_counts(data, by=keys, item=item, value=value),
+                                  by=keys, item=item, value=value, confidence=confidence,
+                                  bounds=bounds)
+
+
+def importance_counts(data: pd.DataFrame, *, by: str | Sequence[str] | None = ("sector",),
+                      item: str = "item_id", value: str = "importance") -> pd.DataFrame:
+    """Importance answers counted per group x item x value, no answer included.
+
+    The counts hold everything :func:`importance_summary` reports, and counts can be added
+    and subtracted: "all other sites" is every site's counts minus one site's, without
+    passing over the whole table again (:func:`importance_from_counts`).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The long table; ``value`` numbers (nullable integers 1-4 for the study's scale).
+    by : str, sequence of str or None
+        Grouping columns (``()`` or None for everyone).
+    item, value : str
+        Item and importance columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per observed group x item x value: the ``by`` columns, ``item``, ``value``
+        (float; NaN for no answer) and ``count`` (int). Every row of ``data`` is counted
+        once, so the groups and items present are those of ``data``.
+    """
+    keys = _by(by)
+    _check_columns(data, [*keys, item, value], "importance_counts")
     frame = data[[*keys, item]].copy()
-    frame["_v"] = pd.to_numeric(data[value], errors="raise").astype("Float64")
-    grouped = frame.groupby([*keys, item], observed=True, sort=True)["_v"]
-    out = pd.DataFrame({
-        "n": grouped.count().astype("int64"),
-        "n_missing": grouped.size().astype("int64") - grouped.count().astype("int64"),
-        "mean": grouped.mean().astype(float),
-        "sd": grouped.std(ddof=1).astype(float),
-        "median": grouped.median().astype(float),
-    }).reset_index()
-    if keys:  # every item for every observed group, even when nobody answered it
-        full = data[keys].drop_duplicates().merge(
-            pd.DataFrame({item: _levels(data[item])}), how="cross")
+    frame[value] = pd.to_numeric(data[value], errors="raise").astype(float)
+    counts = (frame.groupby([*keys, item, value], observed=True, sort=True, dropna=False)
+              .size().rename("count").reset_index())
+    counts["count"] = counts["count"].astype("int64")
+    return counts
+
+
+def importance_from_counts(counts: pd.DataFrame, *, by: str | Sequence[str] | None = ("sector",),
+                           item: str = "item_id", value: str = "importance",
+                           confidence: float = 0.95,
+                           bounds: tuple[float, float] | None = (1.0, 4.0)) -> pd.DataFrame:
+    """:func:`importance_summary` from counted answers (:func:`importance_counts`).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        The ``by`` columns, ``item``, ``value`` (NaN = no answer) and ``count``; rows with
+        a count of 0 are allowed (e.g. after subtracting one group's counts from a total).
+    by, item, value, confidence, bounds
+        As :func:`importance_summary`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`importance_summary`: every item (the categories of ``item``
+        when categorical) for every group present in ``counts``.
+    """
+    keys = _by(by)
+    _check_columns(counts, [*keys, item, value, "count"], "importance_from_counts")
+    counts = counts.sort_values([*keys, item, value], kind="stable").reset_index(drop=True)
+    gid = counts.groupby([*keys, item], observed=True, sort=True).ngroup().to_numpy()
+    groups = gid.max() + 1 if len(gid) else 0
+    v = counts[value].to_numpy(dtype=float)
+    w = counts["count"].to_numpy(dtype=float)
+    answered = ~np.isnan(v)
+    wa = np.where(answered, w, 0.0)
+    va = np.where(answered, v, 0.0)
+    n = np.bincount(gid, weights=wa, minlength=groups)
+    rows = np.bincount(gid, weights=w, minlength=groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(gid, weights=wa * va, minlength=groups) / np.where(n > 0, n, np.nan)
+        squares = np.bincount(gid, weights=wa * (va - mean[gid]) ** 2, minlength=groups)
+        sd = np.where(n >= 2, np.sqrt(squares / np.where(n >= 2, n - 1, np.nan)), np.nan)
+    # median: the mean of the values at positions (n - 1) // 2 and n // 2 (0-based) of
+    # each group's answers in order
+    cum = pd.Series(wa).groupby(gid).cumsum().to_numpy()
+    before = cum - wa
+
+    def value_at(position: np.ndarray) -> np.ndarray:
+        here = (wa > 0) & (before <= position[gid]) & (position[gid] < cum)
+        at = np.full(groups, np.nan)
+        at[gid[here]] = v[here]
+        return at
+
+    median = (value_at((n - 1) // 2) + value_at(n // 2)) / 2
+    first = np.unique(gid, return_index=True)[1]
+    out = counts.iloc[first][[*keys, item]].reset_index(drop=True)
+    out["n"] = n.astype("int64")
+    out["n_missing"] = (rows - n).astype("int64")
+    out["mean"] = mean
+    out["sd"] = sd
+    out["median"] = median
+    if keys:  # every item for every group present, even when nobody answered it
+        full = out[keys].drop_duplicates().merge(
+            pd.DataFrame({item: _levels(counts[item])}), how="cross")
+        if isinstance(counts[item].dtype, pd.CategoricalDtype):
+            full[item] = pd.Categorical(full[item], dtype=counts[item].dtype)
         out = full.merge(out, on=[*keys, item], how="left")
         out[["n", "n_missing"]] = out[["n", "n_missing"]].fillna(0).astype("int64")
-    n = out["n"].astype(float)
-    tcrit = special.stdtrit(np.maximum(n - 1, 1), 0.5 + confidence / 2)  # t quantile
-    half = np.where(n >= 2, tcrit * out["sd"] / np.sqrt(n.where(n > 0)), np.nan)
+    nf = out["n"].astype(float)
+    tcrit = special.stdtrit(np.maximum(nf - 1, 1), 0.5 + confidence / 2)  # t quantile
+    half = np.where(nf >= 2, tcrit * out["sd"] / np.sqrt(nf.where(nf > 0)), np.nan)
     out["ci_low"] = out["mean"] - half
     out["ci_high"] = out["mean"] + half
     if bounds is not None:
         out["ci_low"] = out["ci_low"].clip(lower=bounds[0])
         out["ci_high"] = out["ci_high"].clip(upper=bounds[1])
-    if isinstance(data[item].dtype, pd.CategoricalDtype):
-        out[item] = pd.Categorical(out[item], dtype=data[item].dtype)
+    if isinstance(counts[item].dtype, pd.CategoricalDtype):
+        out[item] = pd.Categorical(out[item], dtype=counts[item].dtype)
     return out.sort_values([*keys, item], kind="stable").reset_index(drop=True)
 
 

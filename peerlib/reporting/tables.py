@@ -61,6 +61,7 @@ __all__ = [
     "comparison_table",
     "sector_comparison_section",
     "missing_answers_table",
+    "most_missing_first",
     "suppressed",
     "site_happening",
     "site_importance",
@@ -83,6 +84,10 @@ __all__ = [
     "data_dictionary_table",
     "scale_display",
     "sections_table",
+    "HEATMAP_STATUS",
+    "site_item_heatmap",
+    "heatmap_cells",
+    "heatmap_table",
 ]
 
 THIS_SITE = "This site"
@@ -245,7 +250,7 @@ def report_mask(data: pd.DataFrame, policy: DisclosurePolicy | None = None, *,
     """
     policy = policy or get_policy()
     if mask_path:
-        mask = read_mask(mask_path)
+        mask = _read_mask_once(mask_path)
         if (mask.policy.name, mask.k) != (policy.name, policy.k):
             raise ParameterError(f"The disclosure mask {Path(mask_path).name} was made with "
                                  f"policy {mask.policy.name} (k = {mask.k}), not "
@@ -255,6 +260,22 @@ def report_mask(data: pd.DataFrame, policy: DisclosurePolicy | None = None, *,
     if coded is not None:  # the Part 2 cross-case tables compare by every site attribute
         data = mask_data(data, data_dir)
     return DisclosureMask(batch_mask(data, policy, coded=coded), policy)
+
+
+_READ_MASKS: dict = {}
+
+
+def _read_mask_once(mask_path: str | Path) -> DisclosureMask:
+    """:func:`peerlib.disclosure.read_mask`, read once per process while the file is
+    unchanged (a batch worker's kernel runs report after report on the batch's one mask;
+    reading it is proportional to the number of sites)."""
+    path = Path(mask_path)
+    info = path.stat()
+    key = (str(path.resolve()), info.st_mtime_ns, info.st_size)
+    if key not in _READ_MASKS:
+        _READ_MASKS.clear()
+        _READ_MASKS[key] = read_mask(path)
+    return _READ_MASKS[key]
 
 
 def mask_data(data: pd.DataFrame, data_dir: str | Path | None = "") -> pd.DataFrame:
@@ -460,6 +481,51 @@ def _load_sites(data_dir: str | Path | None = None) -> pd.DataFrame:
     return _SITES[key].copy()
 
 
+class _Shared:
+    """What every site report needs from all sites, computed once per process for one
+    prepared table: each site's rows, and the all-site totals that "all other sites" is
+    derived from (totals minus the site's own counts), so that a site report's own work
+    does not grow with the number of sites. Holds its own copy of the table."""
+
+    def __init__(self, data: pd.DataFrame):
+        # the prepared table as read (load_report_data hands out copies only, so it is never
+        # changed) when ``data`` is one of its copies, else a copy of its own
+        prepared = next((t for t in _PREPARED.values() if _same_table(t, data)), None)
+        self.data = data.copy() if prepared is None else prepared
+        sites = self.data["site_id"].astype(str)
+        self.rows = sites.groupby(sites, sort=False).indices
+        self.values: dict = {}
+
+    def site(self, site_id: object) -> pd.DataFrame:
+        """The rows of one site (none for a site without data)."""
+        return self.data.iloc[self.rows.get(str(site_id), np.array([], dtype=int))]
+
+    def total(self, name: str, compute):
+        """``compute(table)`` over every site, computed on first use."""
+        if name not in self.values:
+            self.values[name] = compute(self.data)
+        return self.values[name]
+
+
+_SHARED: list[_Shared] = []
+
+
+def _same_table(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    return a is b or (a.shape == b.shape and a.columns.equals(b.columns) and a.equals(b))
+
+
+def _shared(data: pd.DataFrame) -> _Shared:
+    """The :class:`_Shared` results of ``data``, reused while the tables passed in have the
+    same content (each report of a batch reads its own copy of the prepared table,
+    :func:`load_report_data`; a table changed in place is compared again at every call, a
+    few milliseconds even at 300,000 rows)."""
+    last = _SHARED[0] if _SHARED else None
+    if last is None or not _same_table(last.data, data):
+        last = _Shared(data)
+        _SHARED[:] = [last]
+    return last
+
+
 # ---------------------------------------------------------------------- display
 def heading(text: object, level: int = 2):
     """An escaped HTML heading for text that comes from data (site names...)."""
@@ -475,7 +541,8 @@ def note(text: object):
     return HTML(f'<p class="peerwork-note">{html.escape(str(text))}</p>')
 
 
-def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True):
+def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True,
+          max_rows: int | None = None):
     """Show a display table as escaped HTML without the index (NA shown as "–").
 
     Parameters
@@ -488,6 +555,10 @@ def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True
         True (default): a link below the table saves the same cells as a CSV file named
         after the caption (:mod:`peerlib.reporting.downloads`); a str names the file;
         False: no link.
+    max_rows : int, optional
+        Show at most this many rows on the page, with a line saying how many the download
+        holds (a long detail table, e.g. thousands of site x item rows at trial size); the
+        download and the disclosure metadata always cover every row.
 
     Returns
     -------
@@ -499,8 +570,9 @@ def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True
 
     from .downloads import csv_link_html
 
-    body = frame.to_html(index=False, escape=True, na_rep=DASH, border=0,
-                         classes="peerwork-table")
+    page = frame if not max_rows or len(frame) <= max_rows else frame.head(max_rows)
+    body = page.to_html(index=False, escape=True, na_rep=DASH, border=0,
+                        classes="peerwork-table")
     if caption:
         body = body.replace(">", f"><caption class='peerwork-caption'>"
                                  f"{html.escape(caption)}</caption>", 1)
@@ -508,6 +580,10 @@ def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True
     if download:
         name = download if isinstance(download, str) else (caption or "table")
         link = csv_link_html(frame.fillna(DASH), name, "Download this table (CSV)")
+    if len(page) < len(frame):
+        link = (f'<p class="peerwork-note">The first {len(page):,} of {len(frame):,} rows '
+                f'are shown{"; the download holds all of them" if download else ""}.</p>'
+                + link)
     return HTML(disclosure_block(frame.attrs.get(DISCLOSURE_ATTR), caption) + body + link)
 
 
@@ -531,8 +607,7 @@ def load_meta_dataset(data_dir: str | Path | None = None) -> dict:
 
 def site_size(data: pd.DataFrame, site_id: str) -> int:
     """Number of participants at a site in the prepared long table (0 when none)."""
-    return int(data.loc[data["site_id"].astype(str) == str(site_id),
-                        "participant_id"].nunique())
+    return int(_shared(data).site(site_id)["participant_id"].nunique())
 
 
 def is_synthetic(data_dir: str | Path | None = None) -> bool:
@@ -717,11 +792,12 @@ def site_sample_table(data: pd.DataFrame, site_id: str, *, k: int | None = None,
     mask = _mask_for(data, mask, k)
     policy = mask.policy
     cb = _codebook(data)
-    comp = site_comparison_data(data, site_id)
-    people = comp.drop_duplicates("participant_id")
-    counts = pd.crosstab(people["role"], people["group"], dropna=False).reindex(
-        index=cb.role_labels, columns=[THIS_SITE, OTHER_SITES], fill_value=0)
-    everyone = counts[THIS_SITE] + counts[OTHER_SITES]
+    shared = _shared(data)
+    everyone = shared.total("people_by_role", lambda d: d.drop_duplicates("participant_id")[
+        "role"].astype(str).value_counts()).reindex(cb.role_labels, fill_value=0)
+    here = shared.site(site_id).drop_duplicates("participant_id")["role"].astype(str)
+    counts = pd.DataFrame({THIS_SITE: here.value_counts().reindex(cb.role_labels,
+                                                                  fill_value=0)})
     plural = dict(zip(cb.roles["role"], cb.roles["short"]))
     rows, cells = [], []
     for role in cb.role_labels:
@@ -1046,21 +1122,22 @@ def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id",
                 hidden, rule, _ = mask.decision(stat, site, item)
                 cells.append(_cell(site, stat, item, n,
                                    rule=rule if hidden and asked > 0 else ""))
-    if mask is not None:
-        text = out.astype(object)
-        for i, r in enumerate(out.itertuples(index=False)):
+    if mask is not None:  # built column by column (thousands of rows at trial size)
+        columns = {c: [] for c in out.columns[2:]}
+        for r in out.itertuples(index=False):
             site = union_key("site", getattr(r, by))
-            people = _count_cell(mask, "participants", site, r.participants)
-            text.iat[i, 2] = people
+            columns["participants"].append(_count_cell(mask, "participants", site,
+                                                       r.participants))
             hap = mask.decision("happening", site, r.item_id)
             imp = mask.decision("importance", site, r.item_id)
-            for col, (hidden, rule, _) in ((3, hap), (4, hap), (5, imp), (6, imp)):
-                value = int(out.iat[i, col])
-                text.iat[i, col] = (mask.policy.hidden_label(rule) if hidden and
-                                    r.participants > 0 else mask.policy.count_text(value))
-        text[by] = out[by].astype(str)
-        text["item_id"] = out["item_id"].astype(str)
-        out = text
+            for col, value, (hidden, rule, _) in (
+                    ("happening answered", r[3], hap), ("happening missing", r[4], hap),
+                    ("importance answered", r[5], imp), ("importance missing", r[6], imp)):
+                columns[col].append(mask.policy.hidden_label(rule) if hidden and
+                                    r.participants > 0 else mask.policy.count_text(int(value)))
+        out = pd.DataFrame({by: out[by].astype(str).to_numpy(),
+                            "item_id": out["item_id"].astype(str).to_numpy(),
+                            **{c: pd.array(v, dtype=object) for c, v in columns.items()}})
     out = with_cells(out, cells)
     return out.rename(columns={by: _display_name(by), "item_id": "Item",
                                "participants": "Participants",
@@ -1068,6 +1145,25 @@ def missing_answers_table(data: pd.DataFrame, *, by: str = "site_id",
                                "happening missing": "Happening: no answer",
                                "importance answered": "Importance: answered",
                                "importance missing": "Importance: no answer"})
+
+
+def most_missing_first(missing: pd.DataFrame) -> pd.DataFrame:
+    """:func:`missing_answers_table` with the rows that most need checking first: most
+    answers recorded as missing ("Happening: no answer" plus "Importance: no answer", as
+    shown), then by site and item. Rows whose counts are hidden (or not printed, "<k") come
+    last in their original order, so the order says nothing about a hidden count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows and metadata, reordered (index reset).
+    """
+    shown = [pd.to_numeric(missing[c], errors="coerce")
+             for c in ("Happening: no answer", "Importance: no answer")]
+    total = (shown[0] + shown[1]).fillna(-1)
+    order = np.argsort(-total.to_numpy(), kind="stable")
+    out = missing.iloc[order].reset_index(drop=True)
+    return with_cells(out, missing.attrs.get(DISCLOSURE_ATTR))
 
 
 def suppressed(table: pd.DataFrame, *, n: str, k: int, group: str | None = None,
@@ -1103,16 +1199,46 @@ def _apply_mask(frame: pd.DataFrame, mask: DisclosureMask, statistic: str,
     return out
 
 
-def _site_view(data: pd.DataFrame, site_id: str, compute, *, n: str, k: int | None,
+def _site_view(data: pd.DataFrame, site_id: str, statistic: str, *, k: int | None,
                mask: DisclosureMask | None) -> pd.DataFrame:
-    """``compute(frame, by="group")`` for "This site" against "All other sites", hidden as
-    the batch's mask says (the same decisions in every report of the batch)."""
+    """"This site" against "All other sites" (``statistic``: "happening" or "importance"),
+    hidden as the batch's mask says (the same decisions in every report of the batch).
+
+    The other sites' counts are every site's counts (computed once per prepared table,
+    :func:`_shared`) minus this site's, so the work is the site's own whatever the number
+    of sites; the results equal :func:`peerlib.scoring.happening_distribution` /
+    ``importance_summary`` of :func:`site_comparison_data` by ``group``."""
     mask = _mask_for(data, mask, k)
-    out = compute(site_comparison_data(data, site_id), by="group")
+    shared = _shared(data)
+    here = shared.site(site_id)
+    present = [g for g, rows in ((THIS_SITE, len(here)),
+                                 (OTHER_SITES, len(shared.data) - len(here))) if rows]
+    if statistic == "happening":
+        keys, columns = ["item_id", "happening"], ["count"]
+        total = shared.total("happening", lambda d: scoring.happening_distribution(d, by=None))
+        this = scoring.happening_distribution(here, by=None)
+    else:
+        keys, columns = ["item_id", "importance"], ["count"]
+        total = shared.total("importance", lambda d: scoring.importance_counts(d, by=None))
+        this = scoring.importance_counts(here, by=None)
+    both = total[keys + columns].merge(this[keys + columns], on=keys, how="left",
+                                       suffixes=("", "_here"))
+    here_count = both["count_here"].fillna(0).astype("int64")
+    parts = {THIS_SITE: both[keys].assign(count=here_count),
+             OTHER_SITES: both[keys].assign(count=both["count"] - here_count)}
+    counts = pd.concat([parts[g].assign(group=g) for g in present], ignore_index=True)
+    counts["group"] = pd.Categorical(counts["group"], categories=[THIS_SITE, OTHER_SITES],
+                                     ordered=True)
+    counts = counts[["group", *keys, "count"]]
+    if statistic == "happening":
+        out = scoring.happening_percentages(counts, by="group")
+        values = _STATISTICS["n_asked"]
+    else:
+        out = scoring.importance_from_counts(counts, by="group")
+        values = _STATISTICS["n"]
     out["union"] = np.where(out["group"].astype(str) == THIS_SITE,
                             union_key("site", site_id), union_key("others", site_id))
-    statistic = "happening" if n == "n_asked" else "importance"
-    return _apply_mask(out, mask, statistic, _STATISTICS[n])
+    return _apply_mask(out, mask, statistic, values)
 
 
 def site_happening(data: pd.DataFrame, site_id: str, *, k: int | None = None,
@@ -1138,8 +1264,7 @@ def site_happening(data: pd.DataFrame, site_id: str, *, k: int | None = None,
         ``percent`` NaN where hidden, ``suppressed`` (bool) and ``rule`` ("", "primary",
         "secondary").
     """
-    return _site_view(data, site_id, scoring.happening_distribution, n="n_asked", k=k,
-                      mask=mask)
+    return _site_view(data, site_id, "happening", k=k, mask=mask)
 
 
 def site_importance(data: pd.DataFrame, site_id: str, *, k: int | None = None,
@@ -1147,7 +1272,7 @@ def site_importance(data: pd.DataFrame, site_id: str, *, k: int | None = None,
     """Importance at one site and at all other sites, hidden as the mask says (columns
     of :func:`peerlib.scoring.importance_summary` by ``group``, plus ``union``,
     ``suppressed`` and ``rule``; statistics NaN where hidden)."""
-    return _site_view(data, site_id, scoring.importance_summary, n="n", k=k, mask=mask)
+    return _site_view(data, site_id, "importance", k=k, mask=mask)
 
 
 def group_happening(data: pd.DataFrame, *, by: str = "sector", k: int | None = None,
@@ -1214,8 +1339,8 @@ def site_ipa(data: pd.DataFrame, site_id: str, *, k: int | None = None,
     """Importance-Performance at one site, hidden as the mask says (as :func:`ipa_view`):
     an item hidden in the site's other tables is hidden here too."""
     mask = _mask_for(data, mask, k)
-    here = data[data["site_id"].astype(str) == str(site_id)]
-    ipa = scoring.importance_performance(here, shown_count=_shown_count(mask.policy))
+    ipa = scoring.importance_performance(_shared(data).site(site_id),
+                                         shown_count=_shown_count(mask.policy))
     return _mask_ipa(ipa.assign(union=union_key("site", site_id)), mask, None)
 
 
@@ -1300,7 +1425,7 @@ def small_numbers_note(data: pd.DataFrame, site_id: str, *, k: int | None = None
     """
     mask = _mask_for(data, mask, k)
     k = mask.k
-    n = int(data.loc[data["site_id"].astype(str) == str(site_id), "participant_id"].nunique())
+    n = site_size(data, site_id)
     hidden, rule, _ = mask.decision("participants", union_key("site", site_id))
     if n == 0:
         return ("Nobody from this site has been interviewed yet (or every interview has been "
@@ -1336,3 +1461,129 @@ def withdrawn_note(data_dir: str | Path | None = None) -> str:
         return "No participant is on the withdrawal list."
     return (f"{n} participant{'s' if n != 1 else ''} withdrew consent; their answers were "
             "removed before analysis and appear in no report.")
+
+
+#: Status of a cell of :func:`site_item_heatmap`.
+HEATMAP_STATUS = ("shown", "hidden", "not shown", "nobody asked")
+
+
+def site_item_heatmap(data: pd.DataFrame, *, mask: DisclosureMask | None = None,
+                      k: int | None = None) -> pd.DataFrame:
+    """Every site's share answering "Yes" or "Partly", item by item, as the batch's mask
+    and policy allow: the cross-site report's per-site view (a sorted heatmap of sites x
+    items, :func:`peerlib.reporting.heatmaps.site_heatmap`).
+
+    Each cell is the figure the site's own report shows for the item ("This site"), under
+    the same mask decision: a group the mask hides is ``hidden`` and carries no value, size
+    or count; under a policy that rounds counts (``nhs``) the counts and the percentage are
+    those of :func:`peerlib.reporting.shown.shown_happening`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table (every site).
+    mask : DisclosureMask, optional
+        The batch's mask (:func:`report_mask`); default computed from ``data`` with ``k``.
+    k : int, optional
+        Threshold when no ``mask`` is given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per site with data x item, sites in display order: ``site_id``,
+        ``item_id``, ``union`` (the site's key in the mask), ``status`` (one of
+        :data:`HEATMAP_STATUS`: ``not shown`` is a count the policy does not print, e.g.
+        "<8"), ``rule`` (the mask's rule of a hidden cell, else ""), ``percent`` (0-100 of
+        everyone asked; NaN unless shown), ``agree_text`` and ``n_asked_text`` (the counts
+        as a reader sees them: the hidden label in a hidden cell), ``site_mean`` (the mean
+        of the site's shown percentages; NaN when none is shown) and ``site_order`` (0 for
+        the top row). Sites are sorted by ``site_mean``, highest first, then by id; a site
+        with no shown cell comes last. The order uses shown figures only, so it says
+        nothing about a hidden one.
+    """
+    from .shown import shown_happening
+
+    mask = _mask_for(data, mask, k)
+    dist = _shared(data).total("happening_by_site", lambda d: scoring.happening_distribution(
+        d, by="site_id"))
+    dist = dist.assign(site_id=dist["site_id"].astype(str))
+    dist["union"] = [union_key("site", s) for s in dist["site_id"]]
+    view = shown_happening(_apply_mask(dist, mask, "happening", _STATISTICS["n_asked"]),
+                           mask.policy)
+    cells = view.drop_duplicates(["site_id", "item_id"]).reset_index(drop=True)
+    hidden = cells["suppressed"].astype(bool) & (cells["n_asked_text"] != "0")
+    nobody = ~hidden & (cells["n_asked_text"] == "0")
+    percent = pd.to_numeric(cells["agree_percent"], errors="coerce").where(~hidden & ~nobody)
+    status = np.select([hidden, nobody, percent.isna()],
+                       ["hidden", "nobody asked", "not shown"], "shown")
+    out = pd.DataFrame({
+        "site_id": cells["site_id"],
+        "item_id": cells["item_id"].astype(str),
+        "union": cells["union"],
+        "status": status,
+        "rule": np.where(hidden, cells["rule"].replace("", "primary"), ""),
+        "percent": percent.where(status == "shown"),
+        "agree_text": np.where(hidden | nobody, cells["n_asked_text"],
+                               cells["agree_text"]),
+        "n_asked_text": cells["n_asked_text"],
+    })
+    means = out.groupby("site_id", sort=False)["percent"].mean()
+    order = sorted(means.index, key=lambda s: (pd.isna(means[s]),
+                                               -means[s] if pd.notna(means[s]) else 0, s))
+    rank = {s: i for i, s in enumerate(order)}
+    out["site_mean"] = out["site_id"].map(means)
+    out["site_order"] = out["site_id"].map(rank).astype("int64")
+    items = [str(i) for i in _levels_of(data["item_id"])]
+    out["item_id"] = pd.Categorical(out["item_id"], categories=items, ordered=True)
+    out = out.sort_values(["site_order", "item_id"], kind="stable").reset_index(drop=True)
+    out["item_id"] = out["item_id"].astype(str)
+    return out
+
+
+def _levels_of(series: pd.Series) -> list:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return list(series.cat.categories)
+    return list(dict.fromkeys(series.astype(str)))
+
+
+def heatmap_cells(heatmap: pd.DataFrame) -> list[dict]:
+    """The disclosure metadata of :func:`site_item_heatmap` (for the audit): per cell, the
+    site's "Is this happening here?" answers to the item, hidden with its rule.
+
+    Returns
+    -------
+    list of dict
+        :func:`peerlib.reporting.metadata.cell` records; the size of a shown cell is its
+        number asked as shown (the audit takes sizes from the data, never from here).
+    """
+    out = []
+    for r in heatmap.itertuples(index=False):
+        n = pd.to_numeric(r.n_asked_text, errors="coerce")
+        out.append(_cell(r.union, "happening", r.item_id, 0 if pd.isna(n) else n,
+                         rule=r.rule if r.status == "hidden" else ""))
+    return out
+
+
+def heatmap_table(heatmap: pd.DataFrame, *, labels: dict[str, str] | None = None
+                  ) -> pd.DataFrame:
+    """The data behind the per-site heatmap as readers may download it: one row per site
+    (in the heatmap's order) and one text column per item ("46%"; the hidden label, "<k"
+    or "–"), with its disclosure metadata (:func:`heatmap_cells`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Site``, then one column per item (named by ``labels`` where given).
+    """
+    text = np.where(heatmap["status"] == "shown",
+                    heatmap["percent"].map(lambda v: "" if pd.isna(v) else f"{v:.0f}%"),
+                    np.where(heatmap["status"] == "nobody asked", DASH,
+                             heatmap["agree_text"]))
+    frame = heatmap.assign(text=text)
+    items = list(dict.fromkeys(frame["item_id"]))
+    wide = frame.pivot(index="site_id", columns="item_id", values="text")
+    wide = wide.reindex(index=list(dict.fromkeys(frame["site_id"])), columns=items)
+    wide.columns = [(labels or {}).get(i, i) for i in items]
+    wide = wide.reset_index().rename(columns={"site_id": "Site"})
+    wide.columns.name = None
+    return with_cells(wide, heatmap_cells(heatmap))
