@@ -373,3 +373,32 @@ def test_long_detail_table_shows_its_first_rows_and_downloads_all(long_df):
     whole = report.table(ordered, "Answers and missing answers").data
     assert "rows are shown" not in whole
     assert whole.split("</script>")[0] == html.split("</script>")[0]  # same metadata
+
+
+def test_a_hidden_zero_of_importance_answers_stays_hidden_on_the_page():
+    """No answers from the 3 senior managers of the worked example on 2.1: the mask hides
+    that 0 (it says none of them answered), and the importance table, its shown form and
+    its metadata keep it hidden instead of printing "0" (the privacy tester's set D, whose
+    cross-site report the audit then refused)."""
+    from peerlib.disclosure import DisclosureMask, batch_mask, get_policy
+    from peerlib.reporting.metadata import DISCLOSURE_ATTR
+    from peerlib.reporting.shown import shown_importance
+
+    from disclosure_helpers import WORKED_EXAMPLE, make_long
+
+    data = make_long(WORKED_EXAMPLE)
+    managers = data["role"] == "Senior/strategic manager or commissioner"
+    data.loc[managers & (data["item_id"] == "2.1"), "importance"] = pd.NA
+    policy = get_policy()
+    mask = DisclosureMask(batch_mask(data, policy), policy)
+    view = report.importance_with_overall(data, by="role", mask=mask)
+    view = shown_importance(view, policy)
+    row = view[(view["item_id"].astype(str) == "2.1")
+               & (view["group"].astype(str) == "Senior/strategic manager or commissioner")]
+    assert bool(row["suppressed"].iloc[0]) and row["n_text"].iloc[0] == "n<5"
+    shown = report.importance_table(view, group="group", policy=policy)
+    cells = [c for c in shown.attrs[DISCLOSURE_ATTR]
+             if c["union"] == "role:Senior/strategic manager or commissioner"
+             and c["item"] == "2.1"]
+    assert cells and all(c.get("hidden") == "primary" for c in cells)
+    assert "n<5" in set(shown["n"])

@@ -166,7 +166,7 @@ def importance_grid(summary: pd.DataFrame, *, group: str = "group", k: int,
         col = []
         for it in items:
             r = cells.get((it, g))
-            if r is None or not _asked(r.n):
+            if r is None or (not _asked(r.n) and not bool(getattr(r, "suppressed", False))):
                 col.append(DASH)
             elif pd.isna(r.mean) or bool(getattr(r, "suppressed", False)):
                 col.append(small_group_label(k, getattr(r, "rule", "")))

@@ -158,9 +158,10 @@ def view_cells(frame: pd.DataFrame, statistic: str, *, n: str | None = None,
         # a shown table (peerlib.reporting.shown) holds no size for a hidden group
         unknown = pd.isna(value)
         value = 0 if unknown else int(value)
+        # a hidden 0 is still hidden where it counts answers of people (importance)
         out.append(cell(union, statistic, it, value,
-                        rule=(rule or "primary") if bool(hidden) and (value > 0 or unknown)
-                        else ""))
+                        rule=(rule or "primary") if bool(hidden) and (
+                            value > 0 or unknown or statistic == "importance") else ""))
     return out
 
 

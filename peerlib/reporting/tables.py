@@ -944,7 +944,8 @@ def importance_table(summary: pd.DataFrame, *, group: str | None, k: int | None 
         rec = {"Item": (labels or {}).get(str(r.item_id), str(r.item_id))}
         if group:
             rec[_display_name(group)] = str(getattr(r, group))
-        hidden = bool(r.suppressed) and int(r.n) > 0  # no answers: nothing to hide
+        # no answers: nothing to hide, unless the mask hides that 0 (from 1 to k-1 people)
+        hidden = bool(r.suppressed) and (int(r.n) > 0 or "union" in summary.columns)
         cells.append(_cell(_union_of(row, group), "importance", r.item_id, r.n,
                            rule=str(r.rule) if hidden else ""))
         rec["n"] = policy.hidden_label(str(r.rule)) if hidden else policy.count_text(int(r.n))
