@@ -71,6 +71,20 @@ SUBTRACTION_SET = [
 ]
 
 
+#: The privacy tester's second set: NHS sites of 8, 6, 3 and 7 and a voluntary site of 6
+#: peer workers and 1 service user.
+SECOND_SET = [
+    ("S01", "NHS", "NHS trust", "Peer worker", 3), ("S01", "NHS", "NHS trust", "Non-peer staff", 3),
+    ("S01", "NHS", "NHS trust", "Line manager", 2),
+    ("S02", "NHS", "NHS trust", "Peer worker", 3), ("S02", "NHS", "NHS trust", "Non-peer staff", 3),
+    ("S03", "NHS", "NHS trust", "Peer worker", 2), ("S03", "NHS", "NHS trust", "Service user", 1),
+    ("S05", "NHS", "Partnership", "Peer worker", 4),
+    ("S05", "NHS", "Partnership", "Non-peer staff", 3),
+    ("S04", "Voluntary", "Voluntary sector", "Peer worker", 6),
+    ("S04", "Voluntary", "Voluntary sector", "Service user", 1),
+]
+
+
 def _rref(rows: list[list[Fraction]]) -> list[tuple[int, list[Fraction]]]:
     """Reduced row echelon form: (pivot column, row) pairs."""
     basis: list[tuple[int, list[Fraction]]] = []

@@ -100,7 +100,7 @@ def test_audit_refuses_importance_counts_that_pin_who_answered(tmp_path):
     the peer workers' n is one short too, so the one who did not answer is a peer worker
     and "both line managers at S01 answered" is certain, though no figure of theirs is
     shown: the audit names the report, the table and the pinned set."""
-    from test_mask import SECOND_SET
+    from disclosure_helpers import SECOND_SET
 
     data = make_long(SECOND_SET, items=tuple(f"2.{i}" for i in range(1, 9)), seed=1,
                      missing=0.05)

@@ -8,7 +8,7 @@ import pytest
 
 from peerlib.disclosure import DisclosureMask, batch_mask, get_policy, protect, read_mask, write_mask
 
-from disclosure_helpers import (SUBTRACTION_SET, WORKED_EXAMPLE, make_long,
+from disclosure_helpers import (SECOND_SET, SUBTRACTION_SET, WORKED_EXAMPLE, make_long,
                                 recoverable_small_sets)
 
 
@@ -167,19 +167,22 @@ def test_a_hidden_size_is_not_given_away_by_importance_n_and_missing_answers(pol
             assert rows["hidden"].all(), union
 
 
-def _bounds(counts, sizes, shown, target, option):
+def _bounds(counts, sizes, shown, target, option, measures=None):
     """Independent feasibility interval (scipy's linprog, dense, from scratch) of the count of
-    ``option`` in the atoms ``target``, given the shown groups' counts and atom sizes."""
+    ``option`` in the atoms ``target``, given the atom sizes and what each shown group
+    publishes of its counts: every count (``measures`` None), or ``counts @ measures``
+    (e.g. the sums of scores and of squared scores and the top-score count)."""
     from scipy.optimize import linprog
 
     a, o = counts.shape
+    measures = np.eye(o) if measures is None else np.asarray(measures, dtype=float)
     rows, rhs = [], []
     for g in shown:
-        for j in range(o):
+        for j in range(measures.shape[1]):
             row = np.zeros((a, o))
-            row[g, j] = 1
+            row[g, :] = measures[:, j]
             rows.append(row.ravel())
-            rhs.append(counts[g, j].sum())
+            rhs.append((counts[g] @ measures[:, j]).sum())
     for i in range(a):
         row = np.zeros((a, o))
         row[i, :] = 1
@@ -245,20 +248,6 @@ def _pinned(data, mask, k, stat="happening"):
     return found
 
 
-#: The privacy tester's second set: NHS sites of 8, 6, 3 and 7 and a voluntary site of 6
-#: peer workers and 1 service user.
-SECOND_SET = [
-    ("S01", "NHS", "NHS trust", "Peer worker", 3), ("S01", "NHS", "NHS trust", "Non-peer staff", 3),
-    ("S01", "NHS", "NHS trust", "Line manager", 2),
-    ("S02", "NHS", "NHS trust", "Peer worker", 3), ("S02", "NHS", "NHS trust", "Non-peer staff", 3),
-    ("S03", "NHS", "NHS trust", "Peer worker", 2), ("S03", "NHS", "NHS trust", "Service user", 1),
-    ("S05", "NHS", "Partnership", "Peer worker", 4),
-    ("S05", "NHS", "Partnership", "Non-peer staff", 3),
-    ("S04", "Voluntary", "Voluntary sector", "Peer worker", 6),
-    ("S04", "Voluntary", "Voluntary sector", "Service user", 1),
-]
-
-
 @pytest.mark.parametrize("policy", [get_policy("default"), get_policy("default", k=10),
                                     get_policy("nhs")])
 def test_no_small_set_is_pinned_by_bounds(policy):
@@ -291,37 +280,11 @@ def test_who_answered_importance_is_not_pinned_by_bounds(policy, people, missing
     assert not _pinned(data, mask, policy.k, "importance")
 
 
-def _score_bounds(counts, sizes, shown, target, option, weights):
-    """Independent feasibility interval (scipy's linprog, dense) of the count of score
-    ``option`` in the atoms ``target`` when every shown group publishes its n, its sum of
-    scores and its sum of squared scores (a mean and an SD)."""
-    from scipy.optimize import linprog
-
-    a, o = counts.shape
-    rows, rhs = [], []
-    for g in shown:
-        for power in (1, 2):
-            row = np.zeros((a, o))
-            row[g, :] = weights ** power
-            rows.append(row.ravel())
-            rhs.append((counts[g] @ weights ** power).sum())
-    for i in range(a):
-        row = np.zeros((a, o))
-        row[i, :] = 1
-        rows.append(row.ravel())
-        rhs.append(sizes[i])
-    c = np.zeros((a, o))
-    c[target, option] = 1
-    kw = dict(A_eq=np.array(rows), b_eq=np.array(rhs),
-              bounds=[(0, sizes[i]) for i in range(a) for _ in range(o)], method="highs")
-    return linprog(c.ravel(), **kw).fun, -linprog(-c.ravel(), **kw).fun
-
-
 def _pinned_scores(data, mask, k):
     """Every small set (hidden importance group of 1 to k-1 answers, site x role cell of
     fewer than k answers, two such cells of a site) whose count of one importance score the
-    shown means and SDs (with their n) pin to one whole value, apart from what a shown
-    group's own n, mean and SD pin for the whole group (each found by its own linear
+    shown means, SDs and top-score counts (with their n) pin to one whole value, apart from
+    what a shown group's own figures pin for the whole group (each found by its own linear
     programme here)."""
     from scipy.optimize import linprog
 
@@ -330,6 +293,8 @@ def _pinned_scores(data, mask, k):
     atoms = atoms_table(data)
     member = _Members(atoms)
     weights = np.array([1.0, 2.0, 3.0, 4.0])
+    # a mean and an SD with n, and the count of "Extremely important" (the top score)
+    measures = np.column_stack([weights, weights ** 2, weights == 4])
     index = pd.MultiIndex.from_arrays([atoms["site_id"], atoms["role"]])
     found = []
     for item in data["item_id"].cat.categories:
@@ -352,7 +317,7 @@ def _pinned_scores(data, mask, k):
         own = {}  # (group index, score) -> (low, high) from the group's own figures
         for gi, g in enumerate(shown):
             total = counts[g].sum(axis=0)
-            eq = np.vstack([np.ones(4), weights, weights ** 2])
+            eq = np.vstack([np.ones(4), measures.T])
             b = eq @ total
             for j in range(4):
                 c = np.eye(4)[j]
@@ -369,7 +334,7 @@ def _pinned_scores(data, mask, k):
                 if (value == 0 and set(target) <= zero) or (
                         value == sizes[target].sum() and set(target) <= full):
                     continue
-                lo, hi = _score_bounds(counts, sizes, shown, target, j, weights)
+                lo, hi = _bounds(counts, sizes, shown, target, j, measures)
                 if np.floor(hi + 1e-7) <= np.ceil(lo - 1e-7):
                     found.append((item, j + 1, tuple(atoms["site_id"][target]),
                                   tuple(atoms["role"][target]), value))
