@@ -413,9 +413,10 @@ def _own_pins(published: np.ndarray, group_n: np.ndarray, pub: np.ndarray
 
     The group's counts ``x >= 0`` with ``sum(x) = n`` and ``x @ pub = published`` form a
     polytope whose vertices are basic solutions: ``m + 1`` options solved for, the others
-    0. Every vertex is enumerated (for a 1-4 scale and a mean and SD: 4 systems of 3
-    equations per group), and a count is pinned when it has the same value at every
-    feasible vertex.
+    0. Every vertex is enumerated (for a 1-4 scale with a mean and SD: 4 systems of 3
+    equations per group; with the top-score count too, one system of 4, whose solution is
+    the group's whole distribution), and a count is pinned when it has the same value at
+    every feasible vertex.
     """
     from itertools import combinations
 
