@@ -800,7 +800,7 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
     # and bounds again: who answered (an importance n of a group whose size is known is its
     # count of missing answers too) must not be pinned for a small set either, nor what a
     # small set answered (a shown mean and SD with n give a group's sum of scores and of
-    # their squares)
+    # their squares; the sector comparison adds its count of the top score)
     scores, score_options = score_counts(data, atoms, importance_scale(data))
     moments = score_measures([float(v) for v in score_options])
     for item in _items(data):
