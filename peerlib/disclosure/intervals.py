@@ -468,10 +468,21 @@ def score_counts(data: pd.DataFrame, atoms: pd.DataFrame, scale: list[int], *,
 
 
 def score_measures(scores: list[float]) -> np.ndarray:
-    """What the reports publish of a group's counts of each importance score (with its n):
-    the sum of scores and the sum of their squares (a mean and an SD, or its confidence
-    interval), and the count of the top score (the sector comparison's "Extremely
-    important"), shape (scores, 3). Every shown group is taken to publish all three."""
+    """What the reports publish of a group's counts of each importance score (with its n).
+
+    Parameters
+    ----------
+    scores : list of float
+        The scale's scores, in the order of the count columns (:func:`score_counts`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (scores, 3)
+        Per score, its weight in the sum of scores and in the sum of squared scores (a
+        mean and an SD, or its confidence interval, with n give both) and in the count of
+        the top score (the sector comparison's "Extremely important"). Every shown group
+        is taken to publish all three (conservative: some tables print only the mean).
+    """
     w = np.asarray(scores, dtype=float)
     top = (w == w.max()).astype(float) if len(w) else w
     return np.column_stack([w, w ** 2, top])

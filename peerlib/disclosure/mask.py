@@ -803,6 +803,9 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
     # their squares; the sector comparison adds its count of the top score)
     scores, score_options = score_counts(data, atoms, importance_scale(data))
     moments = score_measures([float(v) for v in score_options])
+    people = atoms["participants"].to_numpy()
+    importance_keys = {key: member(key) for key in dict.fromkeys(
+        cat.loc[cat["statistic"] == "importance", "union"])}
     for item in _items(data):
         col = f"importance:{item}"
         given = scores.get(str(item), np.zeros((len(atoms), len(score_options))))
@@ -810,12 +813,9 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
         if sig not in cache:
             # a group of 1 to k-1 people is small whatever its answers: an importance n of
             # 0 beside its published size says none of them answered (primary)
-            keys = set(by_family.get(f"importance:{item}", cat.iloc[:0])["union"])
-            people = atoms["participants"].to_numpy()
             answered = atoms[col].to_numpy()
-            empty_small = {key for key in keys
-                           if 0 < people[member(key)].sum() < policy.k
-                           and answered[member(key)].sum() == 0}
+            empty_small = {key for key, rows in importance_keys.items()
+                           if 0 < people[rows].sum() < policy.k and answered[rows].sum() == 0}
             hide = set(hidden_size) | empty_small
             dec = solve("importance", item, col, policy.mean_k, prefer=base_hidden, hide=hide)
             counts, options = answered_counts(atoms, item)
