@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..disclosure import check_min_group_size, small_group_label
 from .keypoints import agreement_shares
-from .metadata import DISCLOSURE_ATTR, ipa_cells, view_cells, with_cells
+from .metadata import DISCLOSURE_ATTR, hidden_rows, ipa_cells, view_cells, with_cells
 
 __all__ = ["role_names", "statements_table", "happening_grid", "importance_grid", "ipa_grid",
            "missing_grid", "site_interview_summary", "GLOSSARY_TERMS", "glossary"]
@@ -159,16 +159,17 @@ def importance_grid(summary: pd.DataFrame, *, group: str = "group", k: int,
     k = check_min_group_size(k)
     groups = _order(summary[group], group_order)
     items = list(dict.fromkeys(summary[item].astype(str)))
-    cells = {(str(getattr(r, item)), str(getattr(r, group))): r
-             for r in summary.itertuples(index=False)}
+    hides = hidden_rows(summary, "n", "importance")
+    cells = {(str(getattr(r, item)), str(getattr(r, group))): (r, bool(h))
+             for r, h in zip(summary.itertuples(index=False), hides)}
     out = {"Statement": _item_column(items, labels)}
     for g in groups:
         col = []
         for it in items:
-            r = cells.get((it, g))
-            if r is None or (not _asked(r.n) and not bool(getattr(r, "suppressed", False))):
+            r, hidden = cells.get((it, g), (None, False))
+            if r is None or (not _asked(r.n) and not hidden):
                 col.append(DASH)
-            elif pd.isna(r.mean) or bool(getattr(r, "suppressed", False)):
+            elif pd.isna(r.mean) or hidden:
                 col.append(small_group_label(k, getattr(r, "rule", "")))
             else:
                 n = getattr(r, "n_text", None) or int(r.n)

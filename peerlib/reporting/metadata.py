@@ -19,8 +19,8 @@ import json
 
 import pandas as pd
 
-__all__ = ["DISCLOSURE_ATTR", "cell", "disclosure_block", "with_cells", "view_cells",
-           "ipa_cells", "pattern_cells", "with_figure_cells", "figure_cells"]
+__all__ = ["DISCLOSURE_ATTR", "cell", "disclosure_block", "with_cells", "hidden_rows",
+           "view_cells", "ipa_cells", "pattern_cells", "with_figure_cells", "figure_cells"]
 
 #: Key of a display table's ``attrs`` holding what each of its numbers describes.
 DISCLOSURE_ATTR = "peerwork_disclosure"
@@ -119,6 +119,37 @@ def with_cells(frame: pd.DataFrame, cells: list[dict] | None) -> pd.DataFrame:
     return frame
 
 
+def hidden_rows(frame: pd.DataFrame, n: str, statistic: str = "") -> pd.Series:
+    """Which rows of a result table read as hidden: the one rule every display follows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A result table, optionally with ``suppressed`` (bool) and, for a masked view, the
+        mask's ``union`` column.
+    n : str
+        The column holding the group's size (people, or answers for importance); NaN where
+        a shown table no longer holds it.
+    statistic : str
+        The family of figures (``importance``, ``happening``...).
+
+    Returns
+    -------
+    pandas.Series of bool, aligned with ``frame``
+        True where the row is suppressed and its group has something to hide: a size
+        above 0 or unknown. A suppressed 0 is shown ("nobody to protect"), except where
+        ``n`` counts importance answers in a masked view: the mask hides such a 0 only for
+        a group of 1 to ``k - 1`` people, and there it says none of them answered.
+    """
+    if "suppressed" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    hidden = frame["suppressed"].fillna(False).astype(bool)
+    if statistic == "importance" and "union" in frame.columns:
+        return hidden
+    size = pd.to_numeric(frame[n], errors="coerce").fillna(1)
+    return hidden & size.gt(0)
+
+
 def view_cells(frame: pd.DataFrame, statistic: str, *, n: str | None = None,
                item: str = "item_id") -> list[dict] | None:
     """The metadata of a masked view, one record per group and item.
@@ -150,18 +181,16 @@ def view_cells(frame: pd.DataFrame, statistic: str, *, n: str | None = None,
     size = n or _N_COLUMN[statistic]
     rules = frame["rule"] if "rule" in frame.columns else pd.Series("", index=frame.index)
     out, seen = [], set()
+    hides = hidden_rows(frame, size, statistic)
     for union, it, value, hidden, rule in zip(frame["union"], frame[item].astype(str),
-                                              frame[size], frame["suppressed"], rules):
+                                              frame[size], hides, rules):
         if (union, it) in seen:
             continue
         seen.add((union, it))
         # a shown table (peerlib.reporting.shown) holds no size for a hidden group
-        unknown = pd.isna(value)
-        value = 0 if unknown else int(value)
-        # a hidden 0 is still hidden where it counts answers of people (importance)
+        value = 0 if pd.isna(value) else int(value)
         out.append(cell(union, statistic, it, value,
-                        rule=(rule or "primary") if bool(hidden) and (
-                            value > 0 or unknown or statistic == "importance") else ""))
+                        rule=(rule or "primary") if bool(hidden) else ""))
     return out
 
 

@@ -23,25 +23,13 @@ import numpy as np
 import pandas as pd
 
 from ..disclosure import DisclosurePolicy
+from .metadata import hidden_rows
 
 __all__ = ["shown_counts", "shown_happening", "shown_importance", "shown_ipa",
            "shown_patterns", "count_value", "AGREE"]
 
 #: The answers counted together as "Yes or Partly".
 AGREE = ("Yes", "Partly")
-
-
-def _hidden_rows(frame: pd.DataFrame, n: str, empty_shown: bool = True) -> pd.Series:
-    """Rows of a group hidden by the mask that has people in it (a group of nobody has
-    nothing to hide: its 0 is shown). With ``empty_shown`` False (importance, whose n
-    counts answers), a 0 the mask hides stays hidden: "none of 2 people answered"."""
-    if "suppressed" not in frame.columns:
-        return pd.Series(False, index=frame.index)
-    hidden = frame["suppressed"].fillna(False).astype(bool)
-    if not empty_shown:
-        return hidden
-    size = pd.to_numeric(frame[n], errors="coerce").fillna(1)
-    return hidden & size.gt(0)
 
 
 def _labels(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.Series:
@@ -53,7 +41,7 @@ def _labels(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.Series:
 def shown_counts(frame: pd.DataFrame, policy: DisclosurePolicy, *, n: str,
                  counts: Sequence[str] = (),
                  percents: Mapping[str, str] | None = None,
-                 empty_shown: bool = True) -> pd.DataFrame:
+                 statistic: str = "") -> pd.DataFrame:
     """A tidy table's group sizes, counts and percentages as the policy shows them.
 
     Parameters
@@ -70,10 +58,10 @@ def shown_counts(frame: pd.DataFrame, policy: DisclosurePolicy, *, n: str,
         Columns holding counts of people or answers within the group.
     percents : dict, optional
         Percentage column -> the count column it is a percentage of (of ``n``).
-    empty_shown : bool
-        True: a hidden group of size 0 shows its 0 (nobody to protect). False where ``n``
-        counts answers, not people (importance): the mask hides a 0 only for a group with
-        people in it, and that 0 stays hidden.
+    statistic : str
+        The family of figures: which rows read as hidden follows
+        :func:`peerlib.reporting.metadata.hidden_rows` (a hidden 0 of importance answers
+        stays hidden).
 
     Returns
     -------
@@ -101,7 +89,7 @@ def shown_counts(frame: pd.DataFrame, policy: DisclosurePolicy, *, n: str,
     """
     percents = dict(percents or {})
     out = frame.copy()
-    hidden = _hidden_rows(out, n, empty_shown)
+    hidden = hidden_rows(out, n, statistic)
     labels = _labels(out, policy)
     exact = {col: pd.to_numeric(out[col], errors="coerce") for col in [n, *counts]}
 
@@ -193,7 +181,7 @@ def shown_importance(summary: pd.DataFrame, policy: DisclosurePolicy) -> pd.Data
     shown under the policy (:func:`shown_counts`); means, SDs, medians and intervals are
     left as they are (the mask hides them under ``mean_k`` answers). A 0 the mask hides
     (no answers from a group of 1 to ``k - 1`` people) stays hidden."""
-    return shown_counts(summary, policy, n="n", empty_shown="union" not in summary.columns)
+    return shown_counts(summary, policy, n="n", statistic="importance")
 
 
 def shown_ipa(ipa: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:

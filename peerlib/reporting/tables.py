@@ -29,7 +29,8 @@ from ..disclosure import (
     union_key,
 )
 from ..errors import ParameterError
-from .metadata import DISCLOSURE_ATTR, disclosure_block, ipa_cells, with_cells
+from .metadata import (DISCLOSURE_ATTR, disclosure_block, hidden_rows, ipa_cells,
+                       with_cells)
 from .metadata import cell as _cell
 from ..part1.prepare import load_meta, load_prepared, load_sites, with_site_attributes
 
@@ -940,12 +941,12 @@ def importance_table(summary: pd.DataFrame, *, group: str | None, k: int | None 
     shown = _hidden_columns(summary, "n", policy.mean_k,
                             ["mean", "sd", "median", "ci_low", "ci_high"])
     rows, cells = [], []
-    for (_, row), r in zip(shown.iterrows(), shown.itertuples(index=False)):
+    hides = hidden_rows(shown, "n", "importance")
+    for (_, row), r, hidden in zip(shown.iterrows(), shown.itertuples(index=False), hides):
         rec = {"Item": (labels or {}).get(str(r.item_id), str(r.item_id))}
         if group:
             rec[_display_name(group)] = str(getattr(r, group))
-        # no answers: nothing to hide, unless the mask hides that 0 (from 1 to k-1 people)
-        hidden = bool(r.suppressed) and (int(r.n) > 0 or "union" in summary.columns)
+        hidden = bool(hidden)
         cells.append(_cell(_union_of(row, group), "importance", r.item_id, r.n,
                            rule=str(r.rule) if hidden else ""))
         rec["n"] = policy.hidden_label(str(r.rule)) if hidden else policy.count_text(int(r.n))
