@@ -339,14 +339,19 @@ _EXPORTERS = threading.local()
 def _exporter():
     """The HTML exporter of this thread (a batch worker exports report after report: the
     templates are compiled once; each page's data comes with its notebook, as resources).
-    One per thread, as a Dask worker may export from several threads at once."""
+    One per thread, as a Dask worker may export from several threads at once.
+
+    The notebook is validated once, after all of nbconvert's preprocessors have run
+    (``optimistic_validation``), not again after each of them: the page is the same, and
+    a batch worker no longer validates every executed notebook a dozen times."""
     exporter = getattr(_EXPORTERS, "exporter", None)
     if exporter is None:
         from nbconvert import HTMLExporter
 
         exporter = _EXPORTERS.exporter = HTMLExporter(
             template_name="peerwork", extra_template_basedirs=[str(TEMPLATE_DIR)],
-            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+            optimistic_validation=True)
     return exporter
 
 
