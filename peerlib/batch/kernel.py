@@ -3,8 +3,9 @@
 Starting a kernel and importing pandas, plotly and peerlib costs more CPU than a site
 report's own cells. A batch worker therefore keeps one kernel (jupyter_client's
 ``AsyncKernelManager`` and its async client: with a blocking client nbclient's per-cell
-timeout never fires) and runs notebook after notebook in it through papermill's
-``execute_notebook`` with the engine below, so papermill's semantics are unchanged: the
+timeout never fires) and runs notebook after notebook in it through papermill (its
+``execute_notebook`` prepares the notebook, its engine call runs it with the engine below
+and its error check marks a failing cell), so papermill's semantics are unchanged: the
 ``parameters`` cell, the injected-parameters cell, the executed notebook with the failing
 cell marked, the per-cell timeout.
 
@@ -237,6 +238,9 @@ class WarmKernel:
             either case the kernel has been discarded.
         """
         import papermill as pm
+        from papermill.engines import papermill_engines
+        from papermill.execute import raise_for_execution_errors
+        from papermill.utils import chdir
 
         global _current
         _engine()
@@ -248,11 +252,21 @@ class WarmKernel:
             self.reset()
         _current = self
         try:
+            # papermill's execute_notebook in two steps, so that the executed notebook is
+            # not serialised once more only to be discarded (its final write to an output
+            # path of None: about as much work as the worker's own save): the notebook
+            # parameterised as papermill prepares it, then papermill's engine call and its
+            # check for errors, as execute_notebook makes them.
             nb = pm.execute_notebook(
                 template, None, parameters=parameters, engine_name=ENGINE_NAME,
-                kernel_name=self.kernel_name, cwd=self.cwd, progress_bar=False,
-                execution_timeout=timeout, start_timeout=start_timeout, log_output=False,
-                request_save_on_cell_execute=False)
+                kernel_name=self.kernel_name, progress_bar=False, log_output=False,
+                prepare_only=True)
+            with chdir(self.cwd):
+                nb = papermill_engines.execute_notebook_with_engine(
+                    ENGINE_NAME, nb, input_path=template, output_path=None,
+                    kernel_name=self.kernel_name, progress_bar=False, log_output=False,
+                    start_timeout=start_timeout, execution_timeout=timeout)
+            raise_for_execution_errors(nb, None)
         except BaseException:
             self.shutdown()  # a failed or timed-out report never leaves its kernel behind
             raise
