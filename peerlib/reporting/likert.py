@@ -100,40 +100,51 @@ def diverging_rows(dist: pd.DataFrame, *, group: str | None = None, k: int,
         data[response].dtype, pd.CategoricalDtype) else HAPPENING_COLOURS)]
     data["_item"] = data[item].astype(str)
     items = list(dict.fromkeys(data["_item"]))
-    hidden_col = data["suppressed"].astype(bool) if "suppressed" in data else pd.Series(
-        False, index=data.index)
-    parts = dict(iter(data.groupby(["_item", "_group"], sort=False)))
+    # plain Python columns read by row position (one bar is a few rows: pandas' per-row
+    # indexing would cost more than the bar itself)
+    hidden_col = (data["suppressed"].astype(bool).tolist() if "suppressed" in data
+                  else [False] * len(data))
+    column = {name: data[name].tolist() for name in ("percent", "n_asked", "count",
+                                                     "count_text", "n_asked_text", "rule",
+                                                     "agree_percent") if name in data}
+    answers = [str(v) for v in data[response].tolist()]
+    parts: dict = {}
+    for pos, key in enumerate(zip(data["_item"], data["_group"])):
+        parts.setdefault(key, []).append(pos)
+    percent, n_asked = column.get("percent"), column.get("n_asked")
+    count, count_text = column.get("count"), column.get("count_text")
     rows = []
     for it in items:
         for g in groups:
             sub = parts.get((it, g))
-            if sub is None or sub.empty:
+            if not sub:
                 continue
-            first = sub.iloc[0]
-            hidden = bool(hidden_col[sub.index].any()) or sub["percent"].isna().all()
-            if pd.notna(first["n_asked"]) and int(first["n_asked"]) == 0:
+            first = sub[0]
+            hidden = (any(hidden_col[p] for p in sub)
+                      or all(pd.isna(percent[p]) for p in sub))
+            if pd.notna(n_asked[first]) and int(n_asked[first]) == 0:
                 continue  # nobody asked: no bar to draw
-            n = (first["n_asked_text"] if "n_asked_text" in sub.columns
-                 else str(int(first["n_asked"])) if pd.notna(first["n_asked"]) else "")
+            n = (column["n_asked_text"][first] if "n_asked_text" in column
+                 else str(int(n_asked[first])) if pd.notna(n_asked[first]) else "")
             text = (item_labels or {}).get(it)
-            label = small_group_label(k, first["rule"] if "rule" in sub.columns else "")
+            label = small_group_label(k, column["rule"][first] if "rule" in column else "")
             rec = {"item_id": it, "group": g, "label": f"{it} {text}" if text else it,
                    "n_asked": label if hidden else n, "hidden": hidden}
             rec["bar"] = f"{g} ({label})" if hidden else f"{g} (n = {n})"
-            by_level = {str(getattr(r, response)): r for r in sub.itertuples(index=False)}
+            by_level = {answers[p]: p for p in sub}
             for level in levels:
-                r = by_level.get(level)
-                rec[f"{level} %"] = (float("nan") if hidden or r is None or pd.isna(r.percent)
-                                     else float(r.percent))
-                rec[f"{level} n"] = (pd.NA if hidden or r is None else
-                                     count_value(r.count, getattr(r, "count_text", None))
-                                     if "count_text" in sub.columns else
-                                     pd.NA if pd.isna(r.count) else int(r.count))
+                p = by_level.get(level)
+                rec[f"{level} %"] = (float("nan") if hidden or p is None or pd.isna(percent[p])
+                                     else float(percent[p]))
+                rec[f"{level} n"] = (pd.NA if hidden or p is None else
+                                     count_value(count[p], count_text[p])
+                                     if count_text is not None else
+                                     pd.NA if pd.isna(count[p]) else int(count[p]))
                 if rec[f"{level} n"] is None:
                     rec[f"{level} n"] = pd.NA
             rec["agree_percent"] = (float("nan") if hidden else
-                                    float(first["agree_percent"]) if "agree_percent" in
-                                    sub.columns else
+                                    float(column["agree_percent"][first])
+                                    if "agree_percent" in column else
                                     sum(rec.get(f"{a} %", 0.0) for a in AGREE))
             rows.append(rec)
     cells = view_cells(dist, "happening")  # what the chart's numbers describe
