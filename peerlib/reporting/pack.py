@@ -128,15 +128,11 @@ def _questions(points: pd.DataFrame, concentrate: list[str], labels: dict[str, s
 
 
 def _quotes(data: pd.DataFrame, site_id: str, k: int, data_dir, mask) -> pd.DataFrame:
-    from ..part2.framework import participants, quotes
-    from ..part2.segments import load_coded_segments, load_qda_codebook
+    from .sections import site_quotes  # the site report's own quotes (selected once)
 
-    try:
-        segments = load_coded_segments(data_dir or None)
-    except FileNotFoundError:
+    shown = site_quotes(data, site_id, k=k, data_dir=data_dir, per_code=1, mask=mask)
+    if shown is None:
         return pd.DataFrame(columns=["Theme", "Quote", "Attribution"])
-    shown = quotes(segments, participants(data), k=k, site_id=str(site_id), per_code=1,
-                   codebook=load_qda_codebook(data_dir or None), mask=mask)
     shown = shown.head(MAX_QUOTES)
     text = [q if len(q) <= _QUOTE_CHARS else q[:_QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
             for q in shown["quote"].astype(str)]

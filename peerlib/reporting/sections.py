@@ -21,7 +21,8 @@ from .shown import shown_counts, shown_patterns
 from .tables import DISPLAY_NAMES, _cell, disclosure_block, note, table, with_cells
 
 __all__ = ["quotes_display", "coding_summary_display", "participants_roles", "case_headers",
-           "matrix_html", "patterns_display", "site_quotes_section", "agreement_display",
+           "matrix_html", "patterns_display", "site_quotes", "site_quotes_section",
+           "agreement_display",
            "agreement_report", "agreement_section", "synthesis_display", "evidence_display",
            "cross_case_display", "cross_case_caption", "cross_case_section",
            "cooccurrence_display",
@@ -167,6 +168,64 @@ def patterns_display(patterns: pd.DataFrame, *, k: int,
     return with_cells(wide.rename(columns={"by": "Breakdown", "group": "Group"}), cells)
 
 
+#: The last site's quotes (:func:`site_quotes`): its inputs and the table.
+_LAST_QUOTES: list = []
+
+
+def site_quotes(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP_SIZE,
+                data_dir: str | Path = "", per_code: int | None = 1, mask=None):
+    """The quotes of a site report (:func:`peerlib.part2.framework.quotes` of this site's
+    coded transcripts), or None when no coded transcripts were imported.
+
+    A site report shows them and its feedback pack prints the first of them: the table
+    is kept for the next call while the coded segments' files, the participants, the site,
+    ``k``, ``per_code`` and the mask are the same, so the pack does not select them again.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared Part 1 long table (all sites).
+    site_id : str
+        The site.
+    k : int
+        Minimum group size.
+    data_dir : str or Path
+        The processed folder ("" = ``data/processed``) holding ``coded_segments.parquet``.
+    per_code : int or None
+        At most this many quotes per code.
+    mask : DisclosureMask, optional
+        The batch's mask.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        :func:`peerlib.part2.framework.quotes` (a copy), or None without coded segments.
+
+    Raises
+    ------
+    peerlib.errors.ProcessedDataError
+        When the coded segments or the code tree are damaged.
+    """
+    from .tables import _files_state
+
+    files = _files_state(data_dir or None, ("coded_segments.parquet", "qda_codebook.parquet"))
+    people = participants(data)
+    key = (files, str(site_id), k, per_code)
+    if _LAST_QUOTES:
+        last_key, last_people, last_mask, last_table = _LAST_QUOTES
+        if last_key == key and last_mask is mask and last_people.equals(people):
+            return None if last_table is None else last_table.copy()
+    try:
+        segments = load_coded_segments(data_dir or None)
+    except FileNotFoundError:
+        table = None
+    else:
+        table = quotes(segments, people, k=k, site_id=str(site_id), per_code=per_code,
+                       codebook=load_qda_codebook(data_dir or None), mask=mask)
+    _LAST_QUOTES[:] = [key, people, mask, table]
+    return None if table is None else table.copy()
+
+
 def site_quotes_section(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP_SIZE,
                         data_dir: str | Path = "", per_code: int | None = 1, mask=None):
     """The qualitative section of a site report: quotes from this site's coded transcripts.
@@ -194,14 +253,10 @@ def site_quotes_section(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MI
         An escaped table of quotes (theme, code, quote, attribution), or a note saying that
         no coded transcripts were imported or that none is from this site.
     """
-    try:
-        segments = load_coded_segments(data_dir or None)
-    except FileNotFoundError:
+    shown = site_quotes(data, site_id, k=k, data_dir=data_dir, per_code=per_code, mask=mask)
+    if shown is None:
         return note("No coded Part 2 transcripts have been imported yet (peerlib "
                     "import-codes), so this report has no quotes.")
-    shown = quotes(segments, participants(data), k=k, site_id=str(site_id),
-                   per_code=per_code, codebook=load_qda_codebook(data_dir or None),
-                   mask=mask)
     if not len(shown):
         return note("No coded Part 2 transcript from this site has been imported.")
     return table(quotes_display(shown),
