@@ -10,7 +10,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from ..codebook import Codebook, load_codebook
 
@@ -359,6 +358,8 @@ def importance_from_counts(counts: pd.DataFrame, *, by: str | Sequence[str] | No
             full[item] = pd.Categorical(full[item], dtype=counts[item].dtype)
         out = full.merge(out, on=[*keys, item], how="left")
         out[["n", "n_missing"]] = out[["n", "n_missing"]].fillna(0).astype("int64")
+    from scipy import special  # slow import (a fifth of a second), only needed here
+
     nf = out["n"].astype(float)
     tcrit = special.stdtrit(np.maximum(nf - 1, 1), 0.5 + confidence / 2)  # t quantile
     half = np.where(nf >= 2, tcrit * out["sd"] / np.sqrt(nf.where(nf > 0)), np.nan)
