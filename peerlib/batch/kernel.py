@@ -56,8 +56,13 @@ _pw_gc.freeze()
 del _pw_gc
 """
 
-#: Run silently once in every new kernel: the modules the report templates import.
+#: Run silently once in every new kernel: the modules the report templates import. Not
+#: ``hypothesis`` (a test library): pandera imports it for its data-synthesis strategies
+#: whenever it is installed, a sixth of a second per kernel that no report uses.
 WARM_UP_CODE = """\
+import sys as _pw_sys
+_pw_sys.modules.setdefault('hypothesis', None)
+del _pw_sys
 try:
     import peerlib.part1.scoring, peerlib.reporting.figures, peerlib.reporting.tables
     import peerlib.reporting.sections
