@@ -115,7 +115,14 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if isinstance(out[col].dtype, pd.CategoricalDtype) or out[col].dtype == object \
                 or pd.api.types.is_string_dtype(out[col].dtype):
-            out[col] = out[col].astype("string").map(neutralise_formula, na_action="ignore")
+            text = out[col].astype("string")
+            # only the cells that start with a formula character or hold a line break can
+            # change: find them with vectorised string tests, not a Python call per cell
+            risky = (text.str.startswith(FORMULA_PREFIXES)
+                     | text.str.contains(r"[\r\n]", regex=True)).fillna(False)
+            if risky.any():
+                text = text.mask(risky, text[risky].map(neutralise_formula))
+            out[col] = text
     return out
 
 

@@ -12,6 +12,7 @@ import re
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -611,9 +612,15 @@ def _warn_about_readings(raw: pd.DataFrame, out: pd.DataFrame, source: str,
         scale = (HAPPENING if column.endswith("_happening") else
                  IMPORTANCE if column.endswith("_importance") else None)
         defaults = codebook.default_missing_tokens(scale) if scale else ()
-        typed = raw[column].astype(str).str.strip()
+        # fold each distinct spelling once (a column holds a few spellings many times),
+        # then look closer only at the cells holding a missing-value word
+        cells = raw[column]
+        distinct = pd.Series(cells.unique(), dtype=object)
+        folded = distinct.astype(str).str.strip().map(normalise_label)
+        hit = cells.isin(distinct[folded.isin(MISSING_TOKENS).to_numpy()])
+        typed = cells[hit].astype(str).str.strip()
         keys = typed.map(normalise_label)
-        for idx in raw.index[keys.isin(MISSING_TOKENS)]:
+        for idx in typed.index:
             value = out.at[idx, column]
             read = "no answer" if pd.isna(value) or value == "Missing" else str(value)
             entry = found.setdefault((typed[idx], read, keys[idx] in defaults),
@@ -639,6 +646,21 @@ def _warn_about_readings(raw: pd.DataFrame, out: pd.DataFrame, source: str,
             f"{source}: {token!r} ({count} cell{'s' if count != 1 else ''}, in {where}) was "
             f"read as {read} ({word}{'s' if len(rows) != 1 else ''} {at}). {how}",
             DataWarning, stacklevel=3)
+
+
+def _pair_counts(typed: pd.Series, values: pd.Series) -> pd.DataFrame:
+    """Each distinct pair of a cell as typed and as read once (``typed``, ``value``), with
+    its ``count`` of cells (NA kept as a value): a column holds a few spellings many
+    times."""
+    typed_codes, typed_values = pd.factorize(typed.to_numpy(dtype=object),
+                                             use_na_sentinel=False)
+    value_codes, read_values = pd.factorize(values.to_numpy(dtype=object),
+                                            use_na_sentinel=False)
+    width = max(len(read_values), 1)
+    pairs, counts = np.unique(typed_codes.astype(np.int64) * width + value_codes,
+                              return_counts=True)
+    return pd.DataFrame({"typed": typed_values[pairs // width],
+                         "value": read_values[pairs % width], "count": counts})
 
 
 def mapped_spellings(raw: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
@@ -674,19 +696,21 @@ def mapped_spellings(raw: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
         what = ("site" if column == "site_id" else "role" if column == "role" else
                 "Is this happening here?" if column.endswith("_happening") else
                 "How important is this to you?")
-        typed = raw[column].astype(str).str.strip()
-        read = out[column].astype(object).map(
-            lambda v: "no answer" if pd.isna(v) or v == "Missing" else str(v))
+        pairs = _pair_counts(raw[column], out[column])
         if column.endswith("_importance"):
-            read = out[column].astype(object).map(lambda v: "no answer" if pd.isna(v)
-                                                  else str(int(v)))
-        pairs = pd.DataFrame({"what": what, "spelling": typed.replace("", "(blank)"),
-                              "read_as": read})
+            read = [("no answer" if pd.isna(v) else str(int(v))) for v in pairs["value"]]
+        else:
+            read = [("no answer" if pd.isna(v) or v == "Missing" else str(v))
+                    for v in pairs["value"]]
+        pairs = pd.DataFrame({"what": what,
+                              "spelling": pairs["typed"].astype(str).str.strip()
+                              .replace("", "(blank)"),
+                              "read_as": read, "count": pairs["count"]})
         rows.append(pairs[pairs["spelling"] != pairs["read_as"]])
     if not rows:
         return pd.DataFrame(columns=["what", "spelling", "read_as", "count"])
-    table = pd.concat(rows).groupby(["what", "spelling", "read_as"], sort=False).size()
-    table = table.rename("count").reset_index()
+    table = pd.concat(rows).groupby(["what", "spelling", "read_as"], sort=False)["count"].sum()
+    table = table.reset_index()
     table = table[~((table["spelling"] == "(blank)") & (table["read_as"] == "no answer"))]
     return table.sort_values(["what", "read_as", "spelling"]).reset_index(drop=True)
 
