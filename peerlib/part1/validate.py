@@ -648,10 +648,11 @@ def _warn_about_readings(raw: pd.DataFrame, out: pd.DataFrame, source: str,
             DataWarning, stacklevel=3)
 
 
-def _pair_counts(typed: pd.Series, values: pd.Series) -> pd.DataFrame:
-    """Each distinct pair of a cell as typed and as read once (``typed``, ``value``), with
-    its ``count`` of cells (NA kept as a value): a column holds a few spellings many
-    times."""
+def _pair_counts(typed: pd.Series, values: pd.Series) -> tuple[np.ndarray, np.ndarray,
+                                                              np.ndarray]:
+    """Each distinct pair of a cell as typed and as read once: the typed values, the read
+    values (NA kept as a value) and the pair's count of cells (a column holds a few
+    spellings many times)."""
     typed_codes, typed_values = pd.factorize(typed.to_numpy(dtype=object),
                                              use_na_sentinel=False)
     value_codes, read_values = pd.factorize(values.to_numpy(dtype=object),
@@ -659,8 +660,7 @@ def _pair_counts(typed: pd.Series, values: pd.Series) -> pd.DataFrame:
     width = max(len(read_values), 1)
     pairs, counts = np.unique(typed_codes.astype(np.int64) * width + value_codes,
                               return_counts=True)
-    return pd.DataFrame({"typed": typed_values[pairs // width],
-                         "value": read_values[pairs % width], "count": counts})
+    return typed_values[pairs // width], read_values[pairs % width], counts
 
 
 def mapped_spellings(raw: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
@@ -689,27 +689,30 @@ def mapped_spellings(raw: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
     >>> mapped_spellings(raw, out).values.tolist()
     [['role', 'PW', 'Peer worker', 1], ['role', 'pw', 'Peer worker', 1]]
     """
-    rows = []
+    whats, typed, read, counts = [], [], [], []
     for column in out.columns:
         if column == "participant_id" or column not in raw.columns:
             continue
         what = ("site" if column == "site_id" else "role" if column == "role" else
                 "Is this happening here?" if column.endswith("_happening") else
                 "How important is this to you?")
-        pairs = _pair_counts(raw[column], out[column])
+        spellings, values, n = _pair_counts(raw[column], out[column])
         if column.endswith("_importance"):
-            read = [("no answer" if pd.isna(v) else str(int(v))) for v in pairs["value"]]
+            read += [("no answer" if pd.isna(v) else str(int(v))) for v in values]
         else:
-            read = [("no answer" if pd.isna(v) or v == "Missing" else str(v))
-                    for v in pairs["value"]]
-        pairs = pd.DataFrame({"what": what,
-                              "spelling": pairs["typed"].astype(str).str.strip()
-                              .replace("", "(blank)"),
-                              "read_as": read, "count": pairs["count"]})
-        rows.append(pairs[pairs["spelling"] != pairs["read_as"]])
-    if not rows:
+            read += [("no answer" if pd.isna(v) or v == "Missing" else str(v)) for v in values]
+        whats += [what] * len(n)
+        typed += list(spellings)
+        counts += n.tolist()
+    if not whats:
         return pd.DataFrame(columns=["what", "spelling", "read_as", "count"])
-    table = pd.concat(rows).groupby(["what", "spelling", "read_as"], sort=False)["count"].sum()
+    pairs = pd.DataFrame({"what": whats,
+                          "spelling": pd.Series(typed, dtype=object).astype(str).str.strip()
+                          .replace("", "(blank)"),
+                          "read_as": pd.Series(read, dtype=object),
+                          "count": np.array(counts, dtype=np.int64)})
+    pairs = pairs[pairs["spelling"] != pairs["read_as"]]
+    table = pairs.groupby(["what", "spelling", "read_as"], sort=False)["count"].sum()
     table = table.reset_index()
     table = table[~((table["spelling"] == "(blank)") & (table["read_as"] == "no answer"))]
     return table.sort_values(["what", "read_as", "spelling"]).reset_index(drop=True)
