@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -314,17 +315,24 @@ class Codebook:
                 return lookup[code], True
         return None, False
 
-    def _normalise(self, values: pd.Series, lookup: dict[str, object]) -> tuple[list, list]:
-        cache: dict[object, tuple[object, bool]] = {}
-        out, ok = [], []
-        for raw in values.tolist():
-            hashable = raw if isinstance(raw, (str, int, float, type(None))) else str(raw)
-            if hashable not in cache:
-                cache[hashable] = self._lookup_one(raw, lookup)
-            value, good = cache[hashable]
-            out.append(value)
-            ok.append(good)
-        return out, ok
+    def _normalise(self, values: pd.Series, lookup: dict[str, object]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """Look up each distinct value once (a column holds a few spellings many times)
+        and spread the results over the cells: canonical values (object array, None where
+        not recognised or no answer) and whether each was recognised (bool array)."""
+        cells = values.to_numpy(dtype=object)
+        try:
+            codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+        except TypeError:  # an unhashable cell: compare it by its text
+            codes, uniques = pd.factorize(np.array([v if isinstance(v, (str, int, float,
+                                                                        type(None)))
+                                                    else str(v) for v in cells], dtype=object),
+                                          use_na_sentinel=False)
+        found = [self._lookup_one(raw, lookup) for raw in uniques]
+        out = np.empty(len(found), dtype=object)
+        out[:] = [value for value, _ in found]
+        ok = np.array([good for _, good in found], dtype=bool)
+        return out[codes], ok[codes]
 
     def normalise_happening(self, values: pd.Series) -> tuple[pd.Series, pd.Series]:
         """Map typed "Is this happening here?" answers to canonical categories.

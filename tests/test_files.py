@@ -74,6 +74,32 @@ def test_csv_bytes_quotes_line_breaks_and_round_trips():
     assert back["id"].tolist() == ["007", "P-1"] and back["n"].tolist() == [1, 2]
 
 
+def test_csv_text_of_repeated_values_is_what_pandas_writes():
+    """The writer that renders each distinct value once gives pandas' to_csv text (CR LF,
+    minimal quoting), checked against pandas itself: quotes, separators, line breaks,
+    blanks, NA, integers and booleans, one empty column, no rows."""
+    from peerlib._files import _csv_text
+
+    frame = pd.DataFrame({
+        "text": pd.array(["x", "", None, 'q"r', "c,d", "a\nb", "a\rb", " s ", "ü", "nan"],
+                         dtype="string"),
+        "n": pd.array([1, None, -3, 0, 5, 6, 7, 8, 9, 10], dtype="Int64"),
+        "flag": pd.array([True, False, None] + [True] * 7, dtype="boolean"),
+        "i": list(range(10)),
+        "b": [True, False] * 5,
+        "with, comma": pd.array([""] * 10, dtype="string"),
+    })
+
+    def pandas_text(table):
+        buffer = io.StringIO()
+        table.to_csv(buffer, index=False, lineterminator="\r\n")
+        return buffer.getvalue()
+
+    for table in (frame, frame.iloc[:0], frame[["text", "n"]], frame[["text"]],
+                  frame.assign(x=0.5)):
+        assert _csv_text(table) == pandas_text(table)
+
+
 def test_write_cell_neutralises_every_line(tmp_path):
     from openpyxl import Workbook
 

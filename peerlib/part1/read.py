@@ -254,12 +254,25 @@ def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | N
     frame.attrs.update(attrs)
     # Drop wholly empty rows but keep the index, so that index + FIRST_DATA_ROW stays the
     # spreadsheet row number of every row after them.
-    blank = frame.apply(lambda col: col.astype(str).str.strip().eq("")).all(axis=1)
+    blank = _blank_rows(frame)
     if len(frame.columns) and blank.any():
         attrs = dict(frame.attrs)
         frame = frame.loc[~blank]
         frame.attrs.update(attrs)
     return frame
+
+
+def _blank_rows(frame: pd.DataFrame) -> pd.Series:
+    """True for each row whose every cell is blank or white space. Each column is looked at
+    only in the rows still blank after the columns before it (after an ID column, in
+    hardly any)."""
+    rows = frame.index
+    for column in range(frame.shape[1]):
+        if not len(rows):
+            break
+        cells = frame.iloc[:, column].loc[rows]
+        rows = rows[cells.astype(str).str.strip().eq("").to_numpy()]
+    return pd.Series(frame.index.isin(rows), index=frame.index)
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import re
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -611,9 +612,15 @@ def _warn_about_readings(raw: pd.DataFrame, out: pd.DataFrame, source: str,
         scale = (HAPPENING if column.endswith("_happening") else
                  IMPORTANCE if column.endswith("_importance") else None)
         defaults = codebook.default_missing_tokens(scale) if scale else ()
-        typed = raw[column].astype(str).str.strip()
+        # fold each distinct spelling once (a column holds a few spellings many times),
+        # then look closer only at the cells holding a missing-value word
+        cells = raw[column]
+        distinct = pd.Series(cells.unique(), dtype=object)
+        folded = distinct.astype(str).str.strip().map(normalise_label)
+        hit = cells.isin(distinct[folded.isin(MISSING_TOKENS).to_numpy()])
+        typed = cells[hit].astype(str).str.strip()
         keys = typed.map(normalise_label)
-        for idx in raw.index[keys.isin(MISSING_TOKENS)]:
+        for idx in typed.index:
             value = out.at[idx, column]
             read = "no answer" if pd.isna(value) or value == "Missing" else str(value)
             entry = found.setdefault((typed[idx], read, keys[idx] in defaults),
@@ -639,6 +646,21 @@ def _warn_about_readings(raw: pd.DataFrame, out: pd.DataFrame, source: str,
             f"{source}: {token!r} ({count} cell{'s' if count != 1 else ''}, in {where}) was "
             f"read as {read} ({word}{'s' if len(rows) != 1 else ''} {at}). {how}",
             DataWarning, stacklevel=3)
+
+
+def _pair_counts(typed: pd.Series, values: pd.Series) -> tuple[np.ndarray, np.ndarray,
+                                                              np.ndarray]:
+    """Each distinct pair of a cell as typed and as read once: the typed values, the read
+    values (NA kept as a value) and the pair's count of cells (a column holds a few
+    spellings many times)."""
+    typed_codes, typed_values = pd.factorize(typed.to_numpy(dtype=object),
+                                             use_na_sentinel=False)
+    value_codes, read_values = pd.factorize(values.to_numpy(dtype=object),
+                                            use_na_sentinel=False)
+    width = max(len(read_values), 1)
+    pairs, counts = np.unique(typed_codes.astype(np.int64) * width + value_codes,
+                              return_counts=True)
+    return typed_values[pairs // width], read_values[pairs % width], counts
 
 
 def mapped_spellings(raw: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
@@ -667,26 +689,31 @@ def mapped_spellings(raw: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
     >>> mapped_spellings(raw, out).values.tolist()
     [['role', 'PW', 'Peer worker', 1], ['role', 'pw', 'Peer worker', 1]]
     """
-    rows = []
+    whats, typed, read, counts = [], [], [], []
     for column in out.columns:
         if column == "participant_id" or column not in raw.columns:
             continue
         what = ("site" if column == "site_id" else "role" if column == "role" else
                 "Is this happening here?" if column.endswith("_happening") else
                 "How important is this to you?")
-        typed = raw[column].astype(str).str.strip()
-        read = out[column].astype(object).map(
-            lambda v: "no answer" if pd.isna(v) or v == "Missing" else str(v))
+        spellings, values, n = _pair_counts(raw[column], out[column])
         if column.endswith("_importance"):
-            read = out[column].astype(object).map(lambda v: "no answer" if pd.isna(v)
-                                                  else str(int(v)))
-        pairs = pd.DataFrame({"what": what, "spelling": typed.replace("", "(blank)"),
-                              "read_as": read})
-        rows.append(pairs[pairs["spelling"] != pairs["read_as"]])
-    if not rows:
+            read += [("no answer" if pd.isna(v) else str(int(v))) for v in values]
+        else:
+            read += [("no answer" if pd.isna(v) or v == "Missing" else str(v)) for v in values]
+        whats += [what] * len(n)
+        typed += list(spellings)
+        counts += n.tolist()
+    if not whats:
         return pd.DataFrame(columns=["what", "spelling", "read_as", "count"])
-    table = pd.concat(rows).groupby(["what", "spelling", "read_as"], sort=False).size()
-    table = table.rename("count").reset_index()
+    pairs = pd.DataFrame({"what": whats,
+                          "spelling": pd.Series(typed, dtype=object).astype(str).str.strip()
+                          .replace("", "(blank)"),
+                          "read_as": pd.Series(read, dtype=object),
+                          "count": np.array(counts, dtype=np.int64)})
+    pairs = pairs[pairs["spelling"] != pairs["read_as"]]
+    table = pairs.groupby(["what", "spelling", "read_as"], sort=False)["count"].sum()
+    table = table.reset_index()
     table = table[~((table["spelling"] == "(blank)") & (table["read_as"] == "no answer"))]
     return table.sort_values(["what", "read_as", "spelling"]).reset_index(drop=True)
 

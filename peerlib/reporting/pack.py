@@ -323,7 +323,28 @@ def render_pack(content: dict) -> bytes:
         # typst's own embedded fonts only: the same PDF on every machine
         compiler = typst.Compiler(str(folder / "pack.typ"), root=str(folder),
                                   ignore_system_fonts=True)
-        return compiler.compile(format="pdf", timestamp=0)
+        pdf = compiler.compile(format="pdf", timestamp=0)
+        _age_typst_cache(folder)
+        return pdf
+
+
+#: typst-py keeps what a compilation memoised until this many later compilations have not
+#: used it (it calls ``comemo::evict(10)`` after each one).
+_TYPST_CACHE_AGE = 10
+
+
+def _age_typst_cache(folder: Path) -> None:
+    """Compile an empty document :data:`_TYPST_CACHE_AGE` times, so that typst forgets the
+    pack just made now. A batch worker's kernel typesets pack after pack: otherwise it
+    holds the last ten packs' figures and layouts (about 115 MB at 30 items), not one
+    (about 10 ms)."""
+    import typst
+
+    (folder / "empty.typ").write_text("", encoding="utf-8")
+    blank = typst.Compiler(str(folder / "empty.typ"), root=str(folder),
+                           ignore_system_fonts=True)
+    for _ in range(_TYPST_CACHE_AGE):
+        blank.compile(format="pdf", timestamp=0)
 
 
 def _k_of(content: dict) -> int:

@@ -35,7 +35,8 @@ AGREE = ("Yes", "Partly")
 def _labels(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.Series:
     rules = (frame["rule"] if "rule" in frame.columns
              else pd.Series("", index=frame.index)).fillna("").astype(str)
-    return rules.map(lambda r: policy.hidden_label(r or "primary"))
+    labels = {rule: policy.hidden_label(rule or "primary") for rule in rules.unique()}
+    return rules.map(labels)
 
 
 def shown_counts(frame: pd.DataFrame, policy: DisclosurePolicy, *, n: str,
@@ -93,14 +94,21 @@ def shown_counts(frame: pd.DataFrame, policy: DisclosurePolicy, *, n: str,
     labels = _labels(out, policy)
     exact = {col: pd.to_numeric(out[col], errors="coerce") for col in [n, *counts]}
 
+    said: dict = {}  # each count's text once: a table repeats a few counts many times
+
     def text(value, hide, label):
         if hide:
             return label
-        return "" if pd.isna(value) else policy.count_text(value)
+        if pd.isna(value):
+            return ""
+        if value not in said:
+            said[value] = policy.count_text(value)
+        return said[value]
 
+    hide_rows, label_rows = list(hidden), labels.tolist()  # lists: quicker to iterate
     for col in [n, *counts]:
         out[f"{col}_text"] = [text(v, h, lab) for v, h, lab in
-                              zip(exact[col], hidden, labels)]
+                              zip(exact[col].tolist(), hide_rows, label_rows)]
     if not policy.changes_counts:
         return out
 

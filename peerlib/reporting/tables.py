@@ -741,7 +741,7 @@ def sample_table_display(data: pd.DataFrame, *, column_order: Sequence[str] = ("
     under its rules. Sectors not in the data are left out.
     """
     cb = _codebook(data)
-    present = set(data["sector"].astype(str))
+    present = set(data["sector"].astype(str).unique())  # not a Python pass over every row
     order = [c for c in column_order if c in present] + sorted(
         present - set(column_order))
     out = scoring.sample_table(data, column_order=order)
@@ -1064,7 +1064,7 @@ def sector_comparison_section(data: pd.DataFrame, *, mask: DisclosureMask | None
         there is nothing to compare) or when a sector is hidden by the mask for every item.
     """
     mask = _mask_for(data, mask, k)
-    levels = sorted(set(data[by].astype(str)))
+    levels = sorted(set(data[by].astype(str).unique()))
     if len(levels) != 2:
         return note(f"The data has {len(levels)} {'sector' if by == 'sector' else by}"
                     f"{'' if len(levels) == 1 else 's'} ({', '.join(levels) or 'none'}), so "
@@ -1189,8 +1189,9 @@ def _apply_mask(frame: pd.DataFrame, mask: DisclosureMask, statistic: str,
     """Blank the ``values`` of the rows whose ``union`` the mask hides; add ``suppressed``
     (bool) and ``rule``."""
     out = frame.copy()
-    dec = [mask.decision(statistic, u, i) for u, i in zip(out["union"],
-                                                          out["item_id"].astype(str))]
+    # lists, not the columns: iterating an arrow-backed column in Python is slow
+    dec = [mask.decision(statistic, u, i) for u, i in zip(out["union"].tolist(),
+                                                          out["item_id"].astype(str).tolist())]
     hidden = np.array([d[0] for d in dec], dtype=bool)
     for col in values:
         if col in out.columns:
@@ -1509,7 +1510,8 @@ def site_item_heatmap(data: pd.DataFrame, *, mask: DisclosureMask | None = None,
     dist = _shared(data).total("happening_by_site", lambda d: scoring.happening_distribution(
         d, by="site_id"))
     dist = dist.assign(site_id=dist["site_id"].astype(str))
-    dist["union"] = [union_key("site", s) for s in dist["site_id"]]
+    keys = {s: union_key("site", s) for s in dist["site_id"].unique()}
+    dist["union"] = [keys[s] for s in dist["site_id"].tolist()]
     view = shown_happening(_apply_mask(dist, mask, "happening", _STATISTICS["n_asked"]),
                            mask.policy)
     cells = view.drop_duplicates(["site_id", "item_id"]).reset_index(drop=True)
