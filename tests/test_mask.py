@@ -167,11 +167,14 @@ def test_a_hidden_size_is_not_given_away_by_importance_n_and_missing_answers(pol
             assert rows["hidden"].all(), union
 
 
-def _bounds(counts, sizes, shown, target, option, measures=None):
+def _bounds(counts, sizes, shown, target, option, measures=None, integer=False):
     """Independent feasibility interval (scipy's linprog, dense, from scratch) of the count of
     ``option`` in the atoms ``target``, given the atom sizes and what each shown group
     publishes of its counts: every count (``measures`` None), or ``counts @ measures``
-    (e.g. the sums of scores and of squared scores and the top-score count)."""
+    (e.g. the sums of scores and of squared scores and the top-score count). With
+    ``integer`` the programme is solved in whole numbers (HiGHS branch and bound), as a
+    reader knows counts are: that interval can hold one value where the real-valued one
+    (which the mask reasons with) holds two or more."""
     from scipy.optimize import linprog
 
     a, o = counts.shape
@@ -191,16 +194,17 @@ def _bounds(counts, sizes, shown, target, option, measures=None):
     c = np.zeros((a, o))
     c[target, option] = 1
     kw = dict(A_eq=np.array(rows), b_eq=np.array(rhs),
-              bounds=[(0, sizes[i]) for i in range(a) for _ in range(o)], method="highs")
+              bounds=[(0, sizes[i]) for i in range(a) for _ in range(o)], method="highs",
+              integrality=np.ones(a * o) if integer else None)
     return linprog(c.ravel(), **kw).fun, -linprog(-c.ravel(), **kw).fun
 
 
-def _pinned(data, mask, k, stat="happening"):
+def _pinned(data, mask, k, stat="happening", integer=False):
     """Every small set (hidden group under k people, site x role cell under k, two such
     cells of a site) whose count some item's shown groups pin to one whole value that the
     shown groups' zeros (or everyone) do not already say. ``stat`` "happening": counts of
     each answer; "importance": people who answered the importance question or not (a
-    shown importance n with the group's known size)."""
+    shown importance n with the group's known size). ``integer``: bounds in whole numbers."""
     from peerlib.disclosure.mask import _Members, atoms_table
 
     atoms = atoms_table(data)
@@ -241,7 +245,7 @@ def _pinned(data, mask, k, stat="happening"):
                 if (value == 0 and set(target) <= zero) or (
                         value == sizes[target].sum() and set(target) <= full):
                     continue
-                lo, hi = _bounds(counts, sizes, shown, target, j)
+                lo, hi = _bounds(counts, sizes, shown, target, j, integer=integer)
                 if np.floor(hi + 1e-7) <= np.ceil(lo - 1e-7):
                     found.append((item, options[j], tuple(atoms["site_id"][target]),
                                   tuple(atoms["role"][target]), value))
@@ -280,12 +284,12 @@ def test_who_answered_importance_is_not_pinned_by_bounds(policy, people, missing
     assert not _pinned(data, mask, policy.k, "importance")
 
 
-def _pinned_scores(data, mask, k):
+def _pinned_scores(data, mask, k, integer=False):
     """Every small set (hidden importance group of 1 to k-1 answers, site x role cell of
     fewer than k answers, two such cells of a site) whose count of one importance score the
     shown means, SDs and top-score counts (with their n) pin to one whole value, apart from
     what a shown group's own figures pin for the whole group (each found by its own linear
-    programme here)."""
+    programme here; in whole numbers with ``integer``)."""
     from scipy.optimize import linprog
 
     from peerlib.disclosure.mask import _Members, atoms_table
@@ -321,8 +325,9 @@ def _pinned_scores(data, mask, k):
             b = eq @ total
             for j in range(4):
                 c = np.eye(4)[j]
-                lo = linprog(c, A_eq=eq, b_eq=b, bounds=[(0, None)] * 4, method="highs").fun
-                hi = -linprog(-c, A_eq=eq, b_eq=b, bounds=[(0, None)] * 4, method="highs").fun
+                kw = dict(A_eq=eq, b_eq=b, bounds=[(0, None)] * 4, method="highs",
+                          integrality=np.ones(4) if integer else None)
+                lo, hi = linprog(c, **kw).fun, -linprog(-c, **kw).fun
                 own[gi, j] = (lo, hi, total.sum())
         for target in sets:
             for j in range(4):
@@ -334,7 +339,7 @@ def _pinned_scores(data, mask, k):
                 if (value == 0 and set(target) <= zero) or (
                         value == sizes[target].sum() and set(target) <= full):
                     continue
-                lo, hi = _bounds(counts, sizes, shown, target, j, measures)
+                lo, hi = _bounds(counts, sizes, shown, target, j, measures, integer)
                 if np.floor(hi + 1e-7) <= np.ceil(lo - 1e-7):
                     found.append((item, j + 1, tuple(atoms["site_id"][target]),
                                   tuple(atoms["role"][target]), value))
@@ -380,6 +385,29 @@ def test_everyone_in_a_shown_group_says_it_of_a_small_set():
                            [("B", np.array([0, 1, 0, 0], dtype=bool))], item="x")
     assert {(leak.what, leak.option, leak.value) for leak in leaks} == {("B", "Yes", 1),
                                                                          ("B", "No", 1)}
+
+
+def test_a_count_pinned_only_in_whole_numbers_is_a_leak():
+    """Two people scored 2 and 4: a published sum 6 and sum of squares 20 leave the count
+    of 2s anything from 0 to 1 in real numbers (e.g. 1/3 of a 1, one 3 and 2/3 of a 4),
+    but only 1 in whole numbers (3 and 3 would give 18), and so the 4s and the 3s too.
+    The relaxation alone calls them room; the whole-number step finds the leaks, and names
+    the group that gives them away. Four people scoring 1, 3, 3, 3 publish what 2, 2, 2, 4
+    would (sum 10, sum of squares 28): room."""
+    from peerlib.disclosure.intervals import interval_leaks
+
+    scores = np.array([1.0, 2.0, 3.0, 4.0])
+    measures = np.column_stack([scores, scores ** 2])
+    options = ["1", "2", "3", "4"]
+    pair = np.array([[0.0, 1.0, 0.0, 1.0]])
+    leaks = interval_leaks(pair, options, np.array([2]), np.array([[True]]),
+                           [("the pair", np.array([True]))], item="x", measures=measures)
+    assert {(leak.option, leak.value, leak.groups) for leak in leaks} == {
+        ("2", 1, (0,)), ("3", 0, (0,)), ("4", 1, (0,))}
+    four = np.array([[1.0, 0.0, 3.0, 0.0]])
+    assert not interval_leaks(four, options, np.array([4]), np.array([[True]]),
+                              [("the four", np.array([True]))], item="x",
+                              measures=measures)
 
 
 def test_bounds_leak_found_without_the_interval_step():
@@ -473,3 +501,48 @@ def test_no_answers_from_a_small_group_is_hidden_and_refused(policy, tmp_path):
     result = audit_reports({"cross_site": page}, data, policy)
     assert any("none of 3 people" in m and "Importance by role" in m
                for m in result.failures["cross_site"]), result.failures
+
+
+def test_whole_number_bounds_pin_what_the_relaxation_does_not():
+    """The check below is worth having: two answers with mean 3 and sum of squares 20 can
+    only be a 2 and a 4 (3 and 3 gives 18), so the count of 2s is 1 in whole numbers while
+    the real-valued programme allows anything from 0 to 1."""
+    scores = np.array([1.0, 2.0, 3.0, 4.0])
+    measures = np.column_stack([scores, scores ** 2])
+    counts = np.array([[0.0, 1.0, 0.0, 1.0]])
+    args = counts, np.array([2]), [np.array([0])], np.array([0]), 1, measures
+    assert _bounds(*args) == pytest.approx((0.0, 1.0))
+    assert _bounds(*args, integer=True) == pytest.approx((1.0, 1.0))
+
+
+_WHOLE_NUMBER_CASES = [(name, people, policy) for name, people in
+                       [("worked", WORKED_EXAMPLE), ("subtraction", SUBTRACTION_SET),
+                        ("second", SECOND_SET)]
+                       for policy in ("default", "nhs")]
+
+
+def _whole_number_pins(people, policy, items=8):
+    policy = get_policy(policy)
+    data = make_long(people, items=tuple(f"2.{i}" for i in range(1, items + 1)), seed=1,
+                     missing=0.1)
+    mask = batch_mask(data, policy)
+    return {"happening": _pinned(data, mask, policy.k, integer=True),
+            "answered": _pinned(data, mask, policy.k, "importance", integer=True),
+            "scores": _pinned_scores(data, mask, policy.mean_k, integer=True)}
+
+
+def test_no_small_set_is_pinned_in_whole_numbers():
+    """Readers know counts are whole numbers; the mask reasons with the real-valued
+    relaxation. On the second set (default policy, 3 items) no small set's count of an
+    answer, of who answered, or of an importance score is one whole value given everything
+    shown (each cell solved in integers). Every set, 8 items, both policies: test-slow."""
+    assert _whole_number_pins(SECOND_SET, "default", items=3) == {
+        "happening": [], "answered": [], "scores": []}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,people,policy", _WHOLE_NUMBER_CASES,
+                         ids=[f"{n}-{p}" for n, _, p in _WHOLE_NUMBER_CASES])
+def test_no_small_set_is_pinned_in_whole_numbers_all_sets(name, people, policy):
+    """As above, for every built-to-be-hard set under both policies (minutes)."""
+    assert _whole_number_pins(people, policy) == {"happening": [], "answered": [], "scores": []}

@@ -28,13 +28,18 @@ The same model bounds who answered an item's importance question: options "answe
 "no answer" per atom (:func:`answered_counts`), the shown groups those whose importance
 ``n`` is published (a group's size is known, so its count of missing answers is too).
 
-Intervals are those of the linear relaxation (HiGHS, through its Python interface
-``highspy``; one model per item, re-solved for each bound),
-with their integer points counted; an integer interval can be narrower than that in rare
-cases, which this check would not see. Most cells are shown to have room cheaply: the
-published data itself and a few vertices of the feasible set under random objectives
-(seeded, so the mask is the same on every run) already give two different values; only
-the remaining cells get their two exact linear programs.
+Counts are whole numbers, and a reader knows it: a cell has room only when two
+whole-number solutions give it different values. The work is done in three steps. Most
+cells are shown to have room cheaply: the published data itself, exchanges of answers
+between two sites and two roles (:func:`_exchange_room`), and a few vertices of the
+feasible set under random objectives (seeded, so the mask is the same on every run)
+already give two different values. The remaining cells get the two exact bounds of the
+linear relaxation (HiGHS, through its Python interface ``highspy``; one model per item,
+re-solved for each bound); a cell whose relaxed interval holds one whole number is pinned.
+A cell whose room so far came only from fractional solutions is then solved in whole
+numbers (HiGHS branch and bound, with a time limit), which can pin it where the
+relaxation does not (two answers with sum 6 and sum of squares 20 can only be a 2 and a
+4); a cell not settled in time counts as pinned.
 
 References
 ----------
@@ -138,18 +143,25 @@ class _Model:
     each objective (warm-started from the previous basis): far cheaper than a new solve
     per bound."""
 
-    def __init__(self, a_eq, b_eq: np.ndarray, upper: np.ndarray):
+    def __init__(self, a_eq, b_eq: np.ndarray, upper: np.ndarray, *,
+                 integer_seconds: float | None = None):
         import highspy
 
         with _quiet_stdout():  # the first instance prints a banner on the C stdout
             self._h = highspy.Highs()
         self._h.silent()
-        # re-solves change only the objective: the previous basis stays feasible, and
-        # presolve would rebuild the model each time (about 40% of the solve time at
-        # national-trial size, measured)
-        self._h.setOptionValue("presolve", "off")
+        if integer_seconds is None:
+            # re-solves change only the objective: the previous basis stays feasible, and
+            # presolve would rebuild the model each time (about 40% of the solve time at
+            # national-trial size, measured)
+            self._h.setOptionValue("presolve", "off")
+        else:
+            self._h.setOptionValue("time_limit", float(integer_seconds))
+            self._h.setOptionValue("mip_rel_gap", 0.0)
+        self._integer = integer_seconds is not None
         self._sense = highspy.ObjSense
         self._ok = highspy.HighsModelStatus.kOptimal
+        self._out_of_time = highspy.HighsModelStatus.kTimeLimit
         csc = a_eq.tocsc()
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = int(csc.shape[1]), int(csc.shape[0])
@@ -161,13 +173,17 @@ class _Model:
         lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
         lp.a_matrix_.index_ = csc.indices.astype(np.int32)
         lp.a_matrix_.value_ = csc.data.astype(float)
+        if self._integer:
+            lp.integrality_ = [highspy.HighsVarType.kInteger] * lp.num_col_
         self._h.passModel(lp)
         self._n = lp.num_col_
         self._cost = np.zeros(self._n)
 
     def solve(self, cost: np.ndarray, *, maximize: bool = False) -> tuple[float, np.ndarray,
                                                                           np.ndarray]:
-        """``(objective, x, row duals)`` of the optimum of ``cost @ x``.
+        """``(objective, x, row duals)`` of the optimum of ``cost @ x``. A whole-number
+        model out of time returns ``(nan, x, [])`` with the best whole-number ``x`` found,
+        or an empty ``x`` when it found none.
 
         Raises
         ------
@@ -182,9 +198,16 @@ class _Model:
         self._h.changeObjectiveSense(self._sense.kMaximize if maximize
                                      else self._sense.kMinimize)
         self._h.run()
-        if self._h.getModelStatus() != self._ok:
+        status = self._h.getModelStatus()
+        if status != self._ok:
+            if self._integer and status == self._out_of_time:
+                # no bound proved in time; a whole-number solution found on the way (if
+                # any) is still a witness
+                found = self._h.getInfo().primal_solution_status == 2
+                return (np.nan, np.asarray(self._h.getSolution().col_value) if found
+                        else np.zeros(0), np.zeros(0))
             raise RuntimeError("disclosure intervals: the solver found no optimum ("
-                               f"{self._h.modelStatusToString(self._h.getModelStatus())})")
+                               f"{self._h.modelStatusToString(status)})")
         sol = self._h.getSolution()
         return (float(self._h.getInfo().objective_function_value),
                 np.asarray(sol.col_value), np.asarray(sol.row_dual))
@@ -216,7 +239,8 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
                    item: str, witnesses: int = 2, seed: int = 0,
                    atom_site: np.ndarray | None = None,
                    atom_role: np.ndarray | None = None,
-                   measures: np.ndarray | None = None) -> list[IntervalLeak]:
+                   measures: np.ndarray | None = None,
+                   integer_seconds: float = 10.0) -> list[IntervalLeak]:
     """Protected sets whose answer counts the shown groups pin to one value (one item).
 
     Parameters
@@ -248,6 +272,11 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
         (:func:`score_measures`). The protected figures are still the sets' counts of
         every option; a shown group's 0 (or everyone) on an option is then what its own
         published figures pin (:func:`_own_pins`).
+    integer_seconds : float
+        Time limit (seconds) of each whole-number programme. A cell whose room only the
+        real-valued relaxation shows is solved in whole numbers; when no second whole
+        value is found in time, the cell counts as pinned (the mask hides more rather
+        than trust an unproved bound).
 
     Returns
     -------
@@ -284,16 +313,21 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
     n_group_rows = lp_groups.shape[0] * m
     model = None
 
+    def build(integer_seconds=None):
+        """The item's programme (built only when a cell needs one): published group
+        figures per measure, then every atom's size."""
+        from scipy.sparse import identity, kron
+
+        blocks = [kron(csr_matrix(lp_groups), csr_matrix(pub.T)),
+                  kron(identity(a), csr_matrix(np.ones((1, o))))]
+        return _Model(vstack(blocks), np.concatenate([(lp_groups @ counts @ pub).ravel(),
+                                                      sizes]),
+                      np.repeat(sizes, o), integer_seconds=integer_seconds)
+
     def solve(c, maximize=False):
         nonlocal model
-        if model is None:  # built only when a cell needs a linear programme
-            from scipy.sparse import identity, kron
-
-            blocks = [kron(csr_matrix(lp_groups), csr_matrix(pub.T)),
-                      kron(identity(a), csr_matrix(np.ones((1, o))))]
-            model = _Model(vstack(blocks),
-                           np.concatenate([(lp_groups @ counts @ pub).ravel(), sizes]),
-                           np.repeat(sizes, o))
+        if model is None:
+            model = build()
         return model.solve(c, maximize=maximize)
 
     # cells: (set index, option) -> value in the data
@@ -324,11 +358,25 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
     # cells still in doubt up (or down) at once; a cell that moves by 1 has room
     seen_min = values.copy()
     seen_max = values.copy()
+    # the same from whole-number solutions only: room a reader cannot rule out
+    whole_min = values.copy()
+    whole_max = values.copy()
+    candidates = todo.copy()  # cells that need room, by any witness
     rng = np.random.default_rng(seed)
+
+    def note_whole(x):
+        nonlocal whole_min, whole_max
+        x = np.asarray(x)
+        if len(x) and np.abs(x - np.round(x)).max() < 1e-6:
+            got = sets @ np.round(x).reshape(a, o)
+            whole_min = np.minimum(whole_min, got)
+            whole_max = np.maximum(whole_max, got)
 
     def witness(cost, maximize=False):
         nonlocal todo, seen_min, seen_max
-        got = sets @ solve(cost.ravel(), maximize)[1].reshape(a, o)
+        x = solve(cost.ravel(), maximize)[1]
+        note_whole(x)
+        got = sets @ x.reshape(a, o)
         seen_min = np.minimum(seen_min, got)
         seen_max = np.maximum(seen_max, got)
         # the data's own (whole) value is one end: a range of 1 holds a second whole value
@@ -349,19 +397,56 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
         if int(todo.sum()) == before:
             break
     leaks: list[IntervalLeak] = []
-    for s_idx, opt in zip(*np.nonzero(todo)):
-        c = np.kron(sets[s_idx], eye_o[opt])
-        low, high = solve(c), solve(c, maximize=True)
-        if np.floor(high[0] + _TOL) > np.ceil(low[0] - _TOL):
-            continue  # at least two whole values are possible
+    pinned: set[tuple[int, int]] = set()
+    duals: dict[tuple[int, int], tuple] = {}
+
+    def bound_groups(s_idx, opt):
+        """Shown groups whose constraints bind at the cell's real-valued bounds (their
+        duals), else every shown group that meets the set."""
+        if (s_idx, opt) not in duals:
+            c = np.kron(sets[s_idx], eye_o[opt])
+            duals[s_idx, opt] = (solve(c), solve(c, maximize=True))
         used: set[int] = set()
-        for res in (low, high):
+        for res in duals[s_idx, opt]:
             marg = res[2][:n_group_rows].reshape(-1, m)
             used.update(int(shown_rows[g]) for r in np.flatnonzero(
                 np.abs(marg).max(axis=1) > 1e-9) for g in origin[r])
+        if not used:
+            used = {int(shown_rows[g]) for g in np.flatnonzero(groups @ sets[s_idx] > 0)}
+        return tuple(sorted(used))
+
+    def leak(s_idx, opt):
         leaks.append(IntervalLeak(item=str(item), option=options[opt],
-                                  what=protected[s_idx][0], value=int(round(values[s_idx, opt])),
-                                  groups=tuple(sorted(used))))
+                                  what=protected[s_idx][0],
+                                  value=int(round(values[s_idx, opt])),
+                                  groups=bound_groups(s_idx, opt)))
+
+    for s_idx, opt in zip(*np.nonzero(todo)):
+        c = np.kron(sets[s_idx], eye_o[opt])
+        low, high = solve(c), solve(c, maximize=True)
+        duals[s_idx, opt] = (low, high)
+        note_whole(low[1])
+        note_whole(high[1])
+        if np.floor(high[0] + _TOL) > np.ceil(low[0] - _TOL):
+            continue  # at least two values are possible in the relaxation
+        pinned.add((s_idx, opt))
+        leak(s_idx, opt)
+    # counts are whole numbers: a cell whose room came only from fractional solutions is
+    # solved again in whole numbers (HiGHS branch and bound), its smallest value, then
+    # its largest; every whole-number solution found is a witness for every cell
+    whole = None
+    for s_idx, opt in zip(*np.nonzero(candidates)):
+        if (s_idx, opt) in pinned or whole_max[s_idx, opt] - whole_min[s_idx, opt] > 1 - _TOL:
+            continue
+        if whole is None:
+            whole = build(integer_seconds)
+        c = np.kron(sets[s_idx], eye_o[opt])
+        for maximize in (False, True):
+            note_whole(whole.solve(c, maximize=maximize)[1])
+            if whole_max[s_idx, opt] - whole_min[s_idx, opt] > 1 - _TOL:
+                break
+        else:
+            leak(s_idx, opt)  # one whole value, or none other found in time
     return leaks
 
 
