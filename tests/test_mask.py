@@ -410,6 +410,34 @@ def test_a_count_pinned_only_in_whole_numbers_is_a_leak():
                               measures=measures)
 
 
+def test_on_a_longer_scale_the_reader_is_taken_to_know_whole_distributions():
+    """On a 1-5 scale, four people scoring 1, 3, 3, 3 and four scoring 2, 2, 2, 4 share n,
+    mean, SD and count of 5s, but not their median. A site of 10 (4 line managers and 6
+    peer workers) whose importance figures are shown, and its 6 peer workers shown too:
+    the line managers' scores follow by subtraction of whole distributions (as a median
+    can tell them apart), though from means, SDs and top counts alone only their count
+    of 5s does. On a 1-4 scale those already fix every group's distribution."""
+    from peerlib.disclosure.intervals import interval_leaks, score_measures
+
+    for length in range(2, 8):
+        measures = score_measures(list(range(1, length + 1)))
+        assert np.linalg.matrix_rank(np.vstack([np.ones(length), measures.T])) == length
+    scale = [1, 2, 3, 4, 5]
+    counts = np.array([[1.0, 0.0, 3.0, 0.0, 0.0],  # the 4 line managers
+                       [1.0, 2.0, 1.0, 1.0, 1.0]])  # the 6 peer workers
+    shown = np.array([[True, True], [False, True]])
+    managers = [("line managers", np.array([True, False]))]
+    args = counts, [str(v) for v in scale], counts.sum(axis=1), shown, managers
+    found = {(leak.option, leak.value) for leak in
+             interval_leaks(*args, item="x", measures=score_measures(scale))}
+    assert ("3", 3) in found and ("1", 1) in found
+    w = np.array(scale, dtype=float)
+    moments_only = np.column_stack([w, w ** 2, w == 5])
+    # the top count alone is published either way (none of the managers scored 5)
+    assert {(leak.option, leak.value) for leak in
+            interval_leaks(*args, item="x", measures=moments_only)} == {("5", 0)}
+
+
 def test_bounds_leak_found_without_the_interval_step():
     """The independent check above can fail: the mask of subtraction alone (the base
     pattern, every item as one) leaves answer counts of small sets pinned."""

@@ -337,9 +337,12 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
     # implied by shown groups that answered 0 (or all answered) on that option and
     # together hold the whole set: every atom of the set lies in one of them
     group_n = groups @ sizes
-    if measures is None:
-        zero_known = published == 0  # groups x options
-        all_known = published == group_n[:, None]
+    if measures is None or np.linalg.matrix_rank(np.vstack([np.ones(o), pub.T])) == o:
+        # every count of a shown group is known (published, or fixed by its n and
+        # measures)
+        per_option = groups @ counts  # groups x options
+        zero_known = per_option == 0
+        all_known = per_option == group_n[:, None]
     else:
         zero_known, all_known = _own_pins(published, group_n, pub)
     zero_atoms = (groups.T @ zero_known) > 0  # atoms x options
@@ -562,15 +565,25 @@ def score_measures(scores: list[float]) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray, shape (scores, 3)
+    numpy.ndarray, shape (scores, 3) or (scores, scores + 1)
         Per score, its weight in the sum of scores and in the sum of squared scores (a
         mean and an SD, or its confidence interval, with n give both) and in the count of
         the top score (the sector comparison's "Extremely important"). Every shown group
         is taken to publish all three (conservative: some tables print only the mean).
+        On a scale of four scores these with n fix a group's whole distribution, and so
+        its median. On a longer scale they do not, and a median would tell a reader more
+        (1, 3, 3, 3 and 2, 2, 2, 4 on a 1-5 scale share n, mean, SD and top count, not
+        the median): the count of every score but the lowest and the top one is then
+        added, so that the reader is taken to know each shown group's whole distribution
+        there too (conservative: medians, quartiles and anything else a table prints of
+        the scores follow from it).
     """
     w = np.asarray(scores, dtype=float)
     top = (w == w.max()).astype(float) if len(w) else w
-    return np.column_stack([w, w ** 2, top])
+    moments = np.column_stack([w, w ** 2, top])
+    if len(w) <= 4:
+        return moments
+    return np.column_stack([moments, np.eye(len(w))[:, 1:-1]])
 
 
 def _exchange_room(counts: np.ndarray, atom_site: np.ndarray, atom_role: np.ndarray,
