@@ -50,6 +50,24 @@ def test_pack_of_demo_data_is_marked_synthetic(s01_pack):
     assert all("synthetic demo data" in p.extract_text() for p in reader.pages)  # footer
 
 
+def test_chart_words_are_text_in_the_pack_set_in_the_charts_own_font(s01_pack):
+    """The charts' labels are text in the PDF (a reader can search them, a screen reader
+    can read them), set in DejaVu Sans from matplotlib's own fonts: no font of the
+    machine that made the pack."""
+    path, _ = s01_pack
+    _, text = _text(path)
+    assert "2.1 Shared understanding of the role · This site (n = 7)" in text
+    assert "% of everyone asked" in text and "Concentrate here" in text
+    reader = PdfReader(str(path))
+    fonts = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get_object().get("/Font") or {}).values():
+            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
+    assert any(name.startswith("DejaVuSans") for name in fonts), fonts
+    allowed = ("DejaVuSans", "LibertinusSerif", "NewCM", "DejaVuSansMono")
+    assert all(name.startswith(allowed) for name in fonts), fonts
+
+
 def test_no_pack_for_a_site_below_k(tmp_path):
     data = load_prepared()
     stale = tmp_path / "S01.pdf"
