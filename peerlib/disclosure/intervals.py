@@ -623,32 +623,27 @@ def _exchange_room(counts: np.ndarray, atom_site: np.ndarray, atom_role: np.ndar
     table = np.zeros((n_s, n_r, o))
     table[site_index, role_index] = counts
     present = table > 0
+    # pairs[r1, r2, o1, o2]: sites with answer o1 in role r1 and answer o2 in role r2
+    pairs = np.einsum("sac,sbd->abcd", present.astype(np.int64), present.astype(np.int64))
+    other_option = ~np.eye(o, dtype=bool)  # o1 x o2, o2 != o1
     for i in range(n_sets):
         atoms = np.flatnonzero(sets[i])
         sites_of = np.unique(site_index[atoms])
-        if len(sites_of) != 1:
+        if len(sites_of) != 1 or n_s < 2:
             continue
         s1 = int(sites_of[0])
-        roles_in = set(role_index[atoms].tolist())
-        others_r = [r for r in range(n_r) if r not in roles_in]
-        other_s = np.array([s for s in range(n_s) if s != s1], dtype=int)
-        if not others_r or not len(other_s):
+        inside = np.zeros(n_r, dtype=bool)
+        inside[role_index[atoms]] = True
+        if inside.all():
             continue
-        for o1 in range(o):
-            for r1 in roles_in:
-                for r2 in others_r:
-                    for o2 in range(o):
-                        if o2 == o1:
-                            continue
-                        up = (present[s1, r1, o2] and present[s1, r2, o1] and
-                              np.any(present[other_s, r1, o1] & present[other_s, r2, o2]))
-                        down = (present[s1, r1, o1] and present[s1, r2, o2] and
-                                np.any(present[other_s, r1, o2] & present[other_s, r2, o1]))
-                        if up or down:
-                            room[i, o1] = True
-                            break
-                    if room[i, o1]:
-                        break
-                if room[i, o1]:
-                    break
+        here = present[s1]  # roles x options
+        # the same pairs at the other sites only
+        others = pairs - (here[:, None, :, None] & here[None, :, None, :])
+        rows = np.ix_(inside, ~inside)
+        # up: (s1, r1) gains o1 and loses o2, (s1, r2) the opposite, (s2, .) mirrored
+        up = (here[:, None, None, :] & here[None, :, :, None] & (others > 0))[rows]
+        # down: the same exchange the other way round
+        down = (here[:, None, :, None] & here[None, :, None, :]
+                & (others.transpose(0, 1, 3, 2) > 0))[rows]
+        room[i] = ((up | down) & other_option).any(axis=(0, 1, 3))
     return room
