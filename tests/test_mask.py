@@ -438,6 +438,37 @@ def test_on_a_longer_scale_the_reader_is_taken_to_know_whole_distributions():
             interval_leaks(*args, item="x", measures=moments_only)} == {("5", 0)}
 
 
+def test_a_bounds_question_answered_with_no_leak_is_not_solved_twice(monkeypatch):
+    """The audit asks the mask's last questions again: one answered with no leak is not
+    solved again, whatever the order and names of its groups and sets; other counts, or a
+    leak, are solved every time."""
+    from peerlib.disclosure import intervals
+
+    monkeypatch.setattr(intervals, "_NO_LEAK", set())
+    solved = []
+    real = intervals._interval_leaks
+    monkeypatch.setattr(intervals, "_interval_leaks",
+                        lambda *a, **k: solved.append(1) or real(*a, **k))
+    counts = np.array([[2.0, 1.0], [1.0, 2.0], [3.0, 3.0]])
+    options = ["Yes", "No"]
+    shown = np.array([[True, True, True], [False, True, True], [False, False, True]])
+    small = [("first", np.array([True, False, False])),
+             ("two", np.array([True, True, False]))]
+    assert not intervals.interval_leaks(counts, options, counts.sum(axis=1), shown[[0]],
+                                        small, item="x")
+    assert not intervals.interval_leaks(counts, options, counts.sum(axis=1), shown[[0, 0]],
+                                        [("b", small[1][1]), ("a", small[0][1])], item="y")
+    assert len(solved) == 1
+    assert not intervals.interval_leaks(counts[[1, 0, 2]], options, counts.sum(axis=1),
+                                        shown[[0]], small, item="x")
+    assert len(solved) == 2
+    # the first set is the whole of all minus the two others, both shown: a leak, every time
+    for _ in range(2):
+        assert intervals.interval_leaks(counts, options, counts.sum(axis=1), shown, small,
+                                        item="x")
+    assert len(solved) == 4
+
+
 def test_bounds_leak_found_without_the_interval_step():
     """The independent check above can fail: the mask of subtraction alone (the base
     pattern, every item as one) leaves answer counts of small sets pinned."""

@@ -1,6 +1,8 @@
 """Report helpers used by the notebooks (peerlib.reporting.tables)."""
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pandas as pd
@@ -237,6 +239,41 @@ def test_batch_mask_table_reuses_its_cache_only_for_the_same_inputs(tmp_path, mo
     pd.testing.assert_frame_equal(
         tables_mod.batch_mask_table(tmp_path, get_policy(), sites, data=data), first)
     assert len(list((tmp_path / "cache").glob("disclosure_mask-*.parquet"))) == 1
+
+
+def test_a_cached_mask_brings_the_bounds_questions_it_answered_for_the_audit(tmp_path,
+                                                                           monkeypatch):
+    """Beside the cached mask, the bounds questions its solving answered with no leak: a
+    rerun that reads the mask reads them too, so the audit, asking the same questions of
+    the same data, does not solve them again; a damaged list is ignored (solved again)."""
+    import sys
+
+    from peerlib.disclosure import get_policy
+    from peerlib.disclosure import intervals
+    from peerlib.reporting import tables as tables_mod
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from disclosure_helpers import WORKED_EXAMPLE, make_long
+
+    data = make_long(WORKED_EXAMPLE)
+    sites = ["N1", "N2", "N3", "V1"]
+    monkeypatch.setattr(intervals, "_NO_LEAK", set())
+    tables_mod.batch_mask_table(tmp_path, get_policy(), sites, data=data)
+    answered = intervals.no_leak_questions()
+    assert answered
+    (listed,) = (tmp_path / "cache").glob("disclosure_mask-*.no_leak.json")
+    assert json.loads(listed.read_text(encoding="utf-8")) == answered
+    monkeypatch.setattr(intervals, "_NO_LEAK", set())  # a new process
+    tables_mod.batch_mask_table(tmp_path, get_policy(), sites, data=data)
+    assert intervals.no_leak_questions() == answered
+    listed.write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(intervals, "_NO_LEAK", set())
+    tables_mod.batch_mask_table(tmp_path, get_policy(), sites, data=data)
+    assert intervals.no_leak_questions() == []
+    # the audit then solves them again, and the batch keeps what it answered
+    intervals.remember_no_leak(answered)
+    tables_mod.keep_no_leak_questions()
+    assert json.loads(listed.read_text(encoding="utf-8")) == answered
 
 
 def test_ipa_performance_under_a_rounding_policy_comes_from_the_rounded_counts():

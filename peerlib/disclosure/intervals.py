@@ -289,8 +289,6 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
     RuntimeError
         When the solver fails on a problem the published data itself satisfies (a bug).
     """
-    from scipy.sparse import csr_matrix, vstack
-
     keep = np.asarray(sizes) > 0
     if not keep.any() or not protected:
         return []
@@ -303,6 +301,63 @@ def interval_leaks(counts: np.ndarray, options: list[str], sizes: np.ndarray,
     protected = [(what, v) for what, v in protected if v.any()]
     if not protected:
         return []
+    question = _question(counts, sizes, groups, protected, measures, witnesses, seed,
+                         integer_seconds, atom_site, atom_role, keep)
+    if question in _NO_LEAK:
+        return []
+    leaks = _interval_leaks(counts, options, sizes, groups, shown_rows, protected,
+                            item=item, witnesses=witnesses, seed=seed, keep=keep,
+                            atom_site=atom_site, atom_role=atom_role, measures=measures,
+                            integer_seconds=integer_seconds)
+    if not leaks:
+        _NO_LEAK.add(question)
+    return leaks
+
+
+#: Questions (:func:`_question`) that :func:`interval_leaks` answered with no leak: the
+#: batch's audit asks again what the mask asked last, of the same data; the batch keeps
+#: them beside its cached mask (:func:`no_leak_questions`, :func:`remember_no_leak`).
+_NO_LEAK: set[str] = set()
+
+
+def no_leak_questions() -> list[str]:
+    """The questions answered with no leak so far in this process (sorted digests)."""
+    return sorted(_NO_LEAK)
+
+
+def remember_no_leak(questions) -> None:
+    """Add digests from :func:`no_leak_questions` of an earlier run on the same data and
+    the same disclosure code (the caller's cache key says so)."""
+    _NO_LEAK.update(str(q) for q in questions)
+
+
+def _question(counts, sizes, groups, protected, measures, witnesses, seed,
+              integer_seconds, atom_site, atom_role, keep) -> str:
+    """Digest of everything :func:`interval_leaks`' answer depends on: the counts and
+    sizes, the published groups and protected sets (as sets: order and names change only
+    the messages), the measures and the solver settings."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for part in (counts, sizes, np.unique(groups.astype(np.uint8), axis=0),
+                 np.unique(np.array([v for _, v in protected], dtype=np.uint8), axis=0),
+                 np.zeros(0) if measures is None else np.asarray(measures, dtype=float)):
+        digest.update(repr(part.shape).encode())
+        digest.update(np.ascontiguousarray(part).tobytes())
+    for labels in (atom_site, atom_role):
+        digest.update(b"\0".join(str(v).encode() for v in np.asarray(labels)[keep])
+                      if labels is not None else b"-")
+        digest.update(b"|")
+    digest.update(repr((measures is None, witnesses, seed, integer_seconds)).encode())
+    return digest.hexdigest()
+
+
+def _interval_leaks(counts, options, sizes, groups, shown_rows, protected, *, item,
+                    witnesses, seed, keep, atom_site, atom_role, measures,
+                    integer_seconds) -> list[IntervalLeak]:
+    """:func:`interval_leaks` after its inputs are filtered to the atoms with people."""
+    from scipy.sparse import csr_matrix, vstack
+
     a, o = counts.shape
     # x[atom * o + option]; published group totals per measure, then every atom's size
     eye_o = np.eye(o)

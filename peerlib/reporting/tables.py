@@ -9,6 +9,7 @@ Markdown, so markup typed into a site name renders as inert text.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -330,11 +331,25 @@ def batch_mask_table(data_dir: str | Path, policy: DisclosurePolicy,
     site_ids = [str(s) for s in site_ids]
     data = mask_data(data, data_dir)  # the register's site attributes beside the answers
     cache = _MaskCache(data_dir, data, policy, site_ids, coded)
+    _LAST_MASK_CACHE[:] = [cache]
     table = cache.get()
     if table is None:
         table = batch_mask(data, policy, site_ids=site_ids, coded=coded)
         cache.put(table)
     return table
+
+
+#: The cache of the last :func:`batch_mask_table` of this process.
+_LAST_MASK_CACHE: list = []
+
+
+def keep_no_leak_questions() -> None:
+    """Write, beside the last cached batch mask of this process, the bounds questions
+    answered with no leak so far (the mask's and the audit's): the next run's audit of the
+    same data need not solve them. Nothing happens when no mask was cached; a list that
+    cannot be written costs time, never a result."""
+    if _LAST_MASK_CACHE:
+        _LAST_MASK_CACHE[0].put_questions()
 
 
 class _MaskCache:
@@ -365,13 +380,28 @@ class _MaskCache:
     def path(self) -> Path | None:
         return None if self.folder is None else self.folder / f"disclosure_mask-{self.key}.parquet"
 
+    @property
+    def questions_path(self) -> Path | None:
+        """The bounds questions the mask's solving answered with no leak (digests, JSON):
+        the batch's audit asks them again of the same data, and need not solve them."""
+        return None if self.path is None else self.path.with_suffix(".no_leak.json")
+
     def get(self) -> pd.DataFrame | None:
         if self.path is None or not self.path.is_file():
             return None
         try:
-            return pd.read_parquet(self.path)
+            table = pd.read_parquet(self.path)
         except Exception:  # noqa: BLE001 - a damaged cache is recomputed, never trusted
             return None
+        from ..disclosure.intervals import remember_no_leak
+
+        try:
+            questions = json.loads(self.questions_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            questions = []  # solved again by the audit: costs time, never a result
+        if isinstance(questions, list):
+            remember_no_leak(q for q in questions if isinstance(q, str))
+        return table
 
     def put(self, table: pd.DataFrame) -> None:
         if self.path is None or not Path(self.folder).parent.is_dir():
@@ -380,12 +410,25 @@ class _MaskCache:
 
         try:
             self.folder.mkdir(exist_ok=True)
-            for old in self.folder.glob("disclosure_mask-*.parquet"):
-                if old != self.path:
+            for old in self.folder.glob("disclosure_mask-*"):
+                if old not in (self.path, self.questions_path):
                     old.unlink(missing_ok=True)
             write_mask(table, self.path)
         except OSError:
-            pass  # a cache that cannot be written costs time, never a result
+            return  # a cache that cannot be written costs time, never a result
+        self.put_questions()
+
+    def put_questions(self) -> None:
+        """Write :attr:`questions_path` (beside a mask already cached)."""
+        from .._files import atomic_write_text
+        from ..disclosure.intervals import no_leak_questions
+
+        if self.path is None or not self.path.is_file():
+            return
+        try:
+            atomic_write_text(self.questions_path, json.dumps(no_leak_questions()))
+        except OSError:
+            pass
 
 
 def short_sites(mask: pd.DataFrame, policy: DisclosurePolicy) -> list[str]:
