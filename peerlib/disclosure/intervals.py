@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["IntervalLeak", "answer_counts", "answered_counts", "interval_leaks",
-           "score_counts", "score_measures"]
+           "no_leak_questions", "remember_no_leak", "score_counts", "score_measures"]
 
 #: The options of :func:`answered_counts`.
 ANSWERED_OPTIONS = ["answered", "no answer"]

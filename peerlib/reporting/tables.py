@@ -74,6 +74,7 @@ __all__ = [
     "check_disclosure",
     "report_mask",
     "batch_mask_table",
+    "keep_no_leak_questions",
     "mask_data",
     "short_sites",
     "coded_participants",
