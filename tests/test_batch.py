@@ -116,6 +116,7 @@ def test_static_figures_for_slides(batch):
                      "ipa_all.png", "ipa_all.svg"]
 
 
+@pytest.mark.slow  # the reused-kernel identity test covers reproducibility in make test
 def test_two_runs_give_the_same_reports_apart_from_the_date(batch, tmp_path):
     again = run_reports(out=tmp_path, sites=["S01"], jobs=2, notebooks=NOTEBOOKS,
                         progress=False)
@@ -234,6 +235,7 @@ def _column_of(tables: list[str], header: str) -> list[list[str]]:
     return columns
 
 
+@pytest.mark.slow  # k = 10 end to end; the audit tests run the hard sets at k = 10 in make test
 def test_larger_k_hides_every_result_of_small_groups(tmp_path):
     """With k = 12, a site of 7 participants shows no result of its own (it gets the short
     report, which says so and has no chart or result table), and the cross-site report

@@ -31,7 +31,8 @@ def _kernels(proc: psutil.Process) -> list[psutil.Process]:
     return found
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT,
+                                 pytest.param(signal.SIGTERM, marks=pytest.mark.slow)])
 def test_interrupt_keeps_previous_reports_and_leaves_no_kernel(tmp_path, sig):
     out = tmp_path / "reports"
     (out / "sites").mkdir(parents=True)

@@ -82,8 +82,8 @@ def _killed_batch(out: Path, templates: Path, moment: str, after: int = 0) -> in
 
 @pytest.mark.parametrize("moment,after,published", [
     ("before_journal", 0, False),
-    ("after_journal", 0, True),
-    ("moving", 3, True),
+    pytest.param("after_journal", 0, True, marks=pytest.mark.slow),
+    pytest.param("moving", 3, True, marks=pytest.mark.slow),
     ("before_index", 0, True),
 ])
 def test_sigkill_at_any_moment_never_leaves_a_mix_called_up_to_date(

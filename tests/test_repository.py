@@ -77,6 +77,7 @@ def _notebook_with_outputs(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+@pytest.mark.slow  # a clone and a venv of its own
 def test_make_install_strips_outputs_from_committed_notebooks(clone):
     """Issue 12: an analyst commits a notebook run on real data, outputs and all; git stores
     it without outputs or execution counts (cell ids kept), because `make install` made

@@ -67,6 +67,7 @@ def test_one_sites_transcripts_changed_rebuilds_that_site_and_all_site_reports(p
                       "framework_matrix": False}
 
 
+@pytest.mark.slow  # a batch of its own; the one-site change test covers the rule in make test
 def test_part1_answers_changed_rebuilds_every_report(project):
     data = project[0]
     _run(project)
@@ -87,6 +88,7 @@ def test_template_changed_rebuilds_its_reports_only(project):
                       "framework_matrix": True}
 
 
+@pytest.mark.slow
 def test_a_deleted_report_is_built_again(project):
     out = project[2]
     _run(project)
