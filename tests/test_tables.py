@@ -439,3 +439,38 @@ def test_a_hidden_zero_of_importance_answers_stays_hidden_on_the_page():
              and c["item"] == "2.1"]
     assert cells and all(c.get("hidden") == "primary" for c in cells)
     assert "n<5" in set(shown["n"])
+
+
+def _comparison_rows(rows):
+    out = []
+    for item, (na, xa), (nb, xb) in rows:
+        out.append({"item_id": item, "measure": "Yes among Yes/No",
+                    "group_a": "NHS", "n_a": na, "x_a": xa, "percent_a": 100 * xa / na,
+                    "group_b": "Voluntary", "n_b": nb, "x_b": xb, "percent_b": 100 * xb / nb,
+                    "odds_ratio": 1.0, "p_exact": 0.5, "p_holm": 0.5, "note": "exploratory"})
+    return pd.DataFrame(out)
+
+
+def test_comparison_p_values_come_from_the_shown_counts_and_holm_from_the_shown_rows():
+    """A privacy tester recovered 8/16 vs 0/5 behind rounded counts from the exact Fisher
+    p-value (0.111) under the nhs policy, and Holm's adjustment counted rows whose figures
+    were hidden. The p-values must be those of the counts a reader sees."""
+    from scipy.stats import fisher_exact
+    from statsmodels.stats.multitest import multipletests
+
+    from peerlib.disclosure.policy import get_policy
+
+    comp = _comparison_rows([("2.4", (16, 8), (25, 0)), ("2.5", (23, 12), (27, 20)),
+                             ("2.6", (23, 12), (3, 1))])  # 2.6: a group of 3, hidden
+    nhs = get_policy("nhs")
+    shown = report.comparison_table(comp, policy=nhs)
+    p_shown = [fisher_exact([[10, 5], [0, 25]]).pvalue, fisher_exact([[10, 15], [20, 5]]).pvalue]
+    assert abs(p_shown[0] - fisher_exact([[8, 8], [0, 25]]).pvalue) > 1e-4  # not the exact p
+    p_col, holm_col = "Fisher exact p (exploratory)", "Holm-adjusted p"
+    assert list(shown[p_col]) == [f"{p:.3f}" for p in p_shown] + [report.DASH]
+    holm = multipletests(p_shown, method="holm")[1]  # two shown rows, not three
+    assert list(shown[holm_col]) == [f"{p:.3f}" for p in holm] + [report.DASH]
+    # counts shown as they are: the p-values of the exact counts
+    exact = report.comparison_table(comp.iloc[:2], policy=get_policy())
+    assert list(exact[p_col]) == [f"{fisher_exact([[8, 8], [0, 25]]).pvalue:.3f}",
+                                  f"{fisher_exact([[12, 11], [20, 7]]).pvalue:.3f}"]

@@ -1053,19 +1053,44 @@ def ipa_table(ipa: pd.DataFrame, *, k: int | None = None,
 
 def comparison_table(comp: pd.DataFrame, *, k: int | None = None,
                      labels: dict[str, str] | None = None,
-                     mask: DisclosureMask | None = None, by: str = "sector") -> pd.DataFrame:
+                     mask: DisclosureMask | None = None, by: str = "sector",
+                     policy: DisclosurePolicy | None = None) -> pd.DataFrame:
     """Display of :func:`peerlib.scoring.compare_two_groups` (exploratory p-values).
 
     A group hidden by the ``mask`` (its "Is this happening here?" answers for the first
     measure, its importance answers for the second), or with a denominator under ``k``,
     shows "n<k" (or "hidden"), and the row has no p-values.
+
+    The p-values are computed here from the counts as shown, never from ``comp``'s exact
+    tallies: under a rounding policy Fisher's test runs on the rounded counts (a p-value of
+    the exact counts would tell a reader which exact counts lie behind the rounded ones),
+    and a row whose count is suppressed ("<k") has no p-value. Holm's adjustment runs over
+    the rows that show a p-value only, so a hidden row adds nothing to it. Under a policy
+    that shows counts as they are, the p-values equal ``comp``'s.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``comp`` row (item x measure): ``Item``, ``Measure``, one column per
+        group ("x/n (pct%)" or a label), ``Fisher exact p (exploratory)`` and
+        ``Holm-adjusted p`` (text, three decimals, or a dash), with cell metadata
+        (:func:`with_cells`).
+
+    References
+    ----------
+    Fisher, R. A. (1935). The logic of inductive inference. JRSS 98(1), 39-82.
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian
+    Journal of Statistics 6(2), 65-70.
     """
-    policy = _policy_for(None, k, mask)
+    from scipy import stats  # slow imports, only needed here
+    from statsmodels.stats.multitest import multipletests
+
+    policy = _policy_for(policy, k, mask)
     kind = {"sector": "sector", "role": "role", "organisation_type": "orgtype"}.get(by, by)
-    rows, meta = [], []
+    rows, meta, shown_p = [], [], []
     for r in comp.itertuples(index=False):
         stat = "happening" if str(r.measure).startswith("Yes") else "importance"
-        cells = {}
+        cells, counts = {}, []
         for tag in "ab":
             group, n, x = getattr(r, f"group_{tag}"), getattr(r, f"n_{tag}"), getattr(
                 r, f"x_{tag}")
@@ -1077,21 +1102,33 @@ def comparison_table(comp: pd.DataFrame, *, k: int | None = None,
             # under rounding, the percentage of the shown counts (none beside "<k")
             pct = (getattr(r, f"percent_{tag}") if not policy.changes_counts
                    else policy.shown_percent(x, n) if n > 0 else None)
+            counts.append((policy.shown_count(x), policy.shown_count(n)))
             cells[tag] = (policy.hidden_label(rule) if hidden and n > 0 else
                           DASH if n == 0 else
                           f"{policy.count_text(x)}/{policy.count_text(n)}"
                           + ("" if pct is None else f" ({pct:.0f}%)"), hidden or n == 0)
         small = cells["a"][1] or cells["b"][1]
+        p = np.nan
+        if not small and all(v is not None for pair in counts for v in pair):
+            (xa, na), (xb, nb) = counts
+            if na > 0 and nb > 0:
+                p = float(stats.fisher_exact([[xa, na - xa], [xb, nb - xb]],
+                                             alternative="two-sided").pvalue)
+        shown_p.append(p)
         rows.append({
             "Item": (labels or {}).get(str(r.item_id), str(r.item_id)),
             "Measure": r.measure,
             str(r.group_a): cells["a"][0],
             str(r.group_b): cells["b"][0],
-            "Fisher exact p (exploratory)": DASH if small or pd.isna(r.p_exact)
-            else f"{r.p_exact:.3f}",
-            "Holm-adjusted p": DASH if small or pd.isna(r.p_holm) else f"{r.p_holm:.3f}",
         })
-    return with_cells(pd.DataFrame(rows), meta)
+    out = pd.DataFrame(rows)
+    p = pd.Series(shown_p, index=out.index, dtype=float)
+    holm = pd.Series(np.nan, index=out.index)
+    if p.notna().any():
+        holm[p.notna()] = multipletests(p[p.notna()], method="holm")[1]
+    out["Fisher exact p (exploratory)"] = [DASH if pd.isna(v) else f"{v:.3f}" for v in p]
+    out["Holm-adjusted p"] = [DASH if pd.isna(v) else f"{v:.3f}" for v in holm]
+    return with_cells(out, meta)
 
 
 def sector_comparison_section(data: pd.DataFrame, *, mask: DisclosureMask | None = None,
