@@ -474,3 +474,50 @@ def test_comparison_p_values_come_from_the_shown_counts_and_holm_from_the_shown_
     exact = report.comparison_table(comp.iloc[:2], policy=get_policy())
     assert list(exact[p_col]) == [f"{fisher_exact([[8, 8], [0, 25]]).pvalue:.3f}",
                                   f"{fisher_exact([[12, 11], [20, 7]]).pvalue:.3f}"]
+
+
+def _counts_fitting(n_text: str, mean_text: str, rounding: int) -> set[int]:
+    """Every whole n whose rounding gives ``n_text`` and for which some sum of 1-4 scores
+    gives the published mean (the privacy tester's search, from the mean alone)."""
+    shown, digits = int(n_text), len(mean_text.split(".")[1])
+    fits = set()
+    for n in range(max(1, shown - rounding), shown + rounding + 1):
+        if int(n / rounding + 0.5) * rounding != shown:
+            continue
+        if any(f"{s / n:.{digits}f}" == mean_text for s in range(n, 4 * n + 1)):
+            fits.add(n)
+    return fits
+
+
+def test_under_rounding_importance_statistics_do_not_give_the_exact_n_away():
+    """A privacy tester recovered every exact importance n behind the nhs policy's rounded
+    n from the mean to two decimals, the SD and the 95% interval. Under rounding the tables
+    and the IPA publish the mean to one decimal only, no SD and no interval, and every
+    shown mean fits more than one n behind the rounded one."""
+    from peerlib.disclosure import DisclosureMask, batch_mask, get_policy
+
+    from disclosure_helpers import make_long
+
+    people = [("A", "NHS", "NHS trust", "Peer worker", 26),
+              ("B", "NHS", "NHS trust", "Non-peer staff", 17),
+              ("C", "Voluntary", "Voluntary organisation", "Service user", 23)]
+    data = make_long(people, items=("2.1", "2.2", "2.4"), missing=0.1)
+    policy = get_policy("nhs")
+    mask = DisclosureMask(batch_mask(data, policy), policy)
+    view = report.importance_with_overall(data, by="sector", mask=mask)
+    assert view["sd"].isna().all() and view["ci_low"].isna().all()
+    shown = report.importance_table(view, group="group", policy=policy)
+    shown = shown[shown["Mean (1-4)"] != report.DASH]
+    assert len(shown) >= 6
+    assert (shown["SD"] == report.DASH).all() and (shown["95% CI"] == report.DASH).all()
+    for n_text, mean_text in zip(shown["n"], shown["Mean (1-4)"]):
+        assert len(mean_text.split(".")[1]) == 1
+        assert len(_counts_fitting(n_text, mean_text, policy.rounding)) > 1, (n_text, mean_text)
+    ipa = report.ipa_table(report.ipa_view(data, by="sector", mask=mask), group="sector",
+                           policy=policy)
+    values = [v for v in ipa["Importance (1-4)"] if v[0].isdigit()]
+    assert values and all(len(v.split(".")[1]) == 1 for v in values)
+    # a policy that shows counts as they are keeps two decimals, the SD and the interval
+    plain = report.importance_with_overall(data, by="sector", mask=DisclosureMask(
+        batch_mask(data, get_policy()), get_policy()))
+    assert plain["sd"].notna().any() and plain["ci_low"].notna().any()

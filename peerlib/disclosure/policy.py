@@ -127,6 +127,13 @@ class DisclosurePolicy:
         return str(self.round_count(value))
 
     @property
+    def mean_digits(self) -> int:
+        """Decimals of a published mean: 1 under a policy that rounds counts (two decimals,
+        an SD or a confidence interval fit only one exact number of answers behind a
+        rounded n), else 2."""
+        return 1 if self.rounding else 2
+
+    @property
     def changes_counts(self) -> bool:
         """True when shown counts differ from the counts (rounding or small counts
         suppressed); False for a policy that shows counts as they are."""
@@ -167,7 +174,9 @@ class DisclosurePolicy:
             text += f"; means and medians need at least {self.mean_k} answers"
         if self.rounding:
             text += (f"; counts are rounded to the nearest {self.rounding} and percentages "
-                     "are of the rounded counts")
+                     "are of the rounded counts; mean importance has one decimal and no "
+                     "standard deviation or confidence interval (with the exact number of "
+                     "answers behind them they would give it away)")
         if self.suppress_small_counts:
             text += f"; counts of 1 to {self.k - 1} show as \"<{self.k}\""
         return text + "."

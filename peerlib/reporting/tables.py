@@ -75,6 +75,7 @@ __all__ = [
     "report_mask",
     "batch_mask_table",
     "keep_no_leak_questions",
+    "shown_importance",
     "mask_data",
     "short_sites",
     "coded_participants",
@@ -973,7 +974,9 @@ def importance_table(summary: pd.DataFrame, *, group: str | None, k: int | None 
     """Display of an importance summary: n, mean, SD, median and 95% CI per item x group.
 
     A hidden group (a view's ``suppressed``; for a raw summary, fewer than the policy's
-    ``mean_k`` answers) shows "n<k" (or "hidden") and no statistics.
+    ``mean_k`` answers) shows "n<k" (or "hidden") and no statistics. Statistics are
+    published as the policy allows (:func:`shown_importance`: one decimal and no SD or
+    interval under a policy that rounds counts).
 
     Returns
     -------
@@ -982,7 +985,7 @@ def importance_table(summary: pd.DataFrame, *, group: str | None, k: int | None 
         ``95% CI``.
     """
     policy = _policy_for(policy, k)
-    shown = _hidden_columns(summary, "n", policy.mean_k,
+    shown = _hidden_columns(shown_importance(summary, policy), "n", policy.mean_k,
                             ["mean", "sd", "median", "ci_low", "ci_high"])
     rows, cells = [], []
     hides = hidden_rows(shown, "n", "importance")
@@ -998,7 +1001,7 @@ def importance_table(summary: pd.DataFrame, *, group: str | None, k: int | None 
         def f(v, digits=2):
             return DASH if hidden or pd.isna(v) else f"{v:.{digits}f}"
 
-        rec["Mean (1-4)"] = f(r.mean)
+        rec["Mean (1-4)"] = f(r.mean, policy.mean_digits)
         rec["SD"] = f(r.sd)
         rec["Median"] = f(r.median, 1)
         rec["95% CI"] = (DASH if hidden or pd.isna(r.ci_low)
@@ -1038,7 +1041,7 @@ def ipa_table(ipa: pd.DataFrame, *, k: int | None = None,
                                       else f"{r.performance:.0f}")
         rec["n (importance)"] = label if hidden else policy.count_text(int(r.n_importance))
         rec["Importance (1-4)"] = (label if hidden else DASH if pd.isna(r.importance)
-                                   else f"{r.importance:.2f}")
+                                   else f"{r.importance:.{policy.mean_digits}f}")
         rec["Quadrant"] = DASH if hidden or pd.isna(r.quadrant) else str(r.quadrant)
         rows.append(rec)
         if "suppressed_happening" not in ipa.columns:  # a view without per-family decisions
@@ -1265,11 +1268,47 @@ _KINDS = {"sector": "sector", "role": "role", "organisation_type": "orgtype",
           "site_id": "site"}
 
 
+def shown_importance(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+    """Importance statistics as a policy publishes them.
+
+    Under a policy that rounds counts (``nhs``), a mean to two decimals with its SD and 95%
+    interval fits only one exact number of answers behind the rounded n (a privacy
+    tester recovered every exact n of a data set that way), so means are rounded to
+    ``policy.mean_digits`` decimals and the SD and interval are withheld (NaN). Other
+    policies publish the statistics as computed.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any table with some of the columns ``mean``, ``importance`` (means on the 1-4
+        scale), ``sd``, ``ci_low``, ``ci_high``; other columns are kept as they are.
+    policy : DisclosurePolicy
+        The batch's policy.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy (the same frame when the policy does not round), same shape.
+    """
+    if not policy.rounding:
+        return frame
+    out = frame.copy()
+    for col in ("mean", "importance"):
+        if col in out.columns:
+            out[col] = out[col].astype(float).round(policy.mean_digits)
+    for col in ("sd", "ci_low", "ci_high"):
+        if col in out.columns:
+            out[col] = np.nan
+    return out
+
+
 def _apply_mask(frame: pd.DataFrame, mask: DisclosureMask, statistic: str,
                 values: list[str]) -> pd.DataFrame:
     """Blank the ``values`` of the rows whose ``union`` the mask hides; add ``suppressed``
-    (bool) and ``rule``."""
-    out = frame.copy()
+    (bool) and ``rule``; importance statistics as the policy publishes them
+    (:func:`shown_importance`)."""
+    out = shown_importance(frame, mask.policy) if statistic == "importance" else frame
+    out = out.copy() if out is frame else out
     # lists, not the columns: iterating an arrow-backed column in Python is slow
     dec = [mask.decision(statistic, u, i) for u, i in zip(out["union"].tolist(),
                                                           out["item_id"].astype(str).tolist())]
@@ -1448,7 +1487,9 @@ def _mask_ipa(ipa: pd.DataFrame, mask: DisclosureMask, by: str | None) -> pd.Dat
     hidden = own_hap | own_imp
     rule = np.where(small, "primary",
                     np.array([a[1] if a[0] else b[1] for a, b in zip(hap, imp)], dtype=object))
-    out = ipa.copy()
+    out = shown_importance(ipa, policy)
+    if out is ipa:
+        out = ipa.copy()
     out["performance"] = out["performance"].astype(float)
     out["importance"] = out["importance"].astype(float)
     out.loc[hidden, ["performance", "importance"]] = np.nan
