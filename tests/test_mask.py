@@ -605,3 +605,29 @@ def test_no_small_set_is_pinned_in_whole_numbers():
 def test_no_small_set_is_pinned_in_whole_numbers_all_sets(name, people, policy):
     """As above, for every built-to-be-hard set under both policies (minutes)."""
     assert _whole_number_pins(people, policy) == {"happening": [], "answered": [], "scores": []}
+
+
+def test_too_few_answers_in_a_large_group_are_labelled_hidden_not_n_below_k():
+    """The privacy tester's set D at k = 10: a site of 12 showed "n<10" for the importance
+    answers of an item, i.e. at most 9 answered, and the sector's importance n then gave
+    exactly 9. A label that bounds the count appears only where the group itself has fewer
+    than k people; otherwise the hidden figures read "hidden"."""
+    from peerlib.reporting import tables
+
+    people = [("A", "NHS", "NHS trust", "Peer worker", 12),
+              ("B", "NHS", "NHS trust", "Non-peer staff", 20),
+              ("C", "Voluntary", "Voluntary organisation", "Service user", 15),
+              ("D", "Voluntary", "Voluntary organisation", "Line manager", 4)]
+    data = make_long(people, items=("2.1", "2.2"))
+    gone = data.index[(data["site_id"] == "A") & (data["item_id"] == "2.1")][:3]
+    data.loc[gone, "importance"] = pd.NA
+    policy = get_policy(k=10)
+    mask = DisclosureMask(batch_mask(data, policy), policy)
+    hidden, rule, n = mask.decision("importance", "site:A", "2.1")
+    assert (hidden, rule, n) == (True, "secondary", 9)
+    assert mask.decision("importance", "site:D", "2.1")[:2] == (True, "primary")
+    shown = tables.missing_answers_table(data, mask=mask)
+    row = shown[(shown["Site"] == "A") & (shown["Item"] == "2.1")].iloc[0]
+    assert row["Importance: answered"] == row["Importance: no answer"] == "hidden"
+    row = shown[(shown["Site"] == "D") & (shown["Item"] == "2.1")].iloc[0]
+    assert row["Importance: answered"] == "n<10"

@@ -849,9 +849,35 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
     out["n"] = np.array([d[2] for d in dec], dtype="int64")
     out["hidden"] = np.array([d[0] for d in dec], dtype=bool)
     out["rule"] = [d[1] for d in dec]
+    out["rule"] = _label_bounds_only_small_groups(out, policy)
     out["policy"] = policy.name
     out["k"] = int(policy.k)
     return out[MASK_COLUMNS].reset_index(drop=True)
+
+
+def _label_bounds_only_small_groups(out: pd.DataFrame, policy: DisclosurePolicy) -> list:
+    """The rules of the mask's rows, with "primary" importance decisions of groups of ``k``
+    or more people turned "secondary".
+
+    A primary label reads "n<k": it tells the reader that the hidden count is 1 to k-1, an
+    upper bound that the bounds check (equalities only) does not model. For a group of
+    fewer than ``k`` people it adds nothing to what the group's size says. For the
+    importance answers of a group of ``k`` or more people it bounds how many of them
+    answered, and with the group's size and other published totals that can pin the count
+    (a privacy tester read "n<10" beside a site of 12 and the sector's importance n, and
+    got 9). Such a group is labelled "hidden" instead, which bounds nothing. The group's
+    people are the "Is this happening here?" n of the same group and item (everyone
+    asked).
+    """
+    rule = out["rule"].astype(object).to_numpy(copy=True)
+    happening = out["statistic"] == "happening"
+    people = dict(zip(zip(out.loc[happening, "item"].astype(str),
+                          out.loc[happening, "union"]), out.loc[happening, "n"]))
+    for i in np.flatnonzero((out["statistic"] == "importance").to_numpy()
+                            & (rule == "primary")):
+        if people.get((str(out["item"].iat[i]), out["union"].iat[i]), 0) >= policy.k:
+            rule[i] = "secondary"
+    return list(rule)
 
 
 # ---------------------------------------------------------------------- reading the mask
