@@ -94,6 +94,9 @@ def test_small_site_gets_one_sentence_without_figures(long_df):
     assert len(points) == 1 and points.iloc[0]["anchor"] == "notes"
     assert "fewer than 5 participants" in points.iloc[0]["sentence"]
     assert not re.search(r"\d+%|mean", points.iloc[0]["sentence"])
+    # a site with nobody interviewed says so, not "fewer than 5" (the tester read both)
+    empty = kp.site_key_points(hap, imp, ipa, k=5, n_site=0)
+    assert len(empty) == 1 and empty.iloc[0]["sentence"].startswith("Nobody from this site")
     everything_hidden = kp.site_key_points(hap, imp, ipa, k=5)  # n_site not given
     assert len(everything_hidden) == 1 and "No result" in everything_hidden.iloc[0]["sentence"]
 

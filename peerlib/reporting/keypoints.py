@@ -228,6 +228,10 @@ def site_key_points(happening: pd.DataFrame, importance: pd.DataFrame, ipa: pd.D
     and in mean importance (at least :data:`MIN_MEAN_GAP`). Wording is descriptive.
     """
     k = check_min_group_size(k)
+    if n_site == 0:
+        return _frame([_row("Nobody from this site has been interviewed yet (or every "
+                            "interview has been withdrawn), so there are no results.",
+                            "notes", [], {"n_site": "0"})])
     if n_site is not None and n_site < k:
         return _frame([_row(f"This site has fewer than {k} participants, so none of its "
                             "results are shown, to protect the people who took part.",
