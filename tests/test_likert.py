@@ -1,6 +1,7 @@
 """Diverging "Is this happening here?" bars (peerlib.reporting.likert)."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from peerlib.disclosure import suppress_small_groups
@@ -53,6 +54,11 @@ def test_plotly_bars_diverge_with_a_side_panel(long_df):
     assert len(hidden_text) == 3 and all(t == "n<2: not shown" for t in hidden_text)
     assert not any("S02" in str(t.customdata) for t in by_name.values())  # no hidden bar
     assert any("(n = 4)" in y for y in by_name["Yes"].y[1])
+    # hidden rows take their line too: the chart grows with every row (a tester read 40
+    # rows squeezed into the height of the shown ones)
+    big = pd.concat([rows] * 5, ignore_index=True)
+    assert big["hidden"].sum() == 15
+    assert likert.happening_diverging(big).layout.height == 110 + 28 * len(big)
 
 
 def test_static_version_marks_synthetic_data(long_df, tmp_path):

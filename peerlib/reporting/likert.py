@@ -191,7 +191,7 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
     from plotly.subplots import make_subplots
 
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.72, 0.28],
-                        horizontal_spacing=0.06,
+                        horizontal_spacing=0.1,  # the panels' end ticks apart
                         subplot_titles=("No ← | → Yes or Partly", "Other answers"))
     with_figure_cells(fig, rows.attrs.get(DISCLOSURE_ATTR))
     if rows.empty:
@@ -206,6 +206,7 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
         mode="text", text=[f"{n}: not shown" if h else "" for n, h in
                            zip(rows["n_asked"], rows["hidden"])],
         textposition="middle center", showlegend=False, hoverinfo="skip"), row=1, col=1)
+    n_rows = len(rows)  # every row takes its line, hidden or not
     rows = rows[~rows["hidden"]]  # a hidden group carries no value, label or name in a bar
     y = [rows["label"].map(html.escape).tolist(), rows["bar"].map(html.escape).tolist()]
     words = [_wrap((wording or {}).get(i, "")) for i in rows["item_id"]]
@@ -237,7 +238,7 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
     fig.update_layout(
         barmode="relative", title=title, font=_FONT, template="plotly_white",
         legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0, traceorder="normal"),
-        height=max(320, 110 + 28 * len(rows)), margin=dict(l=10, r=10, t=100, b=40),
+        height=max(320, 110 + 28 * n_rows), margin=dict(l=10, r=10, t=100, b=40),
         uniformtext=dict(minsize=9, mode="hide"),
     )
     return fig
