@@ -187,7 +187,9 @@ def shown_happening(dist: pd.DataFrame, policy: DisclosurePolicy, *,
 def shown_importance(summary: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
     """A masked importance summary as readers see it: its ``n`` (answers behind each mean)
     shown under the policy (:func:`shown_counts`); means, SDs, medians and intervals are
-    left as they are (the mask hides them under ``mean_k`` answers). A 0 the mask hides
+    left as the view carries them (the mask hides them under ``mean_k`` answers; under a
+    rounding policy the view already holds them as published,
+    :func:`peerlib.reporting.tables.published_importance`). A 0 the mask hides
     (no answers from a group of 1 to ``k - 1`` people) stays hidden."""
     return shown_counts(summary, policy, n="n", statistic="importance")
 

@@ -75,7 +75,7 @@ __all__ = [
     "report_mask",
     "batch_mask_table",
     "keep_no_leak_questions",
-    "shown_importance",
+    "published_importance",
     "mask_data",
     "short_sites",
     "coded_participants",
@@ -975,7 +975,7 @@ def importance_table(summary: pd.DataFrame, *, group: str | None, k: int | None 
 
     A hidden group (a view's ``suppressed``; for a raw summary, fewer than the policy's
     ``mean_k`` answers) shows "n<k" (or "hidden") and no statistics. Statistics are
-    published as the policy allows (:func:`shown_importance`: one decimal and no SD or
+    published as the policy allows (:func:`published_importance`: one decimal and no SD or
     interval under a policy that rounds counts).
 
     Returns
@@ -985,7 +985,7 @@ def importance_table(summary: pd.DataFrame, *, group: str | None, k: int | None 
         ``95% CI``.
     """
     policy = _policy_for(policy, k)
-    shown = _hidden_columns(shown_importance(summary, policy), "n", policy.mean_k,
+    shown = _hidden_columns(published_importance(summary, policy), "n", policy.mean_k,
                             ["mean", "sd", "median", "ci_low", "ci_high"])
     rows, cells = [], []
     hides = hidden_rows(shown, "n", "importance")
@@ -1268,7 +1268,7 @@ _KINDS = {"sector": "sector", "role": "role", "organisation_type": "orgtype",
           "site_id": "site"}
 
 
-def shown_importance(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
+def published_importance(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
     """Importance statistics as a policy publishes them.
 
     Under a policy that rounds counts (``nhs``), a mean to two decimals with its SD and 95%
@@ -1306,8 +1306,8 @@ def _apply_mask(frame: pd.DataFrame, mask: DisclosureMask, statistic: str,
                 values: list[str]) -> pd.DataFrame:
     """Blank the ``values`` of the rows whose ``union`` the mask hides; add ``suppressed``
     (bool) and ``rule``; importance statistics as the policy publishes them
-    (:func:`shown_importance`)."""
-    out = shown_importance(frame, mask.policy) if statistic == "importance" else frame
+    (:func:`published_importance`)."""
+    out = published_importance(frame, mask.policy) if statistic == "importance" else frame
     out = out.copy() if out is frame else out
     # lists, not the columns: iterating an arrow-backed column in Python is slow
     dec = [mask.decision(statistic, u, i) for u, i in zip(out["union"].tolist(),
@@ -1487,7 +1487,7 @@ def _mask_ipa(ipa: pd.DataFrame, mask: DisclosureMask, by: str | None) -> pd.Dat
     hidden = own_hap | own_imp
     rule = np.where(small, "primary",
                     np.array([a[1] if a[0] else b[1] for a, b in zip(hap, imp)], dtype=object))
-    out = shown_importance(ipa, policy)
+    out = published_importance(ipa, policy)
     if out is ipa:
         out = ipa.copy()
     out["performance"] = out["performance"].astype(float)
