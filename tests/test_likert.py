@@ -76,3 +76,19 @@ def test_hover_text_from_the_codebook_is_escaped(long_df):
     hover = str([t for t in fig.data if t.type == "bar"][0].customdata[0])
     assert "&lt;a href=" in hover and "&lt;b onmouseover" in hover
     assert "<a href" not in hover and "<b onmouseover" not in hover
+
+
+def test_long_statement_and_group_labels_leave_the_bars_room(long_df):
+    """By role, "2.1 Shared understanding of the role" beside "Senior/strategic manager or
+    commissioner (n = 14)" took most of a 668 px chart (a tester could not read it): past
+    AXIS_LABEL_CHARS the axis names the statement by its number; the hover keeps it whole."""
+    rows = likert.diverging_rows(_dist(long_df, 2), group="site_id", k=2)
+    rows = rows.assign(label=[f"{i} Shared understanding of the role" for i in rows["item_id"]])
+    short = likert.happening_diverging(rows)
+    assert likert._label_width(rows) <= likert.AXIS_LABEL_CHARS
+    assert short.data[0].y[0][0] == "2.1 Shared understanding of the role"
+    long = rows.assign(bar="Senior/strategic manager or commissioner (n = 14)")
+    fig = likert.happening_diverging(long)
+    assert list(dict.fromkeys(fig.data[0].y[0])) == list(dict.fromkeys(rows["item_id"]))
+    bars = [t for t in fig.data if t.type == "bar" and t.name == "Yes"][0]
+    assert "Shared understanding of the role" in str(bars.customdata[0][0])

@@ -33,8 +33,8 @@ from .figures import HAPPENING_COLOURS
 from .metadata import DISCLOSURE_ATTR, view_cells, with_cells, with_figure_cells
 from .shown import count_value
 
-__all__ = ["AGREE", "DISAGREE", "SIDE", "diverging_rows", "happening_diverging",
-           "happening_diverging_static"]
+__all__ = ["AGREE", "AXIS_LABEL_CHARS", "DISAGREE", "SIDE", "diverging_rows",
+           "happening_diverging", "happening_diverging_static"]
 
 #: Answers drawn right of zero (nearest zero first), left of zero, and in the side panel.
 AGREE = ("Partly", "Yes")
@@ -166,6 +166,17 @@ def _wrap(text: str, width: int = 60) -> str:
     return "<br>".join(html.escape(line) for line in textwrap.wrap(str(text), width)) or ""
 
 
+#: Characters of statement plus group name beyond which the plotly chart's axis names a
+#: statement by its number only.
+AXIS_LABEL_CHARS = 60
+
+
+def _label_width(rows: pd.DataFrame) -> int:
+    """Characters of the longest statement label plus the longest group label."""
+    return int(rows["label"].astype(str).str.len().max()
+               + rows["bar"].astype(str).str.len().max())
+
+
 def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None = None,
                         title: str = "") -> go.Figure:
     """Plotly diverging bars of "Is this happening here?" with a side panel.
@@ -182,7 +193,9 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
     Returns
     -------
     plotly.graph_objects.Figure
-        Two panels sharing the y axis (item, then "group (n = ...)"): left, No to the left
+        Two panels sharing the y axis (the statement, or only its number where statement
+        and group labels together exceed :data:`AXIS_LABEL_CHARS` characters, then
+        "group (n = ...)"; the hover has the whole statement): left, No to the left
         of zero and Partly then Yes to the right (x = % of everyone asked, shown unsigned);
         right, Don't know, Not relevant and Missing stacked. Hidden bars have no trace
         value and read "n<k: not shown". One trace per answer option, in scale order in
@@ -197,18 +210,22 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
     if rows.empty:
         fig.update_layout(title=title, font=_FONT, template="plotly_white")
         return fig
-    # axis text is escaped too: plotly reads a few HTML tags (links included) in labels
+    # axis text is escaped too: plotly reads a few HTML tags (links included) in labels.
+    # Long statement and group names together (roles) would leave the bars a sliver of
+    # the page: the axis then names the statement by its number (the hover has it whole).
+    outer = (rows["item_id"].astype(str) if _label_width(rows) > AXIS_LABEL_CHARS
+             else rows["label"]).map(html.escape)
+    rows = rows.assign(_axis=outer.to_numpy())
     # First a text trace over every row, in order (it fixes the rows' order on the axis):
     # "n<k: not shown" on a hidden row, nothing on the others.
     fig.add_trace(go.Scatter(
-        x=[0] * len(rows), y=[rows["label"].map(html.escape).tolist(),
-                              rows["bar"].map(html.escape).tolist()],
+        x=[0] * len(rows), y=[rows["_axis"].tolist(), rows["bar"].map(html.escape).tolist()],
         mode="text", text=[f"{n}: not shown" if h else "" for n, h in
                            zip(rows["n_asked"], rows["hidden"])],
         textposition="middle center", showlegend=False, hoverinfo="skip"), row=1, col=1)
     n_rows = len(rows)  # every row takes its line, hidden or not
     rows = rows[~rows["hidden"]]  # a hidden group carries no value, label or name in a bar
-    y = [rows["label"].map(html.escape).tolist(), rows["bar"].map(html.escape).tolist()]
+    y = [rows["_axis"].tolist(), rows["bar"].map(html.escape).tolist()]
     words = [_wrap((wording or {}).get(i, "")) for i in rows["item_id"]]
     legend_rank = {lvl: i for i, lvl in enumerate(["Yes", "Partly", "No", *SIDE])}
     for col, levels, sign in ((1, DISAGREE, -1), (1, AGREE, 1), (2, SIDE, 1)):
