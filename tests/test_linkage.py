@@ -152,3 +152,19 @@ def test_the_audit_checks_the_part1_by_part2_table(codebook, tmp_path):
                                               mask=DisclosureMask(hiding, policy)))
     assert {(c["union"], c["statistic"], c["hidden"])
             for c in withheld.attrs[DISCLOSURE_ATTR]} == {("all", "themes", "secondary")}
+
+
+def test_under_rounding_the_linkage_mean_importance_has_one_decimal(codebook):
+    """Beside a rounded n, a mean importance to two decimals fits only one exact n (the
+    privacy tester's finding on the Part 1 tables); the theme linkage prints it too."""
+    from peerlib.disclosure import get_policy
+    from peerlib.reporting.sections import linkage_display
+
+    data = _long(codebook)
+    links = pd.DataFrame({"theme": ["Boundaries"], "item_id": ["2.5"]})
+    table = part1_by_theme(data, segments(), links, k=3)
+    means = [m for m in linkage_display(table, policy=get_policy("nhs"))["Mean importance"]
+             if m[0].isdigit()]
+    assert means and all(len(m.split(" ")[0].split(".")[1]) == 1 for m in means), means
+    plain = [m for m in linkage_display(table)["Mean importance"] if m[0].isdigit()]
+    assert plain and all(len(m.split(" ")[0].split(".")[1]) == 2 for m in plain), plain

@@ -557,9 +557,12 @@ def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None =
     elsewhere). The comparison's own rules protect the groups within it
     (:func:`~peerlib.part2.linkage.part1_by_theme`). With a ``policy`` that rounds, n's are
     shown under it and percentages are of the shown counts
-    (:func:`peerlib.reporting.shown.shown_counts`)."""
+    (:func:`peerlib.reporting.shown.shown_counts`), and the mean importance has
+    ``policy.mean_digits`` decimals (one: two decimals fit only one exact n behind the
+    rounded one)."""
     rows, cells = [], []
     keys = ["theme", "item_id", "group"]
+    digits = policy.mean_digits if policy is not None else 2
     shown = (shown_counts(shown_counts(table, policy, n="n", counts=["count"],
                                        percents={"percent": "count"}),
                           policy, n="n_importance")
@@ -593,7 +596,7 @@ def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None =
                     sub["answer"], view["percent"], view["count_text"])})
                 n_imp = view["n_importance_text"].iloc[0]
             row["Mean importance"] = ("–" if pd.isna(first["mean_importance"]) else
-                                      f"{first['mean_importance']:.2f} (n={n_imp})")
+                                      f"{first['mean_importance']:.{digits}f} (n={n_imp})")
             cells.append(_cell(union, "themes", "", int(coded[(theme, item)])))
         rows.append(row)
     return with_cells(pd.DataFrame(rows), cells)
