@@ -321,13 +321,27 @@ _NO_LEAK: set[str] = set()
 
 
 def no_leak_questions() -> list[str]:
-    """The questions answered with no leak so far in this process (sorted digests)."""
+    """The questions :func:`interval_leaks` answered with no leak so far in this process.
+
+    Returns
+    -------
+    list of str
+        Sorted SHA-256 hex digests (64 characters each) of the questions' inputs
+        (counts, sizes, published groups, protected sets, measures, solver settings).
+    """
     return sorted(_NO_LEAK)
 
 
 def remember_no_leak(questions) -> None:
-    """Add digests from :func:`no_leak_questions` of an earlier run on the same data and
-    the same disclosure code (the caller's cache key says so)."""
+    """Take digests from :func:`no_leak_questions` of an earlier run as answered.
+
+    Parameters
+    ----------
+    questions : iterable of str
+        Digests from the same data and the same disclosure code (the caller's cache key
+        must say so: a digest covers the inputs, not the code that answered). A digest
+        that matches no question is harmless; nothing is raised.
+    """
     _NO_LEAK.update(str(q) for q in questions)
 
 

@@ -348,8 +348,13 @@ _LAST_MASK_CACHE: list = []
 def keep_no_leak_questions() -> None:
     """Write, beside the last cached batch mask of this process, the bounds questions
     answered with no leak so far (the mask's and the audit's): the next run's audit of the
-    same data need not solve them. Nothing happens when no mask was cached; a list that
-    cannot be written costs time, never a result."""
+    same data need not solve them.
+
+    Writes ``disclosure_mask-<key>.no_leak.json`` (a JSON list of SHA-256 hex digests,
+    :func:`peerlib.disclosure.intervals.no_leak_questions`) atomically. Nothing happens
+    when no mask was cached; a list that cannot be written is skipped (it costs the next
+    audit time, never a result), so nothing is raised.
+    """
     if _LAST_MASK_CACHE:
         _LAST_MASK_CACHE[0].put_questions()
 
@@ -1288,11 +1293,11 @@ def published_importance(frame: pd.DataFrame, policy: DisclosurePolicy) -> pd.Da
     Returns
     -------
     pandas.DataFrame
-        A copy (the same frame when the policy does not round), same shape.
+        A copy, same shape.
     """
-    if not policy.rounding:
-        return frame
     out = frame.copy()
+    if not policy.rounding:
+        return out
     for col in ("mean", "importance"):
         if col in out.columns:
             out[col] = out[col].astype(float).round(policy.mean_digits)
@@ -1307,8 +1312,8 @@ def _apply_mask(frame: pd.DataFrame, mask: DisclosureMask, statistic: str,
     """Blank the ``values`` of the rows whose ``union`` the mask hides; add ``suppressed``
     (bool) and ``rule``; importance statistics as the policy publishes them
     (:func:`published_importance`)."""
-    out = published_importance(frame, mask.policy) if statistic == "importance" else frame
-    out = out.copy() if out is frame else out
+    out = (published_importance(frame, mask.policy) if statistic == "importance"
+           else frame.copy())
     # lists, not the columns: iterating an arrow-backed column in Python is slow
     dec = [mask.decision(statistic, u, i) for u, i in zip(out["union"].tolist(),
                                                           out["item_id"].astype(str).tolist())]
@@ -1488,8 +1493,6 @@ def _mask_ipa(ipa: pd.DataFrame, mask: DisclosureMask, by: str | None) -> pd.Dat
     rule = np.where(small, "primary",
                     np.array([a[1] if a[0] else b[1] for a, b in zip(hap, imp)], dtype=object))
     out = published_importance(ipa, policy)
-    if out is ipa:
-        out = ipa.copy()
     out["performance"] = out["performance"].astype(float)
     out["importance"] = out["importance"].astype(float)
     out.loc[hidden, ["performance", "importance"]] = np.nan
