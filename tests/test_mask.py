@@ -104,7 +104,13 @@ def test_same_group_same_decision_in_every_report_and_no_small_group_shown():
     small = mask[(mask["n"] > 0) & (mask["n"] < 5)]
     assert (small["hidden"] | (small["rule"] == "public")).all()
     assert set(mask.loc[small.index, "rule"]) <= {"primary", "public"}
-    assert (mask.loc[mask["n"] == 0, "hidden"] == False).all()  # noqa: E712 - zero is shown
+    # zero is shown, apart from empty role cells shown as "<5" so that "<5" beside a
+    # sector's published count of the role pins no site (test_composition_...)
+    empty = mask[mask["n"] == 0]
+    relabelled = empty[empty["hidden"]]
+    assert (relabelled["statistic"] == "participants").all()
+    assert relabelled["union"].str.startswith("site_role:").all()
+    assert (relabelled["rule"] == "primary").all()
 
 
 def test_protect_hides_the_smallest_partner_and_checks_what_subtraction_gives():
@@ -631,3 +637,76 @@ def test_too_few_answers_in_a_large_group_are_labelled_hidden_not_n_below_k():
     assert row["Importance: answered"] == row["Importance: no answer"] == "hidden"
     row = shown[(shown["Site"] == "D") & (shown["Item"] == "2.1")].iloc[0]
     assert row["Importance: answered"] == "n<10"
+
+
+def _reader_composition_room(mask: pd.DataFrame, data: pd.DataFrame, k: int) -> list[str]:
+    """Small site x role counts that a reader pins from the published participant counts,
+    read as their labels say ("<k": 0 to k-1; "hidden": k or more; a number: itself),
+    by two whole-number programmes per cell (scipy's milp), written apart from the mask's
+    own check."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    people = data.drop_duplicates("participant_id")
+    sites = sorted(people["site_id"].astype(str).unique())
+    roles = sorted(people["role"].astype(str).unique())
+    sector = dict(zip(people["site_id"].astype(str), people["sector"].astype(str)))
+    cells = [(s, r) for s in sites for r in roles]
+    truth = people.groupby(["site_id", "role"]).size()
+    size = np.array([int(truth.get((s, r), 0)) for s, r in cells])
+
+    def atoms(union):
+        kind, _, value = union.partition(":")
+        if union == "all":
+            return [True] * len(cells)
+        first, _, second = value.rpartition("|") if "|" in value else ("", "", value)
+        return [{"site": s == value, "others": s != value, "role": r == value,
+                 "sector": sector[s] == value, "site_role": (s, r) == (first, second),
+                 "sector_role": (sector[s], r) == (first, second)}.get(kind, False)
+                for s, r in cells]
+
+    rows = mask[mask["statistic"] == "participants"].drop_duplicates("union")
+    a, lo, hi = [], [], []
+    for union, hidden, rule, n in zip(rows["union"], rows["hidden"], rows["rule"], rows["n"]):
+        a.append(atoms(union))
+        if not hidden:
+            lo.append(n), hi.append(n)
+        elif rule == "primary":
+            lo.append(0 if union.startswith("site_role:") else 1), hi.append(k - 1)
+        else:
+            lo.append(k), hi.append(np.inf)
+    cons = LinearConstraint(np.array(a, dtype=float), lo, hi)
+    pinned = []
+    for j in np.flatnonzero((size > 0) & (size < k)):
+        c = np.eye(len(cells))[j]
+        ends = [milp(sign * c, constraints=cons, integrality=np.ones(len(cells)),
+                     bounds=Bounds(0, np.inf)).x[j] for sign in (1, -1)]
+        if round(ends[0]) == round(ends[1]):
+            pinned.append(f"{cells[j][0]}|{cells[j][1]}={round(ends[0])}")
+    return pinned
+
+
+@pytest.mark.parametrize("case", ["worked", "subtraction", "second"])
+def test_composition_a_reader_cannot_pin_a_sites_small_role_count(case):
+    """A site's "<5" role cells beside the sector's published count of that role: in the
+    worked example only N2 has senior managers, 3 of them, and NHS shows 3 senior
+    managers, so with N1 and N3 reading "0" N2's "<5" was 3 (a privacy tester's finding,
+    pinned by bounds, not by subtraction). An empty senior cell now reads "<5" too, and no
+    small count is pinned, save those the sector composition alone gives (a lone
+    voluntary site)."""
+    from disclosure_helpers import SECOND_SET, SUBTRACTION_SET
+
+    rows = {"worked": WORKED_EXAMPLE, "subtraction": SUBTRACTION_SET,
+            "second": SECOND_SET}[case]
+    data = make_long(rows)
+    mask = batch_mask(data, get_policy("default"))
+    pinned = _reader_composition_room(mask, data, 5)
+    # the one voluntary site's roles are its sector's published counts
+    lone = {s for s, x in data.drop_duplicates("site_id")[["site_id", "sector"]]
+            .itertuples(index=False) if (data.drop_duplicates("site_id")["sector"] == x)
+            .sum() == 1}
+    assert [p for p in pinned if p.split("|")[0] not in lone] == []
+    if case == "worked":
+        senior = mask[(mask["union"].str.endswith("|Senior/strategic manager or commissioner"))
+                      & mask["union"].str.startswith("site_role:")
+                      & (mask["statistic"] == "participants")].drop_duplicates("union")
+        assert senior.loc[senior["n"] == 0, "hidden"].any()

@@ -57,8 +57,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["IntervalLeak", "answer_counts", "answered_counts", "interval_leaks",
-           "no_leak_questions", "remember_no_leak", "score_counts", "score_measures"]
+__all__ = ["IntervalLeak", "answer_counts", "answered_counts", "composition_pins",
+           "interval_leaks", "no_leak_questions", "remember_no_leak", "score_counts",
+           "score_measures"]
 
 #: The options of :func:`answered_counts`.
 ANSWERED_OPTIONS = ["answered", "no answer"]
@@ -520,6 +521,90 @@ def _interval_leaks(counts, options, sizes, groups, shown_rows, protected, *, it
         else:
             leak(s_idx, opt)  # one whole value, or none other found in time
     return leaks
+
+
+def composition_pins(truth: np.ndarray, low: np.ndarray, high: np.ndarray,
+                     rows: np.ndarray, row_low: np.ndarray, row_high: np.ndarray,
+                     protected: np.ndarray, *, witnesses: int = 4,
+                     seed: int = 0) -> np.ndarray:
+    """Which protected sets' numbers of people the published participant counts pin.
+
+    The participant counts are one more family of linked figures, read with the bounds
+    their labels give: a shown count is an equality, "<k" says 0 to ``k - 1`` (or 1 to
+    ``k - 1`` for a group known to have people), "hidden" says ``k`` or more, "0" says
+    none. A site's "<5" peer workers can then be pinned although no subtraction gives
+    it: one site of a sector labelled "<5" and the others "0", beside the sector's
+    published count of that role, is that count. This asks, for each protected set,
+    whether two whole-number tables that agree with every published figure give it
+    different sizes.
+
+    Parameters
+    ----------
+    truth : numpy.ndarray of int, shape (a,)
+        People in each atom (site x role, empty ones included): a solution, and a witness.
+    low, high : numpy.ndarray, shape (a,)
+        Bounds of each atom's count as a reader reads them (``numpy.inf`` for none).
+    rows : numpy.ndarray of bool, shape (g, a)
+        Published groups of several atoms.
+    row_low, row_high : numpy.ndarray, shape (g,)
+        Bounds of each such group's count (equal for a shown count).
+    protected : numpy.ndarray of bool, shape (s, a)
+        Sets whose size must keep room (small atoms, small pairs of one site, small hidden
+        groups).
+    witnesses : int
+        Whole-number solutions under random objectives tried before the exact bounds.
+    seed : int
+        Seed of the random objectives (the answer is the same on every run).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (s,)
+        True where every whole-number solution gives the set the same size.
+
+    Raises
+    ------
+    RuntimeError
+        When the solver finds no solution although ``truth`` is one (a bug).
+
+    Notes
+    -----
+    Each bound is a small integer programme (HiGHS branch and bound through
+    :func:`scipy.optimize.milp`); random objectives first give most sets two different
+    sizes at the cost of a few solves in all.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    truth = np.asarray(truth, dtype=float)
+    sets = np.asarray(protected, dtype=float).reshape(-1, len(truth))
+    pinned = np.zeros(len(sets), dtype=bool)
+    if not len(sets):
+        return pinned
+    rows = np.asarray(rows, dtype=float).reshape(-1, len(truth))
+    constraints = [LinearConstraint(rows, row_low, row_high)] if len(rows) else []
+    bounds = Bounds(np.asarray(low, dtype=float), np.asarray(high, dtype=float))
+    whole = np.ones(len(truth))
+
+    def solve(cost):
+        res = milp(cost, constraints=constraints, integrality=whole, bounds=bounds)
+        if res.x is None:
+            raise RuntimeError("disclosure composition: the solver found no table although "
+                               f"the data is one ({res.message})")
+        return sets @ np.round(res.x)
+
+    seen_min = seen_max = sets @ truth
+    rng = np.random.default_rng(seed)
+    for _ in range(witnesses):
+        got = solve(rng.standard_normal(len(truth)))
+        seen_min, seen_max = np.minimum(seen_min, got), np.maximum(seen_max, got)
+    for i in np.flatnonzero(seen_max - seen_min < 0.5):
+        for sign in (1.0, -1.0):
+            got = solve(sign * sets[i])
+            seen_min, seen_max = np.minimum(seen_min, got), np.maximum(seen_max, got)
+            if seen_max[i] - seen_min[i] > 0.5:
+                break
+        else:
+            pinned[i] = True
+    return pinned
 
 
 def _sparse_span(groups: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:

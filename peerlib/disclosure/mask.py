@@ -29,7 +29,12 @@ theme counts), this module collects every group that any report of the batch pub
   answered each item's importance question (answered or not, per small set), since a
   group's importance ``n`` with its known size gives its count of missing answers, and for
   what a small set rated: a shown mean and SD with the group's ``n`` are its sum of scores
-  and its sum of squared scores, which bound every small set's count of each score.
+  and its sum of squared scores, which bound every small set's count of each score;
+- **composition**: the participant counts are bounded too, read as their labels say ("<k" is
+  0 to ``k - 1``, "hidden" ``k`` or more, "0" none): where a small role count of a site is
+  pinned (one site of a sector "<k" for a role and the others "0", beside the sector's
+  published count of it), an empty role cell is shown as "<k" too
+  (:func:`_cover_composition`).
 
 Groups that are published whatever the mask says (*forced*: the study's sample composition
 at sector level, which DESIGN.md shows as is; the number of participants with a coded
@@ -66,8 +71,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .intervals import (answer_counts, answered_counts, interval_leaks, score_counts,
-                        score_measures)
+from .intervals import (answer_counts, answered_counts, composition_pins, interval_leaks,
+                        score_counts, score_measures)
 from .policy import DEFAULT_POLICY, DisclosurePolicy
 
 __all__ = [
@@ -694,6 +699,128 @@ def _pinned_partners(counts: np.ndarray, options: list[str], atoms: pd.DataFrame
     return picks
 
 
+def _grid(atoms: pd.DataFrame) -> pd.DataFrame:
+    """Every site x role of ``atoms``' sites and roles, the empty ones with 0 participants
+    (site columns copied from the site's atoms)."""
+    site_cols = [c for c in atoms.columns if c not in ("role", "participants", "themes")
+                 and not str(c).startswith("importance:")]
+    sites = atoms[site_cols].drop_duplicates("site_id")
+    roles = pd.DataFrame({"role": list(dict.fromkeys(atoms["role"]))})
+    grid = sites.merge(roles, how="cross")
+    sizes = atoms.set_index(["site_id", "role"])["participants"]
+    grid["participants"] = sizes.reindex(pd.MultiIndex.from_frame(
+        grid[["site_id", "role"]]), fill_value=0).to_numpy(dtype=int)
+    return grid
+
+
+def _cover_composition(atoms: pd.DataFrame, decisions: dict, forced: set[str],
+                       k: int) -> dict:
+    """Participant-count decisions with more hidden until no small count is pinned by
+    bounds (:func:`.intervals.composition_pins`).
+
+    A site's role cell of 1 to ``k - 1`` people reads "<k" and an empty one "0"; with the
+    sector's published count of that role, a sector where one site reads "<k" and the
+    others "0" gives that site's count, and two "<k" cells with the site's total can
+    give both. Repairs, tried one at a time in this order for each pinned set: show an
+    empty role cell of the same role and sector (then of the same site, then of the same
+    role) as "<k" too, so that "<k" reads "0 to k - 1"; then hide a shown role cell of
+    ``k`` or more of the same site or role ("hidden": ``k`` or more). A set pinned by
+    the forced figures alone (the sector-level sample composition, and the totals of
+    the groups whose answers are shown) keeps its label: nothing hideable would help.
+
+    Returns
+    -------
+    dict
+        ``decisions`` (union key -> (hidden, rule, n)) with relabelled empty cells as
+        ``(True, "primary", 0)`` and newly hidden ones as ``(True, "secondary", n)``.
+    """
+    grid = _grid(atoms)
+    member = _Members(grid)
+    truth = grid["participants"].to_numpy(dtype=int)
+    keys = [key for key in decisions if member(key).any()]
+    rows_of = {key: member(key) for key in keys}
+    single = {key: int(np.flatnonzero(row)[0]) for key, row in rows_of.items()
+              if row.sum() == 1}
+    protected = _protected_sets(grid, member, decisions, k, truth)
+    if not protected:
+        return decisions
+    sets = np.array([v for _, v in protected], dtype=bool)
+    out = dict(decisions)
+
+    def model(decided: dict, only: set[str] | None = None):
+        low = np.zeros(len(grid))
+        high = np.full(len(grid), np.inf)
+        rows, row_low, row_high = [], [], []
+        for key in keys:
+            if only is not None and key not in only:
+                continue
+            hidden, rule, n = decided[key]
+            if not hidden:
+                lo = hi = float(n)
+            elif rule == "primary":
+                # a role cell "<k" may be an empty one shown so; a larger group has people
+                lo, hi = (0.0 if key in single else 1.0), float(k - 1)
+            else:
+                lo, hi = (float(k) if n >= k else 0.0), np.inf
+            if key in single:
+                j = single[key]
+                low[j], high[j] = max(low[j], lo), min(high[j], hi)
+            else:
+                rows.append(rows_of[key])
+                row_low.append(lo)
+                row_high.append(hi)
+        return (low, high, np.array(rows, dtype=bool).reshape(-1, len(grid)),
+                np.array(row_low), np.array(row_high))
+
+    def pins(decided, which=None, only=None):
+        chosen = sets if which is None else sets[which]
+        return composition_pins(truth, *model(decided, only), chosen)
+
+    public = pins(out, only=set(forced) & set(keys))
+    site, role = grid["site_id"].to_numpy(), grid["role"].to_numpy()
+    sector = grid["sector"].to_numpy()
+    for _ in range(len(keys) + 1):
+        pinned = np.flatnonzero(pins(out) & ~public)
+        if not len(pinned):
+            return out
+        i = int(pinned[0])
+        inside = sets[i]
+        here_sites, here_roles = set(site[inside]), set(role[inside])
+        here_sectors = set(sector[inside])
+
+        def order(key):
+            j = single[key]
+            same_role, same_site = role[j] in here_roles, site[j] in here_sites
+            return (0 if same_role and sector[j] in here_sectors else
+                    1 if same_site else 2 if same_role else 3, site[j], role[j])
+
+        empty = sorted((key for key, j in single.items() if key.startswith("site_role:")
+                        and not out[key][0] and truth[j] == 0 and key not in forced),
+                       key=order)
+        full = sorted((key for key, j in single.items() if key.startswith("site_role:")
+                       and not out[key][0] and truth[j] >= k and key not in forced
+                       and (site[j] in here_sites or role[j] in here_roles)), key=order)
+        change = [(key, (True, "primary", 0)) for key in empty] + \
+            [(key, (True, "secondary", out[key][2])) for key in full]
+        picked = None
+        for key, dec in change:
+            if not pins({**out, key: dec}, [i])[0]:
+                picked = {key: dec}
+                break
+        if picked is None:  # no single change is enough: as many as it takes, in order
+            trial: dict = {}
+            for key, dec in change:
+                trial[key] = dec
+                if not pins({**out, **trial}, [i])[0]:
+                    picked = trial
+                    break
+        if picked is None:  # pragma: no cover - every role cell hidden frees any set
+            public[i] = True
+            continue
+        out.update(picked)
+    raise RuntimeError("disclosure: the composition check made no progress")  # pragma: no cover
+
+
 def importance_scale(data: pd.DataFrame) -> list[int]:
     """The importance scale's scores (codes) of the codebook the data was prepared with
     (``data.attrs["codebook_path"]``, set by :func:`peerlib.load_prepared`), else of the
@@ -790,7 +917,11 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
         for key, dec in per_item.items():
             decisions[("happening", item, key)] = dec
         shown |= {key for key, (h, _, _) in per_item.items() if not h}
-    for key, dec in solve("participants", "", "participants", policy.k, shown).items():
+    participants = solve("participants", "", "participants", policy.k, shown)
+    people_rows = by_family.get("participants", cat.iloc[:0])
+    forced_people = set(people_rows.loc[people_rows["forced"], "union"]) | shown
+    participants = _cover_composition(atoms, participants, forced_people, policy.k)
+    for key, dec in participants.items():
         decisions[("participants", "", key)] = dec
     cache: dict[bytes, dict] = {}
     # an importance n plus the data-quality count of missing importance answers is the

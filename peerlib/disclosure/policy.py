@@ -25,6 +25,15 @@ groups that all say 0 (or all say everyone) on an answer is not protected from t
 a cell known to be zero counts as published when the batch checks that no hidden figure can
 be worked out by subtraction (:mod:`peerlib.disclosure.mask`).
 
+One exception protects others: a site's count of people in a role. The sample composition
+is published by sector, so in a sector where one site reads "<5" for a role and every other
+site "0", that site's count is the sector's; with the site's total, two "<5" roles can pin
+each other the same way. Where the batch finds such a count pinned (whole-number bounds,
+:func:`peerlib.disclosure.intervals.composition_pins`), it shows an empty role cell of
+another site (or of the same site) as "<5" too, hidden as a small cell is (rule
+"primary"). So a site's "<5" for a role reads "fewer than 5, possibly none", and the
+data-quality report does not list such a role as interviewed.
+
 ``peerlib reports --disclosure NAME`` or ``disclosure: NAME`` in ``data/raw/dataset.yaml``
 selects a preset; ``--min-group-size K`` overrides its ``k``.
 """

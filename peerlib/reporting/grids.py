@@ -265,28 +265,34 @@ def site_interview_summary(counts: pd.DataFrame, *, k: int) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``Site``, ``Sector``, ``Interviews`` (shown as is: the site's total), ``Roles
-        interviewed`` (the roles with anyone, in the codebook's order, with the count only
-        where the rules show it) and ``Roles not interviewed`` ("–" when none). Counts
-        between 1 and k-1 are never written; the roles present are those the masked table
-        already shows as "<k" or a count.
+        interviewed`` (the roles with ``k`` or more people, in the codebook's order, with
+        the count where the rules show it), ``Roles with fewer than k (or none)`` (the
+        roles whose cell reads "<k") and ``Roles not interviewed`` (the cells reading "0");
+        "–" where a list is empty. Counts between 1 and k-1 are never written. A "<k"
+        role is not listed as interviewed: the mask shows an empty role cell as "<k" too
+        where a "0" would give another site's small count away
+        (:func:`peerlib.disclosure.mask.batch_mask`).
     """
     k = check_min_group_size(k)
     roles = [c for c in counts.columns if c not in ("Site", "Sector", "Total")]
+    few_column = f"Roles with fewer than {k} (or none)"
     rows = []
     for r in counts.to_dict("records"):
-        present, absent = [], []
+        present, few, absent = [], [], []
         for role in roles:
             value = str(r[role])
             if value == "0":
                 absent.append(role)
             elif value.startswith("<"):
-                present.append(role)
-            else:
+                few.append(role)
+            elif value[:1].isdigit():
                 present.append(f"{role} ({value})")
+            else:  # "hidden": k or more, withheld
+                present.append(role)
         rows.append({"Site": r["Site"], "Sector": r["Sector"], "Interviews": r["Total"],
-                     "Roles interviewed": ("All roles" if len(present) == len(roles) and all(
-                         "(" not in p for p in present) else ", ".join(present) or DASH),
-                     "Roles not interviewed": ", ".join(absent) if absent else DASH})
+                     "Roles interviewed": ", ".join(present) or DASH,
+                     few_column: ", ".join(few) or DASH,
+                     "Roles not interviewed": ", ".join(absent) or DASH})
     # the same numbers as the masked counts it is made from, so the same metadata
     return with_cells(pd.DataFrame(rows), counts.attrs.get(DISCLOSURE_ATTR))
 

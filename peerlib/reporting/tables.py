@@ -877,19 +877,20 @@ def _meta(mask: DisclosureMask, statistic: str, union: str, value: int,
         hidden, rule, _ = mask.decision(statistic, union, item)
     except KeyError:
         hidden, rule = 0 < value < mask.k, "primary"
-    return _cell(union, statistic, item, value, rule=rule if hidden and value else "")
+    return _cell(union, statistic, item, value, rule=rule if hidden else "")
 
 
 def _count_cell(mask: DisclosureMask, statistic: str, union: str, value: int,
                 item: object = "") -> str:
-    """A count as the mask allows: the (rounded) count, "0", "<k" (a group of 1 to k-1) or
+    """A count as the mask allows: the (rounded) count, "0", "<k" (a group of 1 to k-1, or
+    an empty role cell the mask shows so to protect another site's small count) or
     "hidden" (secondary). A group no report publishes (not in the mask) with 1 to k-1
     people shows "<k" too."""
     try:
         hidden, rule, _ = mask.decision(statistic, union, item)
     except KeyError:
         hidden, rule = 0 < value < mask.k, "primary"
-    if hidden and value != 0:
+    if hidden:  # an empty role cell may read "<k" too (mask._cover_composition)
         return f"<{mask.k}" if rule == "primary" else mask.policy.hidden_label(rule)
     return mask.policy.count_text(value)
 
