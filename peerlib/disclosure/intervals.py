@@ -145,7 +145,8 @@ class _Model:
     per bound."""
 
     def __init__(self, a_eq, b_eq: np.ndarray, upper: np.ndarray, *,
-                 integer_seconds: float | None = None):
+                 integer_seconds: float | None = None, lower: np.ndarray | None = None,
+                 row_upper: np.ndarray | None = None):
         import highspy
 
         with _quiet_stdout():  # the first instance prints a banner on the C stdout
@@ -167,9 +168,12 @@ class _Model:
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = int(csc.shape[1]), int(csc.shape[0])
         lp.col_cost_ = np.zeros(lp.num_col_)
-        lp.col_lower_ = np.zeros(lp.num_col_)
+        lp.col_lower_ = (np.zeros(lp.num_col_) if lower is None
+                         else np.asarray(lower, dtype=float))
         lp.col_upper_ = np.asarray(upper, dtype=float)
-        lp.row_lower_ = lp.row_upper_ = np.asarray(b_eq, dtype=float)
+        lp.row_lower_ = np.asarray(b_eq, dtype=float)  # rows are equalities unless
+        lp.row_upper_ = (lp.row_lower_ if row_upper is None  # given an upper bound
+                         else np.asarray(row_upper, dtype=float))
         lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
         lp.a_matrix_.index_ = csc.indices.astype(np.int32)
@@ -525,8 +529,8 @@ def _interval_leaks(counts, options, sizes, groups, shown_rows, protected, *, it
 
 def composition_pins(truth: np.ndarray, low: np.ndarray, high: np.ndarray,
                      rows: np.ndarray, row_low: np.ndarray, row_high: np.ndarray,
-                     protected: np.ndarray, *, witnesses: int = 4,
-                     seed: int = 0) -> np.ndarray:
+                     protected: np.ndarray, *, witnesses: int = 2, seed: int = 0,
+                     integer_seconds: float = 10.0) -> np.ndarray:
     """Which protected sets' numbers of people the published participant counts pin.
 
     The participant counts are one more family of linked figures, read with the bounds
@@ -552,9 +556,12 @@ def composition_pins(truth: np.ndarray, low: np.ndarray, high: np.ndarray,
         Sets whose size must keep room (small atoms, small pairs of one site, small hidden
         groups).
     witnesses : int
-        Whole-number solutions under random objectives tried before the exact bounds.
+        Solutions under random objectives tried before the exact bounds.
     seed : int
         Seed of the random objectives (the answer is the same on every run).
+    integer_seconds : float
+        Time limit (seconds) of each whole-number programme; a set not settled in time
+        counts as pinned.
 
     Returns
     -------
@@ -568,42 +575,68 @@ def composition_pins(truth: np.ndarray, low: np.ndarray, high: np.ndarray,
 
     Notes
     -----
-    Each bound is a small integer programme (HiGHS branch and bound through
-    :func:`scipy.optimize.milp`); random objectives first give most sets two different
-    sizes at the cost of a few solves in all.
+    The published groups are sites, sectors, roles, roles within sectors and the whole
+    study: two nested (laminar) families, whose constraint matrix is totally unimodular,
+    so the vertices of the linear relaxation are whole numbers. The work is that of
+    :func:`interval_leaks`: one linear programme (HiGHS, re-solved per objective) gives
+    most sets two whole-number sizes from a few vertices, the rest get their two exact
+    bounds; only a set whose room came from a fractional solution is solved again in
+    whole numbers.
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
     truth = np.asarray(truth, dtype=float)
     sets = np.asarray(protected, dtype=float).reshape(-1, len(truth))
     pinned = np.zeros(len(sets), dtype=bool)
     if not len(sets):
         return pinned
-    rows = np.asarray(rows, dtype=float).reshape(-1, len(truth))
-    constraints = [LinearConstraint(rows, row_low, row_high)] if len(rows) else []
-    bounds = Bounds(np.asarray(low, dtype=float), np.asarray(high, dtype=float))
-    whole = np.ones(len(truth))
+    from scipy.sparse import csr_matrix
 
-    def solve(cost):
-        res = milp(cost, constraints=constraints, integrality=whole, bounds=bounds)
-        if res.x is None:
-            raise RuntimeError("disclosure composition: the solver found no table although "
-                               f"the data is one ({res.message})")
-        return sets @ np.round(res.x)
-
+    a = len(truth)
+    rows = np.asarray(rows, dtype=float).reshape(-1, a)
+    lower = np.asarray(low, dtype=float)
+    # no count is more than the study's published total: every programme is bounded
+    upper = np.minimum(np.asarray(high, dtype=float), truth.sum())
+    if not len(rows):  # HiGHS wants a row: a free one changes nothing
+        rows, row_low, row_high = np.zeros((1, a)), [-np.inf], [np.inf]
+    args = (csr_matrix(rows), np.asarray(row_low, dtype=float), upper)
+    kwargs = {"lower": lower, "row_upper": np.asarray(row_high, dtype=float)}
+    model = _Model(*args, **kwargs)
     seen_min = seen_max = sets @ truth
+
+    def note(x) -> None:
+        nonlocal seen_min, seen_max
+        x = np.asarray(x)
+        if len(x) and np.abs(x - np.round(x)).max() < 1e-6:  # a whole-number table
+            got = sets @ np.round(x)
+            seen_min, seen_max = np.minimum(seen_min, got), np.maximum(seen_max, got)
+
     rng = np.random.default_rng(seed)
     for _ in range(witnesses):
-        got = solve(rng.standard_normal(len(truth)))
-        seen_min, seen_max = np.minimum(seen_min, got), np.maximum(seen_max, got)
+        note(model.solve(rng.standard_normal(a))[1])
+    for _ in range(4 * witnesses):  # push every set still without room up, then down
+        todo = seen_max - seen_min < 0.5
+        if not todo.any():
+            break
+        push = sets[todo].T @ rng.uniform(0.5, 1.5, int(todo.sum()))
+        note(model.solve(push, maximize=True)[1])
+        note(model.solve(push)[1])
+        if int((seen_max - seen_min < 0.5).sum()) == int(todo.sum()):
+            break
+    whole = None
     for i in np.flatnonzero(seen_max - seen_min < 0.5):
-        for sign in (1.0, -1.0):
-            got = solve(sign * sets[i])
-            seen_min, seen_max = np.minimum(seen_min, got), np.maximum(seen_max, got)
-            if seen_max[i] - seen_min[i] > 0.5:
-                break
-        else:
-            pinned[i] = True
+        low_end, x_low, _ = model.solve(sets[i])
+        high_end, x_high, _ = model.solve(sets[i], maximize=True)
+        note(x_low)
+        note(x_high)
+        if seen_max[i] - seen_min[i] > 0.5:
+            continue
+        if np.floor(high_end + _TOL) <= np.ceil(low_end - _TOL):
+            pinned[i] = True  # one whole value even in the relaxation
+            continue
+        if whole is None:
+            whole = _Model(*args, integer_seconds=integer_seconds, **kwargs)
+        for maximize in (False, True):
+            note(whole.solve(sets[i], maximize=maximize)[1])
+        pinned[i] = seen_max[i] - seen_min[i] < 0.5
     return pinned
 
 

@@ -776,11 +776,17 @@ def _cover_composition(atoms: pd.DataFrame, decisions: dict, forced: set[str],
         chosen = sets if which is None else sets[which]
         return composition_pins(truth, *model(decided, only), chosen)
 
-    public = pins(out, only=set(forced) & set(keys))
+    public = np.zeros(len(sets), dtype=bool)
+    settled = np.zeros(len(sets), dtype=bool)  # known whether the forced figures pin it
     site, role = grid["site_id"].to_numpy(), grid["role"].to_numpy()
     sector = grid["sector"].to_numpy()
     for _ in range(len(keys) + 1):
-        pinned = np.flatnonzero(pins(out) & ~public)
+        pinned = pins(out)
+        ask = np.flatnonzero(pinned & ~settled)
+        if len(ask):  # only for pinned sets: most batches have none
+            public[ask] = pins(out, ask, only=set(forced) & set(keys))
+            settled[ask] = True
+        pinned = np.flatnonzero(pinned & ~public)
         if not len(pinned):
             return out
         i = int(pinned[0])
@@ -788,18 +794,22 @@ def _cover_composition(atoms: pd.DataFrame, decisions: dict, forced: set[str],
         here_sites, here_roles = set(site[inside]), set(role[inside])
         here_sectors = set(sector[inside])
 
-        def order(key):
+        def order(key, *, site_first=False):
             j = single[key]
             same_role, same_site = role[j] in here_roles, site[j] in here_sites
-            return (0 if same_role and sector[j] in here_sectors else
-                    1 if same_site else 2 if same_role else 3, site[j], role[j])
+            near = 0 if same_role and sector[j] in here_sectors else \
+                1 if same_site else 2 if same_role else 3
+            if site_first:  # a hidden count of k or more frees its site's total first
+                near = 0 if same_site else near + 1
+            return (near, site[j], role[j])
 
         empty = sorted((key for key, j in single.items() if key.startswith("site_role:")
                         and not out[key][0] and truth[j] == 0 and key not in forced),
                        key=order)
         full = sorted((key for key, j in single.items() if key.startswith("site_role:")
                        and not out[key][0] and truth[j] >= k and key not in forced
-                       and (site[j] in here_sites or role[j] in here_roles)), key=order)
+                       and (site[j] in here_sites or role[j] in here_roles)),
+                      key=lambda key: order(key, site_first=True))
         change = [(key, (True, "primary", 0)) for key in empty] + \
             [(key, (True, "secondary", out[key][2])) for key in full]
         picked = None
