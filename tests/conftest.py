@@ -126,14 +126,36 @@ def demo_project(tmp_path, monkeypatch, demo_raw):
 # ============================================================================================
 
 @pytest.fixture(scope="session")
-def batch(tmp_path_factory):
+def batch(tmp_path_factory, worker_id):
     """One batch run (data quality, S01, S02, cross-site) of the session project's prepared
-    data into a temporary reports folder; tests inspect its outputs, never re-run it."""
+    data into a temporary reports folder; tests inspect its outputs, never re-run it.
+
+    Under pytest-xdist the first worker to ask builds it and the others wait for it and
+    read the same folder (every worker's project holds the same deterministic demo data,
+    prepared with the same key): the suite pays for one batch, not one per worker. The
+    folder lives beside the workers' own temporary folders, as pytest-xdist's
+    documentation suggests for session fixtures run once."""
+    import fcntl
+    import pickle
+
     from peerlib.batch import run_reports
 
-    out = tmp_path_factory.mktemp("reports")
-    return run_reports(out=out, sites=["S01", "S02"], jobs=2, notebooks=REPO_ROOT / "notebooks",
-                       progress=False)
+    def build(out):
+        return run_reports(out=out, sites=["S01", "S02"], jobs=2,
+                           notebooks=REPO_ROOT / "notebooks", progress=False)
+
+    if worker_id == "master":
+        return build(tmp_path_factory.mktemp("reports"))
+    shared = tmp_path_factory.getbasetemp().parent / "shared-batch"
+    shared.mkdir(exist_ok=True)
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        done = shared / "result.pickle"
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        result = build(shared / "reports")
+        done.write_bytes(pickle.dumps(result))
+        return result
 
 
 # ============================================================================================

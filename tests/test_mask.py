@@ -685,7 +685,20 @@ def _reader_composition_room(mask: pd.DataFrame, data: pd.DataFrame, k: int) -> 
     return pinned
 
 
-@pytest.mark.parametrize("case", ["worked", "subtraction", "second"])
+#: Two "<5" roles of one site whose total leaves them 8 people: 4 and 4, by the upper bound
+#: of "<5" alone (found at national-trial size).
+UPPER_BOUND_SET = [
+    ("N1", "NHS", "NHS trust", "Peer worker", 6), ("N1", "NHS", "NHS trust", "Non-peer staff", 6),
+    ("N1", "NHS", "NHS trust", "Line manager", 4), ("N1", "NHS", "NHS trust", "Service user", 4),
+    ("N2", "NHS", "NHS trust", "Peer worker", 6), ("N2", "NHS", "NHS trust", "Non-peer staff", 5),
+    ("N2", "NHS", "NHS trust", "Line manager", 3), ("N2", "NHS", "NHS trust", "Service user", 2),
+    ("V1", "Voluntary", "Voluntary sector", "Peer worker", 7),
+    ("V2", "Voluntary", "Voluntary sector", "Peer worker", 6),
+    ("V2", "Voluntary", "Voluntary sector", "Service user", 1),
+]
+
+
+@pytest.mark.parametrize("case", ["worked", "subtraction", "second", "upper"])
 def test_composition_a_reader_cannot_pin_a_sites_small_role_count(case):
     """A site's "<5" role cells beside the sector's published count of that role: in the
     worked example only N2 has senior managers, 3 of them, and NHS shows 3 senior
@@ -696,7 +709,7 @@ def test_composition_a_reader_cannot_pin_a_sites_small_role_count(case):
     from disclosure_helpers import SECOND_SET, SUBTRACTION_SET
 
     rows = {"worked": WORKED_EXAMPLE, "subtraction": SUBTRACTION_SET,
-            "second": SECOND_SET}[case]
+            "second": SECOND_SET, "upper": UPPER_BOUND_SET}[case]
     data = make_long(rows)
     mask = batch_mask(data, get_policy("default"))
     pinned = _reader_composition_room(mask, data, 5)
@@ -710,3 +723,7 @@ def test_composition_a_reader_cannot_pin_a_sites_small_role_count(case):
                       & mask["union"].str.startswith("site_role:")
                       & (mask["statistic"] == "participants")].drop_duplicates("union")
         assert senior.loc[senior["n"] == 0, "hidden"].any()
+    if case == "upper":  # a count of 5 or more of N1 is hidden to give its "<5"s room
+        n1 = mask[mask["union"].str.startswith("site_role:N1|")
+                  & (mask["statistic"] == "participants")].drop_duplicates("union")
+        assert (n1["hidden"] & (n1["rule"] == "secondary") & (n1["n"] >= 5)).any()

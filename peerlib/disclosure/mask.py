@@ -713,39 +713,65 @@ def _grid(atoms: pd.DataFrame) -> pd.DataFrame:
     return grid
 
 
-def _cover_composition(atoms: pd.DataFrame, decisions: dict, forced: set[str],
-                       k: int) -> dict:
+def _cover_composition(atoms: pd.DataFrame, solve, forced: set[str], k: int) -> dict:
     """Participant-count decisions with more hidden until no small count is pinned by
     bounds (:func:`.intervals.composition_pins`).
 
     A site's role cell of 1 to ``k - 1`` people reads "<k" and an empty one "0"; with the
     sector's published count of that role, a sector where one site reads "<k" and the
-    others "0" gives that site's count, and two "<k" cells with the site's total can
-    give both. Repairs, tried one at a time in this order for each pinned set: show an
-    empty role cell of the same role and sector (then of the same site, then of the same
-    role) as "<k" too, so that "<k" reads "0 to k - 1"; then hide a shown role cell of
-    ``k`` or more of the same site or role ("hidden": ``k`` or more). A set pinned by
-    the forced figures alone (the sector-level sample composition, and the totals of
-    the groups whose answers are shown) keeps its label: nothing hideable would help.
+    others "0" gives that site's count, and two "<k" cells that the site's total leaves
+    8 people are 4 and 4. For each pinned set, changes are tried one at a time, in this
+    order, until one gives it room: an empty role cell of the same role and sector (then
+    of the same site, then of the same role) shown as "<k" too, so that "<k" reads "0 to
+    k - 1"; then a role count of ``k`` or more of the same site (then of the same role)
+    hidden. Each change goes through ``solve`` (primary and secondary suppression), which
+    hides whatever else the change needs against subtraction. A set pinned by the forced
+    figures alone (the sector-level sample composition, and the totals of the groups
+    whose answers are shown) keeps its label: nothing hideable would help.
+
+    Parameters
+    ----------
+    atoms : pandas.DataFrame
+        :func:`atoms_table`.
+    solve : callable
+        ``solve(hide)``: the participant family's decisions (union key -> (hidden, rule,
+        n)) with the groups ``hide`` (a set of keys) hidden from the start.
+    forced : set of str
+        Groups published whatever the mask says.
+    k : int
+        The policy's threshold.
 
     Returns
     -------
     dict
-        ``decisions`` (union key -> (hidden, rule, n)) with relabelled empty cells as
-        ``(True, "primary", 0)`` and newly hidden ones as ``(True, "secondary", n)``.
+        The decisions; an empty role cell hidden reads "<k": ``(True, "primary", 0)``.
+
+    Raises
+    ------
+    RuntimeError
+        When a pinned set finds no change that gives it room although the forced figures
+        alone do not pin it (a bug: hiding every role cell would).
     """
     grid = _grid(atoms)
     member = _Members(grid)
     truth = grid["participants"].to_numpy(dtype=int)
-    keys = [key for key in decisions if member(key).any()]
+    hide: set[str] = set()
+
+    def decide(chosen: set[str]) -> dict:
+        decided = solve(chosen)
+        return {key: ((True, "primary", 0) if hidden and n == 0
+                      and key.startswith("site_role:") else (hidden, rule, n))
+                for key, (hidden, rule, n) in decided.items()}
+
+    out = decide(hide)
+    keys = [key for key in out if member(key).any()]
     rows_of = {key: member(key) for key in keys}
     single = {key: int(np.flatnonzero(row)[0]) for key, row in rows_of.items()
               if row.sum() == 1}
-    protected = _protected_sets(grid, member, decisions, k, truth)
+    protected = _protected_sets(grid, member, out, k, truth)
     if not protected:
-        return decisions
+        return out
     sets = np.array([v for _, v in protected], dtype=bool)
-    out = dict(decisions)
 
     def model(decided: dict, only: set[str] | None = None):
         low = np.zeros(len(grid))
@@ -794,40 +820,50 @@ def _cover_composition(atoms: pd.DataFrame, decisions: dict, forced: set[str],
         here_sites, here_roles = set(site[inside]), set(role[inside])
         here_sectors = set(sector[inside])
 
-        def order(key, *, site_first=False):
-            j = single[key]
+        def near(j, *, site_first=False):
             same_role, same_site = role[j] in here_roles, site[j] in here_sites
-            near = 0 if same_role and sector[j] in here_sectors else \
-                1 if same_site else 2 if same_role else 3
+            same_sector = sector[j] in here_sectors
             if site_first:  # a hidden count of k or more frees its site's total first
-                near = 0 if same_site else near + 1
-            return (near, site[j], role[j])
+                rank = (0 if same_site else 1 if same_role and same_sector else
+                        2 if same_sector else 3 if same_role else 4)
+            else:  # an empty cell frees its sector's count of the role first
+                rank = (0 if same_role and same_sector else 1 if same_site else
+                        2 if same_role else 3 if same_sector else 4)
+            return (rank, site[j], role[j])
 
-        empty = sorted((key for key, j in single.items() if key.startswith("site_role:")
-                        and not out[key][0] and truth[j] == 0 and key not in forced),
-                       key=order)
-        full = sorted((key for key, j in single.items() if key.startswith("site_role:")
-                       and not out[key][0] and truth[j] >= k and key not in forced
-                       and (site[j] in here_sites or role[j] in here_roles)),
-                      key=lambda key: order(key, site_first=True))
-        change = [(key, (True, "primary", 0)) for key in empty] + \
-            [(key, (True, "secondary", out[key][2])) for key in full]
-        picked = None
-        for key, dec in change:
-            if not pins({**out, key: dec}, [i])[0]:
-                picked = {key: dec}
+        open_cells = [(key, j) for key, j in single.items() if key.startswith("site_role:")
+                      and not out[key][0] and key not in forced]
+        empty = sorted(((near(j), key) for key, j in open_cells if truth[j] == 0))
+        full = sorted(((near(j, site_first=True), key) for key, j in open_cells
+                       if truth[j] >= k))
+        ranked = empty + full
+        # one change at a time among the nearest cells, then as many as it takes
+        singles = [key for rank, key in ranked if rank[0] <= 2]
+        everything = [key for _, key in ranked]
+        for key in singles:
+            trial = decide(hide | {key})
+            if not pins(trial, [i])[0]:
+                hide.add(key)
+                out = trial
                 break
-        if picked is None:  # no single change is enough: as many as it takes, in order
-            trial: dict = {}
-            for key, dec in change:
-                trial[key] = dec
-                if not pins({**out, **trial}, [i])[0]:
-                    picked = trial
+        else:
+            # no one change is enough (an empty cell of a site whose shown counts add up
+            # to its total needs one of them hidden too): add them in order until the set
+            # has room, then take back each that it does not need
+            added: list[str] = []
+            for key in everything:
+                added.append(key)
+                if not pins(decide(hide | set(added)), [i])[0]:
                     break
-        if picked is None:  # pragma: no cover - every role cell hidden frees any set
-            public[i] = True
-            continue
-        out.update(picked)
+            else:
+                raise RuntimeError("disclosure: no hidden role count gives the pinned set "
+                                   f"{protected[i][0]!r} room")
+            for key in reversed(added[:-1]):
+                fewer = [a for a in added if a != key]
+                if not pins(decide(hide | set(fewer)), [i])[0]:
+                    added = fewer
+            hide.update(added)
+            out = decide(hide)
     raise RuntimeError("disclosure: the composition check made no progress")  # pragma: no cover
 
 
@@ -927,10 +963,11 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
         for key, dec in per_item.items():
             decisions[("happening", item, key)] = dec
         shown |= {key for key, (h, _, _) in per_item.items() if not h}
-    participants = solve("participants", "", "participants", policy.k, shown)
     people_rows = by_family.get("participants", cat.iloc[:0])
     forced_people = set(people_rows.loc[people_rows["forced"], "union"]) | shown
-    participants = _cover_composition(atoms, participants, forced_people, policy.k)
+    participants = _cover_composition(
+        atoms, lambda hide: solve("participants", "", "participants", policy.k, shown,
+                                  hide=hide), forced_people, policy.k)
     for key, dec in participants.items():
         decisions[("participants", "", key)] = dec
     cache: dict[bytes, dict] = {}
