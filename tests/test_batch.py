@@ -378,8 +378,10 @@ def test_damaged_prepared_data_says_to_prepare_again(tmp_path):
 def test_a_hung_cell_times_out_and_publishes_nothing(tmp_path):
     """Fault 5 of the issue: a cell that never ends must fail the notebook after --timeout
     seconds, and the failed site's HTML (which would show a traceback) is not published."""
-    hung = tmp_path / "notebooks"
-    shutil.copytree(NOTEBOOKS, hung)
+    from batch_helpers import tiny_templates
+
+    # the small templates (the timeout is the batch's, whatever the notebook does)
+    hung = tiny_templates(tmp_path / "notebooks")
     nb = nbformat.read(hung / "10_site_report.ipynb", as_version=4)
     check = next(i for i, c in enumerate(nb.cells)
                  if "parameters" in c.metadata.get("tags", [])) + 1

@@ -727,7 +727,10 @@ def _cover_composition(atoms: pd.DataFrame, solve, forced: set[str], k: int) -> 
     hidden. Each change goes through ``solve`` (primary and secondary suppression), which
     hides whatever else the change needs against subtraction. A set pinned by the forced
     figures alone (the sector-level sample composition, and the totals of the groups
-    whose answers are shown) keeps its label: nothing hideable would help.
+    whose answers are shown) and the labels no repair can change (a small group reads
+    "<k") keeps its label: nothing hideable would help. (At k = 8 on the demo every site
+    reads "<8", and a sector total of 7 times its number of sites says each has 7: that
+    is the published sector composition with the primary rule, recorded as it is.)
 
     Parameters
     ----------
@@ -773,14 +776,19 @@ def _cover_composition(atoms: pd.DataFrame, solve, forced: set[str], k: int) -> 
         return out
     sets = np.array([v for _, v in protected], dtype=bool)
 
-    def model(decided: dict, only: set[str] | None = None):
+    def model(decided: dict, loosest: bool = False):
+        """Bounds a reader reads from the labels; with ``loosest``, the loosest labels
+        any repair could give (forced groups shown, small groups "<k", an empty role cell
+        "<k", a count of k or more "hidden")."""
         low = np.zeros(len(grid))
         high = np.full(len(grid), np.inf)
         rows, row_low, row_high = [], [], []
         for key in keys:
-            if only is not None and key not in only:
-                continue
             hidden, rule, n = decided[key]
+            if loosest and key not in forced:
+                hidden = True
+                rule = "primary" if n < k and (n > 0 or key.startswith("site_role:")) \
+                    else "secondary"
             if not hidden:
                 lo = hi = float(n)
             elif rule == "primary":
@@ -798,9 +806,9 @@ def _cover_composition(atoms: pd.DataFrame, solve, forced: set[str], k: int) -> 
         return (low, high, np.array(rows, dtype=bool).reshape(-1, len(grid)),
                 np.array(row_low), np.array(row_high))
 
-    def pins(decided, which=None, only=None):
+    def pins(decided, which=None, loosest=False):
         chosen = sets if which is None else sets[which]
-        return composition_pins(truth, *model(decided, only), chosen)
+        return composition_pins(truth, *model(decided, loosest), chosen)
 
     public = np.zeros(len(sets), dtype=bool)
     settled = np.zeros(len(sets), dtype=bool)  # known whether the forced figures pin it
@@ -810,7 +818,7 @@ def _cover_composition(atoms: pd.DataFrame, solve, forced: set[str], k: int) -> 
         pinned = pins(out)
         ask = np.flatnonzero(pinned & ~settled)
         if len(ask):  # only for pinned sets: most batches have none
-            public[ask] = pins(out, ask, only=set(forced) & set(keys))
+            public[ask] = pins(out, ask, loosest=True)
             settled[ask] = True
         pinned = np.flatnonzero(pinned & ~public)
         if not len(pinned):
