@@ -190,6 +190,7 @@ def hard_project(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.mark.slow  # an nhs batch on a hostile set (about 30 s); make test-slow
 def test_subtraction_set_under_the_nhs_policy_publishes_and_passes_the_audit(tmp_path,
                                                                            monkeypatch):
     """The privacy tester's subtraction set (NHS sites of 8, 7 and 3, a partnership of 6,
@@ -211,7 +212,10 @@ def test_subtraction_set_under_the_nhs_policy_publishes_and_passes_the_audit(tmp
     _independent_check(tmp_path, get_policy("nhs"))
 
 
-@pytest.mark.parametrize("disclosure,k", [("default", None), ("nhs", 10)])
+@pytest.mark.parametrize("disclosure,k", [
+    ("default", None),
+    pytest.param("nhs", 10, marks=pytest.mark.slow),  # the nhs batch: test_shown, make test-slow
+])
 def test_hard_data_set_batch_passes_the_audit_and_the_independent_check(hard_project,
                                                                        disclosure, k):
     """A site of 3 (N3), a site of 0 (N0), a role of 1 at a site (V1's service user), a

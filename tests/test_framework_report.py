@@ -168,6 +168,7 @@ def test_cli_demo_data_writes_the_part2_demo(demo_project, capsys):
         assert hashlib.sha256(got).hexdigest() == digest, name
 
 
+@pytest.mark.slow  # the importer is tested in test_importer.py; make test-slow
 def test_framework_notebook_runs_on_a_taguette_import(demo_project, demo_raw, tmp_path):
     """The same report from the Taguette CSV export: no positions and no coders, so the
     matrix has no positions in its references and agreement says why it is missing."""

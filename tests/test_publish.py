@@ -81,7 +81,7 @@ def _killed_batch(out: Path, templates: Path, moment: str, after: int = 0) -> in
 
 
 @pytest.mark.parametrize("moment,after,published", [
-    ("before_journal", 0, False),
+    pytest.param("before_journal", 0, False, marks=pytest.mark.slow),
     pytest.param("after_journal", 0, True, marks=pytest.mark.slow),
     pytest.param("moving", 3, True, marks=pytest.mark.slow),
     ("before_index", 0, True),
