@@ -12,7 +12,7 @@ import plotly.io as pio
 import pytest
 
 from peerlib.disclosure import get_policy
-from peerlib.reporting import grids, keypoints, likert
+from peerlib.reporting import figures, grids, keypoints, likert
 from peerlib.reporting.shown import shown_counts, shown_happening, shown_importance
 
 from shown_helpers import Checker, check_batch
@@ -91,7 +91,11 @@ def test_builders_show_only_shown_counts_under_rounding():
         "group": ["This site"], "item_id": ["2.1"], "n": [21], "mean": [3.1], "sd": [0.5],
         "median": [3.0], "ci_low": [2.9], "ci_high": [3.3], "union": ["site:A"],
         "suppressed": [False], "rule": [""]}), nhs)
-    assert grids.importance_grid(summary, k=nhs.k)["This site"].tolist() == ["3.10 (n = 20)"]
+    # one decimal, as the tables print means under nhs (not "3.10")
+    assert grids.importance_grid(summary, k=nhs.k)["This site"].tolist() == ["3.1 (n = 20)"]
+    bars = json.loads(pio.to_json(figures.importance_bars(summary, group="group")))
+    assert bars["data"][0]["customdata"] == [[20, "3.1"]]
+    assert "mean %{customdata[1]}" in bars["data"][0]["hovertemplate"]
     points = keypoints.site_key_points(dist, summary, pd.DataFrame(
         columns=["item_id", "performance", "importance", "quadrant"]), k=nhs.k)
     text = " ".join(points["sentence"])

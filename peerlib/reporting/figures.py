@@ -211,8 +211,11 @@ def importance_bars(summary: pd.DataFrame, *, group: str = "group",
                          array=(sub["ci_high"] - sub["mean"]).fillna(0),
                          arrayminus=(sub["mean"] - sub["ci_low"]).fillna(0),
                          thickness=1, width=3, color="#333333"),
-            customdata=_column_data(_counts(sub, "n")),
-            hovertemplate=f"{g}: mean %{{y:.2f}} (n = %{{customdata[0]}})<extra></extra>",
+            customdata=(list(zip(_counts(sub, "n"), sub["mean_text"]))
+                        if "mean_text" in sub.columns else _column_data(_counts(sub, "n"))),
+            hovertemplate=(f"{g}: mean %{{customdata[1]}} (n = %{{customdata[0]}})"
+                           "<extra></extra>" if "mean_text" in sub.columns else
+                           f"{g}: mean %{{y:.2f}} (n = %{{customdata[0]}})<extra></extra>"),
         ))
     fig.update_layout(
         barmode="group", title=title, font=_FONT, template="plotly_white",
@@ -252,10 +255,12 @@ def ipa_chart(ipa: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
         textposition=_label_spots(list(data["performance"]), list(data["importance"])),
         marker=dict(size=11, color="#2166ac", line=dict(width=1, color="white")),
         customdata=list(zip(labels, _counts(data, "n_performance"),
-                            _counts(data, "n_importance"), data["quadrant"].astype(str))),
+                            _counts(data, "n_importance"), data["quadrant"].astype(str),
+                            data["importance_text"] if "importance_text" in data.columns
+                            else [f"{v:.2f}" for v in data["importance"]])),
         hovertemplate=("%{customdata[0]}<br>performance %{x:.0f} (n = %{customdata[1]})"
-                       "<br>importance %{y:.2f} (n = %{customdata[2]})<br>%{customdata[3]}"
-                       "<extra></extra>"),
+                       "<br>importance %{customdata[4]} (n = %{customdata[2]})"
+                       "<br>%{customdata[3]}<extra></extra>"),
     ))
     if len(data):
         px, py = float(data["performance_reference"].iloc[0]), float(

@@ -173,7 +173,7 @@ def importance_grid(summary: pd.DataFrame, *, group: str = "group", k: int,
                 col.append(small_group_label(k, getattr(r, "rule", "")))
             else:
                 n = getattr(r, "n_text", None) or int(r.n)
-                col.append(f"{r.mean:.2f} (n = {n})")
+                col.append(f"{getattr(r, 'mean_text', '') or f'{r.mean:.2f}'} (n = {n})")
         out[(names or {}).get(g, g)] = col
     return with_cells(pd.DataFrame(out), view_cells(summary, "importance", item=item))
 
@@ -213,8 +213,9 @@ def ipa_grid(ipa: pd.DataFrame, *, group: str, k: int,
                 col.append(small_group_label(k, getattr(r, "rule", "")) if r is not None and (
                     _asked(r.n_performance) or _asked(r.n_importance)) else DASH)
             else:
+                shown = getattr(r, "importance_text", "") or f"{r.importance:.2f}"
                 col.append(f"{r.quadrant} (performance {r.performance:.0f}, importance "
-                           f"{r.importance:.2f})")
+                           f"{shown})")
         out[g] = col
     return with_cells(pd.DataFrame(out), ipa_cells(ipa, item=item))
 

@@ -190,18 +190,32 @@ def shown_importance(summary: pd.DataFrame, policy: DisclosurePolicy) -> pd.Data
     left as the view carries them (the mask hides them under ``mean_k`` answers; under a
     rounding policy the view already holds them as published,
     :func:`peerlib.reporting.tables.published_importance`). A 0 the mask hides
-    (no answers from a group of 1 to ``k - 1`` people) stays hidden."""
-    return shown_counts(summary, policy, n="n", statistic="importance")
+    (no answers from a group of 1 to ``k - 1`` people) stays hidden. Adds ``mean_text``:
+    each mean with the policy's decimals (``policy.mean_digits``: two, or one under a
+    rounding policy), "" where hidden, for grids and chart hover text."""
+    out = shown_counts(summary, policy, n="n", statistic="importance")
+    return _with_mean_text(out, "mean", policy)
+
+
+def _with_mean_text(frame: pd.DataFrame, column: str, policy: DisclosurePolicy
+                    ) -> pd.DataFrame:
+    """``frame`` with ``<column>_text``: the means as published (the policy's decimals)."""
+    if column not in frame.columns:
+        return frame
+    digits = int(policy.mean_digits)
+    return frame.assign(**{f"{column}_text": [
+        "" if pd.isna(v) else f"{float(v):.{digits}f}" for v in frame[column]]})
 
 
 def shown_ipa(ipa: pd.DataFrame, policy: DisclosurePolicy) -> pd.DataFrame:
     """A masked Importance-Performance table as readers see it: ``n_performance`` and
     ``n_importance`` shown under the policy (:func:`shown_counts`, with their own
-    ``*_text`` columns); performance and importance scores are left as they are (under a
+    ``*_text`` columns, and ``importance_text``: the mean importance with the policy's
+    decimals); performance and importance scores are left as they are (under a
     policy that changes counts, :func:`peerlib.reporting.tables.ipa_view` and
     ``site_ipa`` already computed performance from the shown counts)."""
     out = shown_counts(ipa, policy, n="n_performance")
-    return shown_counts(out, policy, n="n_importance")
+    return _with_mean_text(shown_counts(out, policy, n="n_importance"), "importance", policy)
 
 
 def shown_patterns(patterns: pd.DataFrame, policy: DisclosurePolicy, *,
