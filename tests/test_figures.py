@@ -29,12 +29,23 @@ def test_suppressed_groups_are_not_drawn(long_df):
     assert groups == {"NHS"}  # Voluntary has one participant
 
 
-def test_importance_bars_skip_suppressed_means(long_df):
+def test_importance_bars_mark_hidden_means_without_a_value(long_df):
+    """Voluntary has one participant (k = 2): its means are hidden, and each is a hatched
+    grey column in Voluntary's place (no value, no n), not a gap that reads as 0."""
     imp = scoring.importance_summary(long_df, by="sector").rename(columns={"sector": "group"})
     imp = suppress_small_groups(imp, n="n", k=2, values=["mean", "sd", "median", "ci_low",
                                                          "ci_high"])
     fig = plots.importance_bars(imp, group="group")
-    assert [t.name for t in fig.data] == ["NHS"]
+    assert [t.name for t in fig.data][:2] == ["NHS", "Voluntary"]
+    assert len(fig.data[1].x) == 0  # no Voluntary mean drawn
+    hatched = [t for t in fig.data if t.legendgroup == "not shown"]
+    assert len(hatched) == 1 and hatched[0].offsetgroup == "Voluntary"
+    voluntary = imp[imp["group"] == "Voluntary"]
+    assert list(hatched[0].x) == voluntary["item_id"].astype(str).tolist()
+    assert set(hatched[0].y) == {4.0} and hatched[0].customdata is None
+    assert "not shown" in hatched[0].hovertemplate and "%{" not in hatched[0].hovertemplate
+    assert hatched[0].marker.pattern.shape == "/"
+    assert list(fig.layout.xaxis.categoryarray) == ["2.1", "2.2", "2.3"]
     assert fig.layout.yaxis.range == (0, 4)
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from .metadata import ipa_cells, pattern_cells, view_cells, with_figure_cells
+from .metadata import hidden_rows, ipa_cells, pattern_cells, view_cells, with_figure_cells
 from .shown import count_value
 
 __all__ = [
@@ -181,8 +181,9 @@ def importance_bars(summary: pd.DataFrame, *, group: str = "group",
     ----------
     summary : pandas.DataFrame
         Output of :func:`peerlib.scoring.importance_summary` with a ``group`` column naming
-        the comparison group of each row (e.g. "All", "NHS", "Voluntary"); suppressed rows
-        (NaN mean) are left out. In reports its shown form
+        the comparison group of each row (e.g. "All", "NHS", "Voluntary"); a hidden row
+        (suppressed, NaN mean) is drawn as a hatched grey column in its group's place, with
+        no value. In reports its shown form
         (:func:`peerlib.reporting.shown.shown_importance`: ``n`` as the policy shows it).
     group : str
         Column naming the bar colours.
@@ -200,12 +201,17 @@ def importance_bars(summary: pd.DataFrame, *, group: str = "group",
         important) on a 0-4 axis, error bars the 95% confidence interval, n in the hover.
     """
     data = summary.dropna(subset=["mean"])
-    groups = list(group_order) if group_order else list(dict.fromkeys(data[group].astype(str)))
+    hidden = summary[hidden_rows(summary, "n", "importance").to_numpy()
+                     & summary["mean"].isna().to_numpy()]
+    groups = list(group_order) if group_order else list(dict.fromkeys(
+        pd.concat([data[group], hidden[group]]).astype(str)))
     fig = go.Figure()
+    marked = False
     for colour, g in zip(itertools.cycle(GROUP_COLOURS), groups):
         sub = data[data[group].astype(str) == g]
         fig.add_trace(go.Bar(
             name=g, x=_item_text(sub[item].astype(str), item_labels), y=sub["mean"],
+            offsetgroup=str(g),
             marker_color=colour,
             error_y=dict(type="data", symmetric=False,
                          array=(sub["ci_high"] - sub["mean"]).fillna(0),
@@ -217,11 +223,32 @@ def importance_bars(summary: pd.DataFrame, *, group: str = "group",
                            "<extra></extra>" if "mean_text" in sub.columns else
                            f"{g}: mean %{{y:.2f}} (n = %{{customdata[0]}})<extra></extra>"),
         ))
+        gone = hidden[hidden[group].astype(str) == g]
+        if len(gone):
+            # a hidden mean is a hatched grey column in its group's place, not a gap a
+            # reader could take for a mean of 0 (no number behind it)
+            fig.add_trace(go.Bar(
+                name="Not shown", legendrank=2000,  # last in the legend
+                x=_item_text(gone[item].astype(str), item_labels),
+                y=[4.0] * len(gone), offsetgroup=str(g), legendgroup="not shown",
+                showlegend=not marked,
+                marker=dict(color="rgba(0,0,0,0)", line=dict(color="#9e9e9e", width=1),
+                            pattern=dict(shape="/", fgcolor="#9e9e9e", size=6)),
+                hovertemplate=(f"{g}: not shown (too few answers, or hidden so that a "
+                               "small group cannot be worked out)<extra></extra>")))
+            marked = True
     fig.update_layout(
-        barmode="group", title=title, font=_FONT, template="plotly_white",
+        barmode="group", font=_FONT, template="plotly_white",
+        # the title at the top of the figure, the legend below it (however many lines)
+        title=dict(text=title, yref="container", y=1, yanchor="top", pad=dict(t=12)),
         yaxis=dict(title="Mean importance (1-4)", range=[0, 4], dtick=1),
+        # the statements in the table's order, whichever trace first names them
+        xaxis=dict(categoryorder="array", categoryarray=_item_text(
+            pd.Series(list(dict.fromkeys(summary[item].astype(str)))), item_labels)),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-        height=460, margin=dict(l=10, r=10, t=80, b=120),
+        # room for a legend of several lines (five roles and "Not shown") under the title
+        height=460 + (60 if len(groups) > 3 else 0),
+        margin=dict(l=10, r=10, t=80 if len(groups) <= 3 else 140, b=120),
     )
     return with_figure_cells(fig, view_cells(summary, "importance", item=item))
 
