@@ -592,6 +592,10 @@ def note(text: object):
     return HTML(f'<p class="peerwork-note">{html.escape(str(text))}</p>')
 
 
+#: Tables of at most this many rows are kept on one printed page.
+SHORT_TABLE_ROWS = 30
+
+
 def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True,
           max_rows: int | None = None):
     """Show a display table as escaped HTML without the index (NA shown as "–").
@@ -622,8 +626,11 @@ def table(frame: pd.DataFrame, caption: str = "", *, download: str | bool = True
     from .downloads import csv_link_html
 
     page = frame if not max_rows or len(frame) <= max_rows else frame.head(max_rows)
-    body = page.to_html(index=False, escape=True, na_rep=DASH, border=0,
-                        classes="peerwork-table")
+    # a short table prints whole on one page: never its caption and header alone at the
+    # foot of a page (peerwork.css)
+    classes = "peerwork-table" + (" peerwork-table-short" if len(page) <= SHORT_TABLE_ROWS
+                                  else "")
+    body = page.to_html(index=False, escape=True, na_rep=DASH, border=0, classes=classes)
     if caption:
         body = body.replace(">", f"><caption class='peerwork-caption'>"
                                  f"{html.escape(caption)}</caption>", 1)
