@@ -55,14 +55,17 @@ def test_site_interview_summary_never_writes_small_counts():
          "Service users": "<5", "Total": "9"},
     ])
     out = grids.site_interview_summary(counts, k=5)
-    few = "Roles with fewer than 5 (or none)"
-    # a "<5" role is not said to be interviewed: an empty cell may read "<5" too
-    assert out.loc[0, "Roles interviewed"] == "–"
+    many, few = "Roles with 5 or more", "Roles with fewer than 5 (or none)"
+    # a "<5" role is not said to be interviewed: an empty cell reads "<5" too
+    assert out.loc[0, many] == "–"
     assert out.loc[0, few] == "Peer workers, Line managers"
-    assert out.loc[0, "Roles not interviewed"] == "Service users"
-    assert out.loc[1, "Roles interviewed"] == "Peer workers (6)"
+    assert out.loc[0, "Roles with none"] == "Service users"
+    assert out.loc[1, many] == "Peer workers (6)"
     assert out.loc[1, few] == "Line managers, Service users"
-    assert out.loc[1, "Roles not interviewed"] == "–"
+    assert out.loc[1, "Roles with none"] == "–"
+    # as the batch's mask shows them (no "0" at a site): no column of empty lists
+    masked = grids.site_interview_summary(counts.replace({"0": "<5"}), k=5)
+    assert "Roles with none" not in masked.columns
     assert out["Interviews"].tolist() == ["6", "9"]
     assert not out.astype(str).apply(lambda c: c.str.contains("<5")).any().any()
 

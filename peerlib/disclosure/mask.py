@@ -30,11 +30,11 @@ theme counts), this module collects every group that any report of the batch pub
   group's importance ``n`` with its known size gives its count of missing answers, and for
   what a small set rated: a shown mean and SD with the group's ``n`` are its sum of scores
   and its sum of squared scores, which bound every small set's count of each score;
-- **composition**: the participant counts are bounded too, read as their labels say ("<k" is
-  0 to ``k - 1``, "hidden" ``k`` or more, "0" none): where a small role count of a site is
-  pinned (one site of a sector "<k" for a role and the others "0", beside the sector's
-  published count of it), an empty role cell is shown as "<k" too
-  (:func:`_cover_composition`).
+- **composition**: every empty role cell of a site reads "<k" as a small one does (a "0"
+  beside the sector's published count of the role could give another site's small count
+  away), and the participant counts are bounded as their labels say ("<k" is 0 to
+  ``k - 1``, "hidden" ``k`` or more): where a small role count is still pinned, a role
+  count of ``k`` or more is hidden (:func:`_cover_composition`).
 
 Groups that are published whatever the mask says (*forced*: the study's sample composition
 at sector level, which DESIGN.md shows as is; the number of participants with a coded
@@ -717,13 +717,13 @@ def _cover_composition(atoms: pd.DataFrame, solve, forced: set[str], k: int) -> 
     """Participant-count decisions with more hidden until no small count is pinned by
     bounds (:func:`.intervals.composition_pins`).
 
-    A site's role cell of 1 to ``k - 1`` people reads "<k" and an empty one "0"; with the
-    sector's published count of that role, a sector where one site reads "<k" and the
-    others "0" gives that site's count, and two "<k" cells that the site's total leaves
-    8 people are 4 and 4. For each pinned set, changes are tried one at a time, in this
-    order, until one gives it room: an empty role cell of the same role and sector (then
-    of the same site, then of the same role) shown as "<k" too, so that "<k" reads "0 to
-    k - 1"; then a role count of ``k`` or more of the same site (then of the same role)
+    A site's role cell of 1 to ``k - 1`` people reads "<k". Were an empty one to read "0",
+    a sector where one site reads "<k" and the others "0" would give that site's count
+    (the sector's published count of the role), so every empty role cell of a site reads
+    "<k" too, and "<k" means "0 to k - 1". Upper bounds can still pin: two "<k" cells that
+    the site's total leaves 8 people are 4 and 4. For each pinned set, changes are tried
+    one at a time, in this order, until one gives it room: a role count of ``k`` or more
+    of the same site (then of the same role and sector, the same sector, the same role)
     hidden. Each change goes through ``solve`` (primary and secondary suppression), which
     hides whatever else the change needs against subtraction. A set pinned by the forced
     figures alone (the sector-level sample composition, and the totals of the groups
@@ -758,7 +758,14 @@ def _cover_composition(atoms: pd.DataFrame, solve, forced: set[str], k: int) -> 
     grid = _grid(atoms)
     member = _Members(grid)
     truth = grid["participants"].to_numpy(dtype=int)
-    hide: set[str] = set()
+    # Every empty role cell of a site reads "<k", not "0". Shown only where needed, a
+    # reader who knows that rule could tell which "<k" cells cannot be disguised zeros
+    # and read them as 1 to k-1 (a privacy tester did: five NHS sites "<5" for service
+    # users beside the sector's 5 gave 1 each, on the demo); shown for all, "<k" means
+    # "0 to k-1" at every site, and no reading of the rule pins it.
+    hide: set[str] = {union_key("site_role", site, role) for site, role in
+                      grid.loc[truth == 0, ["site_id", "role"]].itertuples(index=False)}
+    hide -= set(forced)
 
     def decide(chosen: set[str]) -> dict:
         decided = solve(chosen)
@@ -828,23 +835,17 @@ def _cover_composition(atoms: pd.DataFrame, solve, forced: set[str], k: int) -> 
         here_sites, here_roles = set(site[inside]), set(role[inside])
         here_sectors = set(sector[inside])
 
-        def near(j, *, site_first=False):
+        def near(j):
+            """Where a hidden count of k or more gives the set room first: its own site's
+            total, then the sector's count of the role, the sector, the role."""
             same_role, same_site = role[j] in here_roles, site[j] in here_sites
             same_sector = sector[j] in here_sectors
-            if site_first:  # a hidden count of k or more frees its site's total first
-                rank = (0 if same_site else 1 if same_role and same_sector else
-                        2 if same_sector else 3 if same_role else 4)
-            else:  # an empty cell frees its sector's count of the role first
-                rank = (0 if same_role and same_sector else 1 if same_site else
-                        2 if same_role else 3 if same_sector else 4)
-            return (rank, site[j], role[j])
+            return (0 if same_site else 1 if same_role and same_sector else
+                    2 if same_sector else 3 if same_role else 4), site[j], role[j]
 
-        open_cells = [(key, j) for key, j in single.items() if key.startswith("site_role:")
-                      and not out[key][0] and key not in forced]
-        empty = sorted(((near(j), key) for key, j in open_cells if truth[j] == 0))
-        full = sorted(((near(j, site_first=True), key) for key, j in open_cells
-                       if truth[j] >= k))
-        ranked = empty + full
+        ranked = sorted((near(j), key) for key, j in single.items()
+                        if key.startswith("site_role:") and not out[key][0]
+                        and key not in forced and truth[j] >= k)
         # one change at a time among the nearest cells, then as many as it takes
         singles = [key for rank, key in ranked if rank[0] <= 2]
         everything = [key for _, key in ranked]

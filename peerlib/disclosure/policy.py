@@ -26,13 +26,13 @@ a cell known to be zero counts as published when the batch checks that no hidden
 be worked out by subtraction (:mod:`peerlib.disclosure.mask`).
 
 One exception protects others: a site's count of people in a role. The sample composition
-is published by sector, so in a sector where one site reads "<5" for a role and every other
-site "0", that site's count is the sector's; with the site's total, two "<5" roles can pin
-each other the same way. Where the batch finds such a count pinned (whole-number bounds,
-:func:`peerlib.disclosure.intervals.composition_pins`), it shows an empty role cell of
-another site (or of the same site) as "<5" too, hidden as a small cell is (rule
-"primary"). So a site's "<5" for a role reads "fewer than 5, possibly none", and the
-data-quality report does not list such a role as interviewed.
+is published by sector, so in a sector where one site read "<5" for a role and every other
+site "0", that site's count would be the sector's. Every role cell of a site with fewer than
+``k`` people therefore reads "<5", none included, so "<5" means "0 to 4" there (shown only
+where needed, a reader who knows the rule could read the other "<5" cells as 1 to 4). Where
+upper bounds still pin a small count (whole-number bounds,
+:func:`peerlib.disclosure.intervals.composition_pins`), a role count of ``k`` or more is
+hidden too (:func:`peerlib.disclosure.mask.batch_mask`).
 
 ``peerlib reports --disclosure NAME`` or ``disclosure: NAME`` in ``data/raw/dataset.yaml``
 selects a preset; ``--min-group-size K`` overrides its ``k``.

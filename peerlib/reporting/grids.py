@@ -266,17 +266,17 @@ def site_interview_summary(counts: pd.DataFrame, *, k: int) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``Site``, ``Sector``, ``Interviews`` (shown as is: the site's total), ``Roles
-        interviewed`` (the roles with ``k`` or more people, in the codebook's order, with
-        the count where the rules show it), ``Roles with fewer than k (or none)`` (the
-        roles whose cell reads "<k") and ``Roles not interviewed`` (the cells reading "0");
-        "–" where a list is empty. Counts between 1 and k-1 are never written. A "<k"
-        role is not listed as interviewed: the mask shows an empty role cell as "<k" too
-        where a "0" would give another site's small count away
-        (:func:`peerlib.disclosure.mask.batch_mask`).
+        with k or more`` (in the codebook's order, with the count where the rules show
+        it) and ``Roles with fewer than k (or none)`` (the roles whose cell reads "<k");
+        ``Roles with none`` only where some cell reads "0" (the mask shows a site's
+        empty role cells as "<k": a "0" beside the sector's published count of the role
+        could give another site's small count away,
+        :func:`peerlib.disclosure.mask.batch_mask`). "–" where a list is empty. Counts
+        between 1 and k-1 are never written.
     """
     k = check_min_group_size(k)
     roles = [c for c in counts.columns if c not in ("Site", "Sector", "Total")]
-    few_column = f"Roles with fewer than {k} (or none)"
+    many_column, few_column = f"Roles with {k} or more", f"Roles with fewer than {k} (or none)"
     rows = []
     for r in counts.to_dict("records"):
         present, few, absent = [], [], []
@@ -291,11 +291,14 @@ def site_interview_summary(counts: pd.DataFrame, *, k: int) -> pd.DataFrame:
             else:  # "hidden": k or more, withheld
                 present.append(role)
         rows.append({"Site": r["Site"], "Sector": r["Sector"], "Interviews": r["Total"],
-                     "Roles interviewed": ", ".join(present) or DASH,
+                     many_column: ", ".join(present) or DASH,
                      few_column: ", ".join(few) or DASH,
-                     "Roles not interviewed": ", ".join(absent) or DASH})
+                     "Roles with none": ", ".join(absent) or DASH})
+    out = pd.DataFrame(rows)
+    if len(out) and (out["Roles with none"] == DASH).all():
+        out = out.drop(columns="Roles with none")
     # the same numbers as the masked counts it is made from, so the same metadata
-    return with_cells(pd.DataFrame(rows), counts.attrs.get(DISCLOSURE_ATTR))
+    return with_cells(out, counts.attrs.get(DISCLOSURE_ATTR))
 
 
 _GLOSSARY = {

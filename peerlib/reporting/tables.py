@@ -715,8 +715,9 @@ def disclosure_note(k: int | DisclosurePolicy) -> str:
             f"than {k} participants: such cells read \"{small_group_label(k)}\". Cells "
             f"reading \"hidden\" are withheld so that a small group cannot be worked out by "
             f"adding or subtracting figures published anywhere in these reports. Counts of "
-            f"people by role at a site show \"{small_group_label(k)}\" when they are between "
-            f"1 and {k - 1}; zero is a real count and is shown."
+            f"people by role at a site show \"<{k}\" for fewer than {k}, none included: "
+            f"beside the published count of each role in each sector, a \"0\" at one site "
+            f"could give another site's small count away."
             # the policy's own sentence, where it says more than the rule above
             + (" " + policy.describe() if (policy.mean_k > policy.k or policy.rounding
                                            or policy.suppress_small_counts) else "")
