@@ -144,3 +144,15 @@ def test_nhs_batch_shows_only_rounded_counts_and_percentages_of_them(nhs_batch):
     assert seen["counts"] > 1000 and seen["ratios"] > 300 and seen["bars"] > 200, seen
     site = (nhs_batch / "sites" / "S01.html").read_text(encoding="utf-8")
     assert "(n = 5)" in site and "(n = 7)" not in site  # S01 has 7 people
+
+
+def test_a_shown_group_whose_every_count_is_withheld_keeps_its_n_not_n_below_k():
+    """nhs: a group of 25 answering 7, 6, 5, 4, 2, 1 has every count withheld (1 to 7), so
+    no bar is drawn; its label is still "(n = 25)", not "(n<8)", which would say the group
+    has fewer than 8 people (a privacy tester's finding)."""
+    nhs = get_policy("nhs")
+    dist = shown_happening(_dist({"This site": [7, 6, 5, 4, 2, 1]}), nhs)
+    rows = likert.diverging_rows(dist, group="group", k=nhs.k)
+    assert rows["bar"].tolist() == ["This site (n = 25)"]
+    assert not rows["hidden"].any()
+    assert rows[[c for c in rows.columns if c.endswith(" %")]].isna().all().all()

@@ -120,8 +120,11 @@ def diverging_rows(dist: pd.DataFrame, *, group: str | None = None, k: int,
             if not sub:
                 continue
             first = sub[0]
+            # a shown group whose every count the policy withholds (nhs: each 1 to 7) is
+            # still a shown group of its n: no bar, but not "n<k" (a privacy tester read
+            # "NHS (n<10)" beside a sector of 25)
             hidden = (any(hidden_col[p] for p in sub)
-                      or all(pd.isna(percent[p]) for p in sub))
+                      or all(pd.isna(percent[p]) for p in sub) and pd.isna(n_asked[first]))
             if pd.notna(n_asked[first]) and int(n_asked[first]) == 0:
                 continue  # nobody asked: no bar to draw
             n = (column["n_asked_text"][first] if "n_asked_text" in column
