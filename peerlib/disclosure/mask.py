@@ -856,9 +856,9 @@ def _cover_composition(atoms: pd.DataFrame, solve, forced: set[str], k: int) -> 
                 out = trial
                 break
         else:
-            # no one change is enough (an empty cell of a site whose shown counts add up
-            # to its total needs one of them hidden too): add them in order until the set
-            # has room, then take back each that it does not need
+            # no one change is enough (the set's room needs counts hidden at two sites,
+            # or a count farther away): add them in order until the set has room, then
+            # take back each that it does not need
             added: list[str] = []
             for key in everything:
                 added.append(key)
