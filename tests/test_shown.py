@@ -100,6 +100,8 @@ def test_builders_show_only_shown_counts_under_rounding():
         columns=["item_id", "performance", "importance", "quadrant"]), k=nhs.k)
     text = " ".join(points["sentence"])
     assert "10 of 25 said Yes or Partly (40%)" in text and "20 answers" in text
+    # the key points' own record of their figures: the mean as printed ("3.1")
+    assert "mean=3.1;" in " ".join(points["figures"]) + ";"
     checker.text(text, "key points")
     assert not checker.problems, checker.problems
     assert checker.seen["counts"] > 5 and checker.seen["percents"] > 3
