@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from .metadata import hidden_rows, ipa_cells, pattern_cells, view_cells, with_figure_cells
-from .shown import count_value
+from .shown import count_value, mean_text
 
 __all__ = [
     "HAPPENING_COLOURS",
@@ -283,8 +283,7 @@ def ipa_chart(ipa: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
         marker=dict(size=11, color="#2166ac", line=dict(width=1, color="white")),
         customdata=list(zip(labels, _counts(data, "n_performance"),
                             _counts(data, "n_importance"), data["quadrant"].astype(str),
-                            data["importance_text"] if "importance_text" in data.columns
-                            else [f"{v:.2f}" for v in data["importance"]])),
+                            [mean_text(r, "importance") for _, r in data.iterrows()])),
         hovertemplate=("%{customdata[0]}<br>performance %{x:.0f} (n = %{customdata[1]})"
                        "<br>importance %{customdata[4]} (n = %{customdata[2]})"
                        "<br>%{customdata[3]}<extra></extra>"),

@@ -14,6 +14,7 @@ import pandas as pd
 from ..disclosure import check_min_group_size, small_group_label
 from .keypoints import agreement_shares
 from .metadata import DISCLOSURE_ATTR, hidden_rows, ipa_cells, view_cells, with_cells
+from .shown import mean_text
 
 __all__ = ["role_names", "statements_table", "happening_grid", "importance_grid", "ipa_grid",
            "missing_grid", "site_interview_summary", "GLOSSARY_TERMS", "glossary"]
@@ -173,7 +174,7 @@ def importance_grid(summary: pd.DataFrame, *, group: str = "group", k: int,
                 col.append(small_group_label(k, getattr(r, "rule", "")))
             else:
                 n = getattr(r, "n_text", None) or int(r.n)
-                col.append(f"{getattr(r, 'mean_text', '') or f'{r.mean:.2f}'} (n = {n})")
+                col.append(f"{mean_text(r)} (n = {n})")
         out[(names or {}).get(g, g)] = col
     return with_cells(pd.DataFrame(out), view_cells(summary, "importance", item=item))
 
@@ -213,9 +214,8 @@ def ipa_grid(ipa: pd.DataFrame, *, group: str, k: int,
                 col.append(small_group_label(k, getattr(r, "rule", "")) if r is not None and (
                     _asked(r.n_performance) or _asked(r.n_importance)) else DASH)
             else:
-                shown = getattr(r, "importance_text", "") or f"{r.importance:.2f}"
                 col.append(f"{r.quadrant} (performance {r.performance:.0f}, importance "
-                           f"{shown})")
+                           f"{mean_text(r, 'importance')})")
         out[g] = col
     return with_cells(pd.DataFrame(out), ipa_cells(ipa, item=item))
 

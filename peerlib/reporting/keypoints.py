@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..disclosure import check_min_group_size
+from .shown import mean_text
 
 __all__ = [
     "SECTION_TITLES",
@@ -62,14 +63,6 @@ def _row(sentence: str, anchor: str, items: list[str], figures: dict) -> dict:
     return {"sentence": sentence, "anchor": anchor, "section": SECTION_TITLES[anchor],
             "items": ",".join(str(i) for i in items),
             "figures": "; ".join(f"{k}={v}" for k, v in figures.items())}
-
-
-def _mean(record, column: str, text_column: str | None = None) -> str:
-    """A mean as the report prints it: its text column (``<column>_text``, or
-    ``text_column``) where the shown table has one (the policy's decimals,
-    :mod:`peerlib.reporting.shown`), else two decimals."""
-    text = record.get(text_column or f"{column}_text", "")
-    return str(text) if isinstance(text, str) and text else f"{float(record[column]):.2f}"
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -157,7 +150,7 @@ def _concentrate(ipa: pd.DataFrame, labels, where: str) -> dict | None:
                 f"{'' if len(items) == 1 else 's'} of the Importance-Performance analysis.",
                 "ipa", items,
                 {f"{i}": f"performance {r['performance']:.0f}, importance "
-                         f"{_mean(r, 'importance')}"
+                         f"{mean_text(r, 'importance')}"
                  for i, (_, r) in zip(items, chosen.iterrows())})
 
 
@@ -168,7 +161,7 @@ def _most_important(means: pd.DataFrame, labels, where: str) -> dict | None:
     n = top["n_text"] if "n_text" in means.columns else int(top["n"])
     return _row(f"The statement rated most important {where} is {_label(top.item_id, labels)} "
                 f"(mean {top['mean']:.1f} on the 1-4 scale, {n} answers).",
-                "importance", [top.item_id], {"mean": _mean(top, "mean"), "n": n})
+                "importance", [top.item_id], {"mean": mean_text(top), "n": n})
 
 
 def _least_happening(shares: pd.DataFrame, labels, where: str) -> dict | None:
@@ -273,8 +266,8 @@ def site_key_points(happening: pd.DataFrame, importance: pd.DataFrame, ipa: pd.D
             f"People here rate {_label(top.item_id, labels)} {more} important than people at "
             f"all other sites (mean {top.mean_a:.1f} against {top.mean_b:.1f}).",
             "importance", [top.item_id],
-            {"here": _mean(top, "mean_a", "mean_text_a"),
-             "others": _mean(top, "mean_b", "mean_text_b")}))
+            {"here": mean_text(top, "mean_a", "mean_text_a"),
+             "others": mean_text(top, "mean_b", "mean_text_b")}))
     rows = [r for r in rows if r is not None][:6]
     if not rows:
         rows = [_row(f"No result of this site can be shown: every figure rests on fewer than "
@@ -356,8 +349,8 @@ def cross_site_key_points(by_sector: pd.DataFrame, importance: pd.DataFrame,
                 f"{'more' if top['gap'] > 0 else 'less'} important in the {sectors[0]} sector "
                 f"than in the {sectors[1]} sector (mean {top.mean_a:.1f} against "
                 f"{top.mean_b:.1f}).", "importance", [top.item_id],
-                {sectors[0]: _mean(top, "mean_a", "mean_text_a"),
-                 sectors[1]: _mean(top, "mean_b", "mean_text_b")}))
+                {sectors[0]: mean_text(top, "mean_a", "mean_text_a"),
+                 sectors[1]: mean_text(top, "mean_b", "mean_text_b")}))
     rows = [r for r in rows if r is not None][:6]
     if not rows:
         rows = [_row(f"No result can be shown: every figure rests on fewer than {k} answers.",

@@ -199,8 +199,7 @@ def pack_content(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP
     conc_table = pd.DataFrame({
         "Item": concentrate, "Statement": [wording.get(i, "") for i in concentrate],
         "Performance (0-100)": [f"{p:.0f}" for p in chosen["performance"]],
-        "Importance (1-4)": (list(chosen["importance_text"]) if "importance_text" in
-                             chosen.columns else [f"{m:.2f}" for m in chosen["importance"]])})
+        "Importance (1-4)": [shown.mean_text(r, "importance") for _, r in chosen.iterrows()]})
     quotes = _quotes(data, sid, k, data_dir, mask)
     meta = tables.load_meta_dataset(data_dir)
     synthetic = bool(meta.get("synthetic"))

@@ -25,7 +25,7 @@ import pandas as pd
 from ..disclosure import DisclosurePolicy
 from .metadata import hidden_rows
 
-__all__ = ["shown_counts", "shown_happening", "shown_importance", "shown_ipa",
+__all__ = ["mean_text", "shown_counts", "shown_happening", "shown_importance", "shown_ipa",
            "shown_patterns", "count_value", "AGREE"]
 
 #: The answers counted together as "Yes or Partly".
@@ -195,6 +195,35 @@ def shown_importance(summary: pd.DataFrame, policy: DisclosurePolicy) -> pd.Data
     rounding policy), "" where hidden, for grids and chart hover text."""
     out = shown_counts(summary, policy, n="n", statistic="importance")
     return _with_mean_text(out, "mean", policy)
+
+
+def mean_text(record, column: str = "mean", text_column: str | None = None) -> str:
+    """A mean as the reports print it: the shown table's text of it (``<column>_text``, or
+    ``text_column``: the policy's decimals, :func:`shown_importance`), else two decimals.
+
+    Parameters
+    ----------
+    record : pandas.Series, dict or named tuple
+        One row of a table of means (scale 1-4).
+    column, text_column : str
+        The mean's column, and its text column when not ``<column>_text``.
+
+    Returns
+    -------
+    str
+        E.g. "3.1" under a rounding policy, "3.14" otherwise.
+
+    Raises
+    ------
+    KeyError, AttributeError
+        When the row has neither column.
+    """
+    name = text_column or f"{column}_text"
+    text = record.get(name, "") if hasattr(record, "get") else getattr(record, name, "")
+    if isinstance(text, str) and text:
+        return text
+    value = record[column] if hasattr(record, "get") else getattr(record, column)
+    return f"{float(value):.2f}"
 
 
 def _with_mean_text(frame: pd.DataFrame, column: str, policy: DisclosurePolicy
