@@ -147,3 +147,48 @@ def test_pack_hides_exactly_what_the_site_report_hides(tmp_path, monkeypatch):
             row = re.search(rf"\b{re.escape(item)} [A-Z][^0-9]*?(\S+)", text)
             assert row and not re.fullmatch(r"\d\.\d\d", row.group(1)), (site, item)
     assert withheld >= 1 and hidden_items >= 1  # the set does exercise complement hiding
+
+
+def test_happening_chart_data_places_each_answer_on_its_side_and_draws_no_hidden_count():
+    """The typst chart's geometry, by hand: No 40% runs from -40 to 0 on the -100..100 axis
+    (fractions 0.3 to 0.5), Partly 10% then Yes 30% from 0 to the right; a count the policy
+    does not show (NaN percent) has no segment; a hidden group is a row of text only."""
+    from peerlib.reporting.pack_charts import happening_chart_data
+
+    rows = pd.DataFrame([
+        {"label": "2.1 Role", "bar": "This site (n = 10)", "hidden": False, "n_asked": "10",
+         "No %": 40.0, "Partly %": 10.0, "Yes %": 30.0, "Don't know %": float("nan"),
+         "Not relevant %": 0.0, "Missing %": 20.0},
+        {"label": "2.1 Role", "bar": "Small group (n<5)", "hidden": True, "n_asked": "n<5",
+         "No %": float("nan"), "Partly %": float("nan"), "Yes %": float("nan"),
+         "Don't know %": float("nan"), "Not relevant %": float("nan"),
+         "Missing %": float("nan")},
+    ])
+    chart = happening_chart_data(rows)
+    shown, hidden = chart["rows"]
+    assert shown["label"] == "2.1 Role · This site (n = 10)" and shown["hidden"] == ""
+    no, partly, yes = shown["main"]
+    assert (no["x"], no["w"], no["text"]) == (0.3, 0.2, "40%")
+    assert (partly["x"], partly["w"], partly["text"]) == (0.5, 0.05, "10%")
+    assert (yes["x"], yes["w"], yes["text"]) == (0.55, 0.15, "30%")
+    assert [s["fill"] for s in shown["side"]] == ["#d9d9d9"]  # Missing only: no NaN bar
+    assert shown["side"][0]["w"] == 20 / 50  # side axis 0..50
+    assert hidden["main"] == [] and hidden["side"] == []
+    assert hidden["hidden"] == "n<5: not shown"
+    assert [t["text"] for t in chart["main_ticks"]] == ["100%", "50%", "0", "50%", "100%"]
+    assert [entry["text"] for entry in chart["legend"]] == ["Yes", "Partly", "No", "Missing"]
+
+
+def test_ipa_chart_data_draws_no_point_for_a_hidden_mean():
+    from peerlib.reporting.pack_charts import ipa_chart_data
+
+    ipa = pd.DataFrame({"item_id": ["2.1", "2.2"], "performance": [50.0, 80.0],
+                        "importance": [2.5, float("nan")],
+                        "performance_reference": [60.0, 60.0],
+                        "importance_reference": [3.0, 3.0]})
+    chart = ipa_chart_data(ipa)
+    assert [p["text"] for p in chart["points"]] == ["2.1"]
+    point = chart["points"][0]
+    assert point["x"] == round(52 / 104, 6) and point["y"] == round(1.6 / 3.2, 6)
+    assert chart["x_ref"] == round(62 / 104, 6) and chart["y_ref"] == round(2.1 / 3.2, 6)
+    assert ipa_chart_data(ipa.iloc[0:0])["x_ref"] is None  # no points, no average lines

@@ -10,7 +10,8 @@ disclosure rules) keeps its row with "n<k" and no bar.
 
 :func:`diverging_rows` shapes a shown distribution into one row per bar; the figure
 builders only draw that table: plotly (:func:`happening_diverging`) for the HTML reports,
-matplotlib (:func:`happening_diverging_static`) for PNG/SVG and the PDF feedback pack.
+matplotlib (:func:`happening_diverging_static`) for PNG/SVG; the PDF feedback pack draws the
+same rows with typst (:mod:`peerlib.reporting.pack_charts`).
 
 References
 ----------
@@ -265,7 +266,7 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
 
 
 def happening_diverging_static(rows: pd.DataFrame, *, title: str = "", width: float = 9.0):
-    """Matplotlib version of :func:`happening_diverging` for PNG/SVG and the PDF pack.
+    """Matplotlib version of :func:`happening_diverging` for PNG/SVG.
 
     Parameters
     ----------

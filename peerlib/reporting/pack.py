@@ -3,8 +3,8 @@
 For a site's feedback workshop: key points, the site against all other sites, its
 Importance-Performance priorities, a few redacted quotes (attributed as the rules allow) and
 questions for discussion. It is built from the same masked tables as the site's HTML report
-(so it hides exactly what the report hides), with static SVG figures (matplotlib) and the
-``typst`` typesetter from PyPI: no browser, no network.
+(so it hides exactly what the report hides), typeset with its charts by the ``typst``
+typesetter from PyPI (:mod:`peerlib.reporting.pack_charts`): no browser, no network.
 
 Data text never enters typst markup: every string taken from data (site name, statement
 wording, quotes, attributions, key points) is passed to typst as JSON and placed as a typst
@@ -22,7 +22,7 @@ import pandas as pd
 
 from .._files import atomic_write_bytes
 from ..disclosure import DEFAULT_MIN_GROUP_SIZE, DisclosureMask, check_min_group_size, get_policy
-from . import grids, keypoints, likert, shown, tables
+from . import grids, keypoints, likert, pack_charts, shown, tables
 
 __all__ = ["MAX_QUOTES", "pack_content", "render_pack", "pack_path", "write_site_pack",
            "pack_note", "site_shown_tables"]
@@ -44,6 +44,13 @@ _TEMPLATE = r"""
 #set table(stroke: 0.4pt + luma(180), inset: 4pt, align: left)
 #show table.cell.where(y: 0): set text(weight: "bold")
 
+// a chart, and under it the synthetic-data mark where the data are synthetic
+#let chart_box(body) = block(breakable: false, {
+  body
+  if d.synthetic { align(center, text(font: chart_font, size: 6.5pt, weight: "bold",
+    fill: rgb("#7a5600"), "SYNTHETIC DEMO DATA")) }
+})
+
 #if d.synthetic [
   #block(fill: rgb("#fff3cd"), stroke: 1.5pt + rgb("#b58100"), inset: 8pt, width: 100%)[
     #text(weight: "bold", fill: rgb("#3d2b00"))[#d.synthetic_text]
@@ -60,7 +67,8 @@ _TEMPLATE = r"""
 
 == This site and all other sites
 #text(size: 8.5pt)[#d.happening_intro]
-#figure(image("happening.svg", width: 100%), caption: [#d.happening_caption])
+#figure(chart_box(happening_chart(d.charts.happening)), kind: image,
+  caption: [#d.happening_caption])
 
 #let grid_table(t, widths) = table(
   columns: widths,
@@ -74,7 +82,7 @@ _TEMPLATE = r"""
 
 == Priorities: importance and performance
 #text(size: 8.5pt)[#d.ipa_intro]
-#figure(image("ipa.svg", width: 62%), caption: [#d.ipa_caption])
+#figure(chart_box(ipa_chart(d.charts.ipa)), kind: image, caption: [#d.ipa_caption])
 #if d.concentrate.len() > 0 [
   #figure(grid_table(d.concentrate_table, (0.5fr, 3fr, 0.9fr, 0.9fr)),
     caption: [#d.concentrate_caption], kind: table)
@@ -286,6 +294,9 @@ def site_shown_tables(data: pd.DataFrame, site_id: str, *, mask: DisclosureMask,
 def render_pack(content: dict) -> bytes:
     """Typeset a pack (:func:`pack_content`) to PDF bytes with typst.
 
+    The two charts are drawn by typst itself (:mod:`peerlib.reporting.pack_charts`) in the
+    same compilation: no image files, no matplotlib.
+
     Returns
     -------
     bytes
@@ -298,34 +309,22 @@ def render_pack(content: dict) -> bytes:
     """
     import typst
 
-    from .figures import _mpl, mark_synthetic
-
-    plt, _ = _mpl()
     frames = content["frames"]
+    rows = frames.get("bars")
+    if rows is None:
+        rows = likert.diverging_rows(frames["happening"], group="group", k=_k_of(content),
+                                     item_labels=frames["labels"])
+    plain = {k: v for k, v in content.items() if k not in ("frames", "k")}
+    plain["charts"] = {"happening": pack_charts.happening_chart_data(rows),
+                       "ipa": pack_charts.ipa_chart_data(frames["ipa"])}
     with tempfile.TemporaryDirectory(prefix="peerwork-pack-") as tmp:
         folder = Path(tmp)
-        rows = frames.get("bars")
-        if rows is None:
-            rows = likert.diverging_rows(frames["happening"], group="group",
-                                         k=_k_of(content), item_labels=frames["labels"])
-        figs = {"happening": likert.happening_diverging_static(rows, width=8.0),
-                "ipa": _ipa_figure(frames["ipa"])}
-        # the charts' words stay text (typst sets them in matplotlib's own font, below):
-        # searchable and read aloud in the PDF, and about a third less CPU than drawing
-        # every letter as a path (0.45 s a pack at 30 items)
-        with plt.rc_context({"svg.fonttype": "none"}):
-            for name, fig in figs.items():
-                if content["synthetic"]:
-                    mark_synthetic(fig, "SYNTHETIC DEMO DATA")
-                fig.savefig(folder / f"{name}.svg", metadata={"Date": None, "Creator": None},
-                            bbox_inches="tight")
-                plt.close(fig)
-        plain = {k: v for k, v in content.items() if k not in ("frames", "k")}
         (folder / "content.json").write_text(json.dumps(plain, ensure_ascii=False),
                                              encoding="utf-8")
-        (folder / "pack.typ").write_text(_TEMPLATE, encoding="utf-8")
-        # typst's own embedded fonts and the fonts matplotlib ships (DejaVu, the charts'
-        # font), never the machine's: the same PDF on every machine
+        (folder / "pack.typ").write_text(pack_charts.CHARTS_TYPST + _TEMPLATE,
+                                         encoding="utf-8")
+        # typst's own embedded fonts and the fonts matplotlib ships (DejaVu Sans, the
+        # charts' font), never the machine's: the same PDF on every machine
         compiler = typst.Compiler(str(folder / "pack.typ"), root=str(folder),
                                   ignore_system_fonts=True, font_paths=[_chart_fonts()])
         pdf = compiler.compile(format="pdf", timestamp=0)
@@ -334,11 +333,12 @@ def render_pack(content: dict) -> bytes:
 
 
 def _chart_fonts() -> str:
-    """The folder of the TrueType fonts installed with matplotlib (DejaVu Sans, its
-    default, among them), for typst to set the charts' text in."""
-    import matplotlib
+    """The folder of the TrueType fonts installed with matplotlib (DejaVu Sans among them),
+    for typst to set the charts' text in; found without importing matplotlib."""
+    import importlib.util
 
-    return str(Path(matplotlib.get_data_path()) / "fonts" / "ttf")
+    spec = importlib.util.find_spec("matplotlib")
+    return str(Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf")
 
 
 #: typst-py keeps what a compilation memoised until this many later compilations have not
@@ -362,14 +362,6 @@ def _age_typst_cache(folder: Path) -> None:
 
 def _k_of(content: dict) -> int:
     return int(content.get("k", DEFAULT_MIN_GROUP_SIZE))
-
-
-def _ipa_figure(ipa: pd.DataFrame):
-    from .figures import ipa_chart_static
-
-    fig = ipa_chart_static(ipa)
-    fig.set_size_inches(5.5, 4.2)
-    return fig
 
 
 def write_site_pack(data: pd.DataFrame, site_id: str, path: str | Path = "", *,
