@@ -7,7 +7,7 @@ import pytest
 from peerlib.disclosure import suppress_small_groups
 from peerlib.errors import ParameterError
 from peerlib.part1 import scoring
-from peerlib.reporting import figures, likert
+from peerlib.reporting import likert, typst_charts
 
 
 def _dist(long_df, k):
@@ -63,8 +63,8 @@ def test_plotly_bars_diverge_with_a_side_panel(long_df):
 
 def test_static_version_marks_synthetic_data(long_df, tmp_path):
     rows = likert.diverging_rows(_dist(long_df, 2), group="site_id", k=2)
-    png, svg = figures.save_static(likert.happening_diverging_static(rows, title="t"),
-                                   tmp_path, "h", synthetic=True)
+    png, svg = typst_charts.save_chart(typst_charts.happening_chart_data(rows), tmp_path, "h",
+                                       kind="happening", title="t", synthetic=True)
     assert "SYNTHETIC DEMO DATA" in svg.read_text(encoding="utf-8")
     assert png.stat().st_size > 0
 

@@ -1,4 +1,6 @@
-"""Figure builders: plotly for the HTML reports, matplotlib/seaborn for PNG/SVG slides.
+"""Figure builders: plotly for the HTML reports, matplotlib/seaborn for stacked bars and the
+per-site heatmap as PNG/SVG (the report's three main charts as PNG/SVG and in the PDF pack are
+typeset by typst: :mod:`peerlib.reporting.typst_charts`).
 
 Every builder takes a result table from :mod:`peerlib.scoring` (already passed through
 :mod:`peerlib.disclosure`) and only draws it: no statistic is computed here. Likert answers
@@ -33,8 +35,6 @@ __all__ = [
     "theme_heatmap",
     "reset_figure_ids",
     "happening_bars_static",
-    "importance_bars_static",
-    "ipa_chart_static",
     "save_static",
     "mark_synthetic",
     "show",
@@ -68,14 +68,6 @@ def _colour(label: object) -> str:
 
 _LABEL_SPOTS = ["top center", "bottom center", "middle right", "middle left", "top right",
                 "bottom left"]
-_LABEL_OFFSETS = {"top center": (0, 6, "center", "bottom"), "bottom center": (0, -12, "center",
-                                                                               "bottom"),
-                  "middle right": (7, -3, "left", "bottom"), "middle left": (-7, -3, "right",
-                                                                              "bottom"),
-                  "top right": (5, 5, "left", "bottom"), "bottom left": (-5, -12, "right",
-                                                                          "bottom")}
-
-
 def _label_spots(x: Sequence[float], y: Sequence[float], *, dx: float = 7.0,
                  dy: float = 0.15) -> list[str]:
     """Where to put each point's label so that labels of near-identical points differ."""
@@ -367,68 +359,6 @@ def happening_bars_static(dist: pd.DataFrame, *, group: str = "sector",
     ax.set_title(title, loc="left")
     ax.legend(ncol=6, loc="upper center", bbox_to_anchor=(0.5, -0.6 / fig.get_figheight()),
               frameon=False, fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def importance_bars_static(summary: pd.DataFrame, *, group: str = "group",
-                           item_labels: dict[str, str] | None = None, title: str = "",
-                           item: str = "item_id", group_order: Sequence[str] | None = None):
-    """Matplotlib/seaborn version of :func:`importance_bars` (no bootstrapping: the bars
-    are the precomputed means).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    plt, sns = _mpl()
-    data = summary.dropna(subset=["mean"]).copy()
-    data["item"] = _item_text(data[item].astype(str), item_labels)
-    order = list(group_order) if group_order else list(dict.fromkeys(data[group].astype(str)))
-    fig, ax = plt.subplots(figsize=(10, 4.8))
-    sns.barplot(data=data, x="item", y="mean", hue=group, hue_order=order, errorbar=None,
-                palette=GROUP_COLOURS[:len(order)], ax=ax)
-    ax.set_ylim(0, 4)
-    ax.set_ylabel("Mean importance (1-4)")
-    ax.set_xlabel("")
-    ax.set_title(title, loc="left")
-    ax.legend(title="", loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    ax.tick_params(axis="x", labelrotation=30)
-    for label in ax.get_xticklabels():
-        label.set_horizontalalignment("right")
-    fig.tight_layout()
-    return fig
-
-
-def ipa_chart_static(ipa: pd.DataFrame, *, title: str = "", item: str = "item_id"):
-    """Matplotlib version of :func:`ipa_chart`.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    plt, _ = _mpl()
-    data = ipa.dropna(subset=["performance", "importance"])
-    fig, ax = plt.subplots(figsize=(6.5, 5))
-    ax.scatter(data["performance"], data["importance"], color="#2166ac", zorder=3)
-    spots = _label_spots(list(data["performance"]), list(data["importance"]))
-    for rec, spot in zip(data.itertuples(index=False), spots):
-        ox, oy, ha, va = _LABEL_OFFSETS[spot]
-        ax.annotate(str(getattr(rec, item)), (rec.performance, rec.importance),
-                    textcoords="offset points", xytext=(ox, oy), ha=ha, va=va, fontsize=9)
-    if len(data):
-        ax.axvline(float(data["performance_reference"].iloc[0]), ls="--", color="#777777")
-        ax.axhline(float(data["importance_reference"].iloc[0]), ls="--", color="#777777")
-    for text, x, y, ha, va in (("Concentrate here", 0, 4, "left", "top"),
-                               ("Keep up the good work", 100, 4, "right", "top"),
-                               ("Low priority", 0, 1, "left", "bottom"),
-                               ("Possible overkill", 100, 1, "right", "bottom")):
-        ax.text(x, y, text, ha=ha, va=va, color="#777777", fontsize=9)
-    ax.set_xlim(-2, 102)
-    ax.set_ylim(0.9, 4.1)
-    ax.set_xlabel("Performance (Yes + ½ Partly, %)")
-    ax.set_ylabel("Mean importance (1-4)")
-    ax.set_title(title, loc="left")
     fig.tight_layout()
     return fig
 

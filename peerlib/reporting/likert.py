@@ -10,8 +10,8 @@ disclosure rules) keeps its row with "n<k" and no bar.
 
 :func:`diverging_rows` shapes a shown distribution into one row per bar; the figure
 builders only draw that table: plotly (:func:`happening_diverging`) for the HTML reports,
-matplotlib (:func:`happening_diverging_static`) for PNG/SVG; the PDF feedback pack draws the
-same rows with typst (:mod:`peerlib.reporting.pack_charts`).
+typst (:func:`peerlib.reporting.typst_charts.happening_chart_data`) for the PDF feedback pack
+and the PNG/SVG figures.
 
 References
 ----------
@@ -35,7 +35,7 @@ from .metadata import DISCLOSURE_ATTR, view_cells, with_cells, with_figure_cells
 from .shown import count_value
 
 __all__ = ["AGREE", "AXIS_LABEL_CHARS", "DISAGREE", "SIDE", "diverging_rows",
-           "happening_diverging", "happening_diverging_static"]
+           "happening_diverging"]
 
 #: Answers drawn right of zero (nearest zero first), left of zero, and in the side panel.
 AGREE = ("Partly", "Yes")
@@ -262,65 +262,4 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
         height=max(320, 110 + 28 * n_rows), margin=dict(l=10, r=10, t=100, b=40),
         uniformtext=dict(minsize=9, mode="hide"),
     )
-    return fig
-
-
-def happening_diverging_static(rows: pd.DataFrame, *, title: str = "", width: float = 9.0):
-    """Matplotlib version of :func:`happening_diverging` for PNG/SVG.
-
-    Parameters
-    ----------
-    rows : pandas.DataFrame
-        From :func:`diverging_rows`.
-    title : str
-        Figure title.
-    width : float
-        Figure width in inches.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        Same panels, order and colours; each bar labelled with its percentage (where at
-        least 8) and its row with "group (n = ...)"; hidden rows read "n<k: not shown".
-    """
-    from .figures import _mpl  # the one matplotlib set-up (Agg, deterministic SVG)
-
-    plt, _ = _mpl()
-    height = 0.34 * max(len(rows), 1) + 1.6
-    fig, (ax, side) = plt.subplots(1, 2, sharey=True, figsize=(width, height),
-                                   gridspec_kw={"width_ratios": [3, 1], "wspace": 0.12})
-    labels = [f"{lab} · {bar}" for lab, bar in zip(rows.get("label", []), rows.get("bar", []))]
-    ypos = list(range(len(rows)))
-    handles = {}
-    for axis, levels, sign in ((ax, DISAGREE, -1), (ax, AGREE, 1), (side, SIDE, 1)):
-        left = [0.0] * len(rows)
-        for level in levels:
-            pct = rows[f"{level} %"].fillna(0).tolist() if len(rows) else []
-            colour = HAPPENING_COLOURS.get(level, "#888888")
-            bars = axis.barh(ypos, [sign * p for p in pct], left=left, color=colour,
-                             edgecolor="white", linewidth=0.5, label=level)
-            handles[level] = bars
-            for y, p, l0 in zip(ypos, pct, left):
-                if p >= 8:
-                    axis.text(l0 + sign * p / 2, y, f"{p:.0f}%", ha="center", va="center",
-                              fontsize=7, color="white" if level in ("Yes", "No") else "#222")
-            left = [l0 + sign * p for l0, p in zip(left, pct)]
-    for y, (hide, n) in enumerate(zip(rows.get("hidden", []), rows.get("n_asked", []))):
-        if hide:
-            ax.text(0, y, f"{n}: not shown", ha="center", va="center", fontsize=8,
-                    color="#333")
-    ax.set_yticks(ypos, labels, fontsize=8)
-    ax.invert_yaxis()
-    ax.set_xlim(-100, 100)
-    ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"])
-    ax.axvline(0, color="#444444", linewidth=0.8)
-    ax.set_xlabel("No ←   % of everyone asked   → Yes or Partly", fontsize=8)
-    side_max = rows[[f"{s} %" for s in SIDE]].fillna(0).sum(axis=1).max() if len(rows) else 0
-    side.set_xlim(0, max(50.0, float(side_max) + 5))
-    side.set_xlabel("Other answers (%)", fontsize=8)
-    ax.set_title(title, loc="left", fontsize=10)
-    order = [lvl for lvl in ("Yes", "Partly", "No", *SIDE) if lvl in handles]
-    fig.legend([handles[lvl] for lvl in order], order, ncol=6, loc="lower center",
-               bbox_to_anchor=(0.5, 0.22 / height), frameon=False, fontsize=7)
-    fig.subplots_adjust(bottom=1.15 / height)
     return fig

@@ -4,7 +4,7 @@ For a site's feedback workshop: key points, the site against all other sites, it
 Importance-Performance priorities, a few redacted quotes (attributed as the rules allow) and
 questions for discussion. It is built from the same masked tables as the site's HTML report
 (so it hides exactly what the report hides), typeset with its charts by the ``typst``
-typesetter from PyPI (:mod:`peerlib.reporting.pack_charts`): no browser, no network.
+typesetter from PyPI (:mod:`peerlib.reporting.typst_charts`): no browser, no network.
 
 Data text never enters typst markup: every string taken from data (site name, statement
 wording, quotes, attributions, key points) is passed to typst as JSON and placed as a typst
@@ -22,7 +22,7 @@ import pandas as pd
 
 from .._files import atomic_write_bytes
 from ..disclosure import DEFAULT_MIN_GROUP_SIZE, DisclosureMask, check_min_group_size, get_policy
-from . import grids, keypoints, likert, pack_charts, shown, tables
+from . import grids, keypoints, likert, shown, tables, typst_charts
 
 __all__ = ["MAX_QUOTES", "pack_content", "render_pack", "pack_path", "write_site_pack",
            "pack_note", "site_shown_tables"]
@@ -294,7 +294,7 @@ def site_shown_tables(data: pd.DataFrame, site_id: str, *, mask: DisclosureMask,
 def render_pack(content: dict) -> bytes:
     """Typeset a pack (:func:`pack_content`) to PDF bytes with typst.
 
-    The two charts are drawn by typst itself (:mod:`peerlib.reporting.pack_charts`) in the
+    The two charts are drawn by typst itself (:mod:`peerlib.reporting.typst_charts`) in the
     same compilation: no image files, no matplotlib.
 
     Returns
@@ -315,30 +315,21 @@ def render_pack(content: dict) -> bytes:
         rows = likert.diverging_rows(frames["happening"], group="group", k=_k_of(content),
                                      item_labels=frames["labels"])
     plain = {k: v for k, v in content.items() if k not in ("frames", "k")}
-    plain["charts"] = {"happening": pack_charts.happening_chart_data(rows),
-                       "ipa": pack_charts.ipa_chart_data(frames["ipa"])}
+    plain["charts"] = {"happening": typst_charts.happening_chart_data(rows),
+                       "ipa": typst_charts.ipa_chart_data(frames["ipa"])}
     with tempfile.TemporaryDirectory(prefix="peerwork-pack-") as tmp:
         folder = Path(tmp)
         (folder / "content.json").write_text(json.dumps(plain, ensure_ascii=False),
                                              encoding="utf-8")
-        (folder / "pack.typ").write_text(pack_charts.CHARTS_TYPST + _TEMPLATE,
+        (folder / "pack.typ").write_text(typst_charts.CHARTS_TYPST + _TEMPLATE,
                                          encoding="utf-8")
         # typst's own embedded fonts and the fonts matplotlib ships (DejaVu Sans, the
         # charts' font), never the machine's: the same PDF on every machine
         compiler = typst.Compiler(str(folder / "pack.typ"), root=str(folder),
-                                  ignore_system_fonts=True, font_paths=[_chart_fonts()])
+                                  ignore_system_fonts=True, font_paths=[typst_charts.chart_fonts()])
         pdf = compiler.compile(format="pdf", timestamp=0)
         _age_typst_cache(folder)
         return pdf
-
-
-def _chart_fonts() -> str:
-    """The folder of the TrueType fonts installed with matplotlib (DejaVu Sans among them),
-    for typst to set the charts' text in; found without importing matplotlib."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("matplotlib")
-    return str(Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf")
 
 
 #: typst-py keeps what a compilation memoised until this many later compilations have not

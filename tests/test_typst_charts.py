@@ -1,0 +1,115 @@
+"""Charts typeset by typst (peerlib.reporting.typst_charts): the PDF pack's charts and the
+cross-site PNG/SVG figures. Geometry is checked on the data typst draws; what a reader sees
+is checked by reading the same document back as PDF text (pypdf)."""
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from peerlib.reporting.typst_charts import (happening_chart_data, importance_chart_data,
+                                            ipa_chart_data, render_chart, save_chart)
+
+
+def _pdf_text(chart, kind, **kwargs) -> str:
+    reader = PdfReader(io.BytesIO(render_chart(chart, kind, fmt="pdf", **kwargs)))
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+
+
+def test_happening_chart_data_places_each_answer_on_its_side_and_draws_no_hidden_count():
+    """The typst chart's geometry, by hand: No 40% runs from -40 to 0 on the -100..100 axis
+    (fractions 0.3 to 0.5), Partly 10% then Yes 30% from 0 to the right; a count the policy
+    does not show (NaN percent) has no segment; a hidden group is a row of text only."""
+    rows = pd.DataFrame([
+        {"label": "2.1 Role", "bar": "This site (n = 10)", "hidden": False, "n_asked": "10",
+         "No %": 40.0, "Partly %": 10.0, "Yes %": 30.0, "Don't know %": float("nan"),
+         "Not relevant %": 0.0, "Missing %": 20.0},
+        {"label": "2.1 Role", "bar": "Small group (n<5)", "hidden": True, "n_asked": "n<5",
+         "No %": float("nan"), "Partly %": float("nan"), "Yes %": float("nan"),
+         "Don't know %": float("nan"), "Not relevant %": float("nan"),
+         "Missing %": float("nan")},
+    ])
+    chart = happening_chart_data(rows)
+    shown, hidden = chart["rows"]
+    assert shown["label"] == "2.1 Role · This site (n = 10)" and shown["hidden"] == ""
+    no, partly, yes = shown["main"]
+    assert (no["x"], no["w"], no["text"]) == (0.3, 0.2, "40%")
+    assert (partly["x"], partly["w"], partly["text"]) == (0.5, 0.05, "10%")
+    assert (yes["x"], yes["w"], yes["text"]) == (0.55, 0.15, "30%")
+    assert [s["fill"] for s in shown["side"]] == ["#d9d9d9"]  # Missing only: no NaN bar
+    assert shown["side"][0]["w"] == 20 / 50  # side axis 0..50
+    assert hidden["main"] == [] and hidden["side"] == []
+    assert hidden["hidden"] == "n<5: not shown"
+    assert [t["text"] for t in chart["main_ticks"]] == ["100%", "50%", "0", "50%", "100%"]
+    assert [entry["text"] for entry in chart["legend"]] == ["Yes", "Partly", "No", "Missing"]
+
+
+def test_ipa_chart_data_draws_no_point_for_a_hidden_mean():
+    ipa = pd.DataFrame({"item_id": ["2.1", "2.2"], "performance": [50.0, 80.0],
+                        "importance": [2.5, float("nan")],
+                        "performance_reference": [60.0, 60.0],
+                        "importance_reference": [3.0, 3.0]})
+    chart = ipa_chart_data(ipa)
+    assert [p["text"] for p in chart["points"]] == ["2.1"]
+    point = chart["points"][0]
+    assert point["x"] == round(52 / 104, 6) and point["y"] == round(1.6 / 3.2, 6)
+    assert chart["x_ref"] == round(62 / 104, 6) and chart["y_ref"] == round(2.1 / 3.2, 6)
+    assert ipa_chart_data(ipa.iloc[0:0])["x_ref"] is None  # no points, no average lines
+
+
+def _importance() -> pd.DataFrame:
+    return pd.DataFrame({
+        "item_id": ["2.1", "2.1", "2.1", "2.2", "2.2"],
+        "group": ["All", "NHS", "Voluntary", "All", "NHS"],
+        "mean": [3.2, 3.4, float("nan"), 2.0, 1.5],
+        "n": ["30", "20", "<5", "29", "19"],
+        "mean_text": ["3.2", "3.4", "", "2.0", "1.5"],
+        "suppressed": [False, False, True, False, False],
+    })
+
+
+def test_importance_chart_data_marks_a_hidden_mean_without_a_value():
+    chart = importance_chart_data(_importance(), item_labels={"2.1": "Role", "2.2": "Pay"})
+    first, second = chart["items"]
+    assert first["label"] == "2.1 Role" and second["label"] == "2.2 Pay"
+    all_, nhs, vol = first["bars"]
+    assert (all_["w"], all_["text"]) == (0.8, "3.2") and (nhs["w"], nhs["text"]) == (0.85, "3.4")
+    assert vol == {"group": "Voluntary", "fill": vol["fill"], "hidden": True, "w": 0.0,
+                   "text": "not shown"}
+    assert [b["group"] for b in second["bars"]] == ["All", "NHS"]  # no row, no bar
+    assert [g["text"] for g in chart["legend"]] == ["All", "NHS", "Voluntary"]
+    assert len({g["fill"] for g in chart["legend"]}) == 3
+
+
+def test_a_saved_chart_is_marked_synthetic_the_same_on_every_run(tmp_path):
+    chart = importance_chart_data(_importance())
+    png, svg = save_chart(chart, tmp_path / "a", "imp", kind="importance", title="Importance",
+                          synthetic=True)
+    assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 1000
+    assert "<title>Importance - SYNTHETIC DEMO DATA" in svg.read_text(encoding="utf-8")
+    again = save_chart(chart, tmp_path / "b", "imp", kind="importance", title="Importance",
+                       synthetic=True)
+    assert [p.read_bytes() for p in again] == [png.read_bytes(), svg.read_bytes()]
+    text = _pdf_text(chart, "importance", title="Importance", synthetic=True)
+    assert "SYNTHETIC DEMO DATA" in text and "not shown" in text and "3.4" in text
+    assert "SYNTHETIC" not in _pdf_text(chart, "importance", title="Importance")
+
+
+@pytest.mark.parametrize("kind", ["happening", "ipa"])
+def test_chart_text_from_data_is_printed_never_run_as_markup(kind):
+    evil = '#panic("boom") *bold* $x$ <lab>'
+    rows = pd.DataFrame([{"label": evil, "bar": "All (n = 9)", "hidden": False,
+                          "n_asked": "9", "Yes %": 50.0, "No %": 50.0}])
+    ipa = pd.DataFrame({"item_id": [evil], "performance": [40.0], "importance": [3.0],
+                        "performance_reference": [50.0], "importance_reference": [3.0]})
+    chart = happening_chart_data(rows) if kind == "happening" else ipa_chart_data(ipa)
+    text = _pdf_text(chart, kind, title=evil)
+    assert text.count('#panic("boom")') == 2 and "*bold*" in text
+
+
+def test_an_unknown_chart_kind_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="chart kind"):
+        save_chart({}, tmp_path, "x", kind="pie")
