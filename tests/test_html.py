@@ -86,6 +86,21 @@ def test_chart_html_is_named_inert_and_draws_from_json():
     assert "Plotly.newPlot" not in page and "plotly.js" not in page
 
 
+def test_the_shared_theme_is_the_one_plotly_writes_into_a_figure_and_charts_use_it():
+    """The page stores the plotly_white layout once; read from plotly's own theme file, it
+    must be exactly what plotly writes into each figure, or every chart would carry its
+    own copy again (about 2.7 kB a chart)."""
+    import plotly.io as pio
+
+    written = json.loads(pio.to_json(go.Figure(layout={"template": "plotly_white"}),
+                                     validate=False))["layout"]["template"]["layout"]
+    assert html.shared_theme_layout() == written
+    fig = go.Figure(go.Bar(x=["a"], y=[1]), layout={"template": "plotly_white"})
+    spec = re.search(r'class="peerwork-figure" data-target="f">(.*?)</script>',
+                     html.chart_html(fig, "f"), re.S).group(1)
+    assert json.loads(spec)["layout"]["template"]["layout"] == html.SHARED_THEME
+
+
 def test_index_lists_each_report_with_purpose_status_date_and_files(tmp_path):
     (tmp_path / "sites").mkdir()
     for rel in ("sites/S01.html", "sites/S01.pdf", "cross_site.html", "framework_matrix.html",
