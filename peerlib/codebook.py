@@ -385,13 +385,14 @@ class Codebook:
         recognised : pandas.Series of bool
             False where the role is blank or unknown.
         """
-        out, ok = [], []
-        for raw in values.tolist():
-            role = self._role_lookup.get(normalise_label(raw))
-            out.append(role)
-            ok.append(role is not None)
+        # each distinct spelling folded once (10,000 interviews hold a few spellings)
+        codes, distinct = pd.factorize(pd.Series(values.tolist(), dtype=object),
+                                       use_na_sentinel=False)
+        found = [self._role_lookup.get(normalise_label(raw)) for raw in distinct]
+        out = [found[c] for c in codes]
         roles = pd.Series(pd.Categorical(out, dtype=self.role_dtype()), index=values.index)
-        return roles, pd.Series(ok, index=values.index, dtype=bool)
+        return roles, pd.Series([role is not None for role in out], index=values.index,
+                                dtype=bool)
 
     # ------------------------------------------------------------------ documentation
     def data_dictionary(self) -> pd.DataFrame:

@@ -515,7 +515,11 @@ def normalise_responses(raw: pd.DataFrame, sites: pd.DataFrame, codebook: Codebo
         canonical["site_id"] = raw["site_id"].map(lambda v: str(v).strip()).astype("string")
     if "site_id" in raw.columns and sites is not None:
         lookup = _site_lookup(sites)
-        mapped = raw["site_id"].map(lambda v: lookup.get(normalise_label(v)))
+        # each distinct spelling folded once (a site's id repeats for all its interviews)
+        codes, distinct = pd.factorize(pd.Series(raw["site_id"].tolist(), dtype=object),
+                                       use_na_sentinel=False)
+        found = [lookup.get(normalise_label(v)) for v in distinct]
+        mapped = pd.Series([found[c] for c in codes], index=raw.index, dtype=object)
         norm["site_id"] = mapped.where(mapped.notna(), raw["site_id"])
         canonical["site_id"] = mapped.astype("string")
         known = list(sites["site_id"].astype(str))

@@ -81,7 +81,7 @@ def _side_ticks(top: float) -> list[float]:
 
 
 def happening_chart_data(rows: pd.DataFrame) -> dict:
-    """The pack's "Is this happening here?" chart as data for typst.
+    """The "Is this happening here?" chart (pack and figures) as data for typst.
 
     Parameters
     ----------
@@ -199,7 +199,7 @@ def importance_chart_data(summary: pd.DataFrame, *, group: str = "group",
 
 
 def ipa_chart_data(ipa: pd.DataFrame, *, item: str = "item_id") -> dict:
-    """The pack's Importance-Performance chart as data for typst.
+    """The Importance-Performance chart (pack and figures) as data for typst.
 
     Parameters
     ----------
