@@ -76,7 +76,8 @@ def test_importance_chart_data_marks_a_hidden_mean_without_a_value():
     first, second = chart["items"]
     assert first["label"] == "2.1 Role" and second["label"] == "2.2 Pay"
     all_, nhs, vol = first["bars"]
-    assert (all_["w"], all_["text"]) == (0.8, "3.2") and (nhs["w"], nhs["text"]) == (0.85, "3.4")
+    assert (all_["w"], all_["text"]) == (0.72, "3.2")  # 3.2 / 4 of the 90% the axis spans
+    assert (nhs["w"], nhs["text"]) == (0.765, "3.4")
     assert vol == {"group": "Voluntary", "fill": vol["fill"], "hidden": True, "w": 0.0,
                    "text": "not shown"}
     assert [b["group"] for b in second["bars"]] == ["All", "NHS"]  # no row, no bar
@@ -113,3 +114,35 @@ def test_chart_text_from_data_is_printed_never_run_as_markup(kind):
 def test_an_unknown_chart_kind_is_refused(tmp_path):
     with pytest.raises(ValueError, match="chart kind"):
         save_chart({}, tmp_path, "x", kind="pie")
+
+
+def test_a_percentage_is_printed_only_where_it_fits_inside_its_segment():
+    """A figure half outside its bar loses digits on the white page ("10%" read as "0%"):
+    on a narrow chart the 9% segment carries no text, the 60% one does."""
+    rows = pd.DataFrame([{"label": "2.1 Role", "bar": "All (n = 40)", "hidden": False,
+                          "n_asked": "40", "No %": 9.0, "Yes %": 60.0, "Partly %": 31.0}])
+    chart = happening_chart_data(rows)
+    narrow = _pdf_text(chart, "happening", width=90)
+    assert "60%" in narrow and not re.search(r"(?<!\d)9%", narrow)
+    assert re.search(r"(?<!\d)9%", _pdf_text(chart, "happening", width=300))
+
+
+def test_long_statement_labels_name_the_statement_by_its_number_as_the_report_does():
+    label = "2.1 " + "A statement label far longer than any axis can hold " * 2
+    rows = pd.DataFrame([{"item_id": "2.1", "label": label, "bar": "All (n = 40)",
+                          "hidden": False, "n_asked": "40", "Yes %": 100.0}])
+    assert happening_chart_data(rows)["rows"][0]["label"] == "2.1 · All (n = 40)"
+    short = rows.assign(label="2.1 Role")
+    assert happening_chart_data(short)["rows"][0]["label"] == "2.1 Role · All (n = 40)"
+
+
+def test_two_near_points_are_labelled_on_the_sides_away_from_each_other():
+    """A tester read 2.3's label against 2.5's dot (2.5 at 85.7/3.57 labelled below, 2.3 at
+    83.3/3.43 above): each label now sits on its own point's far side."""
+    from peerlib.reporting.figures import _label_spots
+
+    assert _label_spots([83.3, 85.7, 30.0], [3.43, 3.57, 3.0]) == [
+        "bottom center", "top center", "top center"]
+    assert _label_spots([50, 55], [3.0, 3.01]) == ["middle left", "middle right"]
+    assert _label_spots([50, 50], [3.0, 3.1]) == ["bottom center", "top center"]
+    assert _label_spots([50, 50], [3.0, 3.0]) == ["middle left", "middle right"]

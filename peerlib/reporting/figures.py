@@ -68,13 +68,44 @@ def _colour(label: object) -> str:
 
 _LABEL_SPOTS = ["top center", "bottom center", "middle right", "middle left", "top right",
                 "bottom left"]
+
+
 def _label_spots(x: Sequence[float], y: Sequence[float], *, dx: float = 7.0,
                  dy: float = 0.15) -> list[str]:
-    """Where to put each point's label so that labels of near-identical points differ."""
+    """Where to put each point's label (a plotly ``textposition``) so that a reader can
+    tell which point it names.
+
+    A point with no other point within ``dx`` (x units) and ``dy`` (y units) is labelled
+    above. Of two near points, each is labelled on the side away from the other, along the
+    direction in which they are further apart (relative to ``dx`` and ``dy``): above and
+    below, or left and right (left then right when they coincide), so that no label sits
+    nearer the other point. Three or more near points take the free
+    spots of :data:`_LABEL_SPOTS` in turn.
+
+    Returns
+    -------
+    list of str
+        One spot per point, in order.
+    """
+    n = len(x)
+    near = [[j for j in range(n) if j != i and abs(x[j] - x[i]) < dx
+             and abs(y[j] - y[i]) < dy] for i in range(n)]
     spots: list[str] = []
-    for i, (xi, yi) in enumerate(zip(x, y)):
-        taken = {spots[j] for j in range(i) if abs(x[j] - xi) < dx and abs(y[j] - yi) < dy}
-        spots.append(next((s for s in _LABEL_SPOTS if s not in taken), _LABEL_SPOTS[0]))
+    for i in range(n):
+        if not near[i]:
+            spots.append("top center")
+        elif len(near[i]) == 1 and len(near[near[i][0]]) == 1:
+            j = near[i][0]
+            across, up = abs(x[i] - x[j]) / dx, abs(y[i] - y[j]) / dy
+            if up >= across and y[i] != y[j]:  # more apart up and down: above and below
+                spots.append("top center" if y[i] > y[j] else "bottom center")
+            elif x[i] != x[j]:
+                spots.append("middle right" if x[i] > x[j] else "middle left")
+            else:
+                spots.append("middle left" if i < j else "middle right")
+        else:
+            taken = {spots[j] for j in near[i] if j < i}
+            spots.append(next((s for s in _LABEL_SPOTS if s not in taken), _LABEL_SPOTS[0]))
     return spots
 
 

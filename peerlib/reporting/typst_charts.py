@@ -38,7 +38,7 @@ from .._files import atomic_write_bytes
 from .figures import GROUP_COLOURS, HAPPENING_COLOURS, _item_text, _label_spots
 from .metadata import hidden_rows
 from .shown import mean_text
-from .likert import AGREE, DISAGREE, SIDE
+from .likert import AGREE, AXIS_LABEL_CHARS, DISAGREE, SIDE, _label_width
 
 __all__ = ["CHARTS_TYPST", "CHART_KINDS", "happening_chart_data", "importance_chart_data",
            "ipa_chart_data",
@@ -52,6 +52,9 @@ _WHITE_TEXT = ("Yes", "No")
 _LEGEND = ("Yes", "Partly", "No", *SIDE)
 #: The Importance-Performance chart's axes: performance 0-100 %, mean importance 1-4.
 _IPA_X = (-2.0, 102.0)
+#: The importance chart's 0-4 axis takes this share of its panel: the rest leaves room for
+#: the value printed after a bar of 4.
+_IMPORTANCE_SPAN = 0.9
 _IPA_Y = (0.9, 4.1)
 #: Where a point's label goes for each spot of :func:`peerlib.reporting.figures._label_spots`:
 #: offset (points, x right and y up) and horizontal alignment.
@@ -94,16 +97,24 @@ def happening_chart_data(rows: pd.DataFrame) -> dict:
     Returns
     -------
     dict
-        ``rows``: for each row in order, ``label`` ("2.1 Short label · This site (n = 7)"),
+        ``rows``: for each row in order, ``label`` ("2.1 Short label · This site (n = 7)",
+        or "2.1 · This site (n = 7)" where statement and group labels together exceed
+        :data:`peerlib.reporting.likert.AXIS_LABEL_CHARS` characters),
         ``hidden`` (text drawn at zero for a hidden group, "n<5: not shown", else ""),
         ``main`` and ``side``: bar segments, each ``x`` and ``w`` (start and width as a
         fraction of the panel, 0-1), ``fill`` (hex colour), ``text`` ("43%", or "" below
-        :data:`MIN_LABELLED_PERCENT`) and ``ink`` (text colour). ``main_ticks`` and
+        :data:`MIN_LABELLED_PERCENT`; typst prints it only where it fits inside the
+        segment) and ``ink`` (text colour). ``main_ticks`` and
         ``side_ticks``: ``at`` (fraction) and ``text`` for each axis tick; ``zero`` (the
         fraction of the main panel where 0 is); ``legend``: ``text`` and ``fill`` of each
         answer drawn.
     """
     side_top = _side_range(rows)
+    # as the report's chart: long statement and group names together would leave the bars
+    # a sliver of the page, so the axis then names the statement by its number (the
+    # statements table beside the chart gives it whole)
+    by_number = len(rows) > 0 and "item_id" in rows.columns and \
+        _label_width(rows) > AXIS_LABEL_CHARS
     out, drawn = [], set()
     for rec in rows.to_dict("records"):
         main: list[dict] = []
@@ -125,7 +136,8 @@ def happening_chart_data(rows: pd.DataFrame) -> dict:
                                "ink": "#ffffff" if level in _WHITE_TEXT else "#222222"})
                 drawn.add(level)
                 edge += sign * pct
-        out.append({"label": f"{rec.get('label', '')} · {rec.get('bar', '')}",
+        name = rec.get("item_id", "") if by_number else rec.get("label", "")
+        out.append({"label": f"{name} · {rec.get('bar', '')}",
                     "hidden": f"{rec.get('n_asked', '')}: not shown" if rec.get("hidden")
                     else "", "main": main, "side": side})
     return {
@@ -165,7 +177,8 @@ def importance_chart_data(summary: pd.DataFrame, *, group: str = "group",
     -------
     dict
         ``items``: for each statement in the table's order, ``label`` and ``bars``: for each
-        group with a row, ``group``, ``fill``, ``w`` (mean / 4, 0-1) and ``text`` (the mean
+        group with a row, ``group``, ``fill``, ``w`` (the bar's length as a fraction of the
+        panel: mean / 4 x :data:`_IMPORTANCE_SPAN`) and ``text`` (the mean
         as the reports print it), or for a hidden mean ``hidden`` true, ``w`` 0 and ``text``
         "not shown". ``ticks``: ``at`` and ``text`` of 0-4; ``legend``: ``text`` and
         ``fill`` of each group.
@@ -181,7 +194,8 @@ def importance_chart_data(summary: pd.DataFrame, *, group: str = "group",
         g = str(rec[group])
         if g in colour:
             bars[(str(rec[item]), g)] = {"group": g, "fill": colour[g], "hidden": False,
-                                         "w": round(float(rec["mean"]) / 4, 6),
+                                         "w": round(float(rec["mean"]) / 4 *
+                                                    _IMPORTANCE_SPAN, 6),
                                          "text": mean_text(rec)}
     for rec in hidden.to_dict("records"):
         g = str(rec[group])
@@ -193,7 +207,7 @@ def importance_chart_data(summary: pd.DataFrame, *, group: str = "group",
     return {
         "items": [{"label": label, "bars": [bars[(i, g)] for g in groups if (i, g) in bars]}
                   for i, label in zip(items, labels)],
-        "ticks": [{"at": v / 4, "text": str(v)} for v in range(5)],
+        "ticks": [{"at": round(v / 4 * _IMPORTANCE_SPAN, 6), "text": str(v)} for v in range(5)],
         "legend": [{"text": g, "fill": colour[g]} for g in groups],
     }
 
@@ -251,7 +265,7 @@ CHARTS_TYPST = r"""
 #let grid_ink = luma(225)
 
 // one panel of one row: gridlines at the ticks, the segments, their percentages
-#let bar_panel(segs, ticks, zero: none, hidden: "", height: 11pt) = box(width: 100%, height: height, {
+#let bar_panel(segs, ticks, zero: none, hidden: "", height: 11pt) = layout(size => box(width: 100%, height: height, {
   for t in ticks { place(dx: t.at * 100%, line(length: height, angle: 90deg, stroke: 0.4pt + grid_ink)) }
   for s in segs {
     place(left + horizon, dx: s.x * 100%,
@@ -260,12 +274,15 @@ CHARTS_TYPST = r"""
   if zero != none { place(dx: zero * 100%, line(length: height, angle: 90deg, stroke: 0.7pt + luma(70))) }
   for s in segs {
     if s.text != "" {
-      place(center + horizon, dx: (s.x + s.w / 2 - 0.5) * 100%,
-        text(size: 5.5pt, fill: rgb(s.ink), s.text))
+      let label = text(size: 6pt, fill: rgb(s.ink), s.text)
+      // only where it fits inside its segment: a figure half outside would be misread
+      if measure(label).width + 2pt <= s.w * size.width {
+        place(center + horizon, dx: (s.x + s.w / 2 - 0.5) * 100%, label)
+      }
     }
   }
-  if hidden != "" { place(center + horizon, text(size: 6pt, fill: luma(50), hidden)) }
-})
+  if hidden != "" { place(center + horizon, box(fill: white, inset: (x: 2pt), text(size: 6pt, fill: luma(50), hidden))) }
+}))
 
 #let tick_row(ticks) = box(width: 100%, height: 9pt, {
   for t in ticks { place(center + top, dx: (t.at - 0.5) * 100%, text(size: 6pt, t.text)) }
@@ -394,8 +411,8 @@ def _check_kind(kind: str) -> tuple[str, int]:
     return CHART_KINDS[kind]
 
 
-def chart_source(chart: dict, kind: str, *, title: str = "",
-                 synthetic: bool = False) -> tuple[str, str]:
+def chart_source(chart: dict, kind: str, *, title: str = "", synthetic: bool = False,
+                 width: float | None = None) -> tuple[str, str]:
     """The typst document of one standalone chart and its data.
 
     Parameters
@@ -409,6 +426,8 @@ def chart_source(chart: dict, kind: str, *, title: str = "",
         Printed above the chart (data text: passed as JSON, never markup).
     synthetic : bool
         Print :data:`SYNTHETIC_MARK` under the chart.
+    width : float, optional
+        Page width in mm; default the kind's (:data:`CHART_KINDS`).
 
     Returns
     -------
@@ -420,19 +439,21 @@ def chart_source(chart: dict, kind: str, *, title: str = "",
     ValueError
         For an unknown ``kind``.
     """
-    _, width = _check_kind(kind)
+    _, default_width = _check_kind(kind)
+    width = float(width or default_width)
     data = {"kind": kind, "title": str(title), "synthetic": bool(synthetic),
             "mark": SYNTHETIC_MARK, "width": width, "chart": chart}
     return CHARTS_TYPST + _DOCUMENT, json.dumps(data, ensure_ascii=False)
 
 
 def render_chart(chart: dict, kind: str, *, fmt: str = "png", title: str = "",
-                 synthetic: bool = False, ppi: float = 150.0) -> bytes:
+                 synthetic: bool = False, ppi: float = 150.0,
+                 width: float | None = None) -> bytes:
     """Typeset one standalone chart (:func:`chart_source`) with typst.
 
     Parameters
     ----------
-    chart, kind, title, synthetic
+    chart, kind, title, synthetic, width
         As for :func:`chart_source`.
     fmt : str
         ``"png"`` (at ``ppi`` pixels per inch), ``"svg"`` or ``"pdf"``.
@@ -453,7 +474,7 @@ def render_chart(chart: dict, kind: str, *, fmt: str = "png", title: str = "",
     """
     import typst
 
-    source, data = chart_source(chart, kind, title=title, synthetic=synthetic)
+    source, data = chart_source(chart, kind, title=title, synthetic=synthetic, width=width)
     with tempfile.TemporaryDirectory(prefix="peerwork-chart-") as tmp:
         folder = Path(tmp)
         (folder / "chart.json").write_text(data, encoding="utf-8")
