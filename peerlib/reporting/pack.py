@@ -307,8 +307,6 @@ def render_pack(content: dict) -> bytes:
     typst.TypstError
         When typesetting fails (a bug: the template is fixed text).
     """
-    import typst
-
     frames = content["frames"]
     rows = frames.get("bars")
     if rows is None:
@@ -317,19 +315,11 @@ def render_pack(content: dict) -> bytes:
     plain = {k: v for k, v in content.items() if k not in ("frames", "k")}
     plain["charts"] = {"happening": typst_charts.happening_chart_data(rows),
                        "ipa": typst_charts.ipa_chart_data(frames["ipa"])}
-    with tempfile.TemporaryDirectory(prefix="peerwork-pack-") as tmp:
-        folder = Path(tmp)
-        (folder / "content.json").write_text(json.dumps(plain, ensure_ascii=False),
-                                             encoding="utf-8")
-        (folder / "pack.typ").write_text(typst_charts.CHARTS_TYPST + _TEMPLATE,
-                                         encoding="utf-8")
-        # typst's own embedded fonts and the fonts matplotlib ships (DejaVu Sans, the
-        # charts' font), never the machine's: the same PDF on every machine
-        compiler = typst.Compiler(str(folder / "pack.typ"), root=str(folder),
-                                  ignore_system_fonts=True, font_paths=[typst_charts.chart_fonts()])
-        pdf = compiler.compile(format="pdf", timestamp=0)
-        _age_typst_cache(folder)
-        return pdf
+    pdf = typst_charts.typeset(typst_charts.CHARTS_TYPST + _TEMPLATE,
+                               json.dumps(plain, ensure_ascii=False),
+                               data_name="content.json")[0]
+    _age_typst_cache()
+    return pdf
 
 
 #: typst-py keeps what a compilation memoised until this many later compilations have not
@@ -337,18 +327,19 @@ def render_pack(content: dict) -> bytes:
 _TYPST_CACHE_AGE = 10
 
 
-def _age_typst_cache(folder: Path) -> None:
+def _age_typst_cache() -> None:
     """Compile an empty document :data:`_TYPST_CACHE_AGE` times, so that typst forgets the
     pack just made now. A batch worker's kernel typesets pack after pack: otherwise it
     holds the last ten packs' figures and layouts (about 115 MB at 30 items), not one
     (about 10 ms)."""
     import typst
 
-    (folder / "empty.typ").write_text("", encoding="utf-8")
-    blank = typst.Compiler(str(folder / "empty.typ"), root=str(folder),
-                           ignore_system_fonts=True)
-    for _ in range(_TYPST_CACHE_AGE):
-        blank.compile(format="pdf", timestamp=0)
+    with tempfile.TemporaryDirectory(prefix="peerwork-typst-") as tmp:
+        (Path(tmp) / "empty.typ").write_text("", encoding="utf-8")
+        blank = typst.Compiler(str(Path(tmp) / "empty.typ"), root=tmp,
+                               ignore_system_fonts=True)
+        for _ in range(_TYPST_CACHE_AGE):
+            blank.compile(format="pdf", timestamp=0)
 
 
 def _k_of(content: dict) -> int:

@@ -36,13 +36,13 @@ import pandas as pd
 from .._files import atomic_write_bytes
 
 from .figures import GROUP_COLOURS, HAPPENING_COLOURS, _item_text, _label_spots
+from .likert import AGREE, AXIS_LABEL_CHARS, DISAGREE, SIDE, _label_width
 from .metadata import hidden_rows
 from .shown import mean_text
-from .likert import AGREE, AXIS_LABEL_CHARS, DISAGREE, SIDE, _label_width
 
 __all__ = ["CHARTS_TYPST", "CHART_KINDS", "happening_chart_data", "importance_chart_data",
            "ipa_chart_data",
-           "chart_source", "render_chart", "save_chart", "chart_fonts"]
+           "chart_source", "render_chart", "save_chart", "chart_fonts", "typeset"]
 
 #: A percentage is written inside its bar segment from this many percent up (as in the
 #: report's charts).
@@ -374,9 +374,8 @@ CHARTS_TYPST = r"""
 }
 """
 
-#: What :func:`save_chart` draws: chart kind -> (typst function, page width in mm).
-CHART_KINDS = {"happening": ("happening_chart", 230), "importance": ("importance_chart", 180),
-               "ipa": ("ipa_chart", 126)}
+#: What :func:`save_chart` draws: chart kind -> page width in mm.
+CHART_KINDS = {"happening": 230, "importance": 180, "ipa": 126}
 #: The line under every chart of synthetic data (as :func:`peerlib.reporting.figures.
 #: mark_synthetic` writes under matplotlib figures).
 SYNTHETIC_MARK = "SYNTHETIC DEMO DATA: invented answers, not study results"
@@ -405,7 +404,52 @@ def chart_fonts() -> str:
     return str(Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf")
 
 
-def _check_kind(kind: str) -> tuple[str, int]:
+def typeset(source: str, data: str, *, data_name: str = "data.json",
+            formats: tuple[str, ...] = ("pdf",), ppi: float = 150.0) -> list[bytes]:
+    """Compile one typst document that reads one JSON file, in each of ``formats``.
+
+    The one place where peerlib runs typst: the PDF pack and the standalone charts. Fonts
+    are typst's own and those of :func:`chart_fonts`, never the machine's, and a PDF's date
+    is fixed: the same bytes on every machine.
+
+    Parameters
+    ----------
+    source : str
+        The typst markup (fixed text, never data).
+    data : str
+        JSON text, read by ``source`` as ``json(data_name)``.
+    data_name : str
+        Its file name next to the document.
+    formats : tuple of str
+        ``"pdf"``, ``"png"`` (at ``ppi`` pixels per inch) or ``"svg"``; the document is
+        parsed and laid out once for all of them.
+    ppi : float
+        Resolution of a PNG.
+
+    Returns
+    -------
+    list of bytes
+        One file per format, in order.
+
+    Raises
+    ------
+    typst.TypstError
+        When typesetting fails (a bug: the markup is fixed text).
+    """
+    import typst
+
+    with tempfile.TemporaryDirectory(prefix="peerwork-typst-") as tmp:
+        folder = Path(tmp)
+        (folder / data_name).write_text(data, encoding="utf-8")
+        (folder / "main.typ").write_text(source, encoding="utf-8")
+        compiler = typst.Compiler(str(folder / "main.typ"), root=str(folder),
+                                  ignore_system_fonts=True, font_paths=[chart_fonts()])
+        return [compiler.compile(format="png", ppi=ppi) if fmt == "png" else
+                compiler.compile(format="pdf", timestamp=0) if fmt == "pdf" else
+                compiler.compile(format=fmt) for fmt in formats]
+
+
+def _check_kind(kind: str) -> int:
     if kind not in CHART_KINDS:
         raise ValueError(f"chart kind must be one of {sorted(CHART_KINDS)}, got {kind!r}")
     return CHART_KINDS[kind]
@@ -439,8 +483,7 @@ def chart_source(chart: dict, kind: str, *, title: str = "", synthetic: bool = F
     ValueError
         For an unknown ``kind``.
     """
-    _, default_width = _check_kind(kind)
-    width = float(width or default_width)
+    width = float(width or _check_kind(kind))
     data = {"kind": kind, "title": str(title), "synthetic": bool(synthetic),
             "mark": SYNTHETIC_MARK, "width": width, "chart": chart}
     return CHARTS_TYPST + _DOCUMENT, json.dumps(data, ensure_ascii=False)
@@ -472,19 +515,8 @@ def render_chart(chart: dict, kind: str, *, fmt: str = "png", title: str = "",
     typst.TypstError
         When typesetting fails (a bug: the document is fixed text).
     """
-    import typst
-
     source, data = chart_source(chart, kind, title=title, synthetic=synthetic, width=width)
-    with tempfile.TemporaryDirectory(prefix="peerwork-chart-") as tmp:
-        folder = Path(tmp)
-        (folder / "chart.json").write_text(data, encoding="utf-8")
-        (folder / "chart.typ").write_text(source, encoding="utf-8")
-        compiler = typst.Compiler(str(folder / "chart.typ"), root=str(folder),
-                                  ignore_system_fonts=True, font_paths=[chart_fonts()])
-        if fmt == "png":
-            return compiler.compile(format="png", ppi=ppi)
-        return compiler.compile(format=fmt, timestamp=0) if fmt == "pdf" else \
-            compiler.compile(format=fmt)
+    return typeset(source, data, data_name="chart.json", formats=(fmt,), ppi=ppi)[0]
 
 
 def _svg_with_title(svg: bytes, text: str) -> bytes:
@@ -530,8 +562,9 @@ def save_chart(chart: dict, folder: str | Path, name: str, *, kind: str, title: 
     folder.mkdir(parents=True, exist_ok=True)
     png, svg = folder / f"{name}.png", folder / f"{name}.svg"
     label = " - ".join(t for t in (title or "Chart", SYNTHETIC_MARK if synthetic else "") if t)
-    atomic_write_bytes(png, render_chart(chart, kind, fmt="png", title=title,
-                                         synthetic=synthetic))
-    atomic_write_bytes(svg, _svg_with_title(render_chart(chart, kind, fmt="svg", title=title,
-                                                         synthetic=synthetic), label))
+    source, data = chart_source(chart, kind, title=title, synthetic=synthetic)
+    png_bytes, svg_bytes = typeset(source, data, data_name="chart.json",
+                                   formats=("png", "svg"))
+    atomic_write_bytes(png, png_bytes)
+    atomic_write_bytes(svg, _svg_with_title(svg_bytes, label))
     return [png, svg]
