@@ -83,6 +83,33 @@ def test_headers_cleaned_and_trailing_empty_columns_dropped(tmp_path):
     assert frame.iloc[0].tolist() == ["P1", "S01"]
 
 
+def test_trailing_separators_on_data_rows_do_not_shift_columns(tmp_path):
+    """Excel and survey tools can end each data row, but not the header, with a separator:
+    the columns keep their names (the parser would otherwise take the first column as the
+    index and move every value one column left) and the rows keep their numbers."""
+    path = tmp_path / "trailing.csv"
+    path.write_text("participant_id,site_id,role\r\nP1,S01,Peer worker,\r\n"
+                    "P2,S02,Service user,,\r\n", encoding="utf-8")
+    frame = read_table(path)
+    assert list(frame.columns) == ["participant_id", "site_id", "role"]
+    assert frame.values.tolist() == [["P1", "S01", "Peer worker"],
+                                     ["P2", "S02", "Service user"]]
+    assert (frame.index + FIRST_DATA_ROW).tolist() == [2, 3]
+
+
+def test_values_beyond_the_header_are_problems_with_their_rows(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text('participant_id,site_id,role\nP1,S01,Peer worker\n'
+                    'P2,S02,"Service\nuser",late answer\nP3,S01,PW,,x\n', encoding="utf-8")
+    with pytest.raises(AnswerDataError) as err:
+        read_table(path)
+    problems = err.value.problems
+    assert problems["row"].tolist() == [3, 4]  # records, not lines: row 3 spans two lines
+    assert problems["value"].tolist() == ["late answer", ",x"]
+    assert problems["problem"].str.contains("more than the 3 columns of the header").all()
+    assert (problems["file"] == "wide.csv").all()
+
+
 def test_repeated_header_is_an_error(tmp_path):
     path = tmp_path / "dup.csv"
     path.write_text("participant_id,role,Role\nP1,PW,PW\n", encoding="utf-8")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -130,6 +131,33 @@ def _check_title_line(text: str, sep: str, path: Path) -> None:
                            allowed="column names in row 1, one record per row below")
 
 
+def _read_ragged(text: str, sep: str, path: Path) -> pd.DataFrame:
+    """A CSV whose rows do not all have the header's number of fields, read record by
+    record: a short row is padded with blanks; empty fields beyond the header's last column
+    are trailing separators (Excel writes them) and are left out; a value there would be
+    lost, so every such row is a problem (its row number, the values, what is allowed), all
+    at once. Index: record number minus :data:`FIRST_DATA_ROW` (blank lines included)."""
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    records, problems = [], []
+    try:
+        header = next(rows, [])
+        width = len(header)
+        for number, row in enumerate(rows, start=FIRST_DATA_ROW):
+            if any(cell.strip() for cell in row[width:]):
+                problems.append([path.name, number, "", sep.join(row[width:]),
+                                 f"has {len(row)} fields, more than the {width} columns of "
+                                 "the header row", "one value per column named in the header "
+                                 "row (a column name for every field, or the extra values "
+                                 "removed)"])
+            records.append(row[:width] + [""] * (width - len(row)))
+    except csv.Error as err:
+        raise _problem(path, f"is not a readable delimited text file ({err})",
+                       allowed=f"fields separated by {sep!r}") from err
+    if problems:
+        raise AnswerDataError(pd.DataFrame(problems, columns=PROBLEM_COLUMNS))
+    return pd.DataFrame(records, columns=header, dtype=object)
+
+
 def _clean_headers(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     names = [_header_name(c) for c in frame.columns]
     seen: dict[str, int] = {}
@@ -234,12 +262,24 @@ def read_table(path: str | Path, *, sheet: str | None = None, delimiter: str | N
         sep = delimiter or _sniff_delimiter(text)
         _check_title_line(text, sep, path)
         try:
-            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                                na_values=[], skip_blank_lines=False, engine="python")
+            # index_col=False: a data row with more fields than the header (Excel's trailing
+            # separators) must not turn the first column into the index and shift every
+            # column left; pandas then drops the extra fields and warns, or stops at a row
+            # longer than the rows before it: such a file is read by _read_ragged
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str,
+                                    keep_default_na=False, na_values=[],
+                                    skip_blank_lines=False, index_col=False)
+            if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+                frame = _read_ragged(text, sep, path)
         except (pd.errors.ParserError, ValueError) as err:
-            raise _problem(path, f"is not a readable delimited text file ({err}); if a "
-                           "title or notes are above the header row, put the header in row 1",
-                           allowed=f"fields separated by {sep!r}") from err
+            if "Expected" in str(err) and "fields" in str(err):
+                frame = _read_ragged(text, sep, path)
+            else:
+                raise _problem(path, f"is not a readable delimited text file ({err}); if a "
+                               "title or notes are above the header row, put the header in "
+                               "row 1", allowed=f"fields separated by {sep!r}") from err
         frame = frame.astype(object).fillna("")  # a blank line reads as NaN
         frame.attrs.update(encoding=enc, delimiter=sep)
     elif suffix == ".sav":
