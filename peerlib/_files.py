@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import OutputFolderError
 
@@ -166,25 +168,35 @@ def write_cell(ws, row: int, col: int, value: object):
 
 def csv_bytes(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
     """A table as the bytes of a safe CSV file (see :func:`write_csv`)."""
-    return _csv_text(formula_safe(frame)).encode("utf-8-sig" if bom else "utf-8")
+    return _csv_text(frame).encode("utf-8-sig" if bom else "utf-8")
+
+
+def _text_categories(dtype) -> bool:
+    """A categorical dtype whose categories are all text."""
+    return isinstance(dtype, pd.CategoricalDtype) and all(
+        isinstance(c, str) for c in dtype.categories)
 
 
 def _csv_text(frame: pd.DataFrame) -> str:
-    """``frame.to_csv(index=False)`` with CR LF records and minimal quoting, as text.
+    """``formula_safe(frame).to_csv(index=False)`` with CR LF records and minimal quoting,
+    as text.
 
-    A table of two or more text, integer and boolean columns is written by rendering each
-    distinct value of a column once, through the csv module as pandas does, and joining
-    the rendered cells row by row: the same text as pandas writes, without a csv call per
-    cell (a prepared long table has 300,000 rows of a few values repeated). Any other table
-    is written by pandas.
+    A table of two or more text (string, or categorical of text), integer and boolean
+    columns is written by neutralising and rendering each distinct value of a column once,
+    through the csv module as pandas does, and joining the rendered cells row by row: the
+    same text as pandas writes, without a csv call per cell (a prepared long table has
+    300,000 rows of a few values repeated). Any other table goes through
+    :func:`formula_safe` and pandas.
     """
     columns = list(frame.columns)
     simple = len(columns) >= 2 and all(isinstance(c, str) for c in columns) and all(
-        isinstance(dtype, pd.StringDtype) or pd.api.types.is_integer_dtype(dtype)
+        isinstance(dtype, pd.StringDtype) or _text_categories(dtype)
+        or pd.api.types.is_integer_dtype(dtype)
         or pd.api.types.is_bool_dtype(dtype) for dtype in frame.dtypes)
     if not simple:
         buffer = io.StringIO()
-        frame.to_csv(buffer, index=False, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+        formula_safe(frame).to_csv(buffer, index=False, lineterminator="\r\n",
+                                   quoting=csv.QUOTE_MINIMAL)
         return buffer.getvalue()
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
@@ -203,15 +215,20 @@ def _csv_text(frame: pd.DataFrame) -> str:
     header = rendered([str(c) for c in columns])
     cells = []
     for _, values in frame.items():
-        codes, distinct = pd.factorize(values)  # NA: code -1, the last field below ("")
+        if isinstance(values.dtype, pd.CategoricalDtype):  # NA: code -1, as below
+            codes, distinct = values.cat.codes.to_numpy(), list(values.cat.categories)
+        else:
+            codes, distinct = pd.factorize(values)  # NA: code -1, the last field below ("")
         if pd.api.types.is_bool_dtype(values.dtype):
             distinct = [str(bool(v)) for v in distinct]
         elif pd.api.types.is_integer_dtype(values.dtype):
             distinct = [str(int(v)) for v in distinct]
-        fields = np.array(rendered(list(distinct)) + [""], dtype=object)
-        cells.append(fields[codes].tolist())
-    records = [",".join(header), *map(",".join, zip(*cells))]
-    return "\r\n".join(records) + "\r\n"
+        else:
+            distinct = [neutralise_formula(v) for v in distinct]
+        fields = pa.array(rendered(list(distinct)) + [""], type=pa.string())
+        cells.append(fields.take(pa.array(np.where(codes < 0, len(distinct), codes))))
+    records = pc.binary_join_element_wise(*cells, ",") if cells else []
+    return "\r\n".join([",".join(header), *records.to_pylist()]) + "\r\n"
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, *, bom: bool = False) -> Path:
