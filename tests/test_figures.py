@@ -95,3 +95,23 @@ def test_heatmap_text_keeps_4_5_to_1_contrast_on_every_fill():
                                                        pc.unlabel_rgb(f)) for f in fills]
     assert all(_contrast(plots.HEATMAP_TEXT, f) >= 4.5 for f in fills), fills
     assert _contrast("#ffffff", "#4292c6") < 4.5  # the check can fail
+
+
+def test_charts_have_the_white_theme_whatever_plotly_default_a_user_chose(long_df):
+    """The charts take plotly_white from plotly's default (no per-figure copy of the theme)
+    only while nobody chose another default; a chosen default is kept, and the charts name
+    their theme. Either way the figure's JSON is the same."""
+    import plotly.io as pio
+
+    dist = scoring.happening_distribution(long_df, by="sector")
+    assert pio.templates.default == plots.THEME  # set on import: plotly's own was "plotly"
+    cheap = plots.happening_bars(dist, group="sector")
+    try:
+        pio.templates.default = "ggplot2"  # an analyst's own choice
+        named = plots.happening_bars(dist, group="sector")
+        assert pio.templates.default == "ggplot2"
+    finally:
+        pio.templates.default = plots.THEME
+    white = pio.templates["plotly_white"].layout.paper_bgcolor
+    assert cheap.layout.template.layout.paper_bgcolor == white
+    assert json.loads(pio.to_json(cheap)) == json.loads(pio.to_json(named))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import HEATMAP_SCALE, HEATMAP_TEXT
+from .figures import HEATMAP_SCALE, HEATMAP_TEXT, theme_layout
 from .metadata import with_figure_cells
 
 __all__ = ["site_heatmap", "site_heatmap_static", "HIDDEN_COLOUR"]
@@ -105,7 +105,7 @@ def site_heatmap(heatmap: pd.DataFrame, *, title: str = "", k: int | None = None
                  font=dict(size=11))]
     fig.update_layout(
         title=dict(text=title, y=1, yanchor="top", pad=dict(t=8)), font=_FONT,
-        template="plotly_white", plot_bgcolor=HIDDEN_COLOUR, annotations=note,
+        **theme_layout(), plot_bgcolor=HIDDEN_COLOUR, annotations=note,
         height=170 + row * len(sites), margin=dict(l=10, r=10, t=120, b=10))
     fig.update_xaxes(side="top", type="category", tickangle=0 if len(items) <= 15 else -60,
                      tickfont=dict(size=11))

@@ -274,12 +274,14 @@ def shared_theme_layout() -> dict:
                       )["layout"]
 
 
-def _safe_json(fig) -> Markup:
+def _safe_json(fig, spec: dict | None = None) -> Markup:
     """Figure JSON that cannot end its ``<script>`` element (``<``, ``>``, ``&`` escaped as
-    JSON unicode escapes, which only occur inside JSON strings)."""
-    import plotly.io as pio
+    JSON unicode escapes, which only occur inside JSON strings); ``spec``: the figure's JSON
+    already parsed (changed here), when the caller has it."""
+    if spec is None:
+        import plotly.io as pio
 
-    spec = json.loads(pio.to_json(fig, validate=False))
+        spec = json.loads(pio.to_json(fig, validate=False))
     template = spec.get("layout", {}).get("template")
     if isinstance(template, dict) and isinstance(template.get("data"), dict):
         # the theme's defaults for trace types this figure does not draw are dead weight
@@ -295,7 +297,8 @@ def _safe_json(fig) -> Markup:
                   .replace("&", "\\u0026"))
 
 
-def chart_html(fig, div_id: str, *, label: str | None = None) -> str:
+def chart_html(fig, div_id: str, *, label: str | None = None, spec: dict | None = None
+               ) -> str:
     """The markup of one chart in a report.
 
     Parameters
@@ -307,6 +310,9 @@ def chart_html(fig, div_id: str, *, label: str | None = None) -> str:
         The id of the chart's ``<div>`` (stable across runs).
     label : str, optional
         The chart's accessible name; default "Chart: " + the figure's title.
+    spec : dict, optional
+        ``json.loads(plotly.io.to_json(fig))`` when the caller has it (it is changed here),
+        so that the figure is serialised once; default computed here.
 
     Returns
     -------
@@ -327,7 +333,8 @@ def chart_html(fig, div_id: str, *, label: str | None = None) -> str:
     from .metadata import disclosure_block, figure_cells
 
     return _pages().get_template("chart.html.j2").render(
-        div_id=div_id, label=name, height=height, figure_json=_safe_json(fig), title=title,
+        div_id=div_id, label=name, height=height, figure_json=_safe_json(fig, spec),
+        title=title,
         disclosure=Markup(disclosure_block(figure_cells(fig), f"Chart: {title}")), **table)
 
 

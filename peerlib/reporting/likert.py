@@ -30,7 +30,7 @@ import plotly.graph_objects as go
 
 from ..disclosure import check_min_group_size, small_group_label
 from ..errors import ParameterError
-from .figures import HAPPENING_COLOURS
+from .figures import HAPPENING_COLOURS, theme_layout
 from .metadata import DISCLOSURE_ATTR, view_cells, with_cells, with_figure_cells
 from .shown import count_value
 
@@ -212,7 +212,7 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
                         subplot_titles=("No ← | → Yes or Partly", "Other answers"))
     with_figure_cells(fig, rows.attrs.get(DISCLOSURE_ATTR))
     if rows.empty:
-        fig.update_layout(title=title, font=_FONT, template="plotly_white")
+        fig.update_layout(title=title, font=_FONT, **theme_layout())
         return fig
     # axis text is escaped too: plotly reads a few HTML tags (links included) in labels.
     # Long statement and group names together (roles) would leave the bars a sliver of
@@ -257,7 +257,7 @@ def happening_diverging(rows: pd.DataFrame, *, wording: Mapping[str, str] | None
     fig.update_xaxes(range=[0, max(50.0, float(side_max) + 5)], ticksuffix="%", row=1, col=2)
     fig.update_yaxes(autorange="reversed", row=1, col=1)
     fig.update_layout(
-        barmode="relative", title=title, font=_FONT, template="plotly_white",
+        barmode="relative", title=title, font=_FONT, **theme_layout(),
         legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0, traceorder="normal"),
         height=max(320, 110 + 28 * n_rows), margin=dict(l=10, r=10, t=100, b=40),
         uniformtext=dict(minsize=9, mode="hide"),
