@@ -28,6 +28,22 @@ def test_packed_plotly_js_unpacks_to_the_installed_plotly_js_and_is_smaller():
     assert html.packed_plotly_js() is packed  # packed once per process
 
 
+@pytest.mark.parametrize("data", [b"", b"\x00", b"abc", b"\xff" * 4, b"\xff" * 5,
+                                  bytes(range(256)) * 3])
+def test_packed_text_is_rfc_1924_base85_in_the_page_alphabet(data):
+    """The array encoder writes what the standard library's base85 writes (padded, the
+    alphabet's two characters that HTML reads changed), and the page's decoder reverses it."""
+    import base64
+    import gzip
+
+    expected = base64.b85encode(data, pad=True).decode("ascii").translate(
+        str.maketrans("<&", ".,"))
+    assert html._b85(data) == expected
+    text = data.decode("latin-1") + " peer support \u2013 \u00fcn\u00efcode"
+    packed = gzip.compress(text.encode("utf-8"), mtime=0)
+    assert html.unpack_script(html._b85(packed), len(packed)) == text
+
+
 def test_unpack_refuses_what_is_not_a_packed_script():
     with pytest.raises(ValueError, match="not a packed script"):
         html.unpack_script("0000000000", 8)

@@ -99,9 +99,25 @@ def packed_plotly_js() -> PackedScript:
 
     raw = get_plotlyjs().encode("utf-8")
     packed = gzip.compress(raw, compresslevel=9, mtime=0)
-    text = base64.b85encode(packed, pad=True).decode("ascii").translate(_TO_PAGE)
+    text = _b85(packed)
     return PackedScript(text=text, length=len(packed), alphabet=BASE85_ALPHABET,
                         version=plotly.__version__, raw_size=len(raw))
+
+
+def _b85(data: bytes) -> str:
+    """``base64.b85encode(data, pad=True)`` in the alphabet :data:`BASE85_ALPHABET`,
+    computed on whole arrays (the standard library's loop takes about 0.25 s for plotly.js,
+    once in every batch worker): each group of 4 bytes, read as a big-endian number, is
+    written as 5 base-85 digits, most significant first (RFC 1924's encoding)."""
+    import numpy as np
+
+    padded = data + b"\0" * (-len(data) % 4)
+    words = np.frombuffer(padded, dtype=">u4").astype(np.uint64)
+    digits = np.empty((len(words), 5), dtype=np.uint8)
+    for place in range(4, -1, -1):
+        words, digits[:, place] = np.divmod(words, 85)
+    alphabet = np.frombuffer(BASE85_ALPHABET.encode("ascii"), dtype=np.uint8)
+    return alphabet[digits].tobytes().decode("ascii")
 
 
 def unpack_script(text: str, length: int) -> str:
