@@ -334,7 +334,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
             to_run.append(job)
     stage = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
     restore = _terminate_as_interrupt()
-    pool = None
+    pool = closer = None
     try:
         write_mask(mask, stage / MASK_FILE)  # inside: a full disk leaves no staging folder
         if to_run:
@@ -355,7 +355,11 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
                 bar.set_postfix_str(f"{job.name} {'ok' if res.ok else 'FAILED'}")
                 bar.update(1)
             bar.close()
-            pool.shutdown(wait=True)
+            # the workers stop their kernels and exit (about 0.8 s) while the audit runs;
+            # joined before this function returns
+            closer = threading.Thread(target=pool.shutdown, name="peerlib-pool-shutdown",
+                                      daemon=True)
+            closer.start()
         order = {j.name: i for i, j in enumerate(job_list)}
         results.sort(key=lambda r: order[r.name])
         if not to_run and (out_dir / AUDIT_FILE).is_file():
@@ -379,10 +383,12 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         write_release(release[0], release[1], release[2], run_date=run_date)
     except BaseException:
         # Ctrl-C, SIGTERM or a bug: stop the workers (each stops its kernel), publish nothing.
-        if pool is not None:
+        if pool is not None and closer is None:
             _stop_pool(pool)
         raise
     finally:
+        if closer is not None:
+            closer.join()  # every worker and its kernel has exited
         restore()
         shutil.rmtree(stage, ignore_errors=True)
 
