@@ -25,6 +25,7 @@ __all__ = [
     "importance_performance",
     "ipa_quadrants",
     "compare_two_groups",
+    "holm_adjust",
 ]
 
 #: Martilla & James (1977) quadrant names, keyed by (high importance, high performance).
@@ -514,6 +515,36 @@ def ipa_quadrants(ipa: pd.DataFrame, *, by: str | Sequence[str] | None = None
     return out.reset_index(drop=True)
 
 
+def holm_adjust(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment of p-values for multiple tests.
+
+    Parameters
+    ----------
+    p_values : numpy.ndarray
+        One p-value per test, shape ``(m,)``, each in [0, 1]; no NaN.
+
+    Returns
+    -------
+    numpy.ndarray
+        The adjusted p-values, shape ``(m,)``, in the input's order: with the p-values
+        sorted ascending, the i-th (from 0) is multiplied by ``m - i``, made non-decreasing
+        along the sorted order and capped at 1. The same values as statsmodels'
+        ``multipletests(p, method="holm")[1]`` (a test checks), without the full garbage
+        collection that function runs on every call (0.2 s in a notebook's kernel).
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian
+    Journal of Statistics 6(2), 65-70.
+    """
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p, kind="stable")
+    scaled = p[order] * (len(p) - np.arange(len(p)))
+    out = np.empty_like(p)
+    out[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    return out
+
+
 def compare_two_groups(data: pd.DataFrame, *, by: str = "sector",
                        groups: Sequence[str] | None = None, item: str = "item_id",
                        response: str = "happening", value: str = "importance",
@@ -565,8 +596,7 @@ def compare_two_groups(data: pd.DataFrame, *, by: str = "sector",
     Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian
     Journal of Statistics 6(2), 65-70.
     """
-    from scipy import stats  # slow imports, only needed here
-    from statsmodels.stats.multitest import multipletests
+    from scipy import stats  # slow import, only needed here
 
     _check_columns(data, [by, item, response, value], "compare_two_groups")
     levels = list(groups) if groups is not None else _levels(data[by].astype(object))
@@ -615,7 +645,7 @@ def compare_two_groups(data: pd.DataFrame, *, by: str = "sector",
     valid = out["p_exact"].notna()
     out["p_holm"] = np.nan
     if valid.any():
-        out.loc[valid, "p_holm"] = multipletests(out.loc[valid, "p_exact"], method="holm")[1]
+        out.loc[valid, "p_holm"] = holm_adjust(out.loc[valid, "p_exact"].to_numpy(float))
     out["note"] = "exploratory"
     if isinstance(data[item].dtype, pd.CategoricalDtype):
         out[item] = pd.Categorical(out[item], dtype=data[item].dtype)

@@ -1099,8 +1099,7 @@ def comparison_table(comp: pd.DataFrame, *, k: int | None = None,
     Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian
     Journal of Statistics 6(2), 65-70.
     """
-    from scipy import stats  # slow imports, only needed here
-    from statsmodels.stats.multitest import multipletests
+    from scipy import stats  # slow import, only needed here
 
     policy = _policy_for(policy, k, mask)
     kind = {"sector": "sector", "role": "role", "organisation_type": "orgtype"}.get(by, by)
@@ -1142,7 +1141,7 @@ def comparison_table(comp: pd.DataFrame, *, k: int | None = None,
     p = pd.Series(shown_p, index=out.index, dtype=float)
     holm = pd.Series(np.nan, index=out.index)
     if p.notna().any():
-        holm[p.notna()] = multipletests(p[p.notna()], method="holm")[1]
+        holm[p.notna()] = scoring.holm_adjust(p[p.notna()].to_numpy(float))
     out["Fisher exact p (exploratory)"] = [DASH if pd.isna(v) else f"{v:.3f}" for v in p]
     out["Holm-adjusted p"] = [DASH if pd.isna(v) else f"{v:.3f}" for v in holm]
     return with_cells(out, meta)
@@ -1694,12 +1693,10 @@ def heatmap_cells(heatmap: pd.DataFrame) -> list[dict]:
         :func:`peerlib.reporting.metadata.cell` records; the size of a shown cell is its
         number asked as shown (the audit takes sizes from the data, never from here).
     """
-    out = []
-    for r in heatmap.itertuples(index=False):
-        n = pd.to_numeric(r.n_asked_text, errors="coerce")
-        out.append(_cell(r.union, "happening", r.item_id, 0 if pd.isna(n) else n,
-                         rule=r.rule if r.status == "hidden" else ""))
-    return out
+    sizes = pd.to_numeric(heatmap["n_asked_text"], errors="coerce").fillna(0).tolist()
+    return [_cell(r.union, "happening", r.item_id, n,
+                  rule=r.rule if r.status == "hidden" else "")
+            for r, n in zip(heatmap.itertuples(index=False), sizes)]
 
 
 def heatmap_table(heatmap: pd.DataFrame, *, labels: dict[str, str] | None = None
