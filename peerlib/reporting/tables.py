@@ -1696,7 +1696,7 @@ def heatmap_cells(heatmap: pd.DataFrame) -> list[dict]:
     sizes = pd.to_numeric(heatmap["n_asked_text"], errors="coerce").fillna(0).tolist()
     return [_cell(r.union, "happening", r.item_id, n,
                   rule=r.rule if r.status == "hidden" else "")
-            for r, n in zip(heatmap.itertuples(index=False), sizes)]
+            for r, n in zip(heatmap.astype(object).itertuples(index=False), sizes)]
 
 
 def heatmap_table(heatmap: pd.DataFrame, *, labels: dict[str, str] | None = None
