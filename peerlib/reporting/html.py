@@ -379,13 +379,46 @@ def _exporter():
     a batch worker no longer validates every executed notebook a dozen times."""
     exporter = getattr(_EXPORTERS, "exporter", None)
     if exporter is None:
-        from nbconvert import HTMLExporter
-
-        exporter = _EXPORTERS.exporter = HTMLExporter(
-            template_name="peerwork", extra_template_basedirs=[str(TEMPLATE_DIR)],
-            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-            optimistic_validation=True)
+        exporter = _EXPORTERS.exporter = _exporter_class()(**EXPORTER_OPTIONS)
     return exporter
+
+
+#: The options of the reports' nbconvert HTML exporter: the peerwork template, no code.
+EXPORTER_OPTIONS = dict(template_name="peerwork", extra_template_basedirs=[str(TEMPLATE_DIR)],
+                        exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, optimistic_validation=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _exporter_class():
+    """nbconvert's HTML exporter without its last pass.
+
+    ``HTMLExporter.from_notebook_node`` ends by parsing the whole page with BeautifulSoup
+    and writing it out again, to give ``<img>`` elements without ``alt`` a placeholder and
+    cells inside ``.jp-Notebook`` a ``tabindex``. The peerwork template writes neither (no
+    ``<img>``, no ``.jp-Notebook``; its tables get their ``tabindex`` from the template), so
+    that pass changed nothing but cost about 0.13 s a report (a chart's JSON is a long text
+    to parse). This class does the same set-up (the code highlighter and the output
+    mimetype filter) and renders the template; tests/test_html.py checks that the two
+    pages parse to the same document for every report template.
+    """
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class PeerworkHTMLExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            info = nb.metadata.get("language_info", {})
+            self.register_filter("highlight_code", self.filters.get("highlight_code") or
+                                 Highlight2HTML(pygments_lexer=info.get(
+                                     "pygments_lexer", info.get("name")), parent=self))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return PeerworkHTMLExporter
 
 
 def export_html(nb, *, provenance: dict, title: str) -> str:
