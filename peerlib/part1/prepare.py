@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -194,34 +195,49 @@ def build_long(responses: pd.DataFrame, sites: pd.DataFrame, codebook: Codebook)
         One row per participant x item, columns :data:`LONG_COLUMNS`, sorted by site (register
         order), participant (file order) and item (codebook order).
     """
-    frames = []
-    for item in codebook.item_ids:
-        hap_col, imp_col = item_columns(item)
-        frames.append(pd.DataFrame({
-            "participant_id": responses["participant_id"].values,
-            "site_id": responses["site_id"].values,
-            "role": responses["role"].values,
-            "item_id": item,
-            "happening": responses[hap_col].values,
-            "importance": responses[imp_col].values,
-            "_order": range(len(responses)),
-        }))
-    long = pd.concat(frames, ignore_index=True)
+    items = list(codebook.item_ids)
     core = [c for c in SITE_COLUMNS if c != "aliases"]  # extra register columns stay there
-    long = long.merge(sites[core], on="site_id", how="left")
-    sections = codebook.items.set_index("item_id")["section"]
-    long["section"] = long["item_id"].map(sections).astype("string")
-    long["item_id"] = pd.Categorical(long["item_id"], categories=codebook.item_ids, ordered=True)
-    long["happening"] = pd.Categorical(long["happening"], dtype=codebook.happening_dtype())
-    long["role"] = pd.Categorical(long["role"], dtype=codebook.role_dtype())
-    long["importance"] = long["importance"].astype("Int64")
+    # participants in the output's order (their site's place in the register, then the
+    # file's order), each then repeated once per item: no table of every answer is sorted
     site_order = {s: i for i, s in enumerate(sites["site_id"])}
-    long["_site"] = long["site_id"].map(site_order)
-    long = long.sort_values(["_site", "_order", "item_id"], kind="stable")
-    long = long[LONG_COLUMNS].reset_index(drop=True)
-    for col in ("participant_id", "site_id", "site_name", "organisation_type", "sector"):
-        long[col] = long[col].astype("string")
-    long["bme_focus"] = long["bme_focus"].astype("boolean")
+    rank = pd.Series(responses["site_id"].map(site_order).to_numpy(dtype=float))
+    people = responses.reset_index(drop=True).iloc[
+        rank.sort_values(kind="stable").index.to_numpy()]
+    n_items = len(items)
+
+    repeat = np.repeat(np.arange(len(people)), n_items)  # row -> its participant
+
+    def per_person(values, dtype) -> pd.api.extensions.ExtensionArray:
+        """One value per participant, repeated for each of their items (a take, not a
+        conversion of 300,000 values)."""
+        return pd.array(np.asarray(values, dtype=object), dtype=dtype).take(repeat)
+
+    def stacked(columns: list[str], dtype: pd.CategoricalDtype) -> pd.Categorical:
+        """The answer columns, participant by participant and item by item."""
+        if all(people[c].dtype == dtype for c in columns):  # codes, not labels
+            codes = np.column_stack([people[c].cat.codes.to_numpy() for c in columns])
+            return pd.Categorical.from_codes(codes.ravel(), dtype=dtype)
+        return pd.Categorical(people[columns].astype(object).to_numpy().ravel(), dtype=dtype)
+
+    attributes = sites[core].drop_duplicates("site_id").set_index("site_id").reindex(
+        people["site_id"].to_numpy())
+    sections = codebook.items.set_index("item_id")["section"].reindex(items)
+    long = pd.DataFrame({
+        "participant_id": per_person(people["participant_id"], "string"),
+        "site_id": per_person(people["site_id"], "string"),
+        **{c: per_person(attributes[c], "string") for c in core
+           if c not in ("site_id", "bme_focus")},
+        "bme_focus": per_person(attributes["bme_focus"], "boolean"),
+        "role": stacked(["role"], codebook.role_dtype()).take(repeat),
+        "section": pd.array(sections.astype(object).to_numpy(), dtype="string").take(
+            np.tile(np.arange(n_items), len(people))),
+        "item_id": pd.Categorical.from_codes(np.tile(np.arange(n_items), len(people)),
+                                             dtype=pd.CategoricalDtype(items, ordered=True)),
+        "happening": stacked([item_columns(i)[0] for i in items], codebook.happening_dtype()),
+        "importance": pd.array(people[[item_columns(i)[1] for i in items]].astype(
+            "Float64").to_numpy(dtype=float, na_value=np.nan).ravel(),
+            dtype="Float64").astype("Int64"),
+    })[LONG_COLUMNS]
     return long_schema(codebook).validate(long)
 
 

@@ -610,19 +610,20 @@ def _warn_about_readings(raw: pd.DataFrame, out: pd.DataFrame, source: str,
                 "such as 1-3 or 3/10 into dates. Check them against the original IDs; format "
                 "the column as Text in Excel before typing IDs.", DataWarning, stacklevel=3)
     found: dict[tuple[str, str, bool], list] = {}
-    for column in out.columns:
-        if column in ("participant_id",) or column not in raw.columns:
-            continue
+    columns = [c for c in out.columns if c != "participant_id" and c in raw.columns]
+    # fold each distinct spelling of the whole block once (the answer columns hold a few
+    # spellings many times), then look closer only at the columns and cells holding a
+    # missing-value word
+    codes, distinct = pd.factorize(raw[columns].to_numpy(dtype=object).ravel(order="F"))
+    folded = [normalise_label(str(v).strip()) for v in distinct]
+    words = np.flatnonzero(np.isin(folded, list(MISSING_TOKENS)))
+    hits = np.isin(codes, words).reshape(len(raw), len(columns), order="F")
+    for column in (c for c, any_hit in zip(columns, hits.any(axis=0)) if any_hit):
         scale = (HAPPENING if column.endswith("_happening") else
                  IMPORTANCE if column.endswith("_importance") else None)
         defaults = codebook.default_missing_tokens(scale) if scale else ()
-        # fold each distinct spelling once (a column holds a few spellings many times),
-        # then look closer only at the cells holding a missing-value word
         cells = raw[column]
-        distinct = pd.Series(cells.unique(), dtype=object)
-        folded = distinct.astype(str).str.strip().map(normalise_label)
-        hit = cells.isin(distinct[folded.isin(MISSING_TOKENS).to_numpy()])
-        typed = cells[hit].astype(str).str.strip()
+        typed = cells[hits[:, columns.index(column)]].astype(str).str.strip()
         keys = typed.map(normalise_label)
         for idx in typed.index:
             value = out.at[idx, column]
