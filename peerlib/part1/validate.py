@@ -653,19 +653,22 @@ def _warn_about_readings(raw: pd.DataFrame, out: pd.DataFrame, source: str,
             DataWarning, stacklevel=3)
 
 
-def _pair_counts(typed: pd.Series, values: pd.Series) -> tuple[np.ndarray, np.ndarray,
-                                                              np.ndarray]:
-    """Each distinct pair of a cell as typed and as read once: the typed values, the read
-    values (NA kept as a value) and the pair's count of cells (a column holds a few
-    spellings many times)."""
-    typed_codes, typed_values = pd.factorize(typed.to_numpy(dtype=object),
-                                             use_na_sentinel=False)
-    value_codes, read_values = pd.factorize(values.to_numpy(dtype=object),
-                                            use_na_sentinel=False)
-    width = max(len(read_values), 1)
-    pairs, counts = np.unique(typed_codes.astype(np.int64) * width + value_codes,
-                              return_counts=True)
-    return typed_values[pairs // width], read_values[pairs % width], counts
+def _pair_counts(raw: pd.DataFrame, out: pd.DataFrame, columns: list[str]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each distinct (column, cell as typed, cell as read) of ``columns`` once, with its
+    count of cells: the column positions, the typed values, the read values (NA kept as a
+    value) and the counts. The whole block is factorised at once (the columns hold a few
+    spellings many times), not column by column."""
+    typed_codes, typed_values = pd.factorize(
+        raw[columns].to_numpy(dtype=object).ravel(order="F"), use_na_sentinel=False)
+    read_codes, read_values = pd.factorize(
+        out[columns].astype(object).to_numpy().ravel(order="F"), use_na_sentinel=False)
+    n_typed, n_read = max(len(typed_values), 1), max(len(read_values), 1)
+    column = np.repeat(np.arange(len(columns), dtype=np.int64), len(raw))
+    keys, counts = np.unique((column * n_typed + typed_codes) * n_read + read_codes,
+                             return_counts=True)
+    return (keys // (n_typed * n_read), typed_values[keys // n_read % n_typed],
+            read_values[keys % n_read], counts)
 
 
 def mapped_spellings(raw: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
@@ -694,21 +697,19 @@ def mapped_spellings(raw: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
     >>> mapped_spellings(raw, out).values.tolist()
     [['role', 'PW', 'Peer worker', 1], ['role', 'pw', 'Peer worker', 1]]
     """
+    columns = [c for c in out.columns if c != "participant_id" and c in raw.columns]
     whats, typed, read, counts = [], [], [], []
-    for column in out.columns:
-        if column == "participant_id" or column not in raw.columns:
-            continue
-        what = ("site" if column == "site_id" else "role" if column == "role" else
-                "Is this happening here?" if column.endswith("_happening") else
-                "How important is this to you?")
-        spellings, values, n = _pair_counts(raw[column], out[column])
+    for position, spelling, value, n in zip(*_pair_counts(raw, out, columns)):
+        column = columns[position]
+        whats.append("site" if column == "site_id" else "role" if column == "role" else
+                     "Is this happening here?" if column.endswith("_happening") else
+                     "How important is this to you?")
         if column.endswith("_importance"):
-            read += [("no answer" if pd.isna(v) else str(int(v))) for v in values]
+            read.append("no answer" if pd.isna(value) else str(int(value)))
         else:
-            read += [("no answer" if pd.isna(v) or v == "Missing" else str(v)) for v in values]
-        whats += [what] * len(n)
-        typed += list(spellings)
-        counts += n.tolist()
+            read.append("no answer" if pd.isna(value) or value == "Missing" else str(value))
+        typed.append(spelling)
+        counts.append(int(n))
     if not whats:
         return pd.DataFrame(columns=["what", "spelling", "read_as", "count"])
     pairs = pd.DataFrame({"what": whats,
