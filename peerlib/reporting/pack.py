@@ -337,7 +337,8 @@ def _age_typst_cache() -> None:
     with tempfile.TemporaryDirectory(prefix="peerwork-typst-") as tmp:
         (Path(tmp) / "empty.typ").write_text("", encoding="utf-8")
         blank = typst.Compiler(str(Path(tmp) / "empty.typ"), root=tmp,
-                               ignore_system_fonts=True)
+                               ignore_system_fonts=True,
+                               font_paths=typst_charts.typst_fonts())
         for _ in range(_TYPST_CACHE_AGE):
             blank.compile(format="pdf", timestamp=0)
 
