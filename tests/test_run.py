@@ -95,3 +95,29 @@ def test_a_deleted_report_is_built_again(project):
     (out / "sites" / "S03.html").unlink()
     reused = _run(project)
     assert reused["S03"] is False and reused["S01"] is True
+
+
+def test_a_forced_run_failing_while_its_workers_warm_up_leaves_nothing_running(project,
+                                                                               monkeypatch):
+    """A --force run starts its workers' kernels while it computes the mask; when that
+    fails, the error reaches the caller, the workers and their kernels are stopped and no
+    staging folder is left behind."""
+    import time
+
+    import psutil
+
+    from peerlib.reporting import tables
+
+    def failing_mask(*args, **kwargs):
+        time.sleep(4)  # the workers are starting their kernels meanwhile
+        raise RuntimeError("planted mask failure")
+
+    monkeypatch.setattr(tables, "batch_mask_table", failing_mask)
+    data, templates, out = project
+    with pytest.raises(RuntimeError, match="planted mask failure"):
+        run_reports(data, out, sites=SITES, jobs=2, notebooks=templates, progress=False,
+                    force=True)
+    assert not list(out.glob(".staging-*"))
+    left = [" ".join(c.cmdline()) for c in psutil.Process().children(recursive=True)]
+    # (multiprocessing's resource tracker lives as long as this process: not a worker)
+    assert not [c for c in left if "spawn_main" in c or "ipykernel" in c], left

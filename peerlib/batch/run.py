@@ -7,10 +7,15 @@ is first written to a staging folder inside ``reports/`` and moved into place on
 own run succeeded: a failed site keeps its last good report, marked stale in the index, its
 partial executed notebook is kept under ``reports/notebooks/failed/`` for debugging, the
 others finish, and the batch ends with :class:`~peerlib.errors.ReportError`.
+
+A ``--force`` run, where every report will run, starts its worker processes and their
+kernels (:func:`_warm_worker`) while this process still computes the disclosure mask; any
+other run starts them once it knows which reports changed.
 """
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
@@ -142,13 +147,10 @@ def _template(path: str):
     return cached[1]
 
 
-def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) -> JobResult:
-    """Worker: execute one notebook in the worker's warm kernel (papermill) and export it.
-
-    Runs in a worker process (local pool or Dask). Writes the executed notebook and the HTML
-    page into ``stage`` (a failed run: only the partial notebook, failing cell marked),
-    each file atomically.
-    """
+def _stage_kernel(stage: Path, root: str):
+    """Worker: this worker's kernel for a batch staged in ``stage``, and the log file its
+    chatter goes to (papermill's warnings and the kernel's output, not the user's terminal,
+    where the progress bar is)."""
     from .kernel import worker_environment
 
     # first: importing nbformat imports jsonschema, which would import rfc3987_syntax
@@ -157,13 +159,60 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
     # the kernels this worker starts give freed Arrow memory back (the system allocator):
     # Arrow's default, mimalloc, keeps it, about 45 MB a kernel at 200 sites
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+    log = stage / "logs" / f"worker-{os.getpid()}.log"
+    return _worker_kernel(root, log), log
+
+
+@contextlib.contextmanager
+def _stderr_to(log: Path):
+    """Send this process's stderr (file descriptor 2, inherited by nothing new) to ``log``
+    for the duration."""
+    saved_fd = os.dup(2)
+    with open(log, "ab") as log_fh:
+        os.dup2(log_fh.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+
+
+def _warm_worker(stage: str, root: str) -> None:
+    """Worker: start this worker's kernel and pay its first costs (imports in the worker and
+    the kernel, the HTML exporter, plotly.js packed for the pages) while the batch's own
+    process still reads the data and computes the disclosure mask (a ``--force`` run,
+    where every report will run). A failure here is left to the first report to meet."""
+    kernel, log = _stage_kernel(Path(stage), root)
+    with _stderr_to(log):
+        try:
+            kernel.reset()
+        except Exception:  # noqa: BLE001 - the report's own run starts a kernel again
+            kernel.shutdown()
+            return
+    import nbformat  # noqa: F401 - imported now, not by the first report
+    import papermill  # noqa: F401
+
+    from ..reporting.html import _exporter, packed_plotly_js
+
+    _exporter()
+    packed_plotly_js()
+
+
+def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) -> JobResult:
+    """Worker: execute one notebook in the worker's warm kernel (papermill) and export it.
+
+    Runs in a worker process (local pool or Dask). Writes the executed notebook and the HTML
+    page into ``stage`` (a failed run: only the partial notebook, failing cell marked),
+    each file atomically.
+    """
+    stage_dir = Path(stage)
+    kernel, log = _stage_kernel(stage_dir, root)
     import nbformat
     import papermill as pm
 
     from .._files import atomic_write_text
 
     start = time.monotonic()
-    stage_dir = Path(stage)
     nb_out = stage_dir / job.notebook
     nb_out.parent.mkdir(parents=True, exist_ok=True)
     params = dict(job.parameters)
@@ -175,14 +224,8 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
         params["disclosure_mask"] = str(stage_dir / MASK_FILE)
     if "pack_path" in params:  # and a site's PDF feedback pack, beside its HTML report
         params["pack_path"] = str((stage_dir / job.html).with_suffix(".pdf"))
-    # papermill's warnings and the kernel's chatter go to a log file, not to the user's
-    # terminal (where the progress bar is).
-    log = stage_dir / "logs" / f"worker-{os.getpid()}.log"
-    kernel = _worker_kernel(root, log)
-    saved_fd = os.dup(2)
     failure = None
-    with open(log, "ab") as log_fh:
-        os.dup2(log_fh.fileno(), 2)
+    with _stderr_to(log):
         try:
             nb = kernel.execute(_template(job.template), params, timeout=timeout)
         except pm.PapermillExecutionError as err:
@@ -191,9 +234,6 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
         except Exception as err:  # a timeout, a dead kernel...: record it, keep going
             failure = JobResult(job.name, False, 0.0,
                                 f"{type(err).__name__}: {err}".strip()[:2000])
-        finally:
-            os.dup2(saved_fd, 2)
-            os.close(saved_fd)
     if failure is not None:
         partial = kernel.notebook
         if partial is not None:  # kept for debugging, failing cell marked
@@ -308,37 +348,44 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
 
     # read once for the mask, the release check and the audit (with the register's site
     # attributes, so that both protect the cross-case groups of every one); fails now
-    # (exit 2, "run peerlib prepare"), not in every notebook
+    # (exit 2, "run peerlib prepare"), not in every notebook, and before anything is written
     prepared = with_site_attributes(load_prepared(data_dir), register)
-    mask = batch_mask_table(data_dir, policy, all_ids, data=prepared,
-                            framework=(data_dir / "coded_segments.parquet").exists())
-    short = short_sites(mask, policy)  # too few people: a short report that says so
-    job_list = plan_jobs(site_ids, data_dir=str(data_dir), policy=policy, notebooks=nb_dir,
-                         site_titles=titles, short_sites=short)
-
-    now = dt.datetime.now(dt.timezone.utc)
-    run_date = now.strftime("%Y-%m-%d %H:%M UTC")
-    run_id = now.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
-    provenance = dict(data_provenance(data_dir), run_date=run_date, version=__version__,
-                      git_commit=_git_commit(paths.root))
     out_dir.mkdir(parents=True, exist_ok=True)
     recover(out_dir)  # a batch killed while publishing is completed first; old stages go
-    status = load_status(out_dir)
-    keys = job_keys(job_list, data_dir, shared=_mask_digest(mask))
-    results: list[JobResult] = []
-    to_run = []
-    for job in job_list:
-        if not force and _reusable(job, status, keys[job.name], out_dir):
-            results.append(JobResult(job.name, True, 0.0, reused=True))
-        else:
-            to_run.append(job)
     stage = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
     restore = _terminate_as_interrupt()
     pool = closer = None
     try:
+        if force and not scheduler:
+            # every report will run: the workers start their kernels while this process
+            # computes the mask and plans the jobs
+            workers = min(n_jobs, len(site_ids) + 1)
+            pool = _pool(workers, None)
+            for _ in range(workers):
+                pool.submit(_warm_worker, str(stage), str(paths.root))
+        mask = batch_mask_table(data_dir, policy, all_ids, data=prepared,
+                                framework=(data_dir / "coded_segments.parquet").exists())
+        short = short_sites(mask, policy)  # too few people: a short report that says so
+        job_list = plan_jobs(site_ids, data_dir=str(data_dir), policy=policy,
+                             notebooks=nb_dir, site_titles=titles, short_sites=short)
+
+        now = dt.datetime.now(dt.timezone.utc)
+        run_date = now.strftime("%Y-%m-%d %H:%M UTC")
+        run_id = now.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+        provenance = dict(data_provenance(data_dir), run_date=run_date, version=__version__,
+                          git_commit=_git_commit(paths.root))
+        status = load_status(out_dir)
+        keys = job_keys(job_list, data_dir, shared=_mask_digest(mask))
+        results: list[JobResult] = []
+        to_run = []
+        for job in job_list:
+            if not force and _reusable(job, status, keys[job.name], out_dir):
+                results.append(JobResult(job.name, True, 0.0, reused=True))
+            else:
+                to_run.append(job)
         write_mask(mask, stage / MASK_FILE)  # inside: a full disk leaves no staging folder
         if to_run:
-            pool = _pool(min(n_jobs, len(to_run)), scheduler)
+            pool = pool or _pool(min(n_jobs, len(to_run)), scheduler)
             # Longest notebooks first, so that no core idles at the end waiting for them.
             longest_first = sorted(to_run, key=lambda j: _EXPECTED_ORDER.get(j.kind, 9))
             futures = {pool.submit(_run_job, job, str(stage), str(paths.root), timeout,
