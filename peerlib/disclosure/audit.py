@@ -291,6 +291,8 @@ class _GroupSizes:
     def __init__(self, data: pd.DataFrame, coded):
         self.atoms = atoms_table(data, coded=coded)
         self.member = _Members(self.atoms)
+        self.attributes = site_attributes(self.atoms)  # once: a group-by over the atoms
+        self._sizes: dict[str, np.ndarray] = {}  # each size column as an array, once
 
     def __call__(self, fam: tuple[str, str], union) -> int | None:
         col = _size_column(*fam)
@@ -300,7 +302,9 @@ class _GroupSizes:
             rows = self.member(str(union))
         except ValueError:
             return None
-        return int(self.atoms[col].to_numpy()[rows].sum())
+        if col not in self._sizes:
+            self._sizes[col] = self.atoms[col].to_numpy()
+        return int(self._sizes[col][rows].sum())
 
 
 def _size_column(stat: str, item: str) -> str:
@@ -313,6 +317,7 @@ def _check_recoverable(result: AuditResult, size: _GroupSizes, policy: Disclosur
                        shown: dict, hidden: dict, forced: dict) -> None:
     """Rule 3 of the module docstring, family by family."""
     atoms, member = size.atoms, size.member  # the same atoms as the size check
+    attributes = size.attributes
     for fam, groups in shown.items():
         if not groups:
             continue
@@ -352,7 +357,7 @@ def _check_recoverable(result: AuditResult, size: _GroupSizes, policy: Disclosur
                                         f"site {where}", eye[list(combo)].sum(axis=0)))
         breakdowns = [("sector", "", atoms["sector"]), ("role", "", atoms["role"]),
                       ("orgtype", "", atoms["organisation_type"])]
-        breakdowns += [("attr", f"{col}|", atoms[col]) for col in site_attributes(atoms)]
+        breakdowns += [("attr", f"{col}|", atoms[col]) for col in attributes]
         for kind, prefix, values in breakdowns:
             for value in dict.fromkeys(values.astype(str)):
                 v = member(f"{kind}:{prefix}{value}")[nz].astype(float)
