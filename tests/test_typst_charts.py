@@ -81,7 +81,8 @@ def test_importance_chart_data_marks_a_hidden_mean_without_a_value():
     assert vol == {"group": "Voluntary", "fill": vol["fill"], "hidden": True, "w": 0.0,
                    "text": "not shown"}
     assert [b["group"] for b in second["bars"]] == ["All", "NHS"]  # no row, no bar
-    assert [g["text"] for g in chart["legend"]] == ["All", "NHS", "Voluntary"]
+    # Voluntary has no shown mean, so no bar of its colour: its legend entry says so
+    assert [g["text"] for g in chart["legend"]] == ["All", "NHS", "Voluntary: not shown"]
     assert len({g["fill"] for g in chart["legend"]}) == 3
 
 

@@ -183,7 +183,7 @@ def importance_chart_data(summary: pd.DataFrame, *, group: str = "group",
         panel: mean / 4 x :data:`_IMPORTANCE_SPAN`) and ``text`` (the mean
         as the reports print it), or for a hidden mean ``hidden`` true, ``w`` 0 and ``text``
         "not shown". ``ticks``: ``at`` and ``text`` of 0-4; ``legend``: ``text`` and
-        ``fill`` of each group.
+        ``fill`` of each group (text "<group>: not shown" when none of its means is shown).
     """
     shown_rows = summary.dropna(subset=["mean"])
     hidden = summary[hidden_rows(summary, "n", "importance").to_numpy()
@@ -206,11 +206,14 @@ def importance_chart_data(summary: pd.DataFrame, *, group: str = "group",
                                          "w": 0.0, "text": "not shown"}
     items = list(dict.fromkeys(summary[item].astype(str)))
     labels = _item_text(pd.Series(items, dtype=object), item_labels)
+    drawn = set(shown_rows[group].astype(str))
     return {
         "items": [{"label": label, "bars": [bars[(i, g)] for g in groups if (i, g) in bars]}
                   for i, label in zip(items, labels)],
         "ticks": [{"at": round(v / 4 * _IMPORTANCE_SPAN, 6), "text": str(v)} for v in range(5)],
-        "legend": [{"text": g, "fill": colour[g]} for g in groups],
+        # a group without one shown mean has no bar of its colour: its entry says so
+        "legend": [{"text": g if g in drawn else f"{g}: not shown", "fill": colour[g]}
+                   for g in groups],
     }
 
 
