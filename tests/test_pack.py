@@ -68,6 +68,23 @@ def test_chart_words_are_text_in_the_pack_set_in_the_charts_own_font(s01_pack):
     assert all(name.startswith(allowed) for name in fonts), fonts
 
 
+def test_quadrant_names_sit_outside_the_plot_where_no_point_can_cover_them(s01_pack):
+    """The Importance-Performance chart names its quadrants above and below the plot, not in
+    its corners (a point at the end of a scale covered the name there)."""
+    heights: dict[str, list[float]] = {}
+
+    def seen(text, cm, tm, font, size):
+        heights.setdefault(text.strip(), []).append(cm[5] + tm[5] * cm[3])
+
+    for page in PdfReader(str(s01_pack[0])).pages:
+        page.extract_text(visitor_text=seen)
+    top_tick, bottom_tick = max(heights["4.0"]), min(heights["1.0"])  # PDF y: upwards
+    for name in ("Concentrate here", "Keep up the good work"):
+        assert min(heights[name]) > top_tick, name
+    for name in ("Low priority", "Possible overkill"):
+        assert max(heights[name]) < bottom_tick, name
+
+
 def test_no_pack_for_a_site_below_k(tmp_path):
     data = load_prepared()
     stale = tmp_path / "S01.pdf"

@@ -347,11 +347,6 @@ CHARTS_TYPST = r"""
       place(dx: c.x_ref * width, line(length: height, angle: 90deg, stroke: (paint: luma(120), thickness: 0.8pt, dash: "dashed")))
       place(dy: (1 - c.y_ref) * height, line(length: width, stroke: (paint: luma(120), thickness: 0.8pt, dash: "dashed")))
     }
-    for q in c.quadrants {
-      place((if q.ha == "left" { left } else { right }) + (if q.va == "top" { top } else { bottom }),
-        dx: if q.ha == "left" { 3pt } else { -3pt }, dy: if q.va == "top" { 3pt } else { -3pt },
-        text(fill: luma(110), q.text))
-    }
     for p in c.points {
       let x = p.x * width
       let y = (1 - p.y) * height
@@ -370,10 +365,19 @@ CHARTS_TYPST = r"""
   let xticks = box(width: width, height: 9pt, {
     for t in c.x_ticks { place(center + top, dx: (t.at - 0.5) * width, t.text) }
   })
+  // the quadrants are named outside the plot, beside the corner each names: a point at
+  // the edge of the scale would cover a name written inside
+  let names(va) = box(width: width, height: 8pt, {
+    for q in c.quadrants.filter(q => q.va == va) {
+      place((if q.ha == "left" { left } else { right }) + horizon, text(fill: luma(90), q.text))
+    }
+  })
   grid(
     columns: (auto, auto, width), column-gutter: (2pt, 3pt), align: horizon,
+    [], [], names("top"),
     rotate(-90deg, reflow: true)[Mean importance (1-4)], yticks, plot,
     [], [], xticks,
+    [], [], names("bottom"),
     [], [], align(center)[Performance (Yes + ½ Partly, %)],
   )
 }
