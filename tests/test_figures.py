@@ -115,3 +115,17 @@ def test_charts_have_the_white_theme_whatever_plotly_default_a_user_chose(long_d
     white = pio.templates["plotly_white"].layout.paper_bgcolor
     assert cheap.layout.template.layout.paper_bgcolor == white
     assert json.loads(pio.to_json(cheap)) == json.loads(pio.to_json(named))
+
+
+def test_ipa_quadrant_names_are_outside_the_plot(long_df):
+    """The quadrant names sit above (top quadrants) and below (bottom quadrants) the plot,
+    so that no point at the end of a scale covers one."""
+    ipa = scoring.importance_performance(long_df)
+    fig = plots.ipa_chart(ipa)
+    names = {a.text: a for a in fig.layout.annotations}
+    for name in ("Concentrate here", "Keep up the good work"):
+        a = names[name]
+        assert (a.yref, a.y, a.yanchor) == ("paper", 1, "bottom"), name
+    for name in ("Low priority", "Possible overkill"):
+        a = names[name]
+        assert (a.yref, a.y, a.yanchor) == ("paper", 0, "top") and a.yshift < 0, name

@@ -322,7 +322,8 @@ def ipa_chart(ipa: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
     -------
     plotly.graph_objects.Figure
         One marker per item labelled with its id, dashed cross-hairs at the reference means
-        and the four quadrant names of Martilla & James (1977) in the corners.
+        and the four quadrant names of Martilla & James (1977) beside the plot's corners
+        (above the top ones, below the bottom ones).
     """
     data = ipa.dropna(subset=["performance", "importance"])
     labels = _item_text(data[item].astype(str), item_labels)
@@ -343,18 +344,21 @@ def ipa_chart(ipa: pd.DataFrame, *, item_labels: dict[str, str] | None = None,
             data["importance_reference"].iloc[0])
         fig.add_vline(x=px, line_dash="dash", line_color="#777777")
         fig.add_hline(y=py, line_dash="dash", line_color="#777777")
-    for text, x, y, xa, ya in (("Concentrate here", 0, 4, "left", "top"),
-                               ("Keep up the good work", 100, 4, "right", "top"),
-                               ("Low priority", 0, 1, "left", "bottom"),
-                               ("Possible overkill", 100, 1, "right", "bottom")):
-        fig.add_annotation(x=x, y=y, text=text, showarrow=False, xanchor=xa, yanchor=ya,
-                           font=dict(color="#777777", size=12))
+    # the quadrants are named outside the plot, above and below the corner each names: a
+    # point at the end of a scale would cover a name written inside
+    for text, x, y, xa, ya, shift in (("Concentrate here", 0, 1, "left", "bottom", 2),
+                                      ("Keep up the good work", 1, 1, "right", "bottom", 2),
+                                      ("Low priority", 0, 0, "left", "top", -22),
+                                      ("Possible overkill", 1, 0, "right", "top", -22)):
+        fig.add_annotation(x=x, y=y, xref="paper", yref="paper", yshift=shift, text=text,
+                           showarrow=False, xanchor=xa, yanchor=ya,
+                           font=dict(color="#555555", size=12))
     fig.update_layout(
         title=title, font=_FONT, **theme_layout(), showlegend=False,
-        xaxis=dict(title="Performance: Yes + ½ Partly, % of Yes/Partly/No answers",
-                   range=[-2, 102]),
+        xaxis=dict(title=dict(text="Performance: Yes + ½ Partly, % of Yes/Partly/No answers",
+                              standoff=26), range=[-2, 102]),
         yaxis=dict(title="Mean importance (1-4)", range=[0.9, 4.1]),
-        height=480, margin=dict(l=10, r=10, t=60, b=50),
+        height=500, margin=dict(l=10, r=10, t=80, b=80),
     )
     return with_figure_cells(fig, ipa_cells(ipa, item=item))
 
