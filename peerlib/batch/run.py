@@ -192,10 +192,9 @@ def _warm_worker(stage: str, root: str) -> None:
     import nbformat  # noqa: F401 - imported now, not by the first report
     import papermill  # noqa: F401
 
-    from ..reporting.html import _exporter, packed_plotly_js
+    from ..reporting.html import prepare_export
 
-    _exporter()
-    packed_plotly_js()
+    prepare_export()
 
 
 def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) -> JobResult:

@@ -35,6 +35,8 @@ __all__ = [
     "chart_table",
     "chart_html",
     "export_html",
+    "prepare_export",
+    "EXPORTER_OPTIONS",
     "REPORT_PURPOSES",
     "render_index",
     "report_sizes",
@@ -381,6 +383,15 @@ def _exporter():
     if exporter is None:
         exporter = _EXPORTERS.exporter = _exporter_class()(**EXPORTER_OPTIONS)
     return exporter
+
+
+def prepare_export() -> None:
+    """Pay the first export's costs now: this thread's HTML exporter (:func:`export_html`)
+    and plotly.js packed for the pages (:func:`packed_plotly_js`). A batch worker calls it
+    while it waits for its first report; the pages are the same either way.
+    """
+    _exporter()
+    packed_plotly_js()
 
 
 #: The options of the reports' nbconvert HTML exporter: the peerwork template, no code.
