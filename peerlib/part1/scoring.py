@@ -6,6 +6,8 @@ statistic. Nothing here reads files or draws; nothing is rounded (round for disp
 """
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -26,6 +28,7 @@ __all__ = [
     "ipa_quadrants",
     "compare_two_groups",
     "holm_adjust",
+    "fisher_exact_2x2",
 ]
 
 #: Martilla & James (1977) quadrant names, keyed by (high importance, high performance).
@@ -515,6 +518,33 @@ def ipa_quadrants(ipa: pd.DataFrame, *, by: str | Sequence[str] | None = None
     return out.reset_index(drop=True)
 
 
+@functools.lru_cache(maxsize=4096)
+def fisher_exact_2x2(x_a: int, n_a: int, x_b: int, n_b: int) -> tuple[float, float]:
+    """Fisher's exact test (two-sided) of ``x_a`` of ``n_a`` against ``x_b`` of ``n_b``.
+
+    Parameters
+    ----------
+    x_a, n_a, x_b, n_b : int
+        Counts with the outcome and group sizes (``n_a``, ``n_b`` > 0; ``0 <= x <= n``).
+
+    Returns
+    -------
+    (float, float)
+        The sample odds ratio and the p-value, as ``scipy.stats.fisher_exact`` computes
+        them on ``[[x_a, n_a - x_a], [x_b, n_b - x_b]]``. Remembered per table: the
+        cross-site report tests the same tables twice (the comparison, then the
+        comparison as shown).
+
+    References
+    ----------
+    Fisher, R. A. (1935). The logic of inductive inference. JRSS 98(1), 39-82.
+    """
+    from scipy import stats  # slow import, only needed here
+
+    res = stats.fisher_exact([[x_a, n_a - x_a], [x_b, n_b - x_b]], alternative="two-sided")
+    return float(res.statistic), float(res.pvalue)
+
+
 def holm_adjust(p_values: np.ndarray) -> np.ndarray:
     """Holm's step-down adjustment of p-values for multiple tests.
 
@@ -596,8 +626,6 @@ def compare_two_groups(data: pd.DataFrame, *, by: str = "sector",
     Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian
     Journal of Statistics 6(2), 65-70.
     """
-    from scipy import stats  # slow import, only needed here
-
     _check_columns(data, [by, item, response, value], "compare_two_groups")
     levels = list(groups) if groups is not None else _levels(data[by].astype(object))
     if len(levels) != 2:
@@ -629,15 +657,13 @@ def compare_two_groups(data: pd.DataFrame, *, by: str = "sector",
     for item_id in _levels(data[item]):
         for (measure, _, _), tally in zip(measures, tallies):
             row = {item: item_id, "measure": measure}
-            table = []
             for tag, group in zip("ab", levels):
                 n, x = tally.get((item_id, group), (0, 0))
                 row.update({f"group_{tag}": group, f"n_{tag}": n, f"x_{tag}": x,
                             f"percent_{tag}": 100.0 * x / n if n else np.nan})
-                table.append([x, n - x])
             if min(row["n_a"], row["n_b"]) > 0:
-                res = stats.fisher_exact(table, alternative="two-sided")
-                row["odds_ratio"], row["p_exact"] = float(res.statistic), float(res.pvalue)
+                row["odds_ratio"], row["p_exact"] = fisher_exact_2x2(
+                    row["x_a"], row["n_a"], row["x_b"], row["n_b"])
             else:
                 row["odds_ratio"], row["p_exact"] = np.nan, np.nan
             rows.append(row)

@@ -1099,8 +1099,6 @@ def comparison_table(comp: pd.DataFrame, *, k: int | None = None,
     Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian
     Journal of Statistics 6(2), 65-70.
     """
-    from scipy import stats  # slow import, only needed here
-
     policy = _policy_for(policy, k, mask)
     kind = {"sector": "sector", "role": "role", "organisation_type": "orgtype"}.get(by, by)
     rows, meta, shown_p = [], [], []
@@ -1128,8 +1126,7 @@ def comparison_table(comp: pd.DataFrame, *, k: int | None = None,
         if not small and all(v is not None for pair in counts for v in pair):
             (xa, na), (xb, nb) = counts
             if na > 0 and nb > 0:
-                p = float(stats.fisher_exact([[xa, na - xa], [xb, nb - xb]],
-                                             alternative="two-sided").pvalue)
+                p = scoring.fisher_exact_2x2(int(xa), int(na), int(xb), int(nb))[1]
         shown_p.append(p)
         rows.append({
             "Item": (labels or {}).get(str(r.item_id), str(r.item_id)),
