@@ -316,10 +316,10 @@ class Codebook:
         return None, False
 
     def _normalise(self, values: pd.Series, lookup: dict[str, object]
-                   ) -> tuple[np.ndarray, np.ndarray]:
-        """Look up each distinct value once (a column holds a few spellings many times)
-        and spread the results over the cells: canonical values (object array, None where
-        not recognised or no answer) and whether each was recognised (bool array)."""
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Look up each distinct value once (a column holds a few spellings many times):
+        each cell's code (int array), and per code the canonical value (object array, None
+        where not recognised or no answer) and whether it was recognised (bool array)."""
         cells = values.to_numpy(dtype=object)
         try:
             codes, uniques = pd.factorize(cells, use_na_sentinel=False)
@@ -331,8 +331,7 @@ class Codebook:
         found = [self._lookup_one(raw, lookup) for raw in uniques]
         out = np.empty(len(found), dtype=object)
         out[:] = [value for value, _ in found]
-        ok = np.array([good for _, good in found], dtype=bool)
-        return out[codes], ok[codes]
+        return codes, out, np.array([good for _, good in found], dtype=bool)
 
     def normalise_happening(self, values: pd.Series) -> tuple[pd.Series, pd.Series]:
         """Map typed "Is this happening here?" answers to canonical categories.
@@ -351,9 +350,14 @@ class Codebook:
         recognised : pandas.Series of bool
             False where the value was not recognised (an error for the caller to report).
         """
-        out, ok = self._normalise(values, self._happening_lookup)
-        answers = pd.Series(pd.Categorical(out, dtype=self.happening_dtype()), index=values.index)
-        return answers, pd.Series(ok, index=values.index, dtype=bool)
+        codes, out, ok = self._normalise(values, self._happening_lookup)
+        dtype = self.happening_dtype()
+        # each distinct answer's category code, spread over the cells (-1: NA)
+        place = {c: i for i, c in enumerate(dtype.categories)}
+        answer_codes = np.array([place.get(v, -1) for v in out], dtype=np.int64)
+        answers = pd.Series(pd.Categorical.from_codes(
+            answer_codes[codes], dtype=dtype), index=values.index)
+        return answers, pd.Series(ok[codes], index=values.index, dtype=bool)
 
     def normalise_importance(self, values: pd.Series) -> tuple[pd.Series, pd.Series]:
         """Map typed "How important is this to you?" answers to the 1-4 scale.
@@ -371,9 +375,12 @@ class Codebook:
         recognised : pandas.Series of bool
             False where the value was not recognised.
         """
-        out, ok = self._normalise(values, self._importance_lookup)
-        scores = pd.Series(pd.array(out, dtype="Int64"), index=values.index)
-        return scores, pd.Series(ok, index=values.index, dtype=bool)
+        codes, out, ok = self._normalise(values, self._importance_lookup)
+        missing = np.array([v is None for v in out], dtype=bool)
+        score = np.array([0 if v is None else int(v) for v in out], dtype=np.int64)
+        scores = pd.Series(pd.arrays.IntegerArray(score[codes], missing[codes]),
+                           index=values.index)
+        return scores, pd.Series(ok[codes], index=values.index, dtype=bool)
 
     def normalise_role(self, values: pd.Series) -> tuple[pd.Series, pd.Series]:
         """Map typed roles ("PW", "peer support worker", "Service User ") to canonical roles.
