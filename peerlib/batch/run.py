@@ -165,8 +165,8 @@ def _stage_kernel(stage: Path, root: str):
 
 @contextlib.contextmanager
 def _stderr_to(log: Path):
-    """Send this process's stderr (file descriptor 2, inherited by nothing new) to ``log``
-    for the duration."""
+    """Send this process's stderr (file descriptor 2, which a kernel started meanwhile
+    inherits) to ``log`` for the duration."""
     saved_fd = os.dup(2)
     with open(log, "ab") as log_fh:
         os.dup2(log_fh.fileno(), 2)

@@ -204,8 +204,8 @@ def build_long(responses: pd.DataFrame, sites: pd.DataFrame, codebook: Codebook)
     people = responses.reset_index(drop=True).iloc[
         rank.sort_values(kind="stable").index.to_numpy()]
     n_items = len(items)
-
     repeat = np.repeat(np.arange(len(people)), n_items)  # row -> its participant
+    item_of_row = np.tile(np.arange(n_items), len(people))  # row -> its item
 
     def per_person(values, dtype) -> pd.api.extensions.ExtensionArray:
         """One value per participant, repeated for each of their items (a take, not a
@@ -230,8 +230,8 @@ def build_long(responses: pd.DataFrame, sites: pd.DataFrame, codebook: Codebook)
         "bme_focus": per_person(attributes["bme_focus"], "boolean"),
         "role": stacked(["role"], codebook.role_dtype()).take(repeat),
         "section": pd.array(sections.astype(object).to_numpy(), dtype="string").take(
-            np.tile(np.arange(n_items), len(people))),
-        "item_id": pd.Categorical.from_codes(np.tile(np.arange(n_items), len(people)),
+            item_of_row),
+        "item_id": pd.Categorical.from_codes(item_of_row,
                                              dtype=pd.CategoricalDtype(items, ordered=True)),
         "happening": stacked([item_columns(i)[0] for i in items], codebook.happening_dtype()),
         "importance": pd.array(people[[item_columns(i)[1] for i in items]].astype(

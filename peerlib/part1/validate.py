@@ -610,11 +610,9 @@ def _warn_about_readings(raw: pd.DataFrame, out: pd.DataFrame, source: str,
                 "such as 1-3 or 3/10 into dates. Check them against the original IDs; format "
                 "the column as Text in Excel before typing IDs.", DataWarning, stacklevel=3)
     found: dict[tuple[str, str, bool], list] = {}
-    columns = [c for c in out.columns if c != "participant_id" and c in raw.columns]
-    # fold each distinct spelling of the whole block once (the answer columns hold a few
-    # spellings many times), then look closer only at the columns and cells holding a
-    # missing-value word
-    codes, distinct = pd.factorize(raw[columns].to_numpy(dtype=object).ravel(order="F"))
+    # fold each distinct spelling of the whole block once, then look closer only at the
+    # columns and cells holding a missing-value word
+    columns, codes, distinct = _typed_block(raw, out)
     folded = [normalise_label(str(v).strip()) for v in distinct]
     words = np.flatnonzero(np.isin(folded, list(MISSING_TOKENS)))
     hits = np.isin(codes, words).reshape(len(raw), len(columns), order="F")
@@ -653,21 +651,30 @@ def _warn_about_readings(raw: pd.DataFrame, out: pd.DataFrame, source: str,
             DataWarning, stacklevel=3)
 
 
-def _pair_counts(raw: pd.DataFrame, out: pd.DataFrame, columns: list[str]
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each distinct (column, cell as typed, cell as read) of ``columns`` once, with its
-    count of cells: the column positions, the typed values, the read values (NA kept as a
-    value) and the counts. The whole block is factorised at once (the columns hold a few
-    spellings many times), not column by column."""
-    typed_codes, typed_values = pd.factorize(
-        raw[columns].to_numpy(dtype=object).ravel(order="F"), use_na_sentinel=False)
+def _typed_block(raw: pd.DataFrame, out: pd.DataFrame
+                 ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The raw cells of every normalised column but the participant id (site, role,
+    answers), factorised as one block (the columns hold a few spellings many times): the
+    columns, each cell's code (column after column) and the distinct values as typed."""
+    columns = [c for c in out.columns if c != "participant_id" and c in raw.columns]
+    codes, distinct = pd.factorize(raw[columns].to_numpy(dtype=object).ravel(order="F"),
+                                   use_na_sentinel=False)
+    return columns, codes, distinct
+
+
+def _pair_counts(raw: pd.DataFrame, out: pd.DataFrame
+                 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each distinct (column, cell as typed, cell as read) once, with its count of cells:
+    the columns (:func:`_typed_block`), then per triple the column position, the typed
+    value, the read value (NA kept as a value) and the count."""
+    columns, typed_codes, typed_values = _typed_block(raw, out)
     read_codes, read_values = pd.factorize(
         out[columns].astype(object).to_numpy().ravel(order="F"), use_na_sentinel=False)
     n_typed, n_read = max(len(typed_values), 1), max(len(read_values), 1)
     column = np.repeat(np.arange(len(columns), dtype=np.int64), len(raw))
     keys, counts = np.unique((column * n_typed + typed_codes) * n_read + read_codes,
                              return_counts=True)
-    return (keys // (n_typed * n_read), typed_values[keys // n_read % n_typed],
+    return (columns, keys // (n_typed * n_read), typed_values[keys // n_read % n_typed],
             read_values[keys % n_read], counts)
 
 
@@ -697,9 +704,9 @@ def mapped_spellings(raw: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
     >>> mapped_spellings(raw, out).values.tolist()
     [['role', 'PW', 'Peer worker', 1], ['role', 'pw', 'Peer worker', 1]]
     """
-    columns = [c for c in out.columns if c != "participant_id" and c in raw.columns]
+    columns, *pairs = _pair_counts(raw, out)
     whats, typed, read, counts = [], [], [], []
-    for position, spelling, value, n in zip(*_pair_counts(raw, out, columns)):
+    for position, spelling, value, n in zip(*pairs):
         column = columns[position]
         whats.append("site" if column == "site_id" else "role" if column == "role" else
                      "Is this happening here?" if column.endswith("_happening") else
