@@ -106,7 +106,7 @@ def test_values_beyond_the_header_are_problems_with_their_rows(tmp_path):
     problems = err.value.problems
     assert problems["row"].tolist() == [3, 4]  # records, not lines: row 3 spans two lines
     assert problems["value"].tolist() == ["late answer", ",x"]
-    assert problems["problem"].str.contains("more than the 3 columns of the header").all()
+    assert problems["problem"].str.contains("beyond the 3 columns of the header row").all()
     assert (problems["file"] == "wide.csv").all()
 
 

@@ -145,10 +145,10 @@ def _read_ragged(text: str, sep: str, path: Path) -> pd.DataFrame:
         for number, row in enumerate(rows, start=FIRST_DATA_ROW):
             if any(cell.strip() for cell in row[width:]):
                 problems.append([path.name, number, "", sep.join(row[width:]),
-                                 f"has {len(row)} fields, more than the {width} columns of "
-                                 "the header row", "one value per column named in the header "
-                                 "row (a column name for every field, or the extra values "
-                                 "removed)"])
+                                 f"is beyond the {width} columns of the header row (the row "
+                                 f"has {len(row)} fields)", "one value per column named in "
+                                 "the header row (a column name for every field, or the "
+                                 "extra values removed)"])
             records.append(row[:width] + [""] * (width - len(row)))
     except csv.Error as err:
         raise _problem(path, f"is not a readable delimited text file ({err})",
