@@ -410,7 +410,7 @@ def _exporter_class():
     ``<img>``, no ``.jp-Notebook``; its tables get their ``tabindex`` from the template), so
     that pass changed nothing but cost about 0.13 s a report (a chart's JSON is a long text
     to parse). This class does the same set-up (the code highlighter and the output
-    mimetype filter) and renders the template; tests/test_html.py checks that the two
+    mimetype filter) and renders the template; tests/test_kernel.py checks that the two
     pages parse to the same document for every report template.
     """
     from nbconvert import HTMLExporter
