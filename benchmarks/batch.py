@@ -36,6 +36,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import threading
 import time
@@ -391,6 +392,15 @@ def trial(jobs: int, tmp: Path, tree: Path | None, sample: int, n_sites: int) ->
     return rows
 
 
+def compile_bytecode() -> None:
+    """Compile the bytecode of every installed module and of peerlib first (``make
+    bytecode``), so that no contender pays Python's compiling: where PYTHONDONTWRITEBYTECODE
+    is set each process would compile from source, elsewhere the first contender would."""
+    purelib = sysconfig.get_paths()["purelib"]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", purelib,
+                    str(REPO / "peerlib")], check=True, stdout=subprocess.DEVNULL)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="demo rounds (medians)")
@@ -407,6 +417,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}; CPU = user + system seconds of the whole process tree; "
           "the machine may be shared: compare CPU seconds and same-run ratios")
+    compile_bytecode()
     with tempfile.TemporaryDirectory(prefix="peerwork-bench-") as tmp:
         tree = None if args.no_previous else previous_tree(Path(tmp))
         if not args.no_demo:
