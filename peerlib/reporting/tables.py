@@ -546,10 +546,17 @@ class _Shared:
         sites = self.data["site_id"].astype(str)
         self.rows = sites.groupby(sites, sort=False).indices
         self.values: dict = {}
+        self._site: tuple[str, pd.DataFrame] | None = None
 
     def site(self, site_id: object) -> pd.DataFrame:
-        """The rows of one site (none for a site without data)."""
-        return self.data.iloc[self.rows.get(str(site_id), np.array([], dtype=int))]
+        """The rows of one site (none for a site without data): taken from the table once
+        for the site last asked about (a report asks about its one site several times),
+        each call a copy of its own (pandas copies on write: nothing is copied until
+        changed)."""
+        key = str(site_id)
+        if self._site is None or self._site[0] != key:
+            self._site = (key, self.data.iloc[self.rows.get(key, np.array([], dtype=int))])
+        return self._site[1].copy(deep=False)
 
     def total(self, name: str, compute):
         """``compute(table)`` over every site, computed on first use."""
