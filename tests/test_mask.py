@@ -510,6 +510,44 @@ def test_a_bounds_question_is_its_sets_of_rows():
         assert question(rows[2:9], [sets[0], ("b", changed)]) != base
 
 
+def test_answer_counts_are_the_rows_counted_per_atom_item_and_answer():
+    """Every atom's answers to every item, against a plain count of the rows: rows in any
+    order, rows with no site or role, rows of a site or role with no atom, items in text
+    order (a categorical item column with a category nobody answered, texts that sort
+    differently from the categories), every option kept (an unused one as zeros)."""
+    from peerlib.disclosure.intervals import answer_counts
+
+    rng = np.random.default_rng(5)
+    n = 400
+    options = ["Yes", "Partly", "No", "Don't know", "Missing"]
+    data = pd.DataFrame({
+        "site_id": pd.array(rng.choice(["S2", "S10", "S1", None], n), dtype="string"),
+        "role": pd.array(rng.choice(["Peer worker", "Line manager", "Other", None], n),
+                         dtype="string"),
+        "item_id": pd.Categorical(rng.choice(["2.10", "2.9", "1.1"], n),
+                                  categories=["1.1", "2.9", "2.10", "3.1"]),
+        "happening": pd.Categorical(rng.choice(options[:3] + [None], n),
+                                    categories=options, ordered=True)})
+    atoms = pd.DataFrame({"site_id": ["S1", "S1", "S10", "S2", "S3"],
+                          "role": ["Peer worker", "Line manager", "Peer worker",
+                                   "Line manager", "Peer worker"]})
+    table, opts = answer_counts(data, atoms)
+    assert opts == options
+    assert list(table) == ["1.1", "2.10", "2.9"]  # as text, present ones only
+    for item, counts in table.items():
+        assert counts.shape == (5, 5) and counts.dtype == float
+        for a, (site, role) in enumerate(atoms.itertuples(index=False)):
+            rows = data[(data["item_id"].astype(str) == item) & (data["site_id"] == site)
+                        & (data["role"] == role)]
+            expected = [int((rows["happening"] == o).sum()) for o in options]
+            assert counts[a].tolist() == expected, (item, site, role)
+    assert table["1.1"][4].sum() == 0  # S3 has no rows
+    pairs = set(zip(atoms["site_id"], atoms["role"]))
+    assert sum(t.sum() for t in table.values()) == sum(
+        1 for site, role, answer in zip(data["site_id"], data["role"], data["happening"])
+        if (site, role) in pairs and pd.notna(answer))
+
+
 def test_bounds_leak_found_without_the_interval_step():
     """The independent check above can fail: the mask of subtraction alone (the base
     pattern, every item as one) leaves answer counts of small sets pinned."""
