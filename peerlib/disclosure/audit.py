@@ -143,11 +143,16 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
     forced: dict[tuple, set[str]] = {}
     expected = None
     if mask is not None:
-        per_item = np.where(mask["statistic"].isin(_PER_ITEM), mask["item"], "")
-        expected = {(s, i, u) for s, i, u, h in zip(mask["statistic"], per_item,
-                                                   mask["union"], mask["hidden"]) if not h}
-        for s, i, u, h, rep in zip(mask["statistic"], per_item, mask["union"], mask["hidden"],
-                                   mask["report"]):
+        # the columns as numpy arrays: iterating pandas' Arrow-backed text columns costs a
+        # Python call per value (about 1 s for the 52,000 rows of a 200-site mask)
+        statistic, union_of, report_of = (mask[c].to_numpy(dtype=object)
+                                          for c in ("statistic", "union", "report"))
+        hidden_of = mask["hidden"].to_numpy(dtype=bool)
+        per_item = np.where(mask["statistic"].isin(_PER_ITEM).to_numpy(dtype=bool),
+                            mask["item"].to_numpy(dtype=object), "")
+        expected = {(s, i, u) for s, i, u, h in zip(statistic, per_item, union_of, hidden_of)
+                    if not h}
+        for s, i, u, h, rep in zip(statistic, per_item, union_of, hidden_of, report_of):
             if h:
                 hidden.setdefault((s, i), set()).add(u)
             elif rep not in reports:  # published by a report this run does not rebuild
