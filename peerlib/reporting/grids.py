@@ -114,14 +114,17 @@ def happening_grid(dist: pd.DataFrame, *, group: str, k: int,
     rules = (dist.groupby([dist[item].astype(str), dist[group].astype(str)],
                           observed=True)["rule"].first()
              if "rule" in dist.columns else pd.Series(dtype=object))
+    # each shown cell's texts, looked up by (item, group) (not one .loc per cell)
+    shown = dict(zip(shares.index, zip(shares["agree_text"], shares["n_asked_text"],
+                                       shares["percent"])))
     out = {"Statement": _item_column(items, labels)}
     for g in groups:
         col = []
         for it in items:
-            if (it, g) in shares.index:
-                r = shares.loc[(it, g)]
-                col.append(f"{r['agree_text']} of {r['n_asked_text']}"
-                           + ("" if pd.isna(r["percent"]) else f" ({r['percent']:.0f}%)"))
+            if (it, g) in shown:
+                agree, n_asked, percent = shown[(it, g)]
+                col.append(f"{agree} of {n_asked}"
+                           + ("" if pd.isna(percent) else f" ({percent:.0f}%)"))
             elif _asked(asked.get((it, g), 0)):
                 col.append(small_group_label(k, rules.get((it, g), "")))
             else:
