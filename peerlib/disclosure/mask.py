@@ -576,7 +576,7 @@ def _partitions(keys: list[str], atoms: pd.DataFrame) -> list[tuple[int, list[in
     sites = list(dict.fromkeys(site_list))
     sector_sites: dict[str, list[str]] = {}
     site_roles: dict[str, list[str]] = {}
-    for site, sector, role in zip(site_list, atoms["sector"], atoms["role"]):
+    for site, sector, role in zip(site_list, atoms["sector"].tolist(), atoms["role"].tolist()):
         sector_sites.setdefault(sector, [])
         if site not in sector_sites[sector]:
             sector_sites[sector].append(site)
@@ -591,10 +591,11 @@ def _partitions(keys: list[str], atoms: pd.DataFrame) -> list[tuple[int, list[in
         part(union_key("sector", x), [union_key("site", s) for s in members])
     part("all", [union_key("sector", x) for x in sector_sites])
     part("all", [union_key("site", s) for s in sites])
-    part("all", [union_key("role", r) for r in dict.fromkeys(atoms["role"])])
-    part("all", [union_key("orgtype", o) for o in dict.fromkeys(atoms["organisation_type"])])
+    part("all", [union_key("role", r) for r in dict.fromkeys(atoms["role"].tolist())])
+    part("all", [union_key("orgtype", o)
+                 for o in dict.fromkeys(atoms["organisation_type"].tolist())])
     for col in site_attributes(atoms):
-        part("all", [union_key("attr", col, v) for v in dict.fromkeys(atoms[col])])
+        part("all", [union_key("attr", col, v) for v in dict.fromkeys(atoms[col].tolist())])
     for s in sites:
         part("all", [union_key("site", s), union_key("others", s)])
         part(union_key("site", s), [union_key("site_role", s, r) for r in site_roles[s]])
@@ -939,9 +940,10 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
               hide: set[str] = frozenset()):
         rows = by_family.get(f"importance:{item}" if stat == "importance" else stat,
                              cat.iloc[:0])
-        keys = list(dict.fromkeys(rows["union"]))
+        unions = rows["union"].to_numpy(dtype=object)  # not value by value from Arrow
+        keys = list(dict.fromkeys(unions))
         keys += [u for u in sorted(extra_forced) if u not in set(keys)]
-        forced_keys = set(rows.loc[rows["forced"], "union"]) | set(extra_forced)
+        forced_keys = set(unions[rows["forced"].to_numpy(dtype=bool)]) | set(extra_forced)
         forced = np.array([key in forced_keys for key in keys], dtype=bool)
         sizes = atoms[sizes_col].to_numpy()
         liked = np.array([key in prefer or key.partition(":")[0] in prefer_kinds
@@ -992,7 +994,7 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
     moments = score_measures([float(v) for v in score_options])
     people = atoms["participants"].to_numpy()
     importance_keys = {key: member(key) for key in dict.fromkeys(
-        cat.loc[cat["statistic"] == "importance", "union"])}
+        cat.loc[cat["statistic"] == "importance", "union"].to_numpy(dtype=object))}
     for item in _items(data):
         col = f"importance:{item}"
         given = scores.get(str(item), np.zeros((len(atoms), len(score_options))))
@@ -1029,10 +1031,11 @@ def batch_mask(data: pd.DataFrame, policy: DisclosurePolicy = DEFAULT_POLICY, *,
             decisions[("themes", "", key)] = dec
 
     out = cat.drop(columns="forced").copy()
-    lookup_item = np.where(out["statistic"].isin(["importance", "happening"]), out["item"],
-                           "")
-    dec = [decisions[(s, i, u)] for s, i, u in zip(out["statistic"], lookup_item,
-                                                     out["union"])]
+    lookup_item = np.where(out["statistic"].isin(["importance", "happening"]).to_numpy(),
+                           out["item"].to_numpy(dtype=object), "")
+    dec = [decisions[(s, i, u)] for s, i, u in zip(out["statistic"].to_numpy(dtype=object),
+                                                     lookup_item,
+                                                     out["union"].to_numpy(dtype=object))]
     out["n"] = np.array([d[2] for d in dec], dtype="int64")
     out["hidden"] = np.array([d[0] for d in dec], dtype=bool)
     out["rule"] = [d[1] for d in dec]
