@@ -289,11 +289,16 @@ class WarmKernel:
 
 def worker_environment(root: str) -> None:
     """Environment of a batch worker and the kernels it starts: the project directory,
-    matplotlib's Agg backend, and no import of ``rfc3987_syntax`` (jsonschema's optional
+    matplotlib's Agg backend, one thread for numpy's BLAS in the kernels (unless set), and
+    no import of ``rfc3987_syntax`` (jsonschema's optional
     checker for the ``iri`` formats, which notebook validation never uses; importing it
     builds a grammar and costs most of a second per process)."""
     import sys
 
     os.environ["PEERLIB_PROJECT_DIR"] = root
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # one report per core: threads of numpy's BLAS in a kernel would only contend with
+    # the other workers (unless the user chose a number)
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]

@@ -177,6 +177,17 @@ def _stderr_to(log: Path):
             os.close(saved_fd)
 
 
+def _one_blas_thread():
+    """Numpy's BLAS (OpenBLAS) on one thread in this process while the block runs
+    (``threadpoolctl``). The batch runs a report per core: the mask's and the audit's
+    eigen-decompositions and products run beside busy workers, where OpenBLAS's threads
+    wait for each other: a 408 x 408 ``numpy.linalg.eigh`` took 0.03 s on one thread and
+    0.06 to 2.9 s on two on a busy 2-core machine (measured)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def _warm_worker(stage: str, root: str) -> None:
     """Worker: start this worker's kernel and pay its first costs (imports in the worker and
     the kernel, the HTML exporter, plotly.js packed for the pages) while the batch's own
@@ -362,8 +373,9 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
             pool = _pool(workers, None)
             for _ in range(workers):
                 pool.submit(_warm_worker, str(stage), str(paths.root))
-        mask = batch_mask_table(data_dir, policy, all_ids, data=prepared,
-                                framework=(data_dir / "coded_segments.parquet").exists())
+        with _one_blas_thread():  # beside the workers: BLAS threads would only contend
+            mask = batch_mask_table(data_dir, policy, all_ids, data=prepared,
+                                    framework=(data_dir / "coded_segments.parquet").exists())
         short = short_sites(mask, policy)  # too few people: a short report that says so
         job_list = plan_jobs(site_ids, data_dir=str(data_dir), policy=policy,
                              notebooks=nb_dir, site_titles=titles, short_sites=short)
@@ -514,12 +526,13 @@ def _audit_disclosure(job_list, results, stage: Path, out_dir: Path, data_dir: P
         path = (out_dir if res.reused else stage) / job.html
         if path.exists():
             staged[names.get(job.kind, job.kind).format(job.name)] = (job, path)
-    audit = audit_reports({name: path for name, (_, path) in staged.items()},
-                          prepared, policy, mask=mask,
-                          coded=coded_participants(data_dir),
-                          # every table and chart of every report carries metadata: one
-                          # without it cannot be checked, so its report is refused
-                          require_metadata=True)
+    with _one_blas_thread():  # the workers may still be stopping their kernels
+        audit = audit_reports({name: path for name, (_, path) in staged.items()},
+                              prepared, policy, mask=mask,
+                              coded=coded_participants(data_dir),
+                              # every table and chart of every report carries metadata:
+                              # one without it cannot be checked, so its report is refused
+                              require_metadata=True)
     for name, problems in audit.failures.items():
         job = staged[name][0] if name in staged else None
         for res in results:
