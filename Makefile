@@ -27,11 +27,16 @@ bytecode: install
 # project: installed with uv (itself a pinned package of the lock, installed from PyPI; by
 # this Python's pip when it has one, else by a pip of the venv's own).
 # peerlib itself is built by the lock's setuptools, in .venv (no build environment of its own).
-UV_REQ  = "$$(grep -m1 '^uv==' $(LOCK) | cut -d' ' -f1)"
-PIP_OPT = --quiet --disable-pip-version-check --no-deps
-GET_UV  = test -x $(BIN)/uv || $(PYTHON) -m pip --python $(BIN)/python install $(PIP_OPT) \
-	    $(UV_REQ) 2>/dev/null || { $(BIN)/python -m ensurepip --default-pip >/dev/null && \
-	    $(BIN)/python -m pip install $(PIP_OPT) $(UV_REQ); }
+# uv is checked by running it (a copy cut short by an interrupted install is replaced) and
+# installed from its entry in the lock, hashes required.
+UV_REQS = $(VENV)/uv-requirements.txt
+PIP_OPT = --quiet --disable-pip-version-check --no-deps --force-reinstall --require-hashes \
+	    -r $(UV_REQS)
+GET_UV  = $(BIN)/uv --version >/dev/null 2>&1 || { \
+	    awk '/^uv==/ {p = 1; print; next} p && /^[^ ]/ {exit} p' $(LOCK) > $(UV_REQS) && \
+	    { $(PYTHON) -m pip --python $(BIN)/python install $(PIP_OPT) 2>/dev/null || \
+	      { $(BIN)/python -m ensurepip --default-pip >/dev/null && \
+	        $(BIN)/python -m pip install $(PIP_OPT); }; }; }
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
