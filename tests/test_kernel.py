@@ -163,6 +163,33 @@ def test_reset_clears_the_namespace_but_keeps_imports(tmp_path):
     assert code[-1].outputs[0]["text"] == "False True\n"
 
 
+def test_batch_kernels_write_no_history_of_the_reports_cells(tmp_path, monkeypatch):
+    """IPython keeps each cell it runs in a history database in the user's home, outside
+    the project; a batch kernel keeps none: no file of the IPython folder holds a report's
+    code or parameters after two reports."""
+    home = tmp_path / "ipython"
+    monkeypatch.setenv("IPYTHONDIR", str(home))
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("site_id = 'S01'", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("marker = 'peerwork-history-' + site_id\n"
+                                  "print(get_ipython().history_manager.enabled)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python",
+                                 "display_name": "Python 3"}
+    kernel = WarmKernel(str(tmp_path / "project"))
+    (tmp_path / "project").mkdir()
+    try:
+        for site in ("S01", "S02"):
+            out = kernel.execute(nb, {"site_id": site}, timeout=60)
+    finally:
+        kernel.shutdown()
+    assert out.cells[-1].outputs[0]["text"] == "False\n"
+    assert home.is_dir()  # the kernels did use this IPython folder
+    written = [p for p in home.rglob("*") if p.is_file()]
+    for path in written:
+        data = path.read_bytes()
+        assert b"peerwork-history" not in data and b"S02" not in data, path
+
+
 def test_timeout_fires_in_a_reused_kernel(tmp_path):
     """The async client lets nbclient's per-cell timeout fire; the kernel is then
     discarded and a new one serves the next notebook."""

@@ -70,6 +70,11 @@ except Exception:
     pass
 """
 
+#: Options of every batch kernel: IPython keeps no history of the cells it runs (its
+#: history database is in the user's home, outside the project: every report's code and
+#: parameters, run after run, in a file that only grows).
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
+
 _current: "WarmKernel | None" = None
 
 
@@ -150,9 +155,10 @@ class WarmKernel:
         km = AsyncKernelManager(kernel_name=self.kernel_name)
         if self.log:
             with open(self.log, "ab") as log:
-                self._run(km.start_kernel(cwd=self.cwd, stdout=log, stderr=log))
+                self._run(km.start_kernel(cwd=self.cwd, stdout=log, stderr=log,
+                                          extra_arguments=KERNEL_ARGUMENTS))
         else:
-            self._run(km.start_kernel(cwd=self.cwd))
+            self._run(km.start_kernel(cwd=self.cwd, extra_arguments=KERNEL_ARGUMENTS))
         kc = km.client()
         kc.start_channels()
         self._run(kc.wait_for_ready(timeout=self.start_timeout))
