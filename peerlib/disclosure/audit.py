@@ -298,13 +298,23 @@ class _GroupSizes:
         self.member = _Members(self.atoms)
         self.attributes = site_attributes(self.atoms)  # once: a group-by over the atoms
         self._sizes: dict[str, np.ndarray] = {}  # each size column as an array, once
+        # each (size column, group) once: 200 site reports name the same groups item after
+        # item (100,000 cells at trial size)
+        self._known: dict[tuple[str, str], int | None] = {}
 
     def __call__(self, fam: tuple[str, str], union) -> int | None:
-        col = _size_column(*fam)
-        if union is None or col not in self.atoms.columns:
+        if union is None:
+            return None
+        key = (_size_column(*fam), str(union))
+        if key not in self._known:
+            self._known[key] = self._size(*key)
+        return self._known[key]
+
+    def _size(self, col: str, union: str) -> int | None:
+        if col not in self.atoms.columns:
             return None
         try:
-            rows = self.member(str(union))
+            rows = self.member(union)
         except ValueError:
             return None
         if col not in self._sizes:
