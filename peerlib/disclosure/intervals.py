@@ -96,8 +96,13 @@ def answer_counts(data: pd.DataFrame, atoms: pd.DataFrame, *,
     -------
     (dict of str to numpy.ndarray, list of str)
         Item -> counts, shape (atoms, options), and the options in scale order (the
-        "Missing" category included). Rows of sites or roles not among ``atoms`` are left
-        out.
+        "Missing" category included). Rows of sites or roles not among ``atoms``, and rows
+        without a site, role or item, are left out.
+
+    Notes
+    -----
+    Rows are matched through ``pandas.factorize`` codes of the distinct sites, roles and
+    items (compared as text) and counted with one ``numpy.bincount``.
     """
     options = [str(c) for c in data[response].cat.categories]
     answer = data[response].cat.codes.to_numpy()
