@@ -1,33 +1,46 @@
-"""peerlib: loading, validation, scoring and reporting for the peer worker case study."""
+"""peerlib: loading, validation, scoring and reporting for the peer worker case study.
+
+The names below are imported when first used (:pep:`562`), not when ``peerlib`` is: a batch
+worker process, which only drives a notebook kernel and exports HTML, then never imports
+pandas or pandera (about a second of CPU per process), and ``peerlib --help`` answers at once.
+``from peerlib import load_prepared`` works as before.
+"""
 from __future__ import annotations
+
+import importlib
 
 __version__ = "0.1.0"
 
-from .codebook import Codebook, load_codebook, normalise_label  # noqa: E402
-from .errors import (  # noqa: E402
-    AnswerDataError,
-    CodebookError,
-    ParameterError,
-    PeerlibError,
-    ReportError,
-)
-from .paths import project_dir, project_paths  # noqa: E402
-from .part1.prepare import load_part1, load_prepared, load_sites, prepare  # noqa: E402
+#: Public name -> the submodule that defines it.
+_LAZY = {
+    "Codebook": "codebook",
+    "load_codebook": "codebook",
+    "normalise_label": "codebook",
+    "AnswerDataError": "errors",
+    "CodebookError": "errors",
+    "ParameterError": "errors",
+    "PeerlibError": "errors",
+    "ReportError": "errors",
+    "project_dir": "paths",
+    "project_paths": "paths",
+    "load_part1": "part1.prepare",
+    "load_prepared": "part1.prepare",
+    "load_sites": "part1.prepare",
+    "prepare": "part1.prepare",
+}
 
-__all__ = [
-    "__version__",
-    "Codebook",
-    "load_codebook",
-    "normalise_label",
-    "AnswerDataError",
-    "CodebookError",
-    "ParameterError",
-    "PeerlibError",
-    "ReportError",
-    "project_dir",
-    "project_paths",
-    "load_part1",
-    "load_prepared",
-    "load_sites",
-    "prepare",
-]
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    """Import the submodule that defines ``name`` (once; the name is then an attribute)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'peerlib' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

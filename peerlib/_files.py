@@ -29,13 +29,16 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING
 
 from .errors import OutputFolderError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# numpy, pandas and pyarrow are imported by the functions that use them: a batch worker,
+# which writes its executed notebooks and pages with the atomic writers below, never
+# imports them (see peerlib/__init__.py).
 
 __all__ = ["FORMULA_PREFIXES", "looks_like_formula", "neutralise_formula", "formula_safe",
            "write_cell", "write_csv", "csv_bytes", "atomic_outputs", "STAGING_PREFIX",
@@ -114,6 +117,9 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
         Same shape and index; categorical, object and string columns become ``string``
         with :func:`neutralise_formula` applied; other columns unchanged.
     """
+    import numpy as np
+    import pandas as pd
+
     out = frame.copy()
     for col in out.columns:
         if isinstance(out[col].dtype, pd.CategoricalDtype) or out[col].dtype == object \
@@ -150,6 +156,8 @@ def write_cell(ws, row: int, col: int, value: object):
     openpyxl.cell.Cell
         The cell, for styling.
     """
+    import pandas as pd
+
     cell = ws.cell(row=row, column=col)
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         cell.value = None
@@ -173,6 +181,8 @@ def csv_bytes(frame: pd.DataFrame, *, bom: bool = False) -> bytes:
 
 def _text_categories(dtype) -> bool:
     """A categorical dtype whose categories are all text."""
+    import pandas as pd
+
     return isinstance(dtype, pd.CategoricalDtype) and all(
         isinstance(c, str) for c in dtype.categories)
 
@@ -188,6 +198,11 @@ def _csv_text(frame: pd.DataFrame) -> str:
     300,000 rows of a few values repeated). Any other table goes through
     :func:`formula_safe` and pandas.
     """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     columns = list(frame.columns)
     simple = len(columns) >= 2 and all(isinstance(c, str) for c in columns) and all(
         isinstance(dtype, pd.StringDtype) or _text_categories(dtype)

@@ -7,8 +7,10 @@ was wrong. Exit codes of the ``peerlib`` command follow the class (see :data:`EX
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a problem table is formatted, not here
+    import pandas as pd
 
 __all__ = [
     "PeerlibError",
@@ -193,6 +195,8 @@ class AnswerDataError(PeerlibError, ValueError):
         super().__init__(self._format(max_lines))
 
     def _format(self, max_lines: int) -> str:
+        import pandas as pd
+
         n = len(self.problems)
         lines = [f"{n} problem{'s' if n != 1 else ''} found in the input data:"]
         for rec in self.problems.head(max_lines).itertuples(index=False):

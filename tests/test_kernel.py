@@ -97,6 +97,43 @@ def test_export_without_nbconverts_reparse_gives_the_same_document(fresh):
         assert not page.select("img:not([alt])") and not page.select(".jp-Notebook"), kind
 
 
+def test_worker_side_imports_no_data_libraries(fresh, tmp_path):
+    """A batch worker only drives its kernel and exports pages: importing what it runs
+    (peerlib.batch.worker, papermill) and exporting every template's executed notebook, as
+    a spawned worker does, imports neither pandas nor pandera, scipy, matplotlib or
+    plotly's figure classes (about a second of CPU per worker process; they belong in the
+    kernel). The exported pages equal the ones this process exports."""
+    import json
+    import subprocess
+    import sys
+
+    notebooks = {}
+    for kind, (_, _, nb) in fresh[1].items():
+        notebooks[kind] = tmp_path / f"{kind}.ipynb"
+        nbformat.write(nb, notebooks[kind])
+    code = f"""
+import json, sys
+from peerlib.batch.kernel import worker_environment
+worker_environment({str(project_paths().root)!r})
+import nbformat, papermill
+import peerlib.batch.worker as worker
+from peerlib._files import atomic_write_text
+for kind, path in {json.dumps({k: str(v) for k, v in notebooks.items()})}.items():
+    page = worker.export_html(nbformat.read(path, as_version=4),
+                              provenance={PROVENANCE!r}, title="t")
+    atomic_write_text(path[:-6] + ".html", page)
+heavy = ["pandas", "pandera", "scipy", "matplotlib", "plotly.graph_objects", "seaborn"]
+print(json.dumps([name for name in heavy if name in sys.modules]))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []
+    for kind, path in notebooks.items():
+        page = path.with_suffix(".html").read_text(encoding="utf-8")
+        assert page == export_html(fresh[1][kind][2], provenance=PROVENANCE, title="t"), kind
+
+
 def test_reused_kernel_builds_the_same_reports_as_fresh_kernels(fresh):
     """One kernel runs S01's site report first, then every template in turn: each later
     report equals the one a fresh kernel built (page, execution counts, outputs)."""

@@ -1,20 +1,49 @@
 """The batch: plan the report runs, run the notebooks (papermill), publish all or nothing,
 write the index. :func:`run_reports` is what ``peerlib reports`` calls.
 
-Modules by concern: ``plan`` (templates, jobs, checks), ``run`` (executing notebooks in
-worker processes), ``export`` (HTML), ``publish`` (all outputs and the index as one step,
+Modules by concern: ``plan`` (templates, jobs, checks), ``run`` (the batch's own process:
+data, disclosure mask, pool, publishing, audit), ``worker`` (what a worker process runs for
+each report), ``export`` (HTML), ``publish`` (all outputs and the index as one step,
 out-of-date banners), ``index`` (the index page and run status), ``kernel`` (the warm kernel
 of a worker), ``cluster`` (Dask).
+
+The names below are imported on first use (:pep:`562`): a worker process imports
+``peerlib.batch.worker`` without ``run``, which imports pandas and the disclosure code.
 """
 from __future__ import annotations
 
-from .export import export_html
-from .index import data_fingerprint, mark_outdated, write_index
-from .plan import (FRAMEWORK_XLSX, TEMPLATES, Job, JobResult, check_template,
-                   plain_parameters, plan_jobs)
-from .publish import mark_report
-from .run import BatchResult, run_reports
+import importlib
 
-__all__ = ["TEMPLATES", "FRAMEWORK_XLSX", "BatchResult", "Job", "JobResult", "check_template",
-           "data_fingerprint", "export_html", "mark_outdated", "mark_report",
-           "plain_parameters", "plan_jobs", "run_reports", "write_index"]
+#: Public name -> the submodule of peerlib.batch that defines it.
+_LAZY = {
+    "export_html": "export",
+    "data_fingerprint": "index",
+    "mark_outdated": "index",
+    "write_index": "index",
+    "FRAMEWORK_XLSX": "plan",
+    "TEMPLATES": "plan",
+    "Job": "plan",
+    "JobResult": "plan",
+    "check_template": "plan",
+    "plain_parameters": "plan",
+    "plan_jobs": "plan",
+    "mark_report": "publish",
+    "BatchResult": "run",
+    "run_reports": "run",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    """Import the submodule that defines ``name`` (once; the name is then an attribute)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'peerlib.batch' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
