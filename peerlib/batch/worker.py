@@ -3,7 +3,7 @@ report, and the worker's set-up.
 
 A worker keeps one warm kernel (:mod:`peerlib.batch.kernel`), runs each report's notebook
 in it through papermill and exports the page; it never computes anything from the data
-itself. This module therefore imports no pandas, pandera or pyarrow (nor does anything it
+itself. This module therefore imports no pandas or pandera (nor does anything it
 imports at the top: see ``peerlib/__init__.py``); those live in the kernel. A spawned worker
 imports only this module to run its first task. Measured, four alternating runs of a
 worker's imports and its export set-up in fresh processes: 1.64-2.18 s of CPU with
