@@ -77,6 +77,8 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
         write_cell(about, i, 1, line)
     about["A1"].font = Font(bold=True, size=14)
     about.column_dimensions["A"].width = 110
+    bold = Font(bold=True)  # one style object for every cell that has it (openpyxl
+    wrapped = Alignment(wrap_text=True, vertical="top")  # stores each distinct style once)
     used: set[str] = set()
     headers = {**case_headers(), "summary": SUMMARY_HEADER, "fingerprint": FINGERPRINT_HEADER}
     names: list[tuple[str, str]] = []
@@ -90,7 +92,7 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
         ws = wb.create_sheet(name)
         names.append((name, str(theme)))
         for j, col in enumerate(frame.columns, start=1):
-            write_cell(ws, 1, j, headers.get(col, str(col))).font = Font(bold=True)
+            write_cell(ws, 1, j, headers.get(col, str(col))).font = bold
             letter = ws.cell(row=1, column=j).column_letter
             ws.column_dimensions[letter].width = 16 if col in CASE_COLUMNS else 60
             if col == "fingerprint":  # for import-summaries; not for readers
@@ -98,7 +100,7 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
         for i, rec in enumerate(frame.itertuples(index=False), start=2):
             for j, value in enumerate(rec, start=1):
                 write_cell(ws, i, j, None if pd.isna(value) else str(value)).alignment = \
-                    Alignment(wrap_text=True, vertical="top")
+                    wrapped
         ws.freeze_panes = ws.cell(row=2, column=len(CASE_COLUMNS) + 1)
         print_setup(ws)
     print_setup(about)
