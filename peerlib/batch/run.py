@@ -9,8 +9,9 @@ partial executed notebook is kept under ``reports/notebooks/failed/`` for debugg
 others finish, and the batch ends with :class:`~peerlib.errors.ReportError`.
 
 A ``--force`` run, where every report will run, starts its worker processes and their
-kernels (:func:`peerlib.batch.worker._warm_worker`) while this process still computes the disclosure mask; any
-other run starts them once it knows which reports changed.
+kernels (:func:`peerlib.batch.worker._warm_worker`) while this process still computes the
+disclosure mask; any other run starts them once it knows which reports changed. What a
+worker runs is in :mod:`peerlib.batch.worker`, which imports no pandas.
 """
 from __future__ import annotations
 
