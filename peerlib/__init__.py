@@ -7,7 +7,7 @@ pandas or pandera (about a second of CPU per process), and ``peerlib --help`` an
 """
 from __future__ import annotations
 
-import importlib
+from ._lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -32,15 +32,4 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 
-def __getattr__(name: str):
-    """Import the submodule that defines ``name`` (once; the name is then an attribute)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'peerlib' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

@@ -12,7 +12,7 @@ The names below are imported on first use (:pep:`562`): a worker process imports
 """
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_names
 
 #: Public name -> the submodule of peerlib.batch that defines it.
 _LAZY = {
@@ -35,15 +35,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str):
-    """Import the submodule that defines ``name`` (once; the name is then an attribute)."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'peerlib.batch' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_names(__name__, _LAZY)

@@ -25,6 +25,8 @@ from .plan import FRAMEWORK_XLSX, Job, JobResult
 #: The batch's disclosure mask, written once into the staging folder for the notebooks.
 MASK_FILE = "disclosure_mask.parquet"
 
+__all__ = ["MASK_FILE"]
+
 
 def _shown_path(value: object, root: str) -> object:
     """A parameter for the report footer: a path inside the project shown relative to it
