@@ -76,6 +76,7 @@ from .intervals import (answer_counts, answered_counts, composition_pins, interv
 from .policy import DEFAULT_POLICY, DisclosurePolicy
 
 __all__ = [
+    "split_leaks",
     "STATISTICS",
     "SITE_ATTRIBUTES",
     "site_attributes",
@@ -655,6 +656,113 @@ def _protected_sets(atoms: pd.DataFrame, member: _Members, decisions: dict, k: i
             if site[i] == site[j] and sizes[i] + sizes[j] < k:
                 out.append((f"site_role:{site[i]}|{role[i]} and {role[j]}", eye[i] | eye[j]))
     return out
+
+
+def split_leaks(data: pd.DataFrame, item: str, splits: Sequence[set[str]], *,
+                coded: Iterable[str], shown: Sequence[str] | None, k: int,
+                ) -> list:
+    """Answers of a few people that groups cutting across sites and roles would give away.
+
+    A table such as the Part 1 x Part 2 comparison (:mod:`peerlib.part2.linkage`) publishes
+    the "Is this happening here?" answers of groups that are not unions of sites and roles:
+    the participants with a coded transcript who spoke to a theme, and those who did not.
+    The framework report also publishes how many of each site's participants spoke to the
+    theme ("5 of 7"), so each such group is a union of known pieces (a site's 2 who did not
+    speak to it). Set beside the site reports and the cross-site figures, a zero in one
+    group and a zero at one site can leave those 2 people a single possible answer.
+
+    The same bounds as the mask's (:func:`.intervals.interval_leaks`) are run on finer
+    atoms: site x role x membership of every split (and of the coded participants). The
+    reader is taken to know every atom's size, the distributions of the groups in
+    ``shown`` and of every split group (members and non-members among the coded). The
+    sets protected are every finer atom and every site's part of a split group, in or out,
+    with 1 to ``k - 1`` people. Only what the splits add counts: a set pinned as much
+    without the split groups is the mask's matter, not theirs.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The prepared long table (participant x item).
+    item : str
+        The Part 1 item.
+    splits : sequence of set of str
+        For each split published for the item, the pseudonyms of its members ("spoke to
+        the theme"); its other group is the rest of ``coded``.
+    coded : iterable of str
+        Pseudonyms of the participants with a coded transcript.
+    shown : sequence of str or None
+        Union keys (:func:`union_key`) of the groups whose answers to ``item`` are
+        published (the batch's mask: those it does not hide). None: every site, the
+        others of every site, every role, sector and organisation type, and everyone
+        (more than any batch publishes, so more is protected).
+    k : int
+        Minimum group size.
+
+    Returns
+    -------
+    list of peerlib.disclosure.intervals.IntervalLeak
+        Empty when the split groups pin nothing; else each pinned set and answer (``what``
+        names the site, role and which side of each split).
+
+    References
+    ----------
+    Feasibility intervals for audited tables: Hundepool et al. (2012), section 4.3.
+    """
+    frame = data[data["item_id"].astype(str) == str(item)]
+    if frame.empty or not splits:
+        return []
+    ids = frame["participant_id"].astype(str)
+    coded = set(map(str, coded))
+    label = np.where(ids.isin(coded), "coded", "uncoded").astype(object)
+    for j, members in enumerate(splits):
+        inside = ids.isin(set(map(str, members))) & ids.isin(coded)
+        label = label + np.where(inside.to_numpy(), f"|in{j}", f"|out{j}")
+    cols = ["site_id", "role", "sector", "organisation_type",
+            *site_attributes(frame.drop_duplicates("participant_id"))]
+    # a table without sites or roles (a hand-made one) is one site of one role
+    people = frame.assign(**{c: frame[c].astype(str) if c in frame.columns else "(none)"
+                             for c in cols}, label=label)
+    options = [str(c) for c in frame["happening"].cat.categories]
+    table = pd.crosstab([people[c] for c in [*cols, "label"]],
+                        people["happening"].astype(str)).reindex(columns=options,
+                                                                  fill_value=0)
+    atoms = table.index.to_frame(index=False)
+    counts = table.to_numpy(dtype=float)
+    sizes = counts.sum(axis=1)
+    member = _Members(atoms)
+    if shown is None:
+        shown = ["all"] + [union_key(kind, v) for kind, col in (
+            ("site", "site_id"), ("others", "site_id"), ("role", "role"),
+            ("sector", "sector"), ("orgtype", "organisation_type"))
+            for v in dict.fromkeys(atoms[col])]
+    base = [member(key) for key in shown]
+    lab = atoms["label"].to_numpy().astype(str)
+    is_coded = np.char.startswith(lab, "coded")
+    split_rows = []
+    for j in range(len(splits)):
+        inside = np.char.find(lab, f"|in{j}") >= 0
+        split_rows += [is_coded & inside, is_coded & ~inside]
+    protected = []
+    small = (sizes > 0) & (sizes < k)
+    for i in np.flatnonzero(small):
+        protected.append((f"{atoms['site_id'][i]}|{atoms['role'][i]}|{lab[i]}",
+                          np.arange(len(atoms)) == i))
+    site = atoms["site_id"].to_numpy()
+    for s in dict.fromkeys(site):
+        for j, row in enumerate(split_rows):
+            part = row & (site == s)
+            if 0 < sizes[part].sum() < k:
+                protected.append((f"{s}|{'in' if j % 2 == 0 else 'out'}{j // 2}", part))
+    if not protected:
+        return []
+
+    def leaks(rows):
+        shown_rows = np.array(rows, dtype=bool).reshape(len(rows), len(atoms))
+        return interval_leaks(counts, options, sizes, shown_rows, protected, item=str(item),
+                              atom_site=site, atom_role=atoms["role"].to_numpy())
+
+    before = {(leak.what, leak.option) for leak in leaks(base)} if base else set()
+    return [leak for leak in leaks(base + split_rows) if (leak.what, leak.option) not in before]
 
 
 #: Kinds of "Is this happening here?" group hidden first when a pinned answer count needs a

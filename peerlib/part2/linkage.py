@@ -17,7 +17,12 @@ of everyone are published (the cross-site report), the participants *without* a 
 transcript are everyone minus the two groups: when they are 1 to ``k - 1``, no comparison
 is shown. A theme is also withheld when one of its groups is contained in a group of an
 earlier shown theme and differs from it by 1 to ``k - 1`` participants (the difference of
-the two published distributions would describe those few). A mean importance resting on
+the two published distributions would describe those few). And a theme is withheld when its
+groups, set beside everything else the batch publishes about the item, would pin the
+answers of 1 to ``k - 1`` people (:func:`peerlib.disclosure.mask.split_leaks`): the
+framework report says how many of each site's participants spoke to the theme, and its
+matrix who they are, so "2 people at a site did not speak to it" is known; a 0 in the
+"Did not" group and a 0 at that site can then leave those 2 a single possible answer. A mean importance resting on
 fewer than the policy's ``mean_k`` answers is not shown. In a report, the batch's mask
 (``mask=``) withholds every comparison when it hides the Part 2 group of everyone with a
 coded transcript, and gives ``k`` and ``mean_k``.
@@ -37,6 +42,7 @@ import pandas as pd
 
 from ..disclosure import (DEFAULT_MIN_GROUP_SIZE, DisclosureMask, check_min_group_size,
                           union_key)
+from ..disclosure.mask import split_leaks
 from ..errors import ProcessedDataError, QDAError
 from .framework import primary_coding
 from .segments import _REIMPORT, PATH_SEPARATOR, is_transcript, read_qda_table
@@ -158,6 +164,17 @@ def theme_groups(segments: pd.DataFrame, people: pd.DataFrame) -> dict[str, set[
     return {t: set(sub.astype(str)) for t, sub in seg["participant_id"].groupby(theme.values)}
 
 
+def _shown_unions(mask: DisclosureMask | None, item: str) -> list[str] | None:
+    """The groups whose answers to ``item`` the batch publishes (the mask's shown
+    ``happening`` groups), or None without a mask (every site, role, sector...)."""
+    if mask is None:
+        return None
+    table = mask.table
+    rows = table[(table["statistic"] == "happening") & (table["item"].astype(str) == item)
+                 & ~table["hidden"].astype(bool)]
+    return list(dict.fromkeys(rows["union"].astype(str)))
+
+
 def _rule(reason: str, everyone_hidden: bool, mask_rule: str) -> str:
     """A row's disclosure rule: "" when shown, the mask's when it hides everyone with a
     coded transcript, else "primary" (the comparison's own groups are too small)."""
@@ -230,6 +247,7 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
         & set(people["participant_id"].astype(str))
     uncoded = len(set(people["participant_id"].astype(str)) - coded)
     shown_sets: list[set[str]] = []
+    shown_splits: dict[str, list[set[str]]] = {}  # item -> the splits shown for it
     reasons: dict[str, str] = {}
     for theme in dict.fromkeys(links["theme"].astype(str)):
         spoke = groups.get(theme, set())
@@ -245,7 +263,15 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
                  for a in (spoke, other) for b in shown_sets):
             reasons[theme] = (f"its groups differ from those of another theme by fewer "
                               f"than {k} participants")
+        elif any(split_leaks(data, item, [*shown_splits.get(item, []), spoke], coded=coded,
+                             shown=_shown_unions(mask, item), k=k)
+                 for item in dict.fromkeys(links.loc[links["theme"].astype(str) == theme,
+                                                     "item_id"].astype(str))):
+            reasons[theme] = (f"with the sites' counts of who spoke to it, its answers would "
+                              f"give away those of fewer than {k} participants")
         else:
+            for item in links.loc[links["theme"].astype(str) == theme, "item_id"].astype(str):
+                shown_splits.setdefault(item, []).append(spoke)
             reasons[theme] = ""
             shown_sets += [spoke, other]
     frames = []
