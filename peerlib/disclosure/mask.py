@@ -71,7 +71,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .intervals import (answer_counts, answered_counts, composition_pins, interval_leaks,
+from .intervals import (ANSWERED_OPTIONS, answer_counts, answered_counts, composition_pins, interval_leaks,
                         score_counts, score_measures)
 from .policy import DEFAULT_POLICY, DisclosurePolicy
 
@@ -660,7 +660,7 @@ def _protected_sets(atoms: pd.DataFrame, member: _Members, decisions: dict, k: i
 
 def split_leaks(data: pd.DataFrame, item: str, splits: Sequence[set[str]], *,
                 coded: Iterable[str], shown: Sequence[str] | None, k: int,
-                ) -> list:
+                response: str = "happening") -> list:
     """Answers of a few people that groups cutting across sites and roles would give away.
 
     A table such as the Part 1 x Part 2 comparison (:mod:`peerlib.part2.linkage`) publishes
@@ -697,6 +697,11 @@ def split_leaks(data: pd.DataFrame, item: str, splits: Sequence[set[str]], *,
         (more than any batch publishes, so more is protected).
     k : int
         Minimum group size.
+    response : str
+        "happening": the answers to "Is this happening here?" (every option, Missing
+        included). "importance": who answered the importance question and who did not
+        (:data:`.intervals.ANSWERED_OPTIONS`; a group's mean importance comes with the
+        number of answers behind it, and its size is known).
 
     Returns
     -------
@@ -722,10 +727,17 @@ def split_leaks(data: pd.DataFrame, item: str, splits: Sequence[set[str]], *,
     # a table without sites or roles (a hand-made one) is one site of one role
     people = frame.assign(**{c: frame[c].astype(str) if c in frame.columns else "(none)"
                              for c in cols}, label=label)
-    options = [str(c) for c in frame["happening"].cat.categories]
-    table = pd.crosstab([people[c] for c in [*cols, "label"]],
-                        people["happening"].astype(str)).reindex(columns=options,
-                                                                  fill_value=0)
+    if response == "importance":
+        options = list(ANSWERED_OPTIONS)
+        answer = pd.Series(np.where(people["importance"].notna().to_numpy(), options[0],
+                                    options[1]), index=people.index)
+    elif response == "happening":
+        options = [str(c) for c in frame["happening"].cat.categories]
+        answer = people["happening"].astype(str)
+    else:
+        raise ValueError(f"response must be 'happening' or 'importance', not {response!r}")
+    table = pd.crosstab([people[c] for c in [*cols, "label"]], answer).reindex(
+        columns=options, fill_value=0)
     atoms = table.index.to_frame(index=False)
     counts = table.to_numpy(dtype=float)
     sizes = counts.sum(axis=1)

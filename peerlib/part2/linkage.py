@@ -22,7 +22,9 @@ groups, set beside everything else the batch publishes about the item, would pin
 answers of 1 to ``k - 1`` people (:func:`peerlib.disclosure.mask.split_leaks`): the
 framework report says how many of each site's participants spoke to the theme, and its
 matrix who they are, so "2 people at a site did not speak to it" is known; a 0 in the
-"Did not" group and a 0 at that site can then leave those 2 a single possible answer. A mean importance resting on
+"Did not" group and a 0 at that site can then leave those 2 a single possible answer. The
+same check is run on who answered the item's importance question (each group's mean comes
+with the number of answers behind it). A mean importance resting on
 fewer than the policy's ``mean_k`` answers is not shown. In a report, the batch's mask
 (``mask=``) withholds every comparison when it hides the Part 2 group of everyone with a
 coded transcript, and gives ``k`` and ``mean_k``.
@@ -164,13 +166,14 @@ def theme_groups(segments: pd.DataFrame, people: pd.DataFrame) -> dict[str, set[
     return {t: set(sub.astype(str)) for t, sub in seg["participant_id"].groupby(theme.values)}
 
 
-def _shown_unions(mask: DisclosureMask | None, item: str) -> list[str] | None:
-    """The groups whose answers to ``item`` the batch publishes (the mask's shown
-    ``happening`` groups), or None without a mask (every site, role, sector...)."""
+def _shown_unions(mask: DisclosureMask | None, item: str, family: str) -> list[str] | None:
+    """The groups whose answers to ``item`` the batch publishes (the mask's shown groups
+    of ``family``: "happening", or "importance" for who answered it), or None without a
+    mask (every site, role, sector...)."""
     if mask is None:
         return None
     table = mask.table
-    rows = table[(table["statistic"] == "happening") & (table["item"].astype(str) == item)
+    rows = table[(table["statistic"] == family) & (table["item"].astype(str) == item)
                  & ~table["hidden"].astype(bool)]
     return list(dict.fromkeys(rows["union"].astype(str)))
 
@@ -264,9 +267,10 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
             reasons[theme] = (f"its groups differ from those of another theme by fewer "
                               f"than {k} participants")
         elif any(split_leaks(data, item, [*shown_splits.get(item, []), spoke], coded=coded,
-                             shown=_shown_unions(mask, item), k=k)
+                             shown=_shown_unions(mask, item, family), k=k, response=family)
                  for item in dict.fromkeys(links.loc[links["theme"].astype(str) == theme,
-                                                     "item_id"].astype(str))):
+                                                     "item_id"].astype(str))
+                 for family in ("happening", "importance")):
             reasons[theme] = (f"with the sites' counts of who spoke to it, its answers would "
                               f"give away those of fewer than {k} participants")
         else:
