@@ -232,3 +232,31 @@ def test_a_small_part_of_a_site_gets_no_answer_pinned_by_two_zeros():
     hidden = out[out["theme"] == "Boundaries"]
     assert hidden["suppressed"].all() and hidden["count"].isna().all()
     assert "who spoke to it" in hidden["reason"].iloc[0]
+
+
+def test_who_left_importance_blank_is_not_given_away_by_a_group_count(monkeypatch):
+    """helper-26 on the demo's item 2.1: every participant who left its importance question
+    blank did not speak to the Role theme, so the "Did not" group's number of importance
+    answers (published beside its mean) would say that all of them, site by site as the
+    data-quality report counts them, are in that group. The comparison is withheld."""
+    from peerlib.disclosure import get_policy
+    from peerlib.part2.linkage import load_theme_items, theme_groups
+    from peerlib.part2.segments import load_coded_segments
+    from peerlib.reporting.tables import load_report_data, report_mask
+
+    data = load_report_data("")
+    segs = load_coded_segments("")
+    item = data[data["item_id"].astype(str) == "2.1"]
+    blank = set(item.loc[item["importance"].isna(), "participant_id"].astype(str))
+    spoke = theme_groups(segs, data.drop_duplicates("participant_id"))["Role"]
+    assert blank and not blank & spoke  # the demo has the case
+    import peerlib.part2.linkage as linkage
+
+    real = linkage.split_leaks  # only the importance check (item 2.1's answers would
+    monkeypatch.setattr(linkage, "split_leaks",  # withhold the theme by themselves)
+                        lambda *a, **kw: [] if kw.get("response") != "importance"
+                        else real(*a, **kw))
+    out = part1_by_theme(data, segs, load_theme_items(""),
+                         mask=report_mask(data, get_policy(k=5)))
+    role = out[(out["theme"] == "Role") & (out["item_id"].astype(str) == "2.1")]
+    assert role["suppressed"].all() and role["n_importance"].isna().all()
