@@ -260,3 +260,43 @@ def test_who_left_importance_blank_is_not_given_away_by_a_group_count(monkeypatc
                          mask=report_mask(data, get_policy(k=5)))
     role = out[(out["theme"] == "Role") & (out["item_id"].astype(str) == "2.1")]
     assert role["suppressed"].all() and role["n_importance"].isna().all()
+
+
+def test_the_audit_refuses_a_comparison_that_pins_a_small_part(monkeypatch, tmp_path):
+    """Rule 6 of the audit, on the published page: the demo's Boundaries x 2.5 comparison
+    built without the rule that withholds it (as a notebook run without it would) is
+    refused, naming the table; the comparison the report builds now passes. Every site
+    report and the cross-site report count as published (the batch's mask)."""
+    from peerlib.disclosure import get_policy
+    from peerlib.disclosure.audit import audit_reports
+    from peerlib.part2.linkage import load_theme_items, theme_groups
+    from peerlib.part2.segments import load_coded_segments
+    from peerlib.reporting.sections import linkage_display
+    from peerlib.reporting.tables import coded_participants, load_report_data, report_mask
+    from peerlib.reporting.tables import table
+    import peerlib.part2.linkage as linkage
+
+    data = load_report_data("")
+    segs = load_coded_segments("")
+    links = load_theme_items("")
+    links = links[links["theme"] == "Boundaries"]
+    policy = get_policy(k=5)
+    mask = report_mask(data, policy)
+    themes = theme_groups(segs, data.drop_duplicates("participant_id"))
+    caption = "Part 1 answers by whether the participant spoke to the theme"
+
+    def audit(comparison):
+        page = tmp_path / "framework_matrix.html"
+        page.write_text(table(linkage_display(comparison), caption=caption).data,
+                        encoding="utf-8")
+        return audit_reports({"framework": page}, data, policy, mask=mask.table,
+                             coded=coded_participants(""), themes=themes)
+
+    with monkeypatch.context() as m:
+        m.setattr(linkage, "split_leaks", lambda *a, **kw: [])
+        refused = audit(part1_by_theme(data, segs, links, mask=mask))
+    assert not refused.passed
+    assert any(f"table '{caption}': the comparison of who spoke to Boundaries on item 2.5 "
+               "pins" in message for message in refused.failures["framework"])
+    passed = audit(part1_by_theme(data, segs, links, mask=mask))
+    assert passed.passed, passed.failures

@@ -354,7 +354,8 @@ def _audit_disclosure(job_list, results, stage: Path, out_dir: Path, data_dir: P
                               coded=coded_participants(data_dir),
                               # every table and chart of every report carries metadata:
                               # one without it cannot be checked, so its report is refused
-                              require_metadata=True)
+                              require_metadata=True,
+                              themes=_theme_groups(data_dir, prepared))
     for name, problems in audit.failures.items():
         job = staged[name][0] if name in staged else None
         for res in results:
@@ -362,6 +363,17 @@ def _audit_disclosure(job_list, results, stage: Path, out_dir: Path, data_dir: P
                 res.ok, res.reused = False, False
                 res.error = "disclosure audit refused it: " + "; ".join(problems)
     return audit_summary(mask, audit)
+
+
+def _theme_groups(data_dir: Path, prepared):
+    """Theme -> the coded participants who spoke to it (for the audit's check of the
+    Part 1 x Part 2 comparison), or None without coded transcripts."""
+    from ..part2.linkage import theme_groups
+
+    if not (Path(data_dir) / "coded_segments.parquet").exists():
+        return None
+    return theme_groups(load_coded_segments(data_dir),
+                        prepared.drop_duplicates("participant_id"))
 
 
 def _reusable(job: Job, status: dict, key: str, out_dir: Path) -> bool:

@@ -23,7 +23,12 @@ staged report and checks the whole set:
    who answered an item's importance question, nor its count of one importance score, is
    pinned to a single value by the figures shown for that item (feasibility intervals,
    :mod:`.intervals`; a shown importance mean is taken with its SD and n, i.e. the sum of
-   the scores and of their squares).
+   the scores and of their squares);
+6. the Part 1 x Part 2 comparison (:mod:`peerlib.part2.linkage`), whose groups (who spoke
+   to a theme, who did not) cut across sites and roles, pins no small part of them (a
+   site's few who did not speak to it) beside everything shown for the item
+   (:func:`peerlib.disclosure.mask.split_leaks`, given ``themes``; its shown cells name
+   their theme and item in a ``split`` field).
 
 A report that fails is not published; the message names the report, the table and the
 cell. :func:`audit_summary` gives, per report and table, how many cells were hidden and by
@@ -110,7 +115,8 @@ def _describe(cell: dict) -> str:
 def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
                   policy: DisclosurePolicy, *, mask: pd.DataFrame | None = None,
                   coded: list[str] | None = None,
-                  require_metadata: bool | Collection[str] = True) -> AuditResult:
+                  require_metadata: bool | Collection[str] = True,
+                  themes: Mapping[str, set[str]] | None = None) -> AuditResult:
     """Audit the reports of one batch together (see the module docstring).
 
     Parameters
@@ -132,6 +138,10 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
         Refuse a report with a table that carries no metadata (rule 1): True for every
         report, or the names of the reports that must (e.g. ``("framework",)``); the bare
         tables of the others are recorded in ``AuditResult.unchecked`` instead.
+    themes : mapping of str to set of str, optional
+        Theme -> the coded participants who spoke to it
+        (:func:`peerlib.part2.linkage.theme_groups`), for rule 6. Without it a shown
+        Part 1 x Part 2 comparison is not checked by rule 6.
 
     Returns
     -------
@@ -158,6 +168,7 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
             elif rep not in reports:  # published by a report this run does not rebuild
                 shown.setdefault((s, i), {}).setdefault(u, []).append((rep, ""))
     size = _GroupSizes(data, coded)
+    splits: dict[str, dict[str, set[tuple[str, str]]]] = {}  # item -> theme -> places
     for name, path in reports.items():
         text = Path(path).read_text(encoding="utf-8")
         blocks, bare = read_metadata(text)
@@ -190,6 +201,10 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
                                       f"{policy.k}) answered")
                 if union is None:
                     continue
+                if "split" in cell:
+                    theme, split_item = (str(x) for x in cell["split"])
+                    splits.setdefault(split_item, {}).setdefault(theme, set()).add(
+                        (name, caption))
                 shown.setdefault(fam, {}).setdefault(union, []).append((name, caption))
                 if cell.get("public"):
                     forced.setdefault(fam, set()).add(union)
@@ -209,7 +224,32 @@ def audit_reports(reports: Mapping[str, str | Path], data: pd.DataFrame,
     _check_linked_sizes(result, shown, hidden)
     _check_recoverable(result, size, policy, shown, hidden, forced)
     _check_bounds(result, size, data, policy, shown, hidden)
+    if themes is not None:
+        _check_splits(result, data, policy, shown, splits, themes, coded)
     return result
+
+
+def _check_splits(result: AuditResult, data: pd.DataFrame, policy: DisclosurePolicy,
+                  shown: dict, splits: dict, themes: Mapping[str, set[str]],
+                  coded: list[str] | None) -> None:
+    """Rule 6: the shown Part 1 x Part 2 comparisons of each item, together with every
+    group shown for it anywhere in the batch, pin no small part of their groups."""
+    from .mask import split_leaks
+
+    everyone = set(map(str, coded or ())) | set().union(*themes.values()) if themes else set()
+    for item, by_theme in splits.items():
+        members = [set(themes.get(theme, set())) for theme in by_theme]
+        places = sorted(set().union(*by_theme.values()))
+        for family in ("happening", "importance"):
+            unions = list(shown.get((family, item), {}))
+            leaks = split_leaks(data, item, members, coded=everyone, shown=unions,
+                                k=policy.k, response=family)
+            for leak in leaks[:1]:
+                for name, caption in places:
+                    result.fail(name, f"{name}: table '{caption}': the comparison of who "
+                                      f"spoke to {', '.join(sorted(by_theme))} on item "
+                                      f"{item} pins {leak.what} ({leak.option}) beside "
+                                      f"what the batch shows for the item")
 
 
 def _check_bounds(result: AuditResult, size: "_GroupSizes", data: pd.DataFrame,

@@ -599,7 +599,9 @@ def linkage_display(table: pd.DataFrame, *, item_labels: dict[str, str] | None =
                 n_imp = view["n_importance_text"].iloc[0]
             row["Mean importance"] = ("–" if pd.isna(first["mean_importance"]) else
                                       f"{first['mean_importance']:.{digits}f} (n={n_imp})")
-            cells.append(_cell(union, "themes", "", int(coded[(theme, item)])))
+            shown_cell = _cell(union, "themes", "", int(coded[(theme, item)]))
+            shown_cell["split"] = [str(theme), str(item)]  # for the audit's rule 6
+            cells.append(shown_cell)
         rows.append(row)
     return with_cells(pd.DataFrame(rows), cells)
 
