@@ -71,8 +71,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .intervals import (ANSWERED_OPTIONS, answer_counts, answered_counts, composition_pins, interval_leaks,
-                        score_counts, score_measures)
+from .intervals import (ANSWERED_OPTIONS, answer_counts, answered_counts, composition_pins,
+                        interval_leaks, score_counts, score_measures)
 from .policy import DEFAULT_POLICY, DisclosurePolicy
 
 __all__ = [
@@ -718,15 +718,14 @@ def split_leaks(data: pd.DataFrame, item: str, splits: Sequence[set[str]], *,
         return []
     ids = frame["participant_id"].astype(str)
     coded = set(map(str, coded))
-    label = np.where(ids.isin(coded), "coded", "uncoded").astype(object)
+    is_in = {"coded": ids.isin(coded)}  # the finer atoms' extra keys (bool columns)
     for j, members in enumerate(splits):
-        inside = ids.isin(set(map(str, members))) & ids.isin(coded)
-        label = label + np.where(inside.to_numpy(), f"|in{j}", f"|out{j}")
+        is_in[f"in{j}"] = ids.isin(set(map(str, members))) & is_in["coded"]
     cols = ["site_id", "role", "sector", "organisation_type",
             *site_attributes(frame.drop_duplicates("participant_id"))]
     # a table without sites or roles (a hand-made one) is one site of one role
     people = frame.assign(**{c: frame[c].astype(str) if c in frame.columns else "(none)"
-                             for c in cols}, label=label)
+                             for c in cols}, **is_in)
     if response == "importance":
         options = list(ANSWERED_OPTIONS)
         answer = pd.Series(np.where(people["importance"].notna().to_numpy(), options[0],
@@ -736,7 +735,7 @@ def split_leaks(data: pd.DataFrame, item: str, splits: Sequence[set[str]], *,
         answer = people["happening"].astype(str)
     else:
         raise ValueError(f"response must be 'happening' or 'importance', not {response!r}")
-    table = pd.crosstab([people[c] for c in [*cols, "label"]], answer).reindex(
+    table = pd.crosstab([people[c] for c in [*cols, *is_in]], answer).reindex(
         columns=options, fill_value=0)
     atoms = table.index.to_frame(index=False)
     counts = table.to_numpy(dtype=float)
@@ -748,23 +747,30 @@ def split_leaks(data: pd.DataFrame, item: str, splits: Sequence[set[str]], *,
             ("sector", "sector"), ("orgtype", "organisation_type"))
             for v in dict.fromkeys(atoms[col])]
     base = [member(key) for key in shown]
-    lab = atoms["label"].to_numpy().astype(str)
-    is_coded = np.char.startswith(lab, "coded")
+    is_coded = atoms["coded"].to_numpy(dtype=bool)
     split_rows = []
     for j in range(len(splits)):
-        inside = np.char.find(lab, f"|in{j}") >= 0
+        inside = atoms[f"in{j}"].to_numpy(dtype=bool)
         split_rows += [is_coded & inside, is_coded & ~inside]
+
+    def side(i: int) -> str:
+        if not is_coded[i]:
+            return "not coded"
+        return ", ".join(f"{'in' if atoms[f'in{j}'][i] else 'out of'} split {j}"
+                         for j in range(len(splits)))
+
     protected = []
     small = (sizes > 0) & (sizes < k)
     for i in np.flatnonzero(small):
-        protected.append((f"{atoms['site_id'][i]}|{atoms['role'][i]}|{lab[i]}",
+        protected.append((f"{atoms['site_id'][i]} {atoms['role'][i]} ({side(i)})",
                           np.arange(len(atoms)) == i))
     site = atoms["site_id"].to_numpy()
     for s in dict.fromkeys(site):
         for j, row in enumerate(split_rows):
             part = row & (site == s)
             if 0 < sizes[part].sum() < k:
-                protected.append((f"{s}|{'in' if j % 2 == 0 else 'out'}{j // 2}", part))
+                protected.append((f"{s} ({'in' if j % 2 == 0 else 'out of'} split {j // 2})",
+                                  part))
     if not protected:
         return []
 
