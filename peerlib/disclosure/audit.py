@@ -236,7 +236,7 @@ def _check_splits(result: AuditResult, data: pd.DataFrame, policy: DisclosurePol
     group shown for it anywhere in the batch, pin no small part of their groups."""
     from .mask import split_leaks
 
-    everyone = set(map(str, coded or ())) | set().union(*themes.values()) if themes else set()
+    everyone = set(map(str, coded or ())).union(*themes.values())
     for item, by_theme in splits.items():
         members = [set(themes.get(theme, set())) for theme in by_theme]
         places = sorted(set().union(*by_theme.values()))

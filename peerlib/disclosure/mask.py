@@ -709,6 +709,11 @@ def split_leaks(data: pd.DataFrame, item: str, splits: Sequence[set[str]], *,
         Empty when the split groups pin nothing; else each pinned set and answer (``what``
         names the site, role and which side of each split).
 
+    Raises
+    ------
+    ValueError
+        When ``response`` is neither "happening" nor "importance".
+
     References
     ----------
     Feasibility intervals for audited tables: Hundepool et al. (2012), section 4.3.

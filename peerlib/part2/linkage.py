@@ -252,6 +252,8 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
     shown_sets: list[set[str]] = []
     shown_splits: dict[str, list[set[str]]] = {}  # item -> the splits shown for it
     reasons: dict[str, str] = {}
+    items_of = {theme: list(dict.fromkeys(sub.astype(str))) for theme, sub in
+                links["item_id"].groupby(links["theme"].astype(str).to_numpy(), sort=False)}
     for theme in dict.fromkeys(links["theme"].astype(str)):
         spoke = groups.get(theme, set())
         other = coded - spoke
@@ -268,13 +270,11 @@ def part1_by_theme(data: pd.DataFrame, segments: pd.DataFrame, links: pd.DataFra
                               f"than {k} participants")
         elif any(split_leaks(data, item, [*shown_splits.get(item, []), spoke], coded=coded,
                              shown=_shown_unions(mask, item, family), k=k, response=family)
-                 for item in dict.fromkeys(links.loc[links["theme"].astype(str) == theme,
-                                                     "item_id"].astype(str))
-                 for family in ("happening", "importance")):
+                 for item in items_of[theme] for family in ("happening", "importance")):
             reasons[theme] = (f"with the sites' counts of who spoke to it, its answers would "
                               f"give away those of fewer than {k} participants")
         else:
-            for item in links.loc[links["theme"].astype(str) == theme, "item_id"].astype(str):
+            for item in items_of[theme]:
                 shown_splits.setdefault(item, []).append(spoke)
             reasons[theme] = ""
             shown_sets += [spoke, other]
