@@ -129,3 +129,19 @@ def test_ipa_quadrant_names_are_outside_the_plot(long_df):
     for name in ("Low priority", "Possible overkill"):
         a = names[name]
         assert (a.yref, a.y, a.yanchor) == ("paper", 0, "top") and a.yshift < 0, name
+
+
+def test_chart_json_form_is_left_out_on_request_and_the_page_form_is_unchanged(
+        long_df, monkeypatch):
+    """PEERLIB_CHART_JSON=0 (the batch's kernels) drops plotly's JSON form of a chart's
+    notebook output and nothing else: the HTML the report page is built from is the same."""
+    fig = plots.ipa_chart(scoring.importance_performance(long_df))
+    monkeypatch.delenv(plots.CHART_JSON_VARIABLE, raising=False)
+    full = plots.show(fig, "ipa")._repr_mimebundle_()
+    monkeypatch.setenv(plots.CHART_JSON_VARIABLE, "0")
+    lean = plots.show(fig, "ipa")._repr_mimebundle_()
+    assert "application/vnd.plotly.v1+json" in full
+    assert sorted(lean) == ["text/html", "text/plain"]
+    assert lean["text/html"] == full["text/html"] and lean["text/plain"] == full["text/plain"]
+    monkeypatch.setenv(plots.CHART_JSON_VARIABLE, "1")
+    assert plots.show(fig, "ipa")._repr_mimebundle_() == full

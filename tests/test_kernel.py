@@ -134,6 +134,24 @@ print(json.dumps([name for name in heavy if name in sys.modules]))
         assert page == export_html(fresh[1][kind][2], provenance=PROVENANCE, title="t"), kind
 
 
+@pytest.mark.parametrize("chosen, kept", [(None, "0"), ("1", "1")])
+def test_worker_environment_keeps_charts_in_page_form_unless_the_user_chose(chosen, kept):
+    """A batch worker's kernels leave plotly's JSON form out of the executed notebooks
+    (PEERLIB_CHART_JSON=0) unless the user set the variable."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PEERLIB_CHART_JSON"}
+    if chosen is not None:
+        env["PEERLIB_CHART_JSON"] = chosen
+    code = ("import os\nfrom peerlib.batch.kernel import worker_environment\n"
+            "worker_environment('.')\nprint(os.environ['PEERLIB_CHART_JSON'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=120, check=True)
+    assert out.stdout.strip() == kept
+
+
 def test_reused_kernel_builds_the_same_reports_as_fresh_kernels(fresh):
     """One kernel runs S01's site report first, then every template in turn: each later
     report equals the one a fresh kernel built (page, execution counts, outputs)."""

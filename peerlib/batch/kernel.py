@@ -295,7 +295,9 @@ class WarmKernel:
 
 def worker_environment(root: str) -> None:
     """Environment of a batch worker and the kernels it starts: the project directory,
-    matplotlib's Agg backend, one thread for numpy's BLAS in the kernels (unless set), and
+    matplotlib's Agg backend, one thread for numpy's BLAS in the kernels (unless set),
+    charts in the executed notebooks in the report page's form only
+    (:data:`peerlib.reporting.figures.CHART_JSON_VARIABLE`, unless set), and
     no import of ``rfc3987_syntax`` (jsonschema's optional
     checker for the ``iri`` formats, which notebook validation never uses; importing it
     builds a grammar and costs most of a second per process)."""
@@ -307,4 +309,8 @@ def worker_environment(root: str) -> None:
     # the other workers (unless the user chose a number)
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
+    # the published page uses a chart's HTML form only; plotly's JSON form of every chart
+    # would be received, validated, copied and saved by the worker for nothing (the name is
+    # peerlib.reporting.figures.CHART_JSON_VARIABLE, not imported: that module needs pandas)
+    os.environ.setdefault("PEERLIB_CHART_JSON", "0")
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]

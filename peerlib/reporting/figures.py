@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -471,6 +472,13 @@ def reset_figure_ids() -> None:
     _counter = itertools.count(1)
 
 
+#: Environment variable: "0" leaves plotly's own form (``application/vnd.plotly.v1+json``)
+#: out of every chart's notebook output, so that only the report page's form is kept. The
+#: batch sets it for its kernels (:func:`peerlib.batch.kernel.worker_environment`), unless
+#: the user set it.
+CHART_JSON_VARIABLE = "PEERLIB_CHART_JSON"
+
+
 class PlotlyOutput:
     """A plotly figure as notebook output that survives HTML export.
 
@@ -479,6 +487,13 @@ class PlotlyOutput:
     ``text/html`` chart (:func:`peerlib.reporting.html.chart_html`: the figure as JSON with a
     deterministic id, an accessible name and a table of its numbers, no plotly.js: the report
     page stores plotly.js once and draws every chart).
+
+    With :data:`CHART_JSON_VARIABLE` set to ``"0"`` (as in the batch's kernels) the
+    JupyterLab form is left out: the HTML export never uses it, and as a tree of JSON objects
+    it was most of what a batch worker spent on a report's notebook after the kernel
+    (receiving, validating, copying and saving it, and copying it again for the export).
+    The page is the same either way; an executed notebook of the batch then shows each
+    chart's table of numbers in JupyterLab, where the report's HTML page shows the chart.
     """
 
     def __init__(self, fig: go.Figure, div_id: str, label: str | None = None):
@@ -490,12 +505,13 @@ class PlotlyOutput:
         from peerlib.reporting.html import chart_html
 
         text = pio.to_json(self.fig, validate=False)  # once for both forms
-        return {
-            "application/vnd.plotly.v1+json": json.loads(text),
-            "text/html": chart_html(self.fig, self.div_id, label=self.label,
-                                    spec=json.loads(text)),
-            "text/plain": f"<plotly figure {self.div_id}>",
-        }
+        bundle = {}
+        if os.environ.get(CHART_JSON_VARIABLE, "1") != "0":
+            bundle["application/vnd.plotly.v1+json"] = json.loads(text)
+        bundle["text/html"] = chart_html(self.fig, self.div_id, label=self.label,
+                                         spec=json.loads(text))
+        bundle["text/plain"] = f"<plotly figure {self.div_id}>"
+        return bundle
 
 
 def show(fig: go.Figure, name: str | None = None, *, label: str | None = None
