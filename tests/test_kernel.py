@@ -7,6 +7,7 @@ QDA export, so all four templates run.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -243,6 +244,30 @@ def test_batch_kernels_write_no_history_of_the_reports_cells(tmp_path, monkeypat
     for path in written:
         data = path.read_bytes()
         assert b"peerwork-history" not in data and b"S02" not in data, path
+
+
+@pytest.mark.skipif(os.name != "posix", reason="ZeroMQ's ipc transport is POSIX only")
+def test_kernel_talks_over_socket_files_in_a_private_folder(tmp_path):
+    """A batch kernel publishes every output of a report; over TCP on the loopback
+    interface any user of the machine could subscribe to them. Its channels are socket
+    files in a folder only this user can enter, removed with the kernel."""
+    import stat
+
+    kernel = WarmKernel(str(tmp_path))
+    kernel.start()
+    try:
+        info = kernel.km.get_connection_info()
+        folder = Path(kernel.km.connection_file).parent
+        assert info["transport"] == "ipc"
+        assert stat.S_IMODE(folder.stat().st_mode) & 0o777 == 0o700  # (+ sticky bit)
+        assert folder != tmp_path and not any(tmp_path.iterdir())  # nothing in the project
+        for channel in ("shell", "iopub", "stdin", "control", "hb"):
+            socket = Path(f"{info['ip']}-{info[channel + '_port']}")
+            assert socket.parent == folder and socket.is_socket(), channel
+        assert kernel._silent("x = 1")["status"] == "ok"
+    finally:
+        kernel.shutdown()
+    assert not folder.exists()
 
 
 def test_timeout_fires_in_a_reused_kernel(tmp_path):

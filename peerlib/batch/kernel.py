@@ -137,6 +137,7 @@ class WarmKernel:
         self.nb_man = None
         self.runs = 0
         self._signals: dict[int, object] = {}
+        self._private: str | None = None  # the folder of the kernel's connection
 
     # -- lifecycle ----------------------------------------------------------------------
     def _run(self, coro):
@@ -152,7 +153,7 @@ class WarmKernel:
 
         self.shutdown()
         self._signals = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-        km = AsyncKernelManager(kernel_name=self.kernel_name)
+        km = AsyncKernelManager(kernel_name=self.kernel_name, **self._connection())
         if self.log:
             with open(self.log, "ab") as log:
                 self._run(km.start_kernel(cwd=self.cwd, stdout=log, stderr=log,
@@ -166,6 +167,26 @@ class WarmKernel:
         # Imports the report templates need, once, outside any cell's timeout (the reset
         # before each notebook keeps modules, so no report depends on what ran before).
         self._silent(WARM_UP_CODE)
+
+    def _connection(self) -> dict:
+        """Where the kernel and this worker talk: a folder of this user's only (mode 0700,
+        made anew for each kernel) holding the connection file and, on Linux and macOS, the
+        kernel's sockets as files (ZeroMQ's ``ipc`` transport).
+
+        Over jupyter_client's default, TCP on the loopback interface, the kernel publishes
+        every output of a report (participants' answers, quotes) unencrypted on a port that
+        any user of the machine can subscribe to (the connection key signs messages; it
+        does not hide them), as a shared server or a cluster's node would allow. A socket
+        file in a private folder can only be reached by its owner. (Windows has no ``ipc``
+        transport: there the connection file is private and the transport stays TCP.)
+        """
+        import tempfile
+
+        self._private = tempfile.mkdtemp(prefix="peerwork-kernel-")
+        options = {"connection_file": os.path.join(self._private, "kernel.json")}
+        if os.name == "posix":
+            options["transport"] = "ipc"  # sockets: <folder>/kernel-ipc-<n>
+        return options
 
     def _silent(self, code: str) -> dict:
         """Run ``code`` silently in the kernel; return the reply's content."""
@@ -191,6 +212,17 @@ class WarmKernel:
                 self._run(km.shutdown_kernel(now=True))
             except Exception:  # noqa: BLE001 - already dead
                 pass
+        self.remove_connection_folder()
+
+    def remove_connection_folder(self) -> None:
+        """Remove the private folder of the kernel's connection file and socket files
+        (:meth:`_connection`), if any is left; also for a worker that kills its kernel on
+        its way out."""
+        private, self._private = self._private, None
+        if private is not None:
+            import shutil
+
+            shutil.rmtree(private, ignore_errors=True)
 
     def restore_signals(self) -> None:
         """Give SIGINT/SIGTERM back to the worker's own handlers (nbclient installs event

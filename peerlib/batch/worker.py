@@ -220,6 +220,9 @@ def _kill_children() -> None:
 
 def _on_worker_term(signum, frame):  # pragma: no cover - runs in a worker process
     _kill_children()
+    kernel = getattr(_LOCAL, "state", {}).get("kernel")
+    if kernel is not None:  # its connection file and socket files
+        kernel.remove_connection_folder()
     os._exit(128 + signum)
 
 
