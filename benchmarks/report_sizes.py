@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 from pathlib import Path
 
@@ -24,6 +25,9 @@ from peerlib.reporting.html import report_sizes  # noqa: E402
 
 #: The size limit of one self-contained HTML report (issue 8), in bytes.
 HTML_LIMIT = 2 * 2**20
+#: Above this many files of one kind in one folder (e.g. 200 sites' pages), one line
+#: gives their count and their smallest, median and largest size.
+MANY = 12
 
 
 def size_report(folder: str | Path) -> tuple[dict, list[str]]:
@@ -33,7 +37,8 @@ def size_report(folder: str | Path) -> tuple[dict, list[str]]:
     -------
     (dict, list of str)
         ``{"files_bytes": {path: bytes}, "folder_total_bytes": n, "largest_html_bytes": n,
-        "html_over_limit": [paths]}`` and one line per file plus the total, in MiB.
+        "html_over_limit": [paths]}`` and lines in MiB: one per file (one per kind of file
+        in a folder that holds more than :data:`MANY` of them) and the total.
     """
     rows = report_sizes(folder)
     files = dict(rows[:-1])
@@ -42,9 +47,25 @@ def size_report(folder: str | Path) -> tuple[dict, list[str]]:
               "largest_html_bytes": max(html.values(), default=0),
               "html_over_limit": sorted(k for k, v in html.items() if v > HTML_LIMIT)}
     lines = ["report sizes (os.stat bytes; target: each HTML report <= 2 MiB):"]
-    lines += [f"  {name}: {size / 2**20:.2f} MiB ({size:,} bytes)"
-              + (" OVER 2 MiB" if name in result["html_over_limit"] else "")
-              for name, size in rows]
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for name, size in rows[:-1]:  # a folder's files of one kind, e.g. sites/*.html
+        folder, _, base = name.rpartition("/")
+        groups.setdefault(f"{folder}/*{Path(base).suffix}" if folder else name,
+                          []).append((name, size))
+    for pattern, members in groups.items():
+        if len(members) <= MANY:
+            lines += [f"  {name}: {size / 2**20:.2f} MiB ({size:,} bytes)"
+                      + (" OVER 2 MiB" if name in result["html_over_limit"] else "")
+                      for name, size in members]
+            continue
+        sizes = sorted(size for _, size in members)
+        over = sum(name in result["html_over_limit"] for name, _ in members)
+        lines.append(f"  {pattern}: {len(sizes)} files, smallest {sizes[0] / 2**20:.2f}, "
+                     f"median {statistics.median(sizes) / 2**20:.2f}, largest "
+                     f"{sizes[-1] / 2**20:.2f} MiB ({sizes[-1]:,} bytes)"
+                     + (f", {over} OVER 2 MiB" if over else ""))
+    name, size = rows[-1]
+    lines.append(f"  {name}: {size / 2**20:.2f} MiB ({size:,} bytes)")
     return result, lines
 
 
