@@ -416,6 +416,18 @@ def trial(jobs: int, tmp: Path, tree: Path | None, sample: int, n_sites: int) ->
     return rows
 
 
+def machine_probe() -> str:
+    """The CPU seconds of a fixed pure-Python loop in a fresh process, twice: the machine's
+    speed at this moment. On a shared or throttled machine it changes (0.66-1.24 s seen on
+    the 2-core development machine in one hour), and so do every contender's seconds;
+    ratios measured side by side in the same run change much less."""
+    code = ("import time; c = time.process_time(); sum(i * i for i in range(10**7)); "
+            "print(f'{time.process_time() - c:.2f}')")
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.strip() for _ in range(2)]
+    return f"machine speed probe (CPU s of a fixed loop, lower is faster): {', '.join(runs)}"
+
+
 def compile_bytecode() -> None:
     """Compile the bytecode of every installed module and of peerlib first (``make
     bytecode``), so that no contender pays Python's compiling: where PYTHONDONTWRITEBYTECODE
@@ -445,9 +457,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="peerwork-bench-") as tmp:
         tree = None if args.no_previous else previous_tree(Path(tmp))
         if not args.no_demo:
+            print(machine_probe())
             demo(args.rounds, args.jobs, Path(tmp), tree)
+            print(machine_probe())
         if not args.no_trial:
+            print(machine_probe())
             trial(args.jobs, Path(tmp), tree, args.trial_sample, args.trial_sites)
+            print(machine_probe())
 
 
 if __name__ == "__main__":
