@@ -181,7 +181,10 @@ def batch(root: Path, env: dict, out: Path, notebooks: Path, *, force: bool = Tr
 def previous(root: Path, env: dict, tree: Path, out: Path, *, jobs: int | None = None,
              sites: list[str] | None = None) -> dict:
     """The previous batch (no --force there: it rebuilt everything anyway)."""
-    cmd = [sys.executable, "-c", "import sys; from peerlib.cli import main; "
+    # -P: no current folder at the head of sys.path (run from the checkout, ``-c`` would
+    # import this checkout's peerlib in the batch's process, ahead of PYTHONPATH, while its
+    # kernels imported the previous one)
+    cmd = [sys.executable, "-P", "-c", "import sys; from peerlib.cli import main; "
            "sys.exit(main(sys.argv[1:]))", "reports", "--no-progress", "--out", str(out),
            "--notebooks", str(tree / "notebooks")]
     if jobs:
