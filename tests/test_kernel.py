@@ -270,6 +270,57 @@ def test_kernel_talks_over_socket_files_in_a_private_folder(tmp_path):
     assert not folder.exists()
 
 
+def test_text_sent_to_the_kernels_loopback_port_never_reaches_a_page(tmp_path, monkeypatch):
+    """ipykernel listens on a loopback TCP port for the output of forked processes; any
+    local user can send to it, and it prints what it refuses ("Bad pipe message: ...") to
+    the kernel's standard error. With ipykernel's default capture of that file descriptor,
+    the text became output of the running cell, and so of a published page (helper-28).
+    Batch kernels send it to the worker's log; a cell's own prints are kept."""
+    import threading
+    import time
+
+    import psutil
+    import zmq
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import sys, time\ntime.sleep(3)\n"
+                                  "print('cell-text', file=sys.stderr)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python",
+                                 "display_name": "Python 3"}
+    log = tmp_path / "worker.log"
+    # ipykernel never captures its descriptors under pytest (it looks for this variable);
+    # the kernel of a batch does not run under pytest
+    monkeypatch.delenv("PYTEST_CURRENT_TEST", raising=False)
+    kernel = WarmKernel(str(tmp_path), log=str(log))
+    kernel.start()
+    ports = [c.laddr.port for c in psutil.Process(kernel.km.provisioner.pid)
+             .net_connections(kind="tcp") if c.status == psutil.CONN_LISTEN]
+    assert ports  # (the pipe is still there: the test would prove nothing without it)
+
+    def stranger():
+        time.sleep(1.0)  # while the cell runs
+        context = zmq.Context()
+        for port in ports:
+            sock = context.socket(zmq.PUSH)
+            sock.linger = 1000
+            sock.connect(f"tcp://127.0.0.1:{port}")
+            sock.send_multipart([b"x", b"stranger-text"])
+            sock.close()
+        context.term()
+
+    thread = threading.Thread(target=stranger)
+    thread.start()
+    try:
+        out = kernel.execute(nb, {"x": 2}, timeout=60)
+    finally:
+        thread.join()
+        kernel.shutdown()
+    shown = "".join(o.get("text", "") for o in out.cells[-1].outputs)
+    assert "cell-text" in shown and "stranger-text" not in shown
+    assert "stranger-text" in log.read_text(encoding="utf-8", errors="replace")
+
+
 def test_timeout_fires_in_a_reused_kernel(tmp_path):
     """The async client lets nbclient's per-cell timeout fire; the kernel is then
     discarded and a new one serves the next notebook."""

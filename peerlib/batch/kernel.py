@@ -72,8 +72,14 @@ except Exception:
 
 #: Options of every batch kernel: IPython keeps no history of the cells it runs (its
 #: history database is in the user's home, outside the project: every report's code and
-#: parameters, run after run, in a file that only grows).
-KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False"]
+#: parameters, run after run, in a file that only grows); and what is written straight to
+#: the kernel process's file descriptors 1 and 2 (compiled libraries, ipykernel's own
+#: messages) goes to the worker's log, not into the running cell's output: ipykernel's
+#: pipe for the output of forked processes is a loopback TCP port that any local user can
+#: send to, and it prints what it refuses ("Bad pipe message: ...") to descriptor 2, which
+#: put a stranger's text into a published page (found by helper-28). What a cell prints
+#: through Python's sys.stdout and sys.stderr is kept in its output as before.
+KERNEL_ARGUMENTS = ["--HistoryManager.enabled=False", "--IPKernelApp.capture_fd_output=False"]
 
 _current: "WarmKernel | None" = None
 
