@@ -92,3 +92,25 @@ def test_long_statement_and_group_labels_leave_the_bars_room(long_df):
     assert list(dict.fromkeys(fig.data[0].y[0])) == list(dict.fromkeys(rows["item_id"]))
     bars = [t for t in fig.data if t.type == "bar" and t.name == "Yes"][0]
     assert "Shared understanding of the role" in str(bars.customdata[0][0])
+
+
+def test_the_charts_table_reads_as_the_chart_does(long_df):
+    """The table of numbers under the chart (what a screen reader reads, and what an
+    executed notebook shows): one row per bar in the chart's order, "No" unsigned as the
+    axis shows it, hidden groups named with their note, and no row or column made of the
+    text trace's positions (helper-28 found a row holding a Python list, "x"/"y" columns
+    of dashes and "No" as -28.57)."""
+    from peerlib.reporting.html import chart_table
+
+    rows = likert.diverging_rows(_dist(long_df, 2), group="site_id", k=2,
+                                 item_labels={"2.1": "Shared"})
+    table = chart_table(likert.happening_diverging(rows))
+    assert table["columns"][0] == "Note" and "x" not in table["columns"]
+    assert [r["label"] for r in table["rows"]] == [f"{a} · {b}" for a, b in
+                                                   zip(rows["label"], rows["bar"])]
+    by_label = {r["label"]: dict(zip(table["columns"], r["cells"])) for r in table["rows"]}
+    s01 = by_label["2.1 Shared · S01 (n = 4)"]
+    assert s01["No"] == "25" and s01["Yes"] == "50" and s01["Note"] == "–"
+    assert not any(c.startswith("-") for r in table["rows"] for c in r["cells"])
+    s02 = by_label["2.1 Shared · S02 (n<2)"]
+    assert s02["Note"] == "n<2: not shown" and s02["No"] == "–"

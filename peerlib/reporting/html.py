@@ -161,12 +161,16 @@ def _seq(values) -> list:
 
 
 def _categories(values) -> list[str]:
-    """Category labels of one axis; a two-level (multicategory) axis gives "outer · inner"."""
+    """Category labels of one axis as the reader sees them; a two-level (multicategory)
+    axis gives "outer · inner". Plotly draws axis labels as HTML, so the charts escape
+    them; here they are unescaped, and the page's template escapes them once."""
+    from html import unescape
+
     vals = _seq(values)
     if len(vals) == 2 and all(isinstance(v, (list, tuple)) for v in vals) and len(
             vals[0]) == len(vals[1]):
-        return [f"{a} · {b}" for a, b in zip(vals[0], vals[1])]
-    return [str(v) for v in vals]
+        return [unescape(f"{a} · {b}") for a, b in zip(vals[0], vals[1])]
+    return [unescape(str(v)) for v in vals]
 
 
 def _cell(value) -> str:
@@ -195,6 +199,14 @@ def _axis_title(axis) -> str:
     return str(axis.title.text or "").strip() if axis and axis.title else ""
 
 
+def _unsigned_axis(axis) -> bool:
+    """True when an axis labels negative positions without a minus sign (a diverging
+    chart's "100% ← 0 → 100%"): its values are read unsigned."""
+    ticks, labels = _seq(axis.tickvals) if axis else [], _seq(axis.ticktext) if axis else []
+    return (len(ticks) == len(labels) and any(float(t) < 0 for t in ticks)
+            and not any(str(lab).lstrip().startswith(("-", "\u2212")) for lab in labels))
+
+
 def chart_table(fig) -> dict:
     """The numbers a plotly figure draws, as a table: one row per category, one column per
     trace (or per heatmap column).
@@ -202,8 +214,11 @@ def chart_table(fig) -> dict:
     Parameters
     ----------
     fig : plotly.graph_objects.Figure
-        Bars (either orientation, two-level axes as "item · group"), scatter points labelled
-        by their ``text``, or a heatmap (its cell ``text`` when given, else ``z``).
+        Bars (either orientation, two-level axes as "item · group"; values at negative
+        positions of an axis whose tick labels are unsigned, as in a diverging chart, are
+        listed unsigned), scatter points labelled by their ``text``, a heatmap (its cell
+        ``text`` when given, else ``z``), and text placed on a category axis (a "Note"
+        column, e.g. "n<5: not shown"; its rows keep the chart's order).
 
     Returns
     -------
@@ -244,6 +259,19 @@ def chart_table(fig) -> dict:
                     put(label, col, cell)
             unit = str(trace.colorbar.title.text or "") if trace.colorbar else ""
             row_header = _axis_title(fig.layout.yaxis) or "Group"
+        elif kind == "scatter" and trace.mode == "text" and trace.text is not None:
+            # words written on the chart's rows (a diverging chart's "n<5: not shown"):
+            # every row in the chart's order, the words where there are any
+            xs = _seq(trace.x)  # numbers along x: the categories are on y
+            horizontal = bool(xs) and all(isinstance(v, (int, float)) for v in xs)
+            cats = _categories(trace.y if horizontal else trace.x)
+            texts = _seq(trace.text) if not isinstance(trace.text, str) else [trace.text]
+            for j, label in enumerate(cats):
+                if label not in values:
+                    values[label] = {}
+                    order.append(label)
+                if j < len(texts) and str(texts[j]).strip():
+                    put(label, "Note", texts[j])
         elif kind == "scatter" and trace.text is not None and not isinstance(trace.text, str):
             labels = [str(t) for t in _seq(trace.text)]
             xname = _axis_title(fig.layout.xaxis) or "x"
@@ -258,7 +286,10 @@ def chart_table(fig) -> dict:
             vals = _seq(trace.x if horizontal else trace.y)
             value_axis = fig.layout.xaxis if horizontal else fig.layout.yaxis
             unit = unit or _axis_title(value_axis)
+            unsigned = _unsigned_axis(value_axis)
             for label, value in zip(cats, vals):
+                if unsigned and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    value = abs(value)
                 put(label, name, value)
         # other trace types: the accessible name and the report's own tables describe them
     rows = [{"label": r, "cells": [values[r].get(c, "–") for c in columns]} for r in order]
