@@ -219,18 +219,24 @@ def test_reset_clears_the_namespace_but_keeps_imports(tmp_path):
     assert code[-1].outputs[0]["text"] == "False True\n"
 
 
+def _notebook(parameters: str, code: str):
+    """A notebook of a ``parameters`` cell and one code cell, for the python3 kernel."""
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "language": "python",
+                                 "display_name": "Python 3"}
+    return nb
+
+
 def test_batch_kernels_write_no_history_of_the_reports_cells(tmp_path, monkeypatch):
     """IPython keeps each cell it runs in a history database in the user's home, outside
     the project; a batch kernel keeps none: no file of the IPython folder holds a report's
     code or parameters after two reports."""
     home = tmp_path / "ipython"
     monkeypatch.setenv("IPYTHONDIR", str(home))
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("site_id = 'S01'", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("marker = 'peerwork-history-' + site_id\n"
-                                  "print(get_ipython().history_manager.enabled)")])
-    nb.metadata["kernelspec"] = {"name": "python3", "language": "python",
-                                 "display_name": "Python 3"}
+    nb = _notebook("site_id = 'S01'", "marker = 'peerwork-history-' + site_id\n"
+                   "print(get_ipython().history_manager.enabled)")
     kernel = WarmKernel(str(tmp_path / "project"))
     (tmp_path / "project").mkdir()
     try:
@@ -282,12 +288,8 @@ def test_text_sent_to_the_kernels_loopback_port_never_reaches_a_page(tmp_path, m
     import psutil
     import zmq
 
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("import sys, time\ntime.sleep(3)\n"
-                                  "print('cell-text', file=sys.stderr)")])
-    nb.metadata["kernelspec"] = {"name": "python3", "language": "python",
-                                 "display_name": "Python 3"}
+    nb = _notebook("x = 1", "import sys, time\ntime.sleep(3)\n"
+                   "print('cell-text', file=sys.stderr)")
     log = tmp_path / "worker.log"
     # ipykernel never captures its descriptors under pytest (it looks for this variable);
     # the kernel of a batch does not run under pytest
