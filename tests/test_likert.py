@@ -114,3 +114,12 @@ def test_the_charts_table_reads_as_the_chart_does(long_df):
     assert not any(c.startswith("-") for r in table["rows"] for c in r["cells"])
     s02 = by_label["2.1 Shared · S02 (n<2)"]
     assert s02["Note"] == "n<2: not shown" and s02["No"] == "–"
+    # a label is unescaped for the table once, and the page's template escapes it once
+    from peerlib.reporting.html import chart_html
+
+    rows = rows.assign(label=rows["label"].str.replace("Shared", "<a href='x'>S&T</a>"))
+    fig = likert.happening_diverging(rows)
+    assert chart_table(fig)["rows"][0]["label"].startswith("2.1 <a href='x'>S&T</a> · ")
+    page = chart_html(fig, "peerwork-fig-t")
+    assert "<th scope=\"row\">2.1 &lt;a href=&#39;x&#39;&gt;S&amp;T&lt;/a&gt;" in page
+    assert "<a href='x'>" not in page and "&amp;lt;" not in page

@@ -203,8 +203,16 @@ def _unsigned_axis(axis) -> bool:
     """True when an axis labels negative positions without a minus sign (a diverging
     chart's "100% ← 0 → 100%"): its values are read unsigned."""
     ticks, labels = _seq(axis.tickvals) if axis else [], _seq(axis.ticktext) if axis else []
-    return (len(ticks) == len(labels) and any(float(t) < 0 for t in ticks)
+    return (len(ticks) == len(labels)
+            and any(isinstance(t, (int, float)) and t < 0 for t in ticks)
             and not any(str(lab).lstrip().startswith(("-", "\u2212")) for lab in labels))
+
+
+def _value_axis(fig, trace, horizontal: bool):
+    """The layout axis a bar trace's values are drawn along (``xaxis2`` for a trace of a
+    second panel drawn on ``x2``)."""
+    ref = (trace.xaxis if horizontal else trace.yaxis) or ("x" if horizontal else "y")
+    return fig.layout[ref[0] + "axis" + ref[1:]]
 
 
 def chart_table(fig) -> dict:
@@ -238,12 +246,15 @@ def chart_table(fig) -> dict:
     unit = ""
     row_header = "Category"
 
-    def put(row: str, col: str, value) -> None:
-        if col not in columns:
-            columns.append(col)
+    def add_row(row: str) -> None:
         if row not in values:
             values[row] = {}
             order.append(row)
+
+    def put(row: str, col: str, value) -> None:
+        if col not in columns:
+            columns.append(col)
+        add_row(row)
         values[row][col] = _cell(value)
 
     for i, trace in enumerate(fig.data):
@@ -267,9 +278,7 @@ def chart_table(fig) -> dict:
             cats = _categories(trace.y if horizontal else trace.x)
             texts = _seq(trace.text) if not isinstance(trace.text, str) else [trace.text]
             for j, label in enumerate(cats):
-                if label not in values:
-                    values[label] = {}
-                    order.append(label)
+                add_row(label)
                 if j < len(texts) and str(texts[j]).strip():
                     put(label, "Note", texts[j])
         elif kind == "scatter" and trace.text is not None and not isinstance(trace.text, str):
@@ -284,7 +293,7 @@ def chart_table(fig) -> dict:
             horizontal = getattr(trace, "orientation", None) == "h"
             cats = _categories(trace.y if horizontal else trace.x)
             vals = _seq(trace.x if horizontal else trace.y)
-            value_axis = fig.layout.xaxis if horizontal else fig.layout.yaxis
+            value_axis = _value_axis(fig, trace, horizontal)
             unit = unit or _axis_title(value_axis)
             unsigned = _unsigned_axis(value_axis)
             for label, value in zip(cats, vals):
