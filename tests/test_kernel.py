@@ -135,6 +135,33 @@ print(json.dumps([name for name in heavy if name in sys.modules]))
         assert page == export_html(fresh[1][kind][2], provenance=PROVENANCE, title="t"), kind
 
 
+@pytest.mark.parametrize("kind", sorted(TEMPLATES))
+def test_prepared_notebook_is_papermills_own_for_every_template(kind, tmp_path, caplog):
+    """WarmKernel.prepare (the template parsed once per worker) gives the notebook that
+    papermill's execute_notebook prepares, apart from the injected cell's random id; the
+    template is left as it was, and a parameter the template lacks is warned about."""
+    template = _template(kind)
+    before = nbformat.writes(template)
+    params = _params(kind, tmp_path, "S02")
+    kernel = WarmKernel(str(tmp_path))  # no kernel is started: preparing needs none
+
+    def text(nb):
+        nb = nbformat.from_dict(nb)
+        for cell in nb.cells:
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.id = "injected"
+        return nbformat.writes(nb)
+
+    expected = text(pm.execute_notebook(template, None, parameters=params, prepare_only=True,
+                                        kernel_name="python3", progress_bar=False))
+    assert text(kernel.prepare(template, params)) == expected
+    assert text(kernel.prepare(template, params)) == expected  # from the parsed template
+    assert nbformat.writes(template) == before
+    with caplog.at_level("WARNING", logger="papermill"):
+        kernel.prepare(template, dict(params, not_a_parameter=1))
+    assert "Passed unknown parameter: not_a_parameter" in caplog.text
+
+
 @pytest.mark.parametrize("chosen, kept", [(None, "0"), ("1", "1")])
 def test_worker_environment_keeps_charts_in_page_form_unless_the_user_chose(chosen, kept):
     """A batch worker's kernels leave plotly's JSON form out of the executed notebooks
