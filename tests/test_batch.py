@@ -509,3 +509,21 @@ def test_a_damaged_template_is_a_clear_error(tmp_path):
     bad.write_text("{ not json", encoding="utf-8")
     with pytest.raises(ReportError, match="cannot be read as a notebook.*git checkout"):
         check_template(bad)
+
+
+def test_framework_and_cross_site_run_in_turn_on_one_worker():
+    """run_groups: the two reports that import scipy.stats, statsmodels and krippendorff
+    form one group (framework first, submitted first); every other job is alone; every job
+    is in exactly one group."""
+    from peerlib.batch.plan import run_groups
+
+    jobs = plan_jobs(["S01", "S02", "S03"], data_dir=str(project_paths().processed),
+                     min_group_size=5, notebooks=NOTEBOOKS)
+    assert {j.kind for j in jobs} >= {"framework", "cross_site", "site", "data_quality"}
+    groups = run_groups(jobs)
+    assert [j.kind for j in groups[0]] == ["framework", "cross_site"]
+    assert all(len(g) == 1 for g in groups[1:])
+    assert sorted(j.name for g in groups for j in g) == sorted(j.name for j in jobs)
+    assert [g[0].kind for g in groups[1:]] == ["data_quality", "site", "site", "site"]
+    without = [j for j in jobs if j.kind != "framework"]  # no coded transcripts
+    assert [[j.kind for j in g] for g in run_groups(without)][0] == ["cross_site"]

@@ -38,9 +38,9 @@ from ..part2.linkage import load_theme_items
 from ..part2.segments import load_coded_segments
 from ..privacy import check_processed_key
 from .index import data_provenance, load_status, record_results, render_index
-from .plan import _EXPECTED_ORDER, FRAMEWORK_XLSX, Job, JobResult, job_keys, plan_jobs
+from .plan import FRAMEWORK_XLSX, Job, JobResult, job_keys, plan_jobs, run_groups
 from .publish import plan_moves, publish, recover
-from .worker import MASK_FILE, _run_job, _warm_worker, _worker_init
+from .worker import MASK_FILE, _run_jobs, _warm_worker, _worker_init
 
 #: Per report and table, what the disclosure control hid and by which rule.
 AUDIT_FILE = "disclosure_audit.csv"
@@ -219,21 +219,23 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         write_mask(mask, stage / MASK_FILE)  # inside: a full disk leaves no staging folder
         if to_run:
             pool = pool or _pool(min(n_jobs, len(to_run)), scheduler)
-            # Longest notebooks first, so that no core idles at the end waiting for them.
-            longest_first = sorted(to_run, key=lambda j: _EXPECTED_ORDER.get(j.kind, 9))
-            futures = {pool.submit(_run_job, job, str(stage), str(paths.root), timeout,
-                                   provenance): job for job in longest_first}
+            # Longest notebooks first, so that no core idles at the end waiting for them;
+            # the framework and cross-site reports in turn on one worker (run_groups)
+            futures = {pool.submit(_run_jobs, group, str(stage), str(paths.root), timeout,
+                                   provenance): group for group in run_groups(to_run)}
             bar = _progress(len(job_list), progress)
             bar.update(len(job_list) - len(to_run))
             for fut in cf.as_completed(futures):
-                job = futures[fut]
+                group = futures[fut]
                 try:
-                    res = fut.result()
+                    done = fut.result()
                 except Exception as err:  # the worker process itself died
-                    res = JobResult(job.name, False, 0.0, f"{type(err).__name__}: {err}")
-                results.append(res)
-                bar.set_postfix_str(f"{job.name} {'ok' if res.ok else 'FAILED'}")
-                bar.update(1)
+                    done = [JobResult(job.name, False, 0.0, f"{type(err).__name__}: {err}")
+                            for job in group]
+                for res in done:
+                    results.append(res)
+                    bar.set_postfix_str(f"{res.name} {'ok' if res.ok else 'FAILED'}")
+                    bar.update(1)
             bar.close()
             # the workers stop their kernels and exit (about 0.8 s) while the audit runs;
             # joined before this function returns

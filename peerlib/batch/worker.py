@@ -201,6 +201,12 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
     return JobResult(job.name, True, time.monotonic() - start)
 
 
+def _run_jobs(jobs: list[Job], stage: str, root: str, timeout: int,
+              provenance: dict) -> list[JobResult]:
+    """Worker: :func:`_run_job` for each job, in turn, in this worker's kernel (a group of
+    :func:`peerlib.batch.plan.run_groups`)."""
+    return [_run_job(job, stage, root, timeout, provenance) for job in jobs]
+
 
 def _kill_children() -> None:
     """Kill this process's children (the notebook kernels it started)."""
