@@ -401,6 +401,14 @@ def trial(jobs: int, tmp: Path, tree: Path | None, sample: int, n_sites: int) ->
     fl = floor(root, few, jobs)
     per = fl["parts"]["per_kind"]
     site_cells = statistics.median(per["site"])
+    # the same sites' shape (50 people, 30 items) at 10 sites: a site report's own work
+    # should not depend on the number of sites (the demo's sites have 8 items, not 30)
+    small = tmp / "trial-10"
+    small_codebook = write_trial(small, n_sites=10)
+    subprocess.run([str(BIN / "peerlib"), "prepare", "--codebook", str(small_codebook)],
+                   env=_env(small), check=True, stdout=subprocess.DEVNULL)
+    site_cells_10 = statistics.median(
+        floor(small, site_ids(small)[:sample], jobs)["parts"]["per_kind"]["site"])
     fl_cpu = (jobs * (fl["parts"]["worker_imports"] + fl["parts"]["kernel_imports"]) +
               fl["parts"]["mask"] +
               sum(sum(v) for k, v in per.items() if k != "site") + site_cells * len(sites) +
@@ -414,7 +422,10 @@ def trial(jobs: int, tmp: Path, tree: Path | None, sample: int, n_sites: int) ->
           f"{prep['cpu']:.1f} s CPU, {prep['peak_mb']:.0f} MB")
     print(f"  cross-site notebook's own work (scoring + charts + tables, kernel CPU): "
           f"{statistics.median(per['cross_site']):.2f} s (target <= 1 s for scoring and "
-          f"charts); a site report's own work: {site_cells:.2f} s at {len(sites)} sites")
+          f"charts); a site report's own work (kernel CPU, median of {sample}): "
+          f"{site_cells:.2f} s at {len(sites)} sites, {site_cells_10:.2f} s at 10 sites of "
+          f"the same shape (ratio {site_cells / site_cells_10:.2f}; target: independent of "
+          "the number of sites)")
     sizes(root / "reports")
     return rows
 
