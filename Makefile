@@ -116,7 +116,8 @@ benchmark: install
 	$(BIN)/python benchmarks/batch.py
 
 # Removes everything derived (prepared data, validation report, reports, run status); keeps
-# data/raw, the pseudonym key and .venv.
+# data/raw, the pseudonym key, .venv and data/releases (the record of every release, which
+# later batches are checked against: see the README, "Releases compared").
 clean:
 	find data/processed reports -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
 	rm -rf data/validation

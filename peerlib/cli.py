@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--scheduler", default=os.environ.get("PEERLIB_SCHEDULER") or None,
                      help="address of a Dask scheduler (tcp://host:8786) to run the reports "
                           "on (default: PEERLIB_SCHEDULER, else local worker processes)")
+    rep.add_argument("--accept-policy-change", action="store_true",
+                     help="publish under another disclosure policy than earlier reports of "
+                          "the same participants (refused otherwise: the two sets together "
+                          "could give small groups away); only after those reports have "
+                          "been withdrawn from circulation")
 
     tpl = sub.add_parser(
         "template", help="write the Excel data-entry workbook (drop-down lists from the "
@@ -267,7 +272,8 @@ def _run(args: argparse.Namespace) -> int:
                                 min_group_size=args.min_group_size, timeout=args.timeout,
                                 notebooks=args.notebooks, progress=not args.no_progress,
                                 force=args.force, scheduler=args.scheduler,
-                                disclosure=args.disclosure)
+                                disclosure=args.disclosure,
+                                accept_policy_change=args.accept_policy_change)
         reused = sum(r.reused for r in batch.results)
         print(f"{len(batch.results) - reused} reports written, {reused} reused (nothing they "
               f"are made from changed); open {batch.index}")

@@ -230,6 +230,15 @@ class ProjectPaths:
         return self.root / "reports"
 
     @property
+    def releases(self) -> Path:
+        """The record of every release of reports made from this project's data
+        (:mod:`peerlib.disclosure.releases`: pseudonyms with site and role, the groups
+        shown, the disclosure policy), for the differencing checks of later batches. Never
+        published, never committed, and kept by ``make clean``: a history that could be
+        emptied by tidying up would stop protecting anyone."""
+        return self.root / "data" / "releases"
+
+    @property
     def validation(self) -> Path:
         """Where ``prepare`` writes its validation report: with the data managers, not in
         ``reports/`` (a report of problems quotes raw values, which may identify someone)."""

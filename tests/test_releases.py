@@ -3,12 +3,16 @@ after the other must not give away the few people by whom they differ."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from batch_helpers import tiny_templates
-from peerlib.disclosure.releases import differencing_risks, read_release, release_path
+from peerlib.disclosure import get_policy
+from peerlib.disclosure.releases import (Release, differencing_risks, policy_conflicts,
+                                         read_release, read_releases, release_risks,
+                                         write_release)
 from peerlib.paths import project_paths
 
 COLUMNS = ["participant_id", "site_id", "role", "sector", "organisation_type"]
@@ -57,8 +61,8 @@ def test_batch_after_a_withdrawal_warns_and_names_the_groups_but_not_in_reports(
         tmp_path, monkeypatch, capsys):
     """`peerlib reports`, then a withdrawal and `prepare` and `reports` again: the second
     batch publishes, exits 0, and warns on stderr that the two releases differ by one
-    person; nothing of the warning is written into reports/. The record of the release is
-    kept in data/processed/releases/, not in reports/."""
+    person; nothing of the warning is written into reports/. The record of every release
+    is kept in data/releases/, not in reports/ or data/processed/."""
     from peerlib.cli import main
 
     raw = tmp_path / "data" / "raw"
@@ -69,8 +73,9 @@ def test_batch_after_a_withdrawal_warns_and_names_the_groups_but_not_in_reports(
     args = ["reports", "--notebooks", str(templates), "--jobs", "1", "--no-progress"]
     assert main(args) == 0
     assert "Differencing risk" not in capsys.readouterr().err  # the first release
-    record = release_path(tmp_path / "data" / "processed")
-    assert read_release(record) is not None
+    records = sorted((tmp_path / "data" / "releases").glob("*.json"))
+    assert len(records) == 1 and read_release(records[0]) is not None
+    assert records[0].stat().st_mode & 0o077 == 0  # pseudonyms: the owner's only
     responses = pd.read_csv(raw / "part1_responses.csv", dtype=str, keep_default_na=False)
     gone = responses.iloc[0]
     (raw / "withdrawn.txt").write_text(gone["participant_id"] + "\n", encoding="utf-8")
@@ -85,6 +90,7 @@ def test_batch_after_a_withdrawal_warns_and_names_the_groups_but_not_in_reports(
             assert b"Differencing risk" not in path.read_bytes(), path
     assert main(args) == 0  # the same data again: nothing changed since the last release
     assert "Differencing risk" not in capsys.readouterr().err
+    assert len(list((tmp_path / "data" / "releases").glob("*.json"))) == 2  # none added
 
 
 @pytest.mark.parametrize("text", ["", "not json", '{"people": 3}'])
@@ -92,3 +98,105 @@ def test_a_damaged_record_counts_as_no_earlier_release(tmp_path, text):
     path = tmp_path / "r.json"
     path.write_text(text, encoding="utf-8")
     assert read_release(path) is None
+
+
+def _release(run_id, people, shown=SHOWN, policy=None, retires=()):
+    return Release(run_id=run_id, run_date=run_id, people=people, shown=set(shown),
+                   policy=policy, reports_dir="reports", retires=list(retires))
+
+
+def test_every_earlier_release_is_compared_not_only_the_last():
+    """A, then B = A and five new people at S03 (each group +5: no risk), then C = B without
+    them and without one more person (each group -6 against B: no risk): C differs from A by
+    that one person, and the check names A's release (helper-29's D3)."""
+    added = _people([(f"N{i}", "S01", "Peer worker", "NHS", "NHS trust") for i in range(5)])
+    a = BEFORE
+    b = pd.concat([BEFORE, added], ignore_index=True)
+    c = BEFORE[BEFORE["participant_id"] != "P5"]
+    assert differencing_risks(a, b, SHOWN, SHOWN, k=5).empty
+    assert differencing_risks(b, c, SHOWN, SHOWN, k=5).empty
+    found = release_risks([_release("A", a), _release("B", b)], c, SHOWN, k=5)
+    assert [rel.run_id for rel, _ in found] == ["A"]
+    assert set(found[0][1]["group"]) == {"all", "site:S01", "sector:NHS", "role:Peer worker"}
+    # a rerun identical to the newest release: everything older was checked back then
+    assert release_risks([_release("A", a), _release("B", b), _release("C", c)], c, SHOWN,
+                         k=5) == []
+
+
+def test_a_release_under_another_policy_of_the_same_people_conflicts():
+    """The same people under k = 10 after k = 5 (helper-29's D1: each policy hides other
+    cells, and the two sets of reports together gave single people's answers away)."""
+    five, ten = get_policy("default"), get_policy("default", k=10)
+    settings = lambda p: {**{k: v for k, v in sorted(vars(p).items())}}
+    history = [_release("A", BEFORE, policy=settings(five))]
+    assert [r.run_id for r in policy_conflicts(history, BEFORE, ten)] == ["A"]
+    assert policy_conflicts(history, BEFORE, five) == []
+    assert [r.run_id for r in policy_conflicts(history, BEFORE, get_policy("nhs"))] == ["A"]
+    strangers = BEFORE.assign(participant_id="X" + BEFORE["participant_id"])
+    assert policy_conflicts(history, strangers, ten) == []  # nobody in common
+    retired = history + [_release("B", BEFORE, policy=settings(ten), retires=["A"])]
+    assert policy_conflicts(retired, BEFORE, ten) == []
+    assert [r.run_id for r in policy_conflicts(retired, BEFORE, five)] == ["B"]
+    old = [_release("old", BEFORE, policy=None)]  # recorded before policies were
+    assert policy_conflicts(old, BEFORE, five) == [] and policy_conflicts(old, BEFORE, ten)
+
+
+def test_an_unchanged_rerun_adds_no_record_and_a_damaged_one_is_named(tmp_path):
+    folder = tmp_path / "releases"
+    policy = get_policy("default")
+    assert write_release(folder, BEFORE, SHOWN, run_id="20260101T000000-1", policy=policy)
+    history = read_releases(folder)
+    assert write_release(folder, BEFORE, SHOWN, run_id="20260102T000000-1", policy=policy,
+                         history=history) is None
+    assert write_release(folder, BEFORE.head(10), SHOWN, run_id="20260103T000000-1",
+                         policy=policy, history=history)
+    assert [r.run_id for r in read_releases(folder)] == ["20260101T000000-1",
+                                                         "20260103T000000-1"]
+    (folder / "20260104T000000-1.json").write_text("{broken", encoding="utf-8")
+    with pytest.warns(UserWarning, match="20260104T000000-1.json"):
+        assert len(read_releases(folder)) == 2
+
+
+def test_the_history_survives_make_clean_and_a_policy_change_is_refused(tmp_path, monkeypatch,
+                                                                        capsys):
+    """The release history is kept by `make clean` (helper-29's D2: emptying
+    data/processed lost it, and a withdrawal then re-added went unwarned); a batch under
+    k = 10 after one under k = 5 is refused (exit 2, nothing written) until
+    --accept-policy-change, which warns and retires the earlier release."""
+    import subprocess
+
+    from peerlib.cli import main
+
+    raw = tmp_path / "data" / "raw"
+    shutil.copytree(project_paths().raw, raw)
+    monkeypatch.setenv("PEERLIB_PROJECT_DIR", str(tmp_path))
+    templates = tiny_templates(tmp_path / "templates")
+    args = ["reports", "--notebooks", str(templates), "--jobs", "1", "--no-progress"]
+    assert main(["prepare"]) == 0 and main(args) == 0
+    responses = pd.read_csv(raw / "part1_responses.csv", dtype=str, keep_default_na=False)
+    (raw / "withdrawn.txt").write_text(responses.iloc[0]["participant_id"] + "\n",
+                                       encoding="utf-8")
+    assert main(["prepare"]) == 0 and main(args) == 0
+    (raw / "withdrawn.txt").unlink()
+    makefile = Path(__file__).resolve().parents[1] / "Makefile"  # the repository's
+    done = subprocess.run(["make", "-f", str(makefile), "-C", str(tmp_path), "clean"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert not list((tmp_path / "data" / "processed").iterdir()) or \
+        [p.name for p in (tmp_path / "data" / "processed").iterdir()] == [".gitkeep"]
+    assert len(list((tmp_path / "data" / "releases").glob("*.json"))) == 2
+    capsys.readouterr()
+    assert main(["prepare"]) == 0 and main(args) == 0  # the withdrawn person is back
+    assert "Differencing risk" in capsys.readouterr().err
+    before = sorted(p.name for p in (tmp_path / "data" / "releases").iterdir())
+    index = (tmp_path / "reports" / "index.html").read_bytes()
+    assert main(args + ["--min-group-size", "10", "--force"]) == 2
+    err = capsys.readouterr().err
+    assert "another disclosure policy" in err and "--accept-policy-change" in err
+    assert "k = 5" in err and "k = 10" in err
+    assert sorted(p.name for p in (tmp_path / "data" / "releases").iterdir()) == before
+    assert (tmp_path / "reports" / "index.html").read_bytes() == index
+    assert main(args + ["--min-group-size", "10", "--accept-policy-change"]) == 0
+    assert "recorded as withdrawn" in capsys.readouterr().err
+    assert main(args + ["--min-group-size", "10"]) == 0  # the new policy from now on
+    assert main(args) == 2  # and back to k = 5 is a change again

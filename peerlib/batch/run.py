@@ -86,7 +86,8 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
                 min_group_size: int | None = None, timeout: int = 600,
                 notebooks: str | Path | None = None, progress: bool = True,
                 force: bool = False, scheduler: str | None = None,
-                disclosure: str | None = None) -> BatchResult:
+                disclosure: str | None = None,
+                accept_policy_change: bool = False) -> BatchResult:
     """Run every report and write ``reports/`` (see the module docstring).
 
     Parameters
@@ -123,6 +124,11 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         Address of a Dask distributed scheduler (``tcp://host:8786``) to send the report
         runs to instead of local worker processes; the project folder must be reachable
         at the same path from every Dask worker.
+    accept_policy_change : bool
+        Publish although reports of the same participants were published under another
+        disclosure policy (:func:`peerlib.disclosure.releases.policy_conflicts`): the
+        analyst says those reports have been withdrawn, and they are recorded as retired.
+        Without it such a batch is refused before anything is built.
 
     Returns
     -------
@@ -133,7 +139,8 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     ------
     ParameterError
         Unknown site ids, ``jobs`` or ``min_group_size`` below 1, no folder of report
-        templates (or a template missing from it).
+        templates (or a template missing from it); a disclosure policy other than that of
+        an earlier release of the same participants, without ``accept_policy_change``.
     ReportError
         When any report failed (after all others finished and the index was written);
         ``failures`` lists them with the error and failing cell.
@@ -182,6 +189,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     # attributes, so that both protect the cross-case groups of every one); fails now
     # (exit 2, "run peerlib prepare"), not in every notebook, and before anything is written
     prepared = with_site_attributes(load_prepared(data_dir), register)
+    history, retires = _check_policy(paths, data_dir, prepared, policy, accept_policy_change)
     out_dir.mkdir(parents=True, exist_ok=True)
     recover(out_dir)  # a batch killed while publishing is completed first; old stages go
     stage = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
@@ -252,7 +260,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
             write_audit(_audit_disclosure(job_list, results, stage, out_dir, data_dir, mask,
                                           policy, prepared), stage / AUDIT_FILE)
             keep_no_leak_questions()  # the next audit of the same data solves none again
-        release = _check_release(prepared, data_dir, out_dir, mask, policy)
+        release = _check_release(prepared, history, paths, mask, policy)
         moves, removals = plan_moves(job_list, results, stage, out_dir)
         moves.append([AUDIT_FILE, AUDIT_FILE])  # published with the reports it describes
         record_results(status, job_list, results, provenance=provenance, keys=keys,
@@ -262,7 +270,10 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
                                      will_exist={dst for _, dst in moves})
         publish(out_dir, stage, moves=moves, removals=removals, banners=banners,
                 status=status, page=page, run_id=run_id, run_date=run_date)
-        write_release(release[0], release[1], release[2], run_date=run_date)
+        people, shown = release
+        write_release(paths.releases, people, shown, run_id=run_id, run_date=run_date,
+                      policy=policy, reports_dir=_shown_folder(out_dir, paths.root),
+                      retires=retires, history=history)
     except BaseException:
         # Ctrl-C, SIGTERM or a bug: stop the workers (each stops its kernel), publish nothing.
         if pool is not None and closer is None:
@@ -286,29 +297,56 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     return batch
 
 
-def _check_release(prepared, data_dir: Path, out_dir: Path, mask, policy):
-    """Compare this batch with the last one published from ``data_dir`` (into any folder)
-    (:mod:`peerlib.disclosure.releases`): warn (:class:`DisclosureWarning`) about groups shown
-    in both that changed by fewer than k people. Returns what to record once published."""
+def _shown_folder(folder: Path, root: Path) -> str:
+    """A folder as the analyst knows it: relative to the project where it is inside."""
+    try:
+        return Path(folder).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return str(folder)
+
+
+def _check_policy(paths, data_dir: Path, prepared, policy, accept: bool):
+    """The project's release history (:func:`peerlib.disclosure.releases.read_releases`,
+    with an earlier version's record in ``data_dir`` as its oldest), checked before any
+    work: a batch under another disclosure policy than an earlier release of the same
+    participants is refused (:class:`ParameterError`, exit 2) unless ``accept``, when it
+    warns and returns those releases' run ids to retire. Returns (history, retires)."""
     import warnings
 
-    from ..disclosure.releases import (differencing_risks, read_release, release_path,
-                                       release_people, risk_message)
+    from ..disclosure.releases import (policy_conflicts, policy_message, read_releases,
+                                       release_path, release_people)
+    from ..errors import DisclosureWarning
+
+    history = read_releases(paths.releases, legacy=release_path(data_dir))
+    conflicts = policy_conflicts(history, release_people(prepared), policy)
+    if not conflicts:
+        return history, []
+    if not accept:
+        raise ParameterError(policy_message(conflicts, policy))
+    warnings.warn(policy_message(conflicts, policy, accepted=True), DisclosureWarning,
+                  stacklevel=3)
+    return history, [rel.run_id for rel in conflicts]
+
+
+def _check_release(prepared, history, paths, mask, policy):
+    """Compare this batch with every earlier release of the project (into any folder)
+    (:func:`peerlib.disclosure.releases.release_risks`): warn
+    (:class:`DisclosureWarning`) about groups shown in both that changed by fewer than k
+    people, once per earlier release. Returns (people, shown) to record once published."""
+    import warnings
+
+    from ..disclosure.releases import release_people, release_risks, risk_message
     from ..errors import DisclosureWarning
 
     people = release_people(prepared)
     shown = set(mask.loc[~mask["hidden"].astype(bool)
                          & (mask["statistic"] != "themes"), "union"].astype(str))
-    path = release_path(data_dir)
-    before = read_release(path)
-    if before is not None:
-        previous, shown_before = before
-        risks = differencing_risks(previous, people, shown_before, shown, k=policy.k)
-        if len(risks):
-            since = load_status(out_dir).get("batch", {}).get("run_date", "")
-            warnings.warn(risk_message(risks, k=policy.k, reports_dir=out_dir, run_date=since),
-                          DisclosureWarning, stacklevel=3)
-    return path, people, shown
+    for before, risks in release_risks(history, people, shown, k=policy.k):
+        warnings.warn(risk_message(risks, k=policy.k,
+                                   reports_dir=before.reports_dir or "an earlier folder",
+                                   run_date=before.run_date),
+                      DisclosureWarning, stacklevel=3)
+    return people, shown
 
 
 def _mask_digest(mask) -> str:

@@ -6,17 +6,28 @@ participant withdraws (or a few interviews are added), every group they belong t
 that person alone, and the difference between the two releases is their answers. No mask of
 a single batch can prevent it, because the earlier figures are already out.
 
-So every batch records, in the *processed* data folder (never in ``reports/``), who was
-behind the groups it published: the participants' pseudonyms with their site and role, and
-the keys of the groups shown. Before the next batch from the same data folder publishes
-(into any reports folder),
-:func:`differencing_risks` compares the two: a group shown in both releases whose membership
-changed by 1 to ``k - 1`` people is a risk. The batch still publishes (a withdrawal must
-reach the reports), but says so plainly, names the groups, and tells the analyst what to do:
-withdraw the earlier reports from circulation (and say so to those who received them), or
-hold the new release until the change is at least ``k`` people. The warning is not written
-into ``reports/`` (a published note that a group changed by one person would help the
-reader it warns against).
+So every batch records, in the project's ``data/releases/`` (never in ``reports/``, and
+kept by ``make clean``, which empties ``data/processed``), who was behind the groups it
+published: the participants' pseudonyms with their site and role, the keys of the groups
+shown and the disclosure policy. Every release is kept, not only the last: a reader may
+hold any earlier set of reports, and two releases that each differ from the one between
+them by ``k`` or more people can differ from each other by one. Before the next batch
+publishes (into any reports folder), :func:`release_risks` compares it with every earlier
+release (:func:`differencing_risks`): a group shown in both whose membership changed by 1
+to ``k - 1`` people is a risk. The batch still publishes (a withdrawal must reach the
+reports), but says so plainly, names the groups, and tells the analyst what to do: withdraw
+the earlier reports from circulation (and say so to those who received them), or hold the
+new release until the change is at least ``k`` people. The warning is not written into
+``reports/`` (a published note that a group changed by one person would help the reader it
+warns against).
+
+Two releases of the same people under different disclosure policies (another ``k``, or
+``nhs`` after ``default``) hide different cells: a cell one of them hides to protect a
+small group, the other may show, and the two together give the small group away, with no
+group's membership changed at all. A batch whose policy differs from that of an earlier
+release of any of the same participants is therefore refused (:func:`policy_conflicts`),
+unless the analyst says that the earlier reports have been withdrawn
+(``--accept-policy-change``); those releases are then recorded as retired.
 
 This is the "differencing" (or "linked releases") problem of statistical disclosure control
 (Hundepool et al. 2012, sec. 4.2 and 5.6); the rule used here is the simple one for
@@ -27,6 +38,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -35,9 +47,11 @@ from .._files import atomic_write_text
 from .mask import _Members
 
 __all__ = ["RELEASES_DIR", "release_people", "release_path", "read_release",
-           "write_release", "differencing_risks", "risk_message"]
+           "read_releases", "write_release", "differencing_risks", "release_risks",
+           "risk_message", "policy_conflicts", "policy_message"]
 
-#: Folder of ``data/processed`` holding one record per reports folder.
+#: Folder of ``data/processed`` where earlier versions kept the record of the last release
+#: (``last.json``); still read, as the oldest release of the history.
 RELEASES_DIR = "releases"
 _COLUMNS = ["participant_id", "site_id", "role", "sector", "organisation_type"]
 
@@ -61,50 +75,164 @@ def release_people(data: pd.DataFrame) -> pd.DataFrame:
 
 
 def release_path(data_dir: str | Path) -> Path:
-    """Where the record of the last release made from ``data_dir`` is kept
-    (``data_dir/releases/last.json``). One record per prepared data folder, whatever
-    reports folder (``--out``) a batch writes to: a reader can compare reports from two
-    folders as well as two versions of one."""
+    """Where earlier versions kept the record of the last release made from ``data_dir``
+    (``data_dir/releases/last.json``); :func:`read_releases` still reads it. New records
+    go to the project's ``data/releases/`` (:attr:`peerlib.paths.ProjectPaths.releases`)."""
     return Path(data_dir) / RELEASES_DIR / "last.json"
 
 
+@dataclass
+class Release:
+    """One published release, as recorded by :func:`write_release`.
+
+    Attributes
+    ----------
+    run_id, run_date : str
+        The batch's run id (sorts in time order) and date ("" in an old record).
+    people : pandas.DataFrame
+        :func:`release_people` of the data published.
+    shown : set of str
+        Keys of the groups shown.
+    policy : dict or None
+        The disclosure policy's settings (:func:`policy_settings`); None in an old record.
+    reports_dir : str
+        Where it was published (relative to the project where possible; "" if unknown).
+    retires : list of str
+        Run ids of earlier releases under another policy that the analyst said were
+        withdrawn when this one was published (``--accept-policy-change``).
+    """
+
+    run_id: str
+    run_date: str
+    people: pd.DataFrame
+    shown: set
+    policy: dict | None = None
+    reports_dir: str = ""
+    retires: list = field(default_factory=list)
+
+
+def _parse(record: dict, run_id: str) -> Release:
+    people = pd.DataFrame(record["people"], columns=_COLUMNS, dtype=str)
+    policy = record.get("policy")
+    return Release(run_id=str(record.get("run_id") or run_id),
+                   run_date=str(record.get("run_date", "")), people=people,
+                   shown=set(map(str, record["shown"])),
+                   policy=dict(policy) if isinstance(policy, dict) else None,
+                   reports_dir=str(record.get("reports_dir", "")),
+                   retires=[str(r) for r in record.get("retires", [])])
+
+
 def read_release(path: str | Path) -> tuple[pd.DataFrame, set[str]] | None:
-    """The record written by :func:`write_release`: (people, shown group keys), or None
-    when there is none (the first release) or it cannot be read (then there is nothing
-    to compare with, which the caller reports as the first release)."""
+    """One record written by :func:`write_release`: (people, shown group keys), or None
+    when there is none or it cannot be read."""
     try:
-        record = json.loads(Path(path).read_text(encoding="utf-8"))
-        people = pd.DataFrame(record["people"], columns=_COLUMNS, dtype=str)
-        return people, set(map(str, record["shown"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        release = _parse(json.loads(Path(path).read_text(encoding="utf-8")), "")
+        return release.people, release.shown
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 
-def write_release(path: str | Path, people: pd.DataFrame, shown: Iterable[str], *,
-                  run_date: str = "") -> Path:
-    """Record a release (atomically, readable by the owner only).
+def read_releases(folder: str | Path, *, legacy: str | Path | None = None) -> list[Release]:
+    """Every release recorded in ``folder`` (``data/releases``), oldest first.
 
     Parameters
     ----------
-    path : str or Path
-        :func:`release_path`.
+    folder : str or Path
+        The project's release history (one ``<run_id>.json`` per release).
+    legacy : str or Path, optional
+        An earlier version's single record (:func:`release_path`), taken as the oldest.
+
+    Returns
+    -------
+    list of Release
+        Oldest first. A record that cannot be read is skipped with a
+        :class:`~peerlib.errors.DisclosureWarning` naming it (a damaged history must not
+        pass for a shorter one unnoticed); none at all before the first release.
+    """
+    import warnings
+
+    from ..errors import DisclosureWarning
+
+    paths = sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []
+    if legacy is not None and Path(legacy).is_file():
+        paths.insert(0, Path(legacy))
+    out = []
+    for path in paths:
+        try:
+            out.append(_parse(json.loads(path.read_text(encoding="utf-8")), path.stem))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+            warnings.warn(f"The record of an earlier release, {path}, cannot be read "
+                          f"({type(err).__name__}); this batch is not compared with it. "
+                          "Restore it from a backup if you have one.", DisclosureWarning,
+                          stacklevel=2)
+    return out
+
+
+def policy_settings(policy) -> dict:
+    """The settings of a :class:`~peerlib.disclosure.DisclosurePolicy` that decide what is
+    hidden (its name, ``k``, rounding, ``min_n_mean``, small-count suppression), as a
+    JSON-ready dict: two releases with equal settings hide the same cells of the same
+    data."""
+    from dataclasses import asdict
+
+    return {key: value for key, value in sorted(asdict(policy).items())}
+
+
+def write_release(folder: str | Path, people: pd.DataFrame, shown: Iterable[str], *,
+                  run_id: str, run_date: str = "", policy=None, reports_dir: str = "",
+                  retires: Iterable[str] = (),
+                  history: list[Release] | None = None) -> Path | None:
+    """Record a release in the history (atomically, readable by the owner only).
+
+    Parameters
+    ----------
+    folder : str or Path
+        The project's ``data/releases`` (created, mode 0700).
     people : pandas.DataFrame
         :func:`release_people` of the data published.
     shown : iterable of str
         Keys of the groups the release shows (:func:`peerlib.disclosure.union_key`).
+    run_id : str
+        The batch's run id: the record is ``<run_id>.json`` (run ids sort in time order).
     run_date : str
         When it was published (for the analyst reading the record).
+    policy : DisclosurePolicy, optional
+        Its disclosure policy (:func:`policy_settings` is recorded).
+    reports_dir : str
+        Where it was published.
+    retires : iterable of str
+        Run ids this release retires (:class:`Release`).
+    history : list of Release, optional
+        :func:`read_releases` of ``folder``: when the newest release published the same
+        people, groups and policy, nothing new is recorded (an unchanged rerun).
 
     Returns
     -------
-    pathlib.Path
+    pathlib.Path or None
+        The record, or None when nothing new was recorded.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"run_date": run_date, "shown": sorted(set(shown)),
+    shown = sorted(set(map(str, shown)))
+    settings = policy_settings(policy) if policy is not None else None
+    retires = sorted(set(map(str, retires)))
+    if history and not retires:
+        last = history[-1]
+        if (last.policy == settings and last.shown == set(shown) and
+                _same_people(last.people, people)):
+            return None
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    record = {"run_id": run_id, "run_date": run_date, "shown": shown, "policy": settings,
+              "reports_dir": reports_dir, "retires": retires,
               "people": people[_COLUMNS].astype(str).values.tolist()}
-    return atomic_write_text(path, json.dumps(record, indent=0, sort_keys=True) + "\n",
+    return atomic_write_text(folder / f"{run_id}.json",
+                             json.dumps(record, indent=0, sort_keys=True) + "\n",
                              mode=0o600)  # pseudonyms: for the owner only
+
+
+def _same_people(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    def rows(frame):
+        return set(map(tuple, frame[_COLUMNS].astype(str).values.tolist()))
+    return rows(a) == rows(b)
 
 
 def differencing_risks(previous: pd.DataFrame, current: pd.DataFrame,
@@ -155,9 +283,108 @@ def differencing_risks(previous: pd.DataFrame, current: pd.DataFrame,
     return out.sort_values(["changed", "group"], kind="stable").reset_index(drop=True)
 
 
+def release_risks(history: list[Release], people: pd.DataFrame, shown: Iterable[str], *,
+                  k: int) -> list[tuple[Release, pd.DataFrame]]:
+    """:func:`differencing_risks` of this release against every earlier one.
+
+    Parameters
+    ----------
+    history : list of Release
+        :func:`read_releases`, oldest first.
+    people, shown
+        This release (:func:`release_people`, shown group keys).
+    k : int
+        The policy's minimum group size.
+
+    Returns
+    -------
+    list of (Release, pandas.DataFrame)
+        Each earlier release with its non-empty risks, newest first. The comparison stops
+        at the newest earlier release identical to this one (same people, same groups
+        shown): every older one was compared with that one when it was published, and
+        saying so again at every rerun would only teach the analyst to skip the warning.
+    """
+    shown = set(map(str, shown))
+    out = []
+    for before in reversed(history):
+        if before.shown == shown and _same_people(before.people, people):
+            break
+        risks = differencing_risks(before.people, people, before.shown, shown, k=k)
+        if len(risks):
+            out.append((before, risks))
+    return out
+
+
+def policy_conflicts(history: list[Release], people: pd.DataFrame, policy) -> list[Release]:
+    """Earlier releases of any of the same participants under another disclosure policy.
+
+    Parameters
+    ----------
+    history : list of Release
+        :func:`read_releases`, oldest first.
+    people : pandas.DataFrame
+        :func:`release_people` of this batch.
+    policy : DisclosurePolicy
+        This batch's policy.
+
+    Returns
+    -------
+    list of Release
+        The conflicting releases, oldest first: recorded with a policy whose settings
+        (:func:`policy_settings`) differ from ``policy``'s, sharing at least one
+        participant (pseudonym) with ``people``, and not retired by a later release. A
+        record written before policies were recorded (an earlier version of peerlib) is
+        taken to be of the ``default`` policy, which was then the only one used.
+    """
+    from .policy import get_policy
+
+    settings = policy_settings(policy)
+    retired = {r for rel in history for r in rel.retires}
+    ids = set(people["participant_id"].astype(str))
+    default = policy_settings(get_policy("default"))
+    out = []
+    for before in history:
+        if before.run_id in retired:
+            continue
+        theirs = before.policy if before.policy is not None else default
+        if theirs != settings and ids & set(before.people["participant_id"].astype(str)):
+            out.append(before)
+    return out
+
+
+def policy_message(conflicts: list[Release], policy, *, accepted: bool = False) -> str:
+    """Why a batch under ``policy`` is refused after ``conflicts``
+    (:func:`policy_conflicts`), and what the analyst can do; with ``accepted``
+    (``--accept-policy-change``), the warning that those releases are taken as withdrawn."""
+    def describe(settings: dict | None) -> str:
+        if settings is None:
+            return "the policy then in force (not recorded)"
+        return f"policy '{settings.get('name')}' with k = {settings.get('k')}"
+
+    earlier = "; ".join(f"{rel.run_date or rel.run_id} into "
+                        f"{rel.reports_dir or 'an unrecorded folder'} under "
+                        f"{describe(rel.policy)}" for rel in conflicts)
+    if accepted:
+        return (f"--accept-policy-change: the reports published under another disclosure "
+                f"policy ({earlier}) are recorded as withdrawn, and this batch publishes the "
+                f"same participants under {describe(policy_settings(policy))}. Anyone who "
+                "still holds those reports could combine them with these to work out what a "
+                "few people said: make sure they have been withdrawn.")
+    return (f"This batch would publish the same participants under "
+            f"{describe(policy_settings(policy))}, but reports were already published under "
+            f"another disclosure policy ({earlier}). Two policies hide different cells, and a "
+            "reader holding both sets of reports could combine them to work out what a few "
+            "people said. Publish under the policy used before (--disclosure / "
+            "--min-group-size, or dataset.yaml's disclosure:), or, if the study has decided "
+            "to change its policy, first withdraw the earlier reports from circulation (ask "
+            "everyone who received them to delete them), then run again with "
+            "--accept-policy-change.")
+
+
 def risk_message(risks: pd.DataFrame, *, k: int, reports_dir: str | Path = "reports",
                  run_date: str = "") -> str:
-    """What the batch tells the analyst about :func:`differencing_risks` ("" if none)."""
+    """What the batch tells the analyst about :func:`differencing_risks` ("" if none):
+    ``reports_dir`` and ``run_date`` are those of the earlier release."""
     if risks.empty:
         return ""
     groups = ", ".join(f"{g} ({n} {'person' if n == 1 else 'people'})"
