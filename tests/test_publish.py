@@ -49,7 +49,9 @@ def _made_by(out: Path) -> dict[str, str]:
 
 
 def _killed_batch(out: Path, templates: Path, moment: str, after: int = 0) -> int:
-    """Run batch 2 (k = 6) in a subprocess that kills itself with SIGKILL at ``moment``."""
+    """Run batch 2 (k = 6: another policy than batch 1's, said to be accepted, so that each
+    report shows which run made it) in a subprocess that kills itself with SIGKILL at
+    ``moment``."""
     script = textwrap.dedent(f"""
         import os, signal
         import peerlib.batch.publish as publish
@@ -73,7 +75,7 @@ def _killed_batch(out: Path, templates: Path, moment: str, after: int = 0) -> in
         elif {moment!r} == "before_index":
             publish._finish = kill(publish._finish)
         run.run_reports(out={str(out)!r}, sites=["S01"], jobs=1, notebooks={str(templates)!r},
-                        min_group_size=6, progress=False)
+                        min_group_size=6, progress=False, accept_policy_change=True)
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=600, env=dict(os.environ))
@@ -125,7 +127,7 @@ def test_next_batch_after_a_kill_cleans_staging_and_publishes(first_batch, tmp_p
     assert _killed_batch(out, templates, "before_journal") == -signal.SIGKILL
     assert list(out.glob(".staging-*"))  # left by the killed batch
     run_reports(out=out, sites=["S01"], jobs=1, notebooks=templates, min_group_size=6,
-                progress=False)
+                progress=False, accept_policy_change=True)
     assert set(_made_by(out).values()) == {"k=6"}
     assert not list(out.glob(".staging-*"))
 
