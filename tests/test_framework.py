@@ -198,3 +198,25 @@ def test_demo_cross_site_quotes_name_no_role_unless_k_is_1():
     assert set(shown["attribution"]) == {"a participant, NHS", "a participant, Voluntary"}
     every = quotes(segments, people, k=1, per_code=None)
     assert all(a.split(", ")[0] in roles for a in every["attribution"])
+
+
+def test_matrix_rows_follow_pseudonyms_not_the_order_of_the_raw_ids():
+    """Within a site the matrix (and workbook) rows are in pseudonym order, not in Part 1's
+    order, which follows the raw IDs (often the order of the interviews): a reader at the
+    site could otherwise match rows, and all of a person's quotes, to people by their
+    place (helper-29's D6)."""
+    from peerlib.part1.prepare import load_prepared
+    from peerlib.part2 import load_coded_segments
+    from peerlib.part2.framework import participants
+
+    people = participants(load_prepared())
+    matrix = framework_matrix(load_coded_segments(), people)
+    in_part1 = {pid: n for n, pid in enumerate(people["participant_id"].astype(str))}
+    moved = 0
+    for _, rows in matrix.groupby("site_id", sort=False):
+        ids = rows["participant_id"].astype(str).tolist()
+        assert ids == sorted(ids)
+        moved += ids != sorted(ids, key=in_part1.get)
+    assert moved  # the demo's Part 1 order differs from the pseudonyms' at some site
+    sites = list(dict.fromkeys(matrix["site_id"].astype(str)))
+    assert sites == [s for s in dict.fromkeys(people["site_id"].astype(str)) if s in sites]

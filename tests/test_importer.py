@@ -307,12 +307,13 @@ def test_import_maps_pseudonymises_redacts_and_warns_on_unmapped(qda_project):
         imported = import_codes(path)
         seg = imported.segments
     assert seg.columns.tolist() == SEGMENT_COLUMNS
-    one = seg[seg["document"] == "Transcript 01"]
+    one = seg[seg["document"] == _pseudo("S01-P01")]  # labelled, never named
     assert set(one["participant_id"]) == {_pseudo("S01-P01")}
     assert set(one["site_id"]) == {"S01"}
     assert one["text"].iloc[0] == "The [service] agreed what the role is for."
     assert one["text"].iloc[1].startswith("Boundaries are talked about in [place]")
-    assert seg.loc[seg["document"] == "Transcript 02", "participant_id"].isna().all()
+    assert seg.loc[seg["document"] == "unmapped document 1", "participant_id"].isna().all()
+    assert not seg["document"].str.contains("Transcript").any()
     assert str(seg["start"].dtype) == "Int64" and str(seg["text"].dtype).startswith("string")
 
 
@@ -322,7 +323,8 @@ def test_withdrawn_participants_are_dropped_at_import(qda_project):
     with pytest.warns(QDAWarning):
         imported = import_codes(path)
         seg = imported.segments
-    assert "Transcript 01" not in set(seg["document"]) and imported.n_withdrawn == 3
+    assert _pseudo("S01-P01") not in set(seg["participant_id"].dropna())
+    assert imported.n_withdrawn == 3
 
 
 def test_raw_ids_in_document_names_and_text_do_not_survive(qda_project):
@@ -333,7 +335,7 @@ def test_raw_ids_in_document_names_and_text_do_not_survive(qda_project):
     (raw / "map.csv").write_text("document,participant_id\nInterview S01-P02,S01-P02\n")
     imported = import_codes(write_qdpx(raw / "p.qdpx", [doc]), documents=raw / "map.csv")
     seg = imported.segments
-    assert seg["document"].iloc[0] == f"Interview {_pseudo('S01-P02')}"
+    assert seg["document"].iloc[0] == _pseudo("S01-P02")  # its label, not its name
     assert seg["text"].iloc[0] == "[participant] said [name] helped"
     assert pd.isna(seg["site_id"].iloc[0])  # no map column, no prepared Part 1 data
 
@@ -356,9 +358,9 @@ def test_atlas_sets_and_cases_map_documents_without_a_map_file(qda_project):
         imported = import_codes(path)
         seg = imported.segments
     by_doc = seg.drop_duplicates("document").set_index("document")
-    assert by_doc.loc["Transcript 01", "participant_id"] == _pseudo("S02-P04")
-    assert by_doc.loc["Transcript 02", "participant_id"] == _pseudo("S03-P01")
-    assert by_doc.loc["Transcript 02", "site_id"] == "S03"
+    assert by_doc.loc[_pseudo("S02-P04"), "participant_id"] == _pseudo("S02-P04")
+    assert by_doc.loc[_pseudo("S03-P01"), "participant_id"] == _pseudo("S03-P01")
+    assert by_doc.loc[_pseudo("S03-P01"), "site_id"] == "S03"
 
 
 def test_taguette_import_with_documents_map_ignoring_extension_and_case(qda_project):
@@ -501,7 +503,7 @@ def test_participant_absent_from_part1_is_a_warning_naming_the_document(qda_proj
                                         r"\(participant 'S01-P44', qda_documents.csv row 3\)"):
         imported = import_codes(path)
         seg = imported.segments
-    assert set(seg.loc[seg["document"] == "Transcript 01", "site_id"]) == {"S01"}  # Part 1's
+    assert set(seg.loc[seg["document"] == _pseudo("S01-P01"), "site_id"]) == {"S01"}  # Part 1's
 
 
 def test_cli_refuses_a_map_contradicting_part1_and_prints_warnings_plainly(demo_project,
@@ -797,10 +799,10 @@ def test_site_documents_map_to_a_site_never_to_a_person(qda_project):
     with warnings.catch_warnings():
         warnings.simplefilter("error", QDAWarning)  # a site document is not "unmapped"
         seg = import_codes(path).segments
-    doc = seg[seg["document"] == "Transcript 02"]
+    doc = seg[seg["document"] == "S01 document 1"]
     assert doc["participant_id"].isna().all() and set(doc["site_id"]) == {"S01"}
     assert set(doc["kind"]) == {"job description"}
-    assert set(seg.loc[seg["document"] == "Transcript 01", "kind"]) == {"transcript"}
+    assert set(seg.loc[seg["document"] == _pseudo("S01-P01"), "kind"]) == {"transcript"}
     people = pd.DataFrame({"participant_id": [_pseudo("S01-P01")], "site_id": ["S01"],
                            "sector": ["NHS"], "organisation_type": ["NHS trust"],
                            "role": ["Peer worker"]}).astype("string")
@@ -831,3 +833,29 @@ def test_documents_map_problems_with_site_documents(qda_project):
     with pytest.raises(QDAError, match=r"row 3: site document 'Transcript 02' is mapped to "
                        r"site 'S99', which is not in the site register \(S01\)"):
         import_codes(write_qdpx(raw / "p.qdpx", _docs()))
+
+
+def test_document_names_never_reach_the_processed_data_or_a_page(qda_project):
+    """A document named in the QDA software with a name, a role and a date (helper-29's D4:
+    "S01-P01 Jo Bloggs peer worker 2026-04-08" was printed beside the pseudonym in every
+    quote reference of the framework report and workbook) is labelled with the pseudonym
+    alone; two documents of one person, and site documents, get numbered labels."""
+    from peerlib.part2.importer import document_labels
+
+    raw = qda_project / "data" / "raw"
+    (raw / "redaction_list.csv").write_text("term,category\n")
+    docs = [Doc("S01-P01 Jo Bloggs peer worker 2026-04-08", "It went well in the end.",
+                [Sel("It went well", ["c-role"])]),
+            Doc("S01-P01 second session", "Later it went better.", [Sel("Later", ["c-role"])])]
+    (raw / "map.csv").write_text("document,participant_id\n"
+                                 "S01-P01 Jo Bloggs peer worker 2026-04-08,S01-P01\n"
+                                 "S01-P01 second session,S01-P01\n")
+    seg = import_codes(write_qdpx(raw / "p.qdpx", docs), documents=raw / "map.csv").segments
+    pid = _pseudo("S01-P01")
+    assert sorted(seg["document"].unique()) == [f"{pid} (1)", f"{pid} (2)"]
+    assert not any("Bloggs" in str(v) or "2026" in str(v) for v in seg.to_numpy().ravel())
+    labels = document_labels(pd.Series(["b", "a", "c", "d", "b"]),
+                             pd.Series([pd.NA, pd.NA, "P-1", pd.NA, pd.NA], dtype="string"),
+                             pd.Series(["S02", "S02", "S01", pd.NA, "S02"], dtype="string"))
+    assert labels.tolist() == ["S02 document 2", "S02 document 1", "P-1",
+                               "unmapped document 1", "S02 document 2"]

@@ -119,7 +119,10 @@ def _reference(rec) -> str:
 
 
 def _cases(segments: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
-    """Participants with coded segments, in Part 1 order, with their attributes."""
+    """Participants with coded segments, with their attributes: sites in register order,
+    participants by pseudonym within a site. Not in the order of the Part 1 data, which
+    follows the raw IDs: where IDs were given in interview order, someone at the site could
+    match rows (and all of a person's quotes) to people by their place (helper-29's D6)."""
     coded = segments.dropna(subset=["participant_id"])
     ids = list(dict.fromkeys(coded["participant_id"].astype(str)))
     known = people[people["participant_id"].astype(str).isin(ids)]
@@ -130,7 +133,9 @@ def _cases(segments: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     cases = pd.concat([known, rows], ignore_index=True)
     site_order = {s: n for n, s in enumerate(dict.fromkeys(people["site_id"].astype(str)))}
     cases["_site"] = cases["site_id"].astype(str).map(site_order).fillna(len(site_order))
-    cases = cases.sort_values("_site", kind="stable").drop(columns="_site")
+    cases["_extra"] = cases["participant_id"].isin(extra)  # not in Part 1: last in site
+    cases = cases.sort_values(["_site", "_extra", "participant_id"], kind="stable").drop(
+        columns=["_site", "_extra"])
     return cases.reindex(columns=CASE_COLUMNS).astype("string").reset_index(drop=True)
 
 
@@ -174,8 +179,8 @@ def framework_matrix(segments: pd.DataFrame, people: pd.DataFrame, *,
     -------
     pandas.DataFrame
         One row per participant with at least one coded segment, sites in register order and
-        participants in Part 1 order within a site (participants not in the Part 1 data
-        last, their attributes NA): :data:`CASE_COLUMNS`, then one text column per theme.
+        participants by pseudonym within a site (:func:`_cases`; participants not in the
+        Part 1 data last, their attributes NA): :data:`CASE_COLUMNS`, then one text column per theme.
         A cell holds that participant's excerpts coded anywhere under the theme, each as
         ``“text” [document, start-end]`` (positions omitted for Taguette), separated by a
         blank line; "" when the participant did not speak to the theme. A double-coded

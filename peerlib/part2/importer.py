@@ -73,7 +73,7 @@ from .framework import themes
 from .linkage import THEME_ITEMS_FILE, read_theme_items
 from .taguette import read_taguette
 
-__all__ = ["read_documents_map", "import_codes", "write_coded_segments"]
+__all__ = ["read_documents_map", "import_codes", "write_coded_segments", "document_labels"]
 
 _DOC_EXTENSIONS = (".txt", ".docx", ".doc", ".rtf", ".odt", ".pdf", ".md", ".html")
 
@@ -302,8 +302,8 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
     -------
     ImportedSegments
         ``segments``: one row per coded segment (a selection x code), columns :data:`SEGMENT_COLUMNS`:
-        ``document`` (redacted name; a raw participant ID in it is replaced by the
-        pseudonym), ``participant_id`` (the pseudonym of ``part1_long``; NA where the
+        ``document`` (a neutral label, never the name typed in the QDA software:
+        :func:`document_labels`), ``participant_id`` (the pseudonym of ``part1_long``; NA where the
         document is not mapped, with a warning), ``site_id`` (the participant's site in
         ``part1_long`` when prepared, else from the map or the export; NA when unknown),
         ``code``, ``code_path`` ("Role > Boundaries"),
@@ -397,15 +397,13 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
         warnings.warn(f"No redaction list ({red_path}); coded text was imported without "
                       "redaction. Create it (columns term, category) before real data.",
                       QDAWarning, stacklevel=2)
-    text, document = raw["text"], raw["document"]
+    text = raw["text"]
     if mapped_ids:
         id_pattern = re.compile("|".join(rf"(?<!\w){re.escape(i)}(?!\w)" for i in mapped_ids))
         text = text.map(lambda v: id_pattern.sub("[participant]", v), na_action="ignore")
-        id_map = dict(zip(pid.dropna().astype(str), pseudo[pid.notna()].astype(str)))
-        document = document.map(lambda v: id_pattern.sub(lambda m: id_map[m.group(0)], v),
-                                na_action="ignore")
     if terms is not None:
-        text, document = redact(text, terms), redact(document, terms)
+        text = redact(text, terms)
+    document = document_labels(raw["document"], pseudo, site)
 
     out = pd.DataFrame({
         "document": document.astype("string"), "participant_id": pseudo,
@@ -416,6 +414,50 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
                             n_checked=export.n_checked, codebook=export.codebook,
                             n_withdrawn=int(gone.sum()), unmapped=unmapped, source=path.name,
                             key_fingerprint=key_fingerprint(key))
+
+
+def document_labels(names: pd.Series, participant: pd.Series,
+                    site: pd.Series) -> pd.Series:
+    """Neutral labels for the QDA documents, in place of the names they were given.
+
+    A document's name is free text typed in the QDA software ("S01-P01 Jo Bloggs peer
+    worker 2026-04-08" is a common style): a name, a role and a date beside a pseudonym
+    would undo it, and a redaction list cannot know every name. Every published quote
+    reference and table, and ``data/processed`` itself, carry these labels instead.
+
+    Parameters
+    ----------
+    names : pandas.Series
+        Each segment's document name (as in the export).
+    participant : pandas.Series
+        Each segment's participant pseudonym (NA for a site document or an unmapped one).
+    site : pandas.Series
+        Each segment's site (NA when unknown).
+
+    Returns
+    -------
+    pandas.Series
+        string, aligned with ``names``: a participant's transcript is labelled with their
+        pseudonym ("P-3fc941249bdc"), or "P-3fc941249bdc (2)" when they have more than one
+        document; a site document "S01 document 1"; an unmapped document "unmapped
+        document 1". Numbers follow the documents' names in sorted order, so that the
+        same export gives the same labels. An analyst finds a document from its label
+        through the documents map (raw ID -> name) and the pseudonym of the raw ID.
+    """
+    frame = pd.DataFrame({"name": names.astype("string"), "pid": participant.astype("string"),
+                          "site": site.astype("string")}, index=names.index)
+    docs = frame.drop_duplicates("name").dropna(subset=["name"])
+    labels: dict[str, str] = {}
+    for pid, group in docs.dropna(subset=["pid"]).groupby("pid", sort=False):
+        ordered = sorted(group["name"].astype(str))
+        for n, name in enumerate(ordered, start=1):
+            labels[name] = str(pid) if len(ordered) == 1 else f"{pid} ({n})"
+    rest = docs[docs["pid"].isna()]
+    for site_id, group in rest.groupby(rest["site"].fillna(""), sort=True):
+        prefix = f"{site_id} document" if site_id else "unmapped document"
+        for n, name in enumerate(sorted(group["name"].astype(str)), start=1):
+            labels[name] = f"{prefix} {n}"
+    return frame["name"].map(labels, na_action="ignore").astype("string")
 
 
 def _check_codebook_overlap(book: pd.DataFrame, segments: pd.DataFrame, export: Path,

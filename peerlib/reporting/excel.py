@@ -63,7 +63,8 @@ def write_framework_workbook(sheets: dict[str, pd.DataFrame], path: str | Path, 
              "SYNTHETIC DEMO DATA: every excerpt is invented." if synthetic else "",
              "One sheet per theme: a row per participant (grouped by site), a column per "
              "code of the theme; each cell holds the participant's coded excerpts with "
-             "references [document, start-end positions].",
+             "references [document label, start-end positions] (a document is labelled with its "
+             "participant's pseudonym, never its name in the QDA software).",
              *notes,
              "Charting: write a summary of each participant's excerpts in the Summary column "
              "(and of each site in its '(site summary)' row) of a copy of the analysts' "
