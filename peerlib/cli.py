@@ -1,7 +1,7 @@
 """The ``peerlib`` command: ``demo-data``, ``prepare``, ``reports``, ``template``, ``import-codes``.
 
 Exit codes: 0 success, 1 invalid input data, 2 wrong usage, 3 internal error (a bug: report
-it), 130 interrupted.
+it), 130 interrupted, 141 output pipe closed early (as a command stopped by SIGPIPE).
 """
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ from .errors import (
 )
 
 __all__ = ["main", "build_parser"]
+
+#: Exit code when what reads the output stops early (128 + SIGPIPE, as shells report it).
+EXIT_BROKEN_PIPE = 141
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -415,7 +418,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return _run(args)
+        code = _run(args)
+        sys.stdout.flush()  # a closed pipe is met here, not in Python's final flush
+        return code
     except AnswerDataError as err:
         print(f"peerlib {args.command}: invalid input data\n{err}", file=sys.stderr)
         report = getattr(err, "validation_report", None)
@@ -432,6 +437,16 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as err:
         print(f"peerlib {args.command}: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # what reads our output stopped early (`peerlib prepare | head -1`): not a bug and
+        # not an error to report to a reader who has gone; files are written atomically,
+        # so none is half-written. Exit as a command stopped by SIGPIPE does (128 + 13),
+        # with stdout sent nowhere so that Python's final flush cannot fail again.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_BROKEN_PIPE
     except OSError as err:
         problem = _write_problem(err, _output_folder(args))
         if problem is None:

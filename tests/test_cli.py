@@ -359,3 +359,21 @@ def test_every_subcommand_explains_itself_and_every_option_is_in_the_readme():
                         and flag not in readme:
                     missing.append(f"{name} {flag}")
     assert not missing, "not in the README: " + ", ".join(missing)
+
+
+def test_output_pipe_closed_early_is_not_reported_as_a_bug(demo_project):
+    """`peerlib prepare | head -c 1`: the reader goes away before the command's last lines
+    (helper-29 saw "internal error (a bug)", exit 3). Exit 141 as a command stopped by
+    SIGPIPE, nothing on stderr, and the prepared data written whole."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from peerlib.cli import main; sys.exit(main(['prepare']))")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    proc.stdout.read(1)
+    proc.stdout.close()  # the reader has gone
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=300) == 141, err
+    assert "internal error" not in err and "Traceback" not in err
+    assert (demo_project / "data" / "processed" / "part1_long.parquet").exists()
