@@ -43,3 +43,24 @@ def test_every_table_carries_its_caption_and_download():
 def test_filename_is_safe():
     assert downloads.csv_filename("../../etc/passwd") == "etc-passwd.csv"
     assert downloads.csv_filename("") == "table.csv"
+
+
+def test_downloads_from_the_synthetic_demo_say_so_in_name_and_rows():
+    """helper-29's U3: 120 of 125 downloads of the demo's reports carried no mark that the
+    figures are invented. From the demo (load_report_data marks it) every download is named
+    synthetic-demo-... and has a last column saying so on every row; from real data, not."""
+    frame = pd.DataFrame({"Statement": ["2.1", "2.2"], "n": ["7", "n<5"]})
+    report.load_report_data("")  # the test project's demo data: synthetic
+    try:
+        html = downloads.csv_link(frame, "happening-site-S01").data
+        assert 'download="synthetic-demo-happening-site-s01.csv"' in html
+        rows = _decode(html).lstrip("\ufeff").splitlines()
+        assert rows[0] == "Statement,n,Data"
+        assert all(r.endswith(",SYNTHETIC DEMO DATA (invented figures)")
+                   for r in rows[1:]) and len(rows) == 3
+        downloads.mark_synthetic(False)  # as after loading real data
+        html = downloads.csv_link(frame, "happening-site-S01").data
+        assert 'download="happening-site-s01.csv"' in html
+        assert _decode(html).lstrip("\ufeff").splitlines()[0] == "Statement,n"
+    finally:
+        downloads.mark_synthetic(False)

@@ -6,6 +6,11 @@ saves it as a CSV file without any script or network. The table written is the o
 page shows (already through the disclosure rules: hidden cells read "n<k"), written
 by the one formula-safe CSV writer (:func:`peerlib._files.csv_bytes`) and encoded as UTF-8 with a byte order
 mark, so that Excel shows accents and curly quotes correctly.
+
+A download made from the synthetic demo says so wherever the file goes (:func:`mark_synthetic`,
+set by :func:`peerlib.reporting.tables.load_report_data`): its name starts with
+``synthetic-demo-`` and it has a last column :data:`SYNTHETIC_COLUMN` on every row, so that
+an invented figure saved from a report cannot later pass for a study result.
 """
 from __future__ import annotations
 
@@ -17,13 +22,31 @@ import pandas as pd
 
 from .._files import csv_bytes as safe_csv_bytes
 
-__all__ = ["csv_bytes", "csv_filename", "csv_data_uri", "csv_link_html", "csv_link"]
+__all__ = ["csv_bytes", "csv_filename", "csv_data_uri", "csv_link_html", "csv_link",
+           "mark_synthetic", "SYNTHETIC_COLUMN"]
+
+#: The last column of every download made from the synthetic demo, and its value.
+SYNTHETIC_COLUMN = ("Data", "SYNTHETIC DEMO DATA (invented figures)")
+#: Whether the current report's data are the synthetic demo (:func:`mark_synthetic`).
+_SYNTHETIC = [False]
+
+
+def mark_synthetic(synthetic: bool) -> None:
+    """Say whether the downloads made from now on come from the synthetic demo.
+
+    Called by :func:`peerlib.reporting.tables.load_report_data`, the first call of every
+    report template (a batch kernel runs report after report, each loading its data
+    first). With True, :func:`csv_bytes` adds :data:`SYNTHETIC_COLUMN` and
+    :func:`csv_link_html` prefixes the file name with ``synthetic-demo-``.
+    """
+    _SYNTHETIC[0] = bool(synthetic)
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A display table as CSV bytes, by the one CSV writer of every output
     (:func:`peerlib._files.csv_bytes`): formula-safe, UTF-8 with BOM, no index, RFC 4180
-    records (a cell holding a line break is quoted, and none of its lines starts a formula).
+    records (a cell holding a line break is quoted, and none of its lines starts a formula);
+    from the synthetic demo, with a last column saying so (:func:`mark_synthetic`).
 
     Parameters
     ----------
@@ -35,7 +58,11 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     bytes
         The CSV file's content.
     """
-    return safe_csv_bytes(frame.reset_index(drop=True), bom=True)
+    frame = frame.reset_index(drop=True)
+    if _SYNTHETIC[0]:
+        name, value = SYNTHETIC_COLUMN
+        frame = frame.assign(**{name: value}) if name not in frame.columns else frame
+    return safe_csv_bytes(frame, bom=True)
 
 
 def csv_filename(text: str, *, default: str = "table") -> str:
@@ -60,6 +87,8 @@ def csv_link_html(frame: pd.DataFrame, filename: str,
                   label: str = "Download these figures (CSV)") -> str:
     """The download link as an HTML string (see :func:`csv_link`)."""
     name = csv_filename(filename.removesuffix(".csv"))
+    if _SYNTHETIC[0] and not name.startswith("synthetic-demo-"):
+        name = "synthetic-demo-" + name
     return (f'<p class="peerwork-download"><a download="{html.escape(name)}" '
             f'href="{csv_data_uri(frame)}">{html.escape(label)}</a> '
             f'<span class="peerwork-download-size">({len(frame)} rows, '

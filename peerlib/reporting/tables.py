@@ -487,18 +487,23 @@ def load_report_data(data_dir: str | Path | None = None) -> pd.DataFrame:
     """The prepared long table for a report (``data_dir`` "" means ``data/processed``).
 
     Read and validated once per process while the prepared files are unchanged (a batch
-    worker's kernel runs report after report): each call returns its own copy.
+    worker's kernel runs report after report): each call returns its own copy. Every
+    report template calls it first, so it also tells the CSV downloads of the report
+    whether the data are the synthetic demo (:func:`peerlib.reporting.downloads.mark_synthetic`).
 
     Raises
     ------
     FileNotFoundError, ParameterError
         As :func:`peerlib.part1.prepare.load_prepared` (no or damaged prepared data).
     """
+    from .downloads import mark_synthetic
+
     key = _files_state(data_dir, ("part1_long.parquet", "codebook.yaml", "sites.csv",
                                   "part1_meta.json"))
     if key not in _PREPARED:
         _PREPARED.clear()
         _PREPARED[key] = load_prepared(data_dir or None)
+    mark_synthetic(is_synthetic(data_dir))
     return _PREPARED[key].copy()
 
 
