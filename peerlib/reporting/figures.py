@@ -277,12 +277,16 @@ def importance_bars(summary: pd.DataFrame, *, group: str = "group",
         gone = hidden[hidden[group].astype(str) == g]
         if len(gone):
             # a hidden mean is a hatched grey column in its group's place, not a gap a
-            # reader could take for a mean of 0 (no number behind it)
+            # reader could take for a mean of 0 (no number behind it), with "not shown"
+            # written up it: a column to the top of the scale alone could be taken for a
+            # high mean (helper-29), on paper above all, where there is no hover text
             fig.add_trace(go.Bar(
                 name="Not shown", legendrank=2000,  # last in the legend
                 x=_item_text(gone[item].astype(str), item_labels),
                 y=[4.0] * len(gone), offsetgroup=str(g), legendgroup="not shown",
-                showlegend=not marked,
+                showlegend=not marked, text=["not shown"] * len(gone),
+                textposition="inside", textangle=-90, insidetextanchor="middle",
+                textfont=dict(color="#616161"),
                 marker=dict(color="rgba(0,0,0,0)", line=dict(color="#9e9e9e", width=1),
                             pattern=dict(shape="/", fgcolor="#9e9e9e", size=6)),
                 hovertemplate=(f"{g}: not shown (too few answers, or hidden so that a "
