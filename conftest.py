@@ -12,6 +12,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
+
 os.environ["MPLBACKEND"] = "Agg"
 
 REPO_ROOT = Path(__file__).resolve().parent
@@ -68,3 +70,14 @@ def _plant_identifiers(path: Path) -> None:
 def pytest_unconfigure(config):
     if _TEST_PROJECT is not None:
         shutil.rmtree(_TEST_PROJECT, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_release_history_between_tests():
+    """The session project is shared by every test of a worker, whose batches use other
+    disclosure policies on purpose (nhs, k = 6...): one test's release history
+    (``data/releases``) must not refuse the next test's batch as a policy change. Cleared
+    after each test; tests/test_releases.py checks the history in projects of its own."""
+    yield
+    if _TEST_PROJECT is not None:
+        shutil.rmtree(_TEST_PROJECT / "data" / "releases", ignore_errors=True)

@@ -292,3 +292,33 @@ def test_sav_string_user_missing_values_follow_the_numeric_rules(demo_project, t
     first16 = set(raw.loc[:15, "participant_id"])
     hap = long[(long["item_id"] == "2.1") & long["participant_id"].isin(first16)]["happening"]
     assert (hap == "Missing").sum() == 16 and (hap == "Not relevant").sum() == 0
+
+
+def test_xlsx_formulas_without_a_saved_result_are_named_not_read_as_blank(tmp_path):
+    """A workbook written by a script holds formulas without results (helper-29: ="Yes"
+    became a blank answer and =A1 a missing importance, silently): each is named, with
+    its row, column and formula. The same formulas saved with their results (as Excel
+    saves them) read as those results."""
+    import zipfile
+
+    path = tmp_path / "responses.xlsx"
+    _write_xlsx(path, ["participant_id", "q2_1_happening", "q2_1_importance"],
+                [["S01-P01", '="Yes"', "=A1"], ["S01-P02", "No", 3]])
+    with pytest.raises(AnswerDataError) as info:
+        read_table(path)
+    problems = info.value.problems
+    assert problems[["row", "column", "value"]].values.tolist() == [
+        [2, "q2_1_happening", '="Yes"'], [2, "q2_1_importance", "=A1"]]
+    assert problems["problem"].str.contains("no saved result").all()
+    saved = tmp_path / "saved.xlsx"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(saved, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<c r="B2"><f>"Yes"</f><v />',
+                                    b'<c r="B2" t="str"><f>"Yes"</f><v>Yes</v>')
+                data = data.replace(b'<c r="C2"><f>A1</f><v />',
+                                    b'<c r="C2"><f>4</f><v>4</v>')
+            dst.writestr(item, data)
+    frame = read_table(saved)
+    assert frame.loc[0, ["q2_1_happening", "q2_1_importance"]].tolist() == ["Yes", "4"]

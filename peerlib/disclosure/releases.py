@@ -46,9 +46,9 @@ import pandas as pd
 from .._files import atomic_write_text
 from .mask import _Members
 
-__all__ = ["RELEASES_DIR", "release_people", "release_path", "read_release",
+__all__ = ["RELEASES_DIR", "Release", "release_people", "release_path", "read_release",
            "read_releases", "write_release", "differencing_risks", "release_risks",
-           "risk_message", "policy_conflicts", "policy_message"]
+           "risk_message", "policy_conflicts", "policy_message", "policy_settings"]
 
 #: Folder of ``data/processed`` where earlier versions kept the record of the last release
 #: (``last.json``); still read, as the oldest release of the history.

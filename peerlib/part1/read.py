@@ -328,6 +328,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
                            value=sheet, allowed="sheets found: " + ", ".join(names))
         frame = pd.read_excel(book, sheet_name=sheet if sheet is not None else names[0],
                               dtype=object, header=0, keep_default_na=False, na_values=[])
+    _check_formulas(path, sheet if sheet is not None else names[0])
     # Excel numbers arrive as int/float: show whole numbers without ".0" and keep text as is.
     def as_text(value):
         if value is None or (isinstance(value, float) and pd.isna(value)):
@@ -341,6 +342,62 @@ def _read_xlsx(path: Path, sheet: str | None) -> pd.DataFrame:
     frame.attrs["sheet"] = sheet if sheet is not None else names[0]
     frame.attrs["other_sheets"] = [n for n in names if n != frame.attrs["sheet"]]
     return frame
+
+
+def _check_formulas(path: Path, sheet: str) -> None:
+    """Refuse formula cells of ``sheet`` that hold no saved result.
+
+    A workbook keeps each formula's last result beside it when Excel or LibreOffice saves
+    it, and that result is what is read. A workbook written by a script (or by a tool that
+    does not calculate) has formulas without results: read as they are, ``="Yes"`` would
+    become a blank answer and ``=A1`` a missing importance, silently (helper-29). Every such
+    cell is named at once.
+
+    Raises
+    ------
+    AnswerDataError
+        One row per formula cell without a saved result: the sheet row, the column's
+        header, the formula.
+    """
+    import zipfile
+
+    try:  # most workbooks hold no formula at all: a look at the sheets' XML decides
+        with zipfile.ZipFile(path) as archive:
+            if not any(b"<f>" in archive.read(name) or b"<f " in archive.read(name)
+                       for name in archive.namelist()
+                       if name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                return
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return  # read above; nothing more to learn here
+    from openpyxl import load_workbook
+
+    books = [load_workbook(path, read_only=True, data_only=only) for only in (False, True)]
+    try:
+        rows = _unsaved_formulas(path, books[0][sheet], books[1][sheet])
+    finally:
+        for book in books:
+            book.close()
+    if rows:
+        raise AnswerDataError(pd.DataFrame(rows, columns=PROBLEM_COLUMNS))
+
+
+def _unsaved_formulas(path: Path, formulas, values) -> list[list]:
+    header: list[str] = []
+    rows = []
+    for number, (with_f, saved) in enumerate(zip(formulas.iter_rows(), values.iter_rows()),
+                                             start=1):
+        if number == 1:
+            header = ["" if c.value is None else str(c.value) for c in saved]
+        for cell, result in zip(with_f, saved):
+            if getattr(cell, "data_type", "") == "f" and result.value is None:
+                column = header[cell.column - 1] if cell.column - 1 < len(header) else ""
+                rows.append([path.name, cell.row, column or cell.column_letter,
+                             str(cell.value)[:80],
+                             "is a formula with no saved result (the workbook was not "
+                             "saved by a spreadsheet program), so its answer cannot be read",
+                             "the answer typed as a value; or open the workbook in Excel or "
+                             "LibreOffice and save it, which stores each formula's result"])
+    return rows
 
 
 def _code_text(value: object) -> str:
