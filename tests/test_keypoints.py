@@ -133,3 +133,28 @@ def test_key_points_html_links_and_escapes():
     html = kp.key_points_html(points).data
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x" not in html
     assert 'href="#ipa"' in html and 'id="key-points"' in html
+
+
+def test_a_statement_picked_among_the_few_shown_says_so(long_df):
+    """helper-29's C1: with most statements hidden, "the statement least often said to be
+    happening" was read as the site's lowest although it was picked among those left. With
+    2.3 hidden, the points say "Of the 2 statements (out of 3) whose figures can be shown";
+    with only one statement shown, no "most" or "least" point is made."""
+    hap, imp, ipa = _site_tables(long_df, "S01", 1)
+    hidden = hap["item_id"].astype(str) == "2.3"
+    hap.loc[hidden, ["count", "percent"]] = np.nan
+    hap.loc[hidden, "suppressed"] = True
+    imp = imp[imp["item_id"].astype(str) != "2.3"]
+    points = kp.site_key_points(hap, imp, ipa, k=1, n_site=4)
+    least = points[points["sentence"].str.contains("least often")]["sentence"].iloc[0]
+    assert least.startswith("Of the 2 statements (out of 3) whose figures can be shown, the "
+                            "statement people here least often said")
+    most = points[points["sentence"].str.contains("most important")]["sentence"].iloc[0]
+    assert most.startswith("Of the 2 statements (out of 3)")
+    hap, imp, ipa = _site_tables(long_df, "S01", 1)
+    only = hap["item_id"].astype(str) != "2.1"
+    hap.loc[only, ["count", "percent"]] = np.nan
+    hap.loc[only, "suppressed"] = True
+    imp = imp[imp["item_id"].astype(str) == "2.1"]
+    points = kp.site_key_points(hap, imp, ipa, k=1, n_site=4)
+    assert not points["sentence"].str.contains("least often|most important|largest").any()

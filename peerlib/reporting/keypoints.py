@@ -154,26 +154,46 @@ def _concentrate(ipa: pd.DataFrame, labels, where: str) -> dict | None:
                  for i, (_, r) in zip(items, chosen.iterrows())})
 
 
-def _most_important(means: pd.DataFrame, labels, where: str) -> dict | None:
+def _scope(shown: int, of_all: int | None) -> str:
+    """The opening of a sentence naming the top or bottom statement: "" when every
+    statement is shown, else "Of the 3 statements whose figures are shown, " (a statement
+    picked among the few left after hiding is not the site's top or bottom statement,
+    and a reader must not take it for one: helper-29)."""
+    if of_all is None or shown >= of_all:
+        return ""
+    return (f"Of the {shown} statements (out of {of_all}) whose figures can be shown, ")
+
+
+def _opening(scope: str, sentence: str) -> str:
+    return scope + sentence[0].lower() + sentence[1:] if scope else sentence
+
+
+def _most_important(means: pd.DataFrame, labels, where: str,
+                    of_all: int | None = None) -> dict | None:
+    if len(means) < 2 and of_all is not None and of_all > 1:
+        return None  # one statement shown: no "most" to speak of
     if means.empty:
         return None
     top = means.sort_values("mean", ascending=False, kind="stable").iloc[0]
     n = top["n_text"] if "n_text" in means.columns else int(top["n"])
-    return _row(f"The statement rated most important {where} is {_label(top.item_id, labels)} "
-                f"(mean {top['mean']:.1f} on the 1-4 scale, {n} answers).",
+    return _row(_opening(_scope(len(means), of_all),
+                         f"The statement rated most important {where} is "
+                         f"{_label(top.item_id, labels)} (mean {top['mean']:.1f} on the 1-4 "
+                         f"scale, {n} answers)."),
                 "importance", [top.item_id], {"mean": mean_text(top), "n": n})
 
 
-def _least_happening(shares: pd.DataFrame, labels, where: str) -> dict | None:
+def _least_happening(shares: pd.DataFrame, labels, where: str,
+                     of_all: int | None = None) -> dict | None:
     if shares.empty:
         return None
     shares = shares.dropna(subset=["percent"])
-    if shares.empty:
+    if shares.empty or (len(shares) < 2 and of_all is not None and of_all > 1):
         return None
     low = shares.sort_values("percent", kind="stable").iloc[0]
-    return _row(f"The statement people {where} least often said was happening is "
+    return _row(_opening(_scope(len(shares), of_all), f"The statement people {where} least often said was happening is "
                 f"{_label(low.item_id, labels)}: {low.agree_text} of {low.n_asked_text} said "
-                f"Yes or Partly ({low.percent:.0f}%).", "happening", [low.item_id],
+                f"Yes or Partly ({low.percent:.0f}%)."), "happening", [low.item_id],
                 {"agree": low.agree_text, "n_asked": low.n_asked_text,
                  "percent": f"{low.percent:.0f}"})
 
@@ -242,16 +262,19 @@ def site_key_points(happening: pd.DataFrame, importance: pd.DataFrame, ipa: pd.D
     here, there = (shares[shares[group] == this], shares[shares[group] == others])
     means_here = _shown_means(importance, group, this)
     means_there = _shown_means(importance, group, others)
-    rows = [_concentrate(ipa, labels, "here"), _most_important(means_here, labels, "here"),
-            _least_happening(here, labels, "here")]
+    n_items = happening["item_id"].nunique()
+    rows = [_concentrate(ipa, labels, "here"),
+            _most_important(means_here, labels, "here", n_items),
+            _least_happening(here, labels, "here", n_items)]
     gap = _gap(here, there, "percent")
-    if len(gap):
+    if len(gap) >= min(2, n_items):
         top = gap.iloc[0]
         if top["size"] >= MIN_PERCENT_GAP:
-            rows.append(_row(
+            rows.append(_row(_opening(
+                _scope(len(gap), n_items),
                 f"The largest difference from all other sites is on {_label(top.item_id, labels)}: "
                 f"{top.percent_a:.0f}% of people here said Yes or Partly, against "
-                f"{top.percent_b:.0f}% at all other sites.", "happening", [top.item_id],
+                f"{top.percent_b:.0f}% at all other sites."), "happening", [top.item_id],
                 {"here": f"{top.percent_a:.0f}", "others": f"{top.percent_b:.0f}"}))
         else:
             rows.append(_row(
@@ -310,9 +333,10 @@ def cross_site_key_points(by_sector: pd.DataFrame, importance: pd.DataFrame,
     k = check_min_group_size(k)
     shares = agreement_shares(by_sector, group=sector)
     sectors = list(dict.fromkeys(shares[sector]))
+    n_items = by_sector["item_id"].nunique()
     rows = [_concentrate(ipa, labels, "across the sites"),
             _most_important(_shown_means(importance, group, overall), labels,
-                            "across the sites")]
+                            "across the sites", n_items)]
     if len(sectors) == 2:
         a, b = (shares[shares[sector] == s] for s in sectors)
         both = a.merge(b, on="item_id", suffixes=("_a", "_b"))
@@ -323,7 +347,7 @@ def cross_site_key_points(by_sector: pd.DataFrame, importance: pd.DataFrame,
         # sums of shown counts (both sectors' counts as the policy shows them)
         total["agree_text"] = [f"{v:.0f}" for v in total["agree"]]
         total["n_asked_text"] = [f"{v:.0f}" for v in total["n_asked"]]
-        rows.append(_least_happening(total, labels, "across the sites"))
+        rows.append(_least_happening(total, labels, "across the sites", n_items))
         gap = _gap(a, b, "percent")
         if len(gap):
             top = gap.iloc[0]
