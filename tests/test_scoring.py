@@ -440,3 +440,20 @@ def test_holm_adjust_equals_statsmodels_holm():
         np.testing.assert_allclose(holm_adjust(p), multipletests(p, method="holm")[1],
                                    rtol=0, atol=1e-15)
     assert holm_adjust(np.array([])).shape == (0,)
+
+
+def test_a_single_shown_point_gets_no_quadrant():
+    """helper-29: a site with one IPA point left after hiding had it labelled "Keep up the
+    good work", being its own average. Fewer than two points with both values in a group:
+    no quadrant; two or more: quadrants as before (a value equal to the reference is high)."""
+    from peerlib.part1.scoring import ipa_quadrants
+
+    ipa = pd.DataFrame({"g": ["a", "a", "b", "b", "b"],
+                        "performance": [60.0, float("nan"), 40.0, 80.0, 60.0],
+                        "importance": [3.0, 2.0, 2.0, 3.0, 2.5]})
+    out = ipa_quadrants(ipa, by="g")
+    assert out["quadrant"].isna().tolist()[:2] == [True, True]
+    assert out["quadrant"].tolist()[2:] == ["Low priority", "Keep up the good work",
+                                            "Keep up the good work"]
+    alone = ipa_quadrants(ipa.head(2))
+    assert alone["quadrant"].isna().all()

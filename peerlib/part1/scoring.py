@@ -497,22 +497,30 @@ def ipa_quadrants(ipa: pd.DataFrame, *, by: str | Sequence[str] | None = None
     pandas.DataFrame
         A copy with ``performance_reference`` and ``importance_reference`` (unweighted
         means over the group's items with a value) and ``quadrant`` (text; NA where either
-        value is NaN), as in :func:`importance_performance`. Items without a value are
-        left out of the means, which would otherwise let a reader work a hidden value out.
+        value is NaN, and in a group with fewer than two items with both values: one item
+        is its own average, and would always read "Keep up the good work"), as in
+        :func:`importance_performance`. Items without a value are left out of the means,
+        which would otherwise let a reader work a hidden value out.
     """
     keys = _by(by)
     out = ipa.copy()
+    valued = (out["performance"].notna() & out["importance"].notna()).astype(int)
     if keys:
         ref = out.groupby(keys, observed=True)[["performance", "importance"]].transform("mean")
+        points = valued.groupby([out[k] for k in keys], observed=True).transform("sum")
     else:
         ref = pd.DataFrame({"performance": out["performance"].mean(),
                             "importance": out["importance"].mean()}, index=out.index)
+        points = pd.Series(valued.sum(), index=out.index)
     out["performance_reference"] = ref["performance"]
     out["importance_reference"] = ref["importance"]
     quadrant = [
-        QUADRANTS[(bool(i >= ir), bool(p >= pr))] if not (np.isnan(p) or np.isnan(i)) else pd.NA
-        for p, i, pr, ir in zip(out["performance"].astype(float), out["importance"].astype(float),
-                                out["performance_reference"], out["importance_reference"])
+        QUADRANTS[(bool(i >= ir), bool(p >= pr))]
+        if not (np.isnan(p) or np.isnan(i)) and m >= 2 else pd.NA
+        for p, i, pr, ir, m in zip(out["performance"].astype(float),
+                                   out["importance"].astype(float),
+                                   out["performance_reference"], out["importance_reference"],
+                                   points)
     ]
     out["quadrant"] = pd.array(quadrant, dtype="string")
     return out.reset_index(drop=True)
