@@ -200,3 +200,21 @@ def test_the_history_survives_make_clean_and_a_policy_change_is_refused(tmp_path
     assert "recorded as withdrawn" in capsys.readouterr().err
     assert main(args + ["--min-group-size", "10"]) == 0  # the new policy from now on
     assert main(args) == 2  # and back to k = 5 is a change again
+
+
+def test_a_new_pseudonym_key_does_not_hide_a_policy_change_or_a_withdrawal():
+    """With a new key every pseudonym changes, so a release under the old key shares no
+    participant with this one by pseudonym: a policy change is still a conflict, and the
+    first batch under the new key says it cannot be compared with the one before."""
+    five, ten = get_policy("default"), get_policy("default", k=10)
+    settings = lambda p: {k: v for k, v in sorted(vars(p).items())}
+    old = _release("A", BEFORE, policy=settings(five))
+    old.key = "old-key"
+    renamed = BEFORE.assign(participant_id="X" + BEFORE["participant_id"])
+    assert [r.run_id for r in policy_conflicts([old], renamed, ten, key="new-key")] == ["A"]
+    assert policy_conflicts([old], renamed, five, key="new-key") == []
+    found = release_risks([old], renamed, SHOWN, k=5, key="new-key")
+    assert [(rel.run_id, risks.empty) for rel, risks in found] == [("A", True)]
+    newer = _release("B", renamed, policy=settings(five))
+    newer.key = "new-key"
+    assert release_risks([old, newer], renamed, SHOWN, k=5, key="new-key") == []

@@ -260,7 +260,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
             write_audit(_audit_disclosure(job_list, results, stage, out_dir, data_dir, mask,
                                           policy, prepared), stage / AUDIT_FILE)
             keep_no_leak_questions()  # the next audit of the same data solves none again
-        release = _check_release(prepared, history, paths, mask, policy)
+        release = _check_release(prepared, history, data_dir, mask, policy)
         moves, removals = plan_moves(job_list, results, stage, out_dir)
         moves.append([AUDIT_FILE, AUDIT_FILE])  # published with the reports it describes
         record_results(status, job_list, results, provenance=provenance, keys=keys,
@@ -273,7 +273,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         people, shown = release
         write_release(paths.releases, people, shown, run_id=run_id, run_date=run_date,
                       policy=policy, reports_dir=_shown_folder(out_dir, paths.root),
-                      retires=retires, history=history)
+                      retires=retires, key=_key_of(data_dir), history=history)
     except BaseException:
         # Ctrl-C, SIGTERM or a bug: stop the workers (each stops its kernel), publish nothing.
         if pool is not None and closer is None:
@@ -318,7 +318,8 @@ def _check_policy(paths, data_dir: Path, prepared, policy, accept: bool):
     from ..errors import DisclosureWarning
 
     history = read_releases(paths.releases, legacy=release_path(data_dir))
-    conflicts = policy_conflicts(history, release_people(prepared), policy)
+    conflicts = policy_conflicts(history, release_people(prepared), policy,
+                                 key=_key_of(data_dir))
     if not conflicts:
         return history, []
     if not accept:
@@ -328,24 +329,32 @@ def _check_policy(paths, data_dir: Path, prepared, policy, accept: bool):
     return history, [rel.run_id for rel in conflicts]
 
 
-def _check_release(prepared, history, paths, mask, policy):
+def _key_of(data_dir: Path) -> str:
+    """The fingerprint of the pseudonym key the prepared data were made with ("" if not
+    recorded)."""
+    return str(load_meta(data_dir).get("key_fingerprint") or "")
+
+
+def _check_release(prepared, history, data_dir: Path, mask, policy):
     """Compare this batch with every earlier release of the project (into any folder)
     (:func:`peerlib.disclosure.releases.release_risks`): warn
     (:class:`DisclosureWarning`) about groups shown in both that changed by fewer than k
     people, once per earlier release. Returns (people, shown) to record once published."""
     import warnings
 
-    from ..disclosure.releases import release_people, release_risks, risk_message
+    from ..disclosure.releases import (key_change_message, release_people, release_risks,
+                                       risk_message)
     from ..errors import DisclosureWarning
 
     people = release_people(prepared)
     shown = set(mask.loc[~mask["hidden"].astype(bool)
                          & (mask["statistic"] != "themes"), "union"].astype(str))
-    for before, risks in release_risks(history, people, shown, k=policy.k):
-        warnings.warn(risk_message(risks, k=policy.k,
-                                   reports_dir=before.reports_dir or "an earlier folder",
-                                   run_date=before.run_date),
-                      DisclosureWarning, stacklevel=3)
+    for before, risks in release_risks(history, people, shown, k=policy.k,
+                                       key=_key_of(data_dir)):
+        message = key_change_message(before) if risks.empty else risk_message(
+            risks, k=policy.k, reports_dir=before.reports_dir or "an earlier folder",
+            run_date=before.run_date)
+        warnings.warn(message, DisclosureWarning, stacklevel=3)
     return people, shown
 
 

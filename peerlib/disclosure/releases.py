@@ -48,7 +48,8 @@ from .mask import _Members
 
 __all__ = ["RELEASES_DIR", "Release", "release_people", "release_path", "read_release",
            "read_releases", "write_release", "differencing_risks", "release_risks",
-           "risk_message", "policy_conflicts", "policy_message", "policy_settings"]
+           "risk_message", "policy_conflicts", "policy_message", "policy_settings",
+           "key_change_message"]
 
 #: Folder of ``data/processed`` where earlier versions kept the record of the last release
 #: (``last.json``); still read, as the oldest release of the history.
@@ -100,6 +101,10 @@ class Release:
     retires : list of str
         Run ids of earlier releases under another policy that the analyst said were
         withdrawn when this one was published (``--accept-policy-change``).
+    key : str
+        Fingerprint of the pseudonym key its pseudonyms were made with
+        (:func:`peerlib.privacy.key_fingerprint`; "" in an old record): releases under two
+        keys cannot be compared person by person.
     """
 
     run_id: str
@@ -109,6 +114,7 @@ class Release:
     policy: dict | None = None
     reports_dir: str = ""
     retires: list = field(default_factory=list)
+    key: str = ""
 
 
 def _parse(record: dict, run_id: str) -> Release:
@@ -119,7 +125,8 @@ def _parse(record: dict, run_id: str) -> Release:
                    shown=set(map(str, record["shown"])),
                    policy=dict(policy) if isinstance(policy, dict) else None,
                    reports_dir=str(record.get("reports_dir", "")),
-                   retires=[str(r) for r in record.get("retires", [])])
+                   retires=[str(r) for r in record.get("retires", [])],
+                   key=str(record.get("key", "") or ""))
 
 
 def read_release(path: str | Path) -> tuple[pd.DataFrame, set[str]] | None:
@@ -180,7 +187,7 @@ def policy_settings(policy) -> dict:
 
 def write_release(folder: str | Path, people: pd.DataFrame, shown: Iterable[str], *,
                   run_id: str, run_date: str = "", policy=None, reports_dir: str = "",
-                  retires: Iterable[str] = (),
+                  retires: Iterable[str] = (), key: str = "",
                   history: list[Release] | None = None) -> Path | None:
     """Record a release in the history (atomically, readable by the owner only).
 
@@ -202,6 +209,8 @@ def write_release(folder: str | Path, people: pd.DataFrame, shown: Iterable[str]
         Where it was published.
     retires : iterable of str
         Run ids this release retires (:class:`Release`).
+    key : str
+        Fingerprint of the pseudonym key of ``people``.
     history : list of Release, optional
         :func:`read_releases` of ``folder``: when the newest release published the same
         people, groups and policy, nothing new is recorded (an unchanged rerun).
@@ -216,13 +225,13 @@ def write_release(folder: str | Path, people: pd.DataFrame, shown: Iterable[str]
     retires = sorted(set(map(str, retires)))
     if history and not retires:
         last = history[-1]
-        if (last.policy == settings and last.shown == set(shown) and
+        if (last.policy == settings and last.shown == set(shown) and last.key == key and
                 _same_people(last.people, people)):
             return None
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     record = {"run_id": run_id, "run_date": run_date, "shown": shown, "policy": settings,
-              "reports_dir": reports_dir, "retires": retires,
+              "reports_dir": reports_dir, "retires": retires, "key": key,
               "people": people[_COLUMNS].astype(str).values.tolist()}
     return atomic_write_text(folder / f"{run_id}.json",
                              json.dumps(record, indent=0, sort_keys=True) + "\n",
@@ -284,7 +293,7 @@ def differencing_risks(previous: pd.DataFrame, current: pd.DataFrame,
 
 
 def release_risks(history: list[Release], people: pd.DataFrame, shown: Iterable[str], *,
-                  k: int) -> list[tuple[Release, pd.DataFrame]]:
+                  k: int, key: str = "") -> list[tuple[Release, pd.DataFrame]]:
     """:func:`differencing_risks` of this release against every earlier one.
 
     Parameters
@@ -295,6 +304,8 @@ def release_risks(history: list[Release], people: pd.DataFrame, shown: Iterable[
         This release (:func:`release_people`, shown group keys).
     k : int
         The policy's minimum group size.
+    key : str
+        Fingerprint of this release's pseudonym key.
 
     Returns
     -------
@@ -303,10 +314,19 @@ def release_risks(history: list[Release], people: pd.DataFrame, shown: Iterable[
         at the newest earlier release identical to this one (same people, same groups
         shown): every older one was compared with that one when it was published, and
         saying so again at every rerun would only teach the analyst to skip the warning.
+        It also stops at a release made under another pseudonym key, whose people cannot
+        be matched with these: when that is the release just before this one (the first
+        under the new key), it is returned with risks of an empty ``group`` frame, which
+        :func:`key_change_message` words.
     """
     shown = set(map(str, shown))
     out = []
-    for before in reversed(history):
+    for n, before in enumerate(reversed(history)):
+        if key and before.key and before.key != key:
+            if n == 0:
+                out.append((before, pd.DataFrame(columns=["group", "left", "joined",
+                                                          "changed"])))
+            break
         if before.shown == shown and _same_people(before.people, people):
             break
         risks = differencing_risks(before.people, people, before.shown, shown, k=k)
@@ -315,7 +335,8 @@ def release_risks(history: list[Release], people: pd.DataFrame, shown: Iterable[
     return out
 
 
-def policy_conflicts(history: list[Release], people: pd.DataFrame, policy) -> list[Release]:
+def policy_conflicts(history: list[Release], people: pd.DataFrame, policy, *,
+                     key: str = "") -> list[Release]:
     """Earlier releases of any of the same participants under another disclosure policy.
 
     Parameters
@@ -326,13 +347,17 @@ def policy_conflicts(history: list[Release], people: pd.DataFrame, policy) -> li
         :func:`release_people` of this batch.
     policy : DisclosurePolicy
         This batch's policy.
+    key : str
+        Fingerprint of this batch's pseudonym key.
 
     Returns
     -------
     list of Release
         The conflicting releases, oldest first: recorded with a policy whose settings
         (:func:`policy_settings`) differ from ``policy``'s, sharing at least one
-        participant (pseudonym) with ``people``, and not retired by a later release. A
+        participant (pseudonym) with ``people`` (or made under another pseudonym key,
+        whose people cannot be matched: a new key does not make new people), and not
+        retired by a later release. A
         record written before policies were recorded (an earlier version of peerlib) is
         taken to be of the ``default`` policy, which was then the only one used.
     """
@@ -347,7 +372,9 @@ def policy_conflicts(history: list[Release], people: pd.DataFrame, policy) -> li
         if before.run_id in retired:
             continue
         theirs = before.policy if before.policy is not None else default
-        if theirs != settings and ids & set(before.people["participant_id"].astype(str)):
+        other_key = bool(key and before.key and before.key != key)
+        if theirs != settings and (other_key or
+                                   ids & set(before.people["participant_id"].astype(str))):
             out.append(before)
     return out
 
@@ -397,3 +424,15 @@ def risk_message(risks: pd.DataFrame, *, k: int, reports_dir: str | Path = "repo
             "earlier reports from circulation and ask those who received them to delete "
             "them, or, for new interviews, hold the release until each group has changed by "
             f"at least {k}.")
+
+
+def key_change_message(before: Release) -> str:
+    """What the first batch under a new pseudonym key says about the release before it
+    (:func:`release_risks`): its people cannot be matched with these."""
+    when = f" published on {before.run_date}" if before.run_date else ""
+    where = before.reports_dir or "an earlier folder"
+    return (f"Differencing risk not checked: the reports{when} in {where} were made with "
+            "another pseudonym key, so this batch's participants cannot be matched with "
+            "theirs. If anyone withdrew or was added since, anyone holding both sets of "
+            "reports may be able to subtract one from the other: withdraw the earlier "
+            "reports from circulation, or check the change by hand.")
