@@ -473,8 +473,10 @@ def test_every_table_and_chart_of_the_part1_reports_carries_disclosure_metadata(
 
 
 def test_published_notebooks_name_no_absolute_path(batch):
-    """reports/notebooks is shared with the reports: its injected parameters show project
-    paths relative to the project (no home folder, no staging folder)."""
+    """reports/notebooks is shared with the reports: its injected parameters and papermill's
+    metadata show project paths relative to the project (no home folder, no staging
+    folder, which is gone once published: helper-29 found the mask's dead path), the
+    disclosure mask as "" and the template by its path, not copied whole."""
     root = str(project_paths().root)
     notebooks = list((batch.out / "notebooks").rglob("*.ipynb"))
     assert notebooks
@@ -483,9 +485,35 @@ def test_published_notebooks_name_no_absolute_path(batch):
         injected = [c.source for c in nb.cells
                     if "injected-parameters" in c.metadata.get("tags", [])]
         assert injected, path.name
-        for source in injected:
+        meta = json.dumps(nb.metadata.get("papermill", {}))
+        for source in [*injected, meta]:
             assert root not in source and str(batch.out) not in source, (path.name, source)
             assert ".staging-" not in source, (path.name, source)
+        assert 'disclosure_mask = ""' in injected[0], injected[0]
+        assert nb.metadata.papermill["parameters"]["disclosure_mask"] == ""
+        assert not isinstance(nb.metadata.papermill["input_path"], dict)  # not the template
+
+
+def test_staged_paths_are_shown_where_they_are_published(tmp_path):
+    """A staging path (figures, workbook, pack) is shown at its published place, relative
+    to the project; the mask as ""."""
+    from peerlib.batch.worker import _shown_parameters
+
+    stage = tmp_path / "reports" / ".staging-1-x"
+    nb = nbformat.v4.new_notebook(metadata={"papermill": {"parameters": {}}})
+    params = {"figures_dir": str(stage / "figures"), "disclosure_mask": str(stage / "m.parquet"),
+              "site_id": "S01"}
+    cell = nbformat.v4.new_code_cell(
+        "".join(f"{k} = {json.dumps(v)}\n" for k, v in params.items()))
+    cell.metadata["tags"] = ["injected-parameters"]
+    nb.cells.append(cell)
+    _shown_parameters(nb, params, str(tmp_path), stage=stage,
+                      template=str(tmp_path / "notebooks" / "10_site_report.ipynb"))
+    assert nb.cells[0].source.splitlines() == ['figures_dir = "reports/figures"',
+                                               'disclosure_mask = ""', 'site_id = "S01"']
+    assert nb.metadata.papermill["parameters"] == {"figures_dir": "reports/figures",
+                                                   "disclosure_mask": "", "site_id": "S01"}
+    assert nb.metadata.papermill["input_path"] == "notebooks/10_site_report.ipynb"
 
 
 def test_index_says_what_each_report_is_for(batch):

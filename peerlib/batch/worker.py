@@ -39,18 +39,43 @@ def _shown_path(value: object, root: str) -> object:
     return value
 
 
-def _shown_parameters(nb, params: dict, root: str):
-    """The executed notebook as published: in the cell of injected parameters, every
-    absolute path is shown as :func:`_shown_path` shows it (no analyst's home folder or
-    staging folder in ``reports/notebooks``). Changes ``nb`` in place; returns it."""
+def _shown_parameters(nb, params: dict, root: str, *, stage: Path | None = None,
+                      template: str | None = None):
+    """The executed notebook as published: its parameters as a reader of
+    ``reports/notebooks`` can use them, in the cell of injected parameters and in
+    papermill's metadata (``metadata.papermill``: parameters, input and output paths).
+
+    A path in the staging folder (``stage``) is shown where it is published (the reports
+    folder), then as :func:`_shown_path` shows it: relative to the project, never an
+    analyst's home folder. The batch's disclosure mask, a staging file that is gone once
+    the batch has published, is shown as "" (the notebook run again by hand computes the
+    mask itself; helper-29 found the dead path). The input path is the template's
+    (``template``), not the template notebook itself, which papermill would otherwise copy
+    whole into every executed notebook. Changes ``nb`` in place; returns it.
+    """
+    def shown(name, value):
+        if name == "disclosure_mask":
+            return ""
+        if stage is not None and isinstance(value, str) and os.path.isabs(value):
+            try:
+                value = str(stage.parent / Path(value).relative_to(stage))
+            except ValueError:
+                pass
+        return _shown_path(value, root)
+
+    values = {name: shown(name, value) for name, value in params.items()}
     for cell in nb.cells:
         if "injected-parameters" not in cell.get("metadata", {}).get("tags", []):
             continue
-        for value in params.values():
-            shown = _shown_path(value, root)
-            if isinstance(value, str) and shown != value:
-                cell.source = cell.source.replace(json.dumps(value), json.dumps(shown))
-                cell.source = cell.source.replace(repr(value), repr(shown))
+        for name, value in params.items():
+            if isinstance(value, str) and values[name] != value:
+                cell.source = cell.source.replace(json.dumps(value), json.dumps(values[name]))
+                cell.source = cell.source.replace(repr(value), repr(values[name]))
+    meta = nb.get("metadata", {}).get("papermill")
+    if meta is not None:
+        meta["parameters"] = values
+        meta["input_path"] = None if template is None else _shown_path(template, root)
+        meta["output_path"] = None
     return nb
 
 
@@ -189,10 +214,12 @@ def _run_job(job: Job, stage: str, root: str, timeout: int, provenance: dict) ->
     if failure is not None:
         partial = kernel.notebook
         if partial is not None:  # kept for debugging, failing cell marked
-            atomic_write_text(nb_out, nbformat.writes(_shown_parameters(partial, params, root)))
+            atomic_write_text(nb_out, nbformat.writes(_shown_parameters(
+                partial, params, root, stage=stage_dir, template=job.template)))
         failure.seconds = time.monotonic() - start
         return failure
-    atomic_write_text(nb_out, nbformat.writes(_shown_parameters(nb, params, root)))
+    atomic_write_text(nb_out, nbformat.writes(_shown_parameters(
+        nb, params, root, stage=stage_dir, template=job.template)))
     info = dict(provenance, parameters=sorted((k, str(_shown_path(v, root)))
                                               for k, v in job.parameters.items()))
     html_out = stage_dir / job.html
