@@ -5,9 +5,19 @@ import base64
 import re
 
 import pandas as pd
+import pytest
 
 from peerlib.reporting import downloads
 from peerlib.reporting import tables as report
+
+
+@pytest.fixture(autouse=True)
+def _real_data_downloads():
+    """Downloads as made from real data (an earlier test of the worker may have loaded the
+    synthetic demo, which marks them: see the last test)."""
+    downloads.mark_synthetic(False)
+    yield
+    downloads.mark_synthetic(False)
 
 
 def _decode(html: str) -> str:
