@@ -859,3 +859,17 @@ def test_document_names_never_reach_the_processed_data_or_a_page(qda_project):
                              pd.Series(["S02", "S02", "S01", pd.NA, "S02"], dtype="string"))
     assert labels.tolist() == ["S02 document 2", "S02 document 1", "P-1",
                                "unmapped document 1", "S02 document 2"]
+
+
+def test_contact_details_are_redacted_without_a_list(qda_project):
+    """helper-29's D5: "Robin said: call me on 07700 900123" was published; phone numbers,
+    e-mail addresses and postcodes need no redaction list. Years, dates and positions stay."""
+    raw = qda_project / "data" / "raw"
+    (raw / "redaction_list.csv").write_text("term,category\n")
+    said = ("Call me on 07700 900123 or (020) 7946-0018, or write to robin@example.org at "
+            "M1 1AE. Since 2019, 3 of 4 weeks.")
+    doc = Doc("Interview S01-P02", said, [Sel(said, ["c-role"])])
+    (raw / "map.csv").write_text("document,participant_id\nInterview S01-P02,S01-P02\n")
+    seg = import_codes(write_qdpx(raw / "p.qdpx", [doc]), documents=raw / "map.csv").segments
+    assert seg["text"].iloc[0] == ("Call me on [phone] or [phone], or write to [email] at "
+                                   "[postcode]. Since 2019, 3 of 4 weeks.")

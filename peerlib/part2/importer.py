@@ -64,7 +64,7 @@ from .._files import atomic_outputs, sha256_file, write_csv
 from ..errors import ProcessedDataError, QDAError, QDAWarning
 from ..paths import project_paths
 from ..privacy import checked_key, key_fingerprint, pseudonymise, read_withdrawn
-from .redaction import REDACTION_FILE, read_redaction_list, redact, safe_text
+from .redaction import REDACTION_FILE, read_redaction_list, redact, redact_contacts, safe_text
 from .refi import QDE_ADVICE, read_codebook, read_qdpx
 from .segments import (DOCUMENTS_FILE, PATH_SEPARATOR, SEGMENT_COLUMNS, SITE_DOCUMENT_KIND,
                        TRANSCRIPT_KIND, ImportedSegments, QDAExport, codebook_frame,
@@ -403,6 +403,7 @@ def import_codes(path: str | Path, *, documents: str | Path | None = None,
         text = text.map(lambda v: id_pattern.sub("[participant]", v), na_action="ignore")
     if terms is not None:
         text = redact(text, terms)
+    text = redact_contacts(text)  # e-mail addresses, phone numbers, postcodes: no list needed
     document = document_labels(raw["document"], pseudo, site)
 
     out = pd.DataFrame({

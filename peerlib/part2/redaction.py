@@ -9,7 +9,8 @@ import pandas as pd
 from ..errors import QDAError
 from .segments import read_qda_table
 
-__all__ = ["REDACTION_FILE", "REDACTION_LABELS", "read_redaction_list", "redact", "safe_text"]
+__all__ = ["REDACTION_FILE", "REDACTION_LABELS", "read_redaction_list", "redact", "safe_text",
+           "redact_contacts"]
 
 #: The project's redaction list in ``data/raw`` (columns ``term``, ``category``).
 REDACTION_FILE = "redaction_list.csv"
@@ -129,3 +130,51 @@ def safe_text(redactions: pd.DataFrame | None):
 
     return safe
 
+
+#: E-mail addresses: something@domain.tld.
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+#: Candidate telephone numbers: a run of digits, spaces, hyphens, dots and brackets that
+#: starts with +, 0 or a bracket; kept as a number when it holds 10 to 13 digits (UK
+#: numbers have 10 or 11 after the 0, 12 with +44) - not a year, a date or a score.
+_PHONE = re.compile(r"(?<![\w+])(?:\+|\(?0)[\d ().-]{8,20}\d(?!\w)")
+#: UK postcodes ("SW1A 1AA", "M1 1AE"), capitals as written on letters.
+_POSTCODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])")
+
+
+def redact_contacts(texts: pd.Series) -> pd.Series:
+    """Replace e-mail addresses, telephone numbers and UK postcodes by ``[email]``,
+    ``[phone]`` and ``[postcode]``, whatever the redaction list says.
+
+    A redaction list names the people, places and services the team thought of; a
+    participant who reads out a phone number or an address in an interview is not on it
+    (helper-29: "call me on 07700 900123" was published). These forms can be recognised
+    without a list.
+
+    Parameters
+    ----------
+    texts : pandas.Series of str
+        Text (NA stays NA).
+
+    Returns
+    -------
+    pandas.Series of string
+        Same index. A telephone number is a run starting with "+", "0" or "(0" of 10 to 13
+        digits with spaces, hyphens, dots or brackets between them (UK numbers: 10 or 11
+        digits, 12 with +44); years, dates, scores and segment positions are left alone.
+
+    Examples
+    --------
+    >>> redact_contacts(pd.Series(["Ring 07700 900123 or +44 (0)20 7946 0018, "
+    ...                            "mail jo.b@example.org, SW1A 1AA; in 2019 we scored 3-4"])).tolist()
+    ['Ring [phone] or [phone], mail [email], [postcode]; in 2019 we scored 3-4']
+    """
+    def phone(match: re.Match) -> str:
+        digits = sum(ch.isdigit() for ch in match.group(0))
+        return "[phone]" if 10 <= digits <= 13 else match.group(0)
+
+    def sub(value):
+        value = _EMAIL.sub("[email]", value)
+        value = _PHONE.sub(phone, value)
+        return _POSTCODE.sub("[postcode]", value)
+
+    return texts.astype("string").map(sub, na_action="ignore").astype("string")
