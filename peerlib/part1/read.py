@@ -361,10 +361,12 @@ def _check_formulas(path: Path, sheet: str) -> None:
     """
     import zipfile
 
+    def has_formula(xml: bytes) -> bool:
+        return b"<f>" in xml or b"<f " in xml
+
     try:  # most workbooks hold no formula at all: a look at the sheets' XML decides
         with zipfile.ZipFile(path) as archive:
-            if not any(b"<f>" in archive.read(name) or b"<f " in archive.read(name)
-                       for name in archive.namelist()
+            if not any(has_formula(archive.read(name)) for name in archive.namelist()
                        if name.startswith("xl/worksheets/") and name.endswith(".xml")):
                 return
     except (OSError, zipfile.BadZipFile, KeyError):
