@@ -294,6 +294,9 @@ def importance_bars(summary: pd.DataFrame, *, group: str = "group",
             marked = True
     fig.update_layout(
         barmode="group", font=_FONT, **theme_layout(),
+        # "not shown" up a hidden mean's column where it can be read (at least 9 px), none
+        # where the column is too narrow (the legend's "Not shown" says what it is)
+        uniformtext=dict(minsize=9, mode="hide"),
         # the title at the top of the figure, the legend below it (however many lines)
         title=dict(text=title, yref="container", y=1, yanchor="top", pad=dict(t=12)),
         yaxis=dict(title="Mean importance (1-4)", range=[0, 4], dtick=1),
