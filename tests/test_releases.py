@@ -154,7 +154,10 @@ def test_an_unchanged_rerun_adds_no_record_and_a_damaged_one_is_named(tmp_path):
                                                          "20260103T000000-1"]
     (folder / "20260104T000000-1.json").write_text("{broken", encoding="utf-8")
     with pytest.warns(UserWarning, match="20260104T000000-1.json"):
-        assert len(read_releases(folder)) == 2
+        history = read_releases(folder)
+    assert [(r.run_id, r.damaged) for r in history] == [
+        ("20260101T000000-1", False), ("20260103T000000-1", False),
+        ("20260104T000000-1", True)]
 
 
 def test_the_history_survives_make_clean_and_a_policy_change_is_refused(tmp_path, monkeypatch,
@@ -218,3 +221,42 @@ def test_a_new_pseudonym_key_does_not_hide_a_policy_change_or_a_withdrawal():
     newer = _release("B", renamed, policy=settings(five))
     newer.key = "new-key"
     assert release_risks([old, newer], renamed, SHOWN, k=5, key="new-key") == []
+
+
+def test_an_unreadable_record_blocks_a_policy_change_and_other_keys_are_passed_over(tmp_path):
+    """helper-30: records emptied to {} let a batch under another policy through (each
+    unreadable record now counts as a conflict: its policy is unknown); and a release under
+    an older key was never compared once a release under another key came between."""
+    folder = tmp_path / "releases"
+    policy = get_policy("default")
+    write_release(folder, BEFORE, SHOWN, run_id="20260101T000000-1", policy=policy)
+    (folder / "20260102T000000-1.json").write_text("{}", encoding="utf-8")
+    with pytest.warns(UserWarning, match="policy is refused while it is unreadable"):
+        history = read_releases(folder)
+    assert [r.run_id for r in policy_conflicts(history, BEFORE, policy)] == [
+        "20260102T000000-1"]
+    assert release_risks(history, BEFORE, SHOWN, k=5) == []  # the readable one: identical
+    settings = {k: v for k, v in sorted(vars(policy).items())}
+    b = _release("B", BEFORE, policy=settings)
+    b.key = "key-1"
+    h = _release("H", BEFORE.assign(participant_id="X" + BEFORE["participant_id"]),
+                 policy=settings)
+    h.key = "key-2"
+    back = BEFORE[BEFORE["participant_id"] != "Q0"]  # key 1 again, one person withdrawn
+    found = release_risks([b, h], back, SHOWN, k=5, key="key-1")
+    assert [(rel.run_id, risks.empty) for rel, risks in found] == [("H", True), ("B", False)]
+
+
+def test_the_history_is_read_beside_the_data_whatever_the_project_folder(tmp_path):
+    """helper-30: `peerlib --project-dir elsewhere reports --data <this project's processed>`
+    read and wrote another project's history, so neither check saw this data's releases.
+    The history beside the data comes first (and is written); the running project's own is
+    read too when it is another folder."""
+    from peerlib.batch.run import _release_folders
+
+    here, elsewhere = project_paths(tmp_path / "study"), project_paths(tmp_path / "other")
+    data = here.processed
+    assert _release_folders(here, data) == [(tmp_path / "study" / "data" / "releases").resolve()]
+    assert _release_folders(elsewhere, data) == [
+        (tmp_path / "study" / "data" / "releases").resolve(),
+        (tmp_path / "other" / "data" / "releases").resolve()]

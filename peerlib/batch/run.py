@@ -271,7 +271,8 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
         publish(out_dir, stage, moves=moves, removals=removals, banners=banners,
                 status=status, page=page, run_id=run_id, run_date=run_date)
         people, shown = release
-        write_release(paths.releases, people, shown, run_id=run_id, run_date=run_date,
+        write_release(_release_folders(paths, data_dir)[0], people, shown, run_id=run_id,
+                      run_date=run_date,
                       policy=policy, reports_dir=_shown_folder(out_dir, paths.root),
                       retires=retires, key=_key_of(data_dir), history=history)
     except BaseException:
@@ -317,7 +318,10 @@ def _check_policy(paths, data_dir: Path, prepared, policy, accept: bool):
                                        release_path, release_people)
     from ..errors import DisclosureWarning
 
-    history = read_releases(paths.releases, legacy=release_path(data_dir))
+    folders = _release_folders(paths, data_dir)
+    history = sorted((rel for i, folder in enumerate(folders) for rel in read_releases(
+        folder, legacy=release_path(data_dir) if i == 0 else None)),
+        key=lambda rel: (rel.run_id != "last", rel.run_id))  # an old "last.json" first
     conflicts = policy_conflicts(history, release_people(prepared), policy,
                                  key=_key_of(data_dir))
     if not conflicts:
@@ -327,6 +331,16 @@ def _check_policy(paths, data_dir: Path, prepared, policy, accept: bool):
     warnings.warn(policy_message(conflicts, policy, accepted=True), DisclosureWarning,
                   stacklevel=3)
     return history, [rel.run_id for rel in conflicts]
+
+
+def _release_folders(paths, data_dir: Path) -> list[Path]:
+    """Where the release history is kept: beside the prepared data (``data/releases`` for
+    ``data/processed``), so that a batch run from another project folder over the same data
+    reads it (helper-30: ``--project-dir`` elsewhere with ``--data`` of this project skipped
+    both checks); then the running project's own, when it is another folder (read only)."""
+    own = Path(data_dir).resolve().parent / "releases"
+    project = paths.releases.resolve()
+    return [own] if project == own else [own, project]
 
 
 def _key_of(data_dir: Path) -> str:

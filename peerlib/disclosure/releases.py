@@ -115,6 +115,7 @@ class Release:
     reports_dir: str = ""
     retires: list = field(default_factory=list)
     key: str = ""
+    damaged: bool = False
 
 
 def _parse(record: dict, run_id: str) -> Release:
@@ -169,9 +170,13 @@ def read_releases(folder: str | Path, *, legacy: str | Path | None = None) -> li
             out.append(_parse(json.loads(path.read_text(encoding="utf-8")), path.stem))
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
             warnings.warn(f"The record of an earlier release, {path}, cannot be read "
-                          f"({type(err).__name__}); this batch is not compared with it. "
-                          "Restore it from a backup if you have one.", DisclosureWarning,
-                          stacklevel=2)
+                          f"({type(err).__name__}); this batch is not compared with it, and "
+                          "a change of disclosure policy is refused while it is unreadable "
+                          "(its policy is unknown). Restore it from a backup if you have "
+                          "one.", DisclosureWarning, stacklevel=2)
+            out.append(Release(run_id=path.stem, run_date="", people=pd.DataFrame(
+                columns=_COLUMNS, dtype=str), shown=set(), reports_dir=str(path),
+                damaged=True))
     return out
 
 
@@ -314,19 +319,25 @@ def release_risks(history: list[Release], people: pd.DataFrame, shown: Iterable[
         at the newest earlier release identical to this one (same people, same groups
         shown): every older one was compared with that one when it was published, and
         saying so again at every rerun would only teach the analyst to skip the warning.
-        It also stops at a release made under another pseudonym key, whose people cannot
-        be matched with these: when that is the release just before this one (the first
-        under the new key), it is returned with risks of an empty ``group`` frame, which
-        :func:`key_change_message` words.
+        A release made under another pseudonym key, whose people cannot be matched with
+        these, is passed over (older releases under this key are still compared); when it
+        is the release just before this one (the first under the new key), it is returned
+        with an empty risks frame, which :func:`key_change_message` words. An unreadable
+        record (:func:`read_releases`) is passed over.
     """
     shown = set(map(str, shown))
     out = []
-    for n, before in enumerate(reversed(history)):
+    newest = True
+    for before in reversed(history):
+        if before.damaged:
+            continue  # named when read (read_releases)
         if key and before.key and before.key != key:
-            if n == 0:
+            if newest:
                 out.append((before, pd.DataFrame(columns=["group", "left", "joined",
                                                           "changed"])))
-            break
+            newest = False
+            continue  # an older release may be under this key again (helper-30)
+        newest = False
         if before.shown == shown and _same_people(before.people, people):
             break
         risks = differencing_risks(before.people, people, before.shown, shown, k=k)
@@ -357,7 +368,8 @@ def policy_conflicts(history: list[Release], people: pd.DataFrame, policy, *,
         (:func:`policy_settings`) differ from ``policy``'s, sharing at least one
         participant (pseudonym) with ``people`` (or made under another pseudonym key,
         whose people cannot be matched: a new key does not make new people), and not
-        retired by a later release. A
+        retired by a later release; and every unreadable record, whose policy is unknown
+        (helper-30: emptied records let a second policy through). A
         record written before policies were recorded (an earlier version of peerlib) is
         taken to be of the ``default`` policy, which was then the only one used.
     """
@@ -370,6 +382,9 @@ def policy_conflicts(history: list[Release], people: pd.DataFrame, policy, *,
     out = []
     for before in history:
         if before.run_id in retired:
+            continue
+        if before.damaged:  # its policy is unknown: it may be another
+            out.append(before)
             continue
         theirs = before.policy if before.policy is not None else default
         other_key = bool(key and before.key and before.key != key)
@@ -385,7 +400,7 @@ def policy_message(conflicts: list[Release], policy, *, accepted: bool = False) 
     (``--accept-policy-change``), the warning that those releases are taken as withdrawn."""
     def describe(settings: dict | None) -> str:
         if settings is None:
-            return "the policy then in force (not recorded)"
+            return "the policy then in force (not recorded, or the record is unreadable)"
         return f"policy '{settings.get('name')}' with k = {settings.get('k')}"
 
     earlier = "; ".join(f"{rel.run_date or rel.run_id} into "
