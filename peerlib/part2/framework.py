@@ -180,7 +180,8 @@ def framework_matrix(segments: pd.DataFrame, people: pd.DataFrame, *,
     pandas.DataFrame
         One row per participant with at least one coded segment, sites in register order and
         participants by pseudonym within a site (:func:`_cases`; participants not in the
-        Part 1 data last, their attributes NA): :data:`CASE_COLUMNS`, then one text column per theme.
+        Part 1 data last, their attributes NA): :data:`CASE_COLUMNS`, then one text column
+        per theme.
         A cell holds that participant's excerpts coded anywhere under the theme, each as
         ``“text” [document, start-end]`` (positions omitted for Taguette), separated by a
         blank line; "" when the participant did not speak to the theme. A double-coded

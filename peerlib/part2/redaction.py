@@ -138,7 +138,8 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 #: numbers have 10 or 11 after the 0, 12 with +44) - not a year, a date or a score.
 _PHONE = re.compile(r"(?<![\w+])(?:\+|\(?0)[\d ().-]{8,20}\d(?!\w)")
 #: UK postcodes ("SW1A 1AA", "M1 1AE"), capitals as written on letters.
-_POSTCODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}(?![A-Za-z0-9])")
+_POSTCODE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,2}\d[A-Z\d]? {0,2}\d[ABD-HJLNP-UW-Z]{2}"
+                       r"(?![A-Za-z0-9])")
 
 
 def redact_contacts(texts: pd.Series) -> pd.Series:
@@ -165,12 +166,18 @@ def redact_contacts(texts: pd.Series) -> pd.Series:
     Examples
     --------
     >>> redact_contacts(pd.Series(["Ring 07700 900123 or +44 (0)20 7946 0018, "
-    ...                            "mail jo.b@example.org, SW1A 1AA; in 2019 we scored 3-4"])).tolist()
-    ['Ring [phone] or [phone], mail [email], [postcode]; in 2019 we scored 3-4']
+    ...                            "mail jo.b@example.org, SW1A 1AA; in 2019 we scored 3-4",
+    ...                            "rated 0 1 2 3 4 5 6 7 8 9 10; M1  1AE"])).tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['Ring [phone] or [phone], mail [email], [postcode]; in 2019 we scored 3-4',
+     'rated 0 1 2 3 4 5 6 7 8 9 10; [postcode]']
     """
     def phone(match: re.Match) -> str:
-        digits = sum(ch.isdigit() for ch in match.group(0))
-        return "[phone]" if 10 <= digits <= 13 else match.group(0)
+        text = match.group(0)
+        digits = sum(ch.isdigit() for ch in text)
+        # a telephone number has a group of at least 3 digits ("0 1 2 ... 10" is a scale)
+        longest = max(len(group) for group in re.findall(r"\d+", text))
+        return "[phone]" if 10 <= digits <= 13 and longest >= 3 else text
 
     def sub(value):
         value = _EMAIL.sub("[email]", value)

@@ -191,9 +191,10 @@ def _least_happening(shares: pd.DataFrame, labels, where: str,
     if shares.empty or (len(shares) < 2 and of_all is not None and of_all > 1):
         return None
     low = shares.sort_values("percent", kind="stable").iloc[0]
-    return _row(_opening(_scope(len(shares), of_all), f"The statement people {where} least often said was happening is "
+    sentence = (f"The statement people {where} least often said was happening is "
                 f"{_label(low.item_id, labels)}: {low.agree_text} of {low.n_asked_text} said "
-                f"Yes or Partly ({low.percent:.0f}%)."), "happening", [low.item_id],
+                f"Yes or Partly ({low.percent:.0f}%).")
+    return _row(_opening(_scope(len(shares), of_all), sentence), "happening", [low.item_id],
                 {"agree": low.agree_text, "n_asked": low.n_asked_text,
                  "percent": f"{low.percent:.0f}"})
 
