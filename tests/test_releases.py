@@ -11,6 +11,7 @@ import pytest
 from batch_helpers import tiny_templates
 from peerlib.disclosure import get_policy
 from peerlib.disclosure.releases import (Release, differencing_risks, policy_conflicts,
+                                         policy_settings,
                                          read_release, read_releases, release_risks,
                                          write_release)
 from peerlib.paths import project_paths
@@ -127,7 +128,7 @@ def test_a_release_under_another_policy_of_the_same_people_conflicts():
     """The same people under k = 10 after k = 5 (helper-29's D1: each policy hides other
     cells, and the two sets of reports together gave single people's answers away)."""
     five, ten = get_policy("default"), get_policy("default", k=10)
-    settings = lambda p: {**{k: v for k, v in sorted(vars(p).items())}}
+    settings = policy_settings
     history = [_release("A", BEFORE, policy=settings(five))]
     assert [r.run_id for r in policy_conflicts(history, BEFORE, ten)] == ["A"]
     assert policy_conflicts(history, BEFORE, five) == []
@@ -210,7 +211,7 @@ def test_a_new_pseudonym_key_does_not_hide_a_policy_change_or_a_withdrawal():
     participant with this one by pseudonym: a policy change is still a conflict, and the
     first batch under the new key says it cannot be compared with the one before."""
     five, ten = get_policy("default"), get_policy("default", k=10)
-    settings = lambda p: {k: v for k, v in sorted(vars(p).items())}
+    settings = policy_settings
     old = _release("A", BEFORE, policy=settings(five))
     old.key = "old-key"
     renamed = BEFORE.assign(participant_id="X" + BEFORE["participant_id"])
@@ -236,7 +237,7 @@ def test_an_unreadable_record_blocks_a_policy_change_and_other_keys_are_passed_o
     assert [r.run_id for r in policy_conflicts(history, BEFORE, policy)] == [
         "20260102T000000-1"]
     assert release_risks(history, BEFORE, SHOWN, k=5) == []  # the readable one: identical
-    settings = {k: v for k, v in sorted(vars(policy).items())}
+    settings = policy_settings(policy)
     b = _release("B", BEFORE, policy=settings)
     b.key = "key-1"
     h = _release("H", BEFORE.assign(participant_id="X" + BEFORE["participant_id"]),

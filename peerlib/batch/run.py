@@ -189,7 +189,10 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
     # attributes, so that both protect the cross-case groups of every one); fails now
     # (exit 2, "run peerlib prepare"), not in every notebook, and before anything is written
     prepared = with_site_attributes(load_prepared(data_dir), register)
-    history, retires = _check_policy(paths, data_dir, prepared, policy, accept_policy_change)
+    from ..disclosure.releases import release_people
+
+    people = release_people(prepared)  # who this release is of: both checks use it
+    history, retires = _check_policy(paths, data_dir, people, policy, accept_policy_change)
     out_dir.mkdir(parents=True, exist_ok=True)
     recover(out_dir)  # a batch killed while publishing is completed first; old stages go
     stage = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
@@ -260,7 +263,7 @@ def run_reports(data: str | Path | None = None, out: str | Path | None = None, *
             write_audit(_audit_disclosure(job_list, results, stage, out_dir, data_dir, mask,
                                           policy, prepared), stage / AUDIT_FILE)
             keep_no_leak_questions()  # the next audit of the same data solves none again
-        release = _check_release(prepared, history, data_dir, mask, policy)
+        release = _check_release(people, history, data_dir, mask, policy)
         moves, removals = plan_moves(job_list, results, stage, out_dir)
         moves.append([AUDIT_FILE, AUDIT_FILE])  # published with the reports it describes
         record_results(status, job_list, results, provenance=provenance, keys=keys,
@@ -306,7 +309,7 @@ def _shown_folder(folder: Path, root: Path) -> str:
         return str(folder)
 
 
-def _check_policy(paths, data_dir: Path, prepared, policy, accept: bool):
+def _check_policy(paths, data_dir: Path, people, policy, accept: bool):
     """The project's release history (:func:`peerlib.disclosure.releases.read_releases`,
     with an earlier version's record in ``data_dir`` as its oldest), checked before any
     work: a batch under another disclosure policy than an earlier release of the same
@@ -315,14 +318,14 @@ def _check_policy(paths, data_dir: Path, prepared, policy, accept: bool):
     import warnings
 
     from ..disclosure.releases import (policy_conflicts, policy_message, read_releases,
-                                       release_path, release_people)
+                                       release_path)
     from ..errors import DisclosureWarning
 
     folders = _release_folders(paths, data_dir)
     history = sorted((rel for i, folder in enumerate(folders) for rel in read_releases(
         folder, legacy=release_path(data_dir) if i == 0 else None)),
         key=lambda rel: (rel.run_id != "last", rel.run_id))  # an old "last.json" first
-    conflicts = policy_conflicts(history, release_people(prepared), policy,
+    conflicts = policy_conflicts(history, people, policy,
                                  key=_key_of(data_dir))
     if not conflicts:
         return history, []
@@ -349,18 +352,16 @@ def _key_of(data_dir: Path) -> str:
     return str(load_meta(data_dir).get("key_fingerprint") or "")
 
 
-def _check_release(prepared, history, data_dir: Path, mask, policy):
+def _check_release(people, history, data_dir: Path, mask, policy):
     """Compare this batch with every earlier release of the project (into any folder)
     (:func:`peerlib.disclosure.releases.release_risks`): warn
     (:class:`DisclosureWarning`) about groups shown in both that changed by fewer than k
     people, once per earlier release. Returns (people, shown) to record once published."""
     import warnings
 
-    from ..disclosure.releases import (key_change_message, release_people, release_risks,
-                                       risk_message)
+    from ..disclosure.releases import key_change_message, release_risks, risk_message
     from ..errors import DisclosureWarning
 
-    people = release_people(prepared)
     shown = set(mask.loc[~mask["hidden"].astype(bool)
                          & (mask["statistic"] != "themes"), "union"].astype(str))
     for before, risks in release_risks(history, people, shown, k=policy.k,

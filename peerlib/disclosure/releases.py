@@ -243,10 +243,12 @@ def write_release(folder: str | Path, people: pd.DataFrame, shown: Iterable[str]
                              mode=0o600)  # pseudonyms: for the owner only
 
 
+def _rows(frame: pd.DataFrame) -> set:
+    return set(map(tuple, frame[_COLUMNS].astype(str).values.tolist()))
+
+
 def _same_people(a: pd.DataFrame, b: pd.DataFrame) -> bool:
-    def rows(frame):
-        return set(map(tuple, frame[_COLUMNS].astype(str).values.tolist()))
-    return rows(a) == rows(b)
+    return _rows(a) == _rows(b)
 
 
 def differencing_risks(previous: pd.DataFrame, current: pd.DataFrame,
@@ -326,6 +328,7 @@ def release_risks(history: list[Release], people: pd.DataFrame, shown: Iterable[
         record (:func:`read_releases`) is passed over.
     """
     shown = set(map(str, shown))
+    current = _rows(people)  # once, not once per earlier release
     out = []
     newest = True
     for before in reversed(history):
@@ -338,7 +341,7 @@ def release_risks(history: list[Release], people: pd.DataFrame, shown: Iterable[
             newest = False
             continue  # an older release may be under this key again (helper-30)
         newest = False
-        if before.shown == shown and _same_people(before.people, people):
+        if before.shown == shown and _rows(before.people) == current:
             break
         risks = differencing_risks(before.people, people, before.shown, shown, k=k)
         if len(risks):
